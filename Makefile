@@ -1,0 +1,50 @@
+# Kring's commands. Each creates .venv itself; see README.md.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+CATALOGS := $(wildcard web/translations/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGS:.po=.mo)
+# Parallel test processes; CI machines have 2 cores.
+TEST_WORKERS ?= 2
+
+.PHONY: install run test lint format translations extract-messages clean
+
+install: $(INSTALLED) $(COMPILED)
+
+$(INSTALLED): requirements-dev.lock pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements-dev.lock
+	$(PY) -m pip install -q --no-deps -e .
+	touch $@
+
+%.mo: %.po $(INSTALLED)
+	$(VENV)/bin/pybabel compile -i $< -o $@
+
+run: install
+	$(PY) -m server migrate
+	KRING_ORG_NAME="$${KRING_ORG_NAME:-Welzijn Rivierenland}" $(PY) -m server seed-demo
+	KRING_ORG_NAME="$${KRING_ORG_NAME:-Welzijn Rivierenland}" $(PY) -m server serve --host 127.0.0.1 --port 8000
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+test: lint
+	$(VENV)/bin/pytest -n $(TEST_WORKERS)
+
+# After changing user-facing text: refresh the catalogs, then translate the new entries.
+extract-messages: install
+	$(VENV)/bin/pybabel extract -q -F babel.cfg -k N_ -k gettext -k ngettext:1,2 --no-location \
+		--sort-output --omit-header -o web/translations/messages.pot .
+	$(VENV)/bin/pybabel update -q -i web/translations/messages.pot -d web/translations --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache $(COMPILED)

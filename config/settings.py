@@ -1,0 +1,214 @@
+"""The one place that reads the environment.
+
+`load_settings()` is called once by the composition root (the CLI or the app factory); everything
+else receives the resulting `Settings`. A bad value stops start-up with `ConfigError`, whose message
+is one line naming the variable and the reason.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import secrets
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+ENV_PREFIX = "KRING_"
+_HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+_MIN_SECRET_LENGTH = 32
+SUPPORTED_LOCALES = ("nl", "en")
+
+
+class ConfigError(Exception):
+    """A setting is missing or invalid; the message is one line for the operator."""
+
+
+class Mode(enum.StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    """Every knob of a Kring process. Field names map to `KRING_<NAME>` variables."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", frozen=True)
+
+    mode: Mode = Mode.DEVELOPMENT
+    var_dir: Path = Path("var")
+    database_url: str = "sqlite:///var/kring.db"
+    redis_url: str | None = None
+    secret_key: SecretStr | None = None
+    base_url: str = "http://127.0.0.1:8000"
+    allowed_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    media_dir: Path = Path("var/media")
+    smtp_url: str | None = None
+    org_name: str = "Kring"
+    org_color: str = "#0b6e4f"
+    org_logo: str | None = None
+    locale: str = "nl"
+    timezone: str = "Europe/Amsterdam"
+
+    session_days: int = Field(default=14, ge=1, le=365)
+    limit_login_per_account: int = Field(default=5, ge=1)
+    limit_login_per_address: int = Field(default=30, ge=1)
+    limit_login_window_seconds: int = Field(default=900, ge=1)
+    limit_request_bytes: int = Field(default=1_048_576, ge=1024)
+    limit_avatar_bytes: int = Field(default=2_097_152, ge=1024)
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        scheme = urlsplit(value).scheme.split("+")[0]
+        if scheme not in {"sqlite", "postgresql", "postgres"}:
+            raise ValueError("must start with sqlite:// or postgresql://")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _known_redis(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if urlsplit(value).scheme not in {"redis", "rediss", "unix"}:
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _absolute_base(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in {"http", "https"} or not parts.netloc:
+            raise ValueError("must be an absolute http(s) URL such as https://kring.example.org")
+        return value.rstrip("/")
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: Any) -> tuple[str, ...]:
+        if isinstance(value, str):
+            value = [item.strip() for item in value.split(",") if item.strip()]
+        origins = tuple(str(item).rstrip("/") for item in value)
+        for origin in origins:
+            parts = urlsplit(origin)
+            if parts.scheme not in {"http", "https"} or not parts.netloc or parts.path:
+                raise ValueError(f"{origin!r} is not an origin such as https://app.example.org")
+        return origins
+
+    @field_validator("org_color")
+    @classmethod
+    def _hex_color(cls, value: str) -> str:
+        if not _HEX_COLOR.match(value):
+            raise ValueError(f"must be a colour like #0b6e4f, not {value!r}")
+        return value.lower()
+
+    @field_validator("locale")
+    @classmethod
+    def _supported_locale(cls, value: str) -> str:
+        if value not in SUPPORTED_LOCALES:
+            raise ValueError(f"must be one of {', '.join(SUPPORTED_LOCALES)}")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not a time zone such as Europe/Amsterdam") from None
+        return value
+
+    @field_validator("org_logo")
+    @classmethod
+    def _logo_file(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        path = Path(value)
+        if not path.is_file():
+            raise ValueError(f"{value} is not a file")
+        if path.suffix.lower() not in {".png", ".svg", ".jpg", ".jpeg", ".webp"}:
+            raise ValueError("must be a .png, .svg, .jpg or .webp file")
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _long_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < _MIN_SECRET_LENGTH:
+            raise ValueError(f"must be at least {_MIN_SECRET_LENGTH} characters")
+        return value
+
+    @model_validator(mode="after")
+    def _production_needs_secret(self) -> Settings:
+        if self.mode is Mode.PRODUCTION and self.secret_key is None:
+            raise ValueError("KRING_SECRET_KEY is required when KRING_MODE=production")
+        return self
+
+    @property
+    def secret(self) -> bytes:
+        """The secret key; `load_settings` guarantees it is set."""
+        if self.secret_key is None:
+            raise ConfigError("KRING_SECRET_KEY is not set")
+        return self.secret_key.get_secret_value().encode()
+
+    @property
+    def async_database_url(self) -> str:
+        """The configured URL with the async driver SQLAlchemy needs for it."""
+        scheme, _, rest = self.database_url.partition("://")
+        base = scheme.split("+")[0]
+        if base == "sqlite":
+            return f"sqlite+aiosqlite://{rest}"
+        return f"postgresql+asyncpg://{rest}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.base_url.startswith("https://")
+
+    @property
+    def own_origin(self) -> str:
+        parts = urlsplit(self.base_url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    @property
+    def trusted_origins(self) -> frozenset[str]:
+        return frozenset((self.own_origin, *self.allowed_origins))
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the environment (plus explicit overrides, for tests) into `Settings`.
+
+    In development an unset secret key is generated once and kept in `var/secret_key`, so
+    sessions survive a restart without anyone having to invent a secret.
+    """
+    try:
+        settings = Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(_one_line(exc)) from None
+    if settings.secret_key is None:
+        settings = settings.model_copy(update={"secret_key": SecretStr(_dev_secret(settings.var_dir))})
+    return settings
+
+
+def _dev_secret(var_dir: Path) -> str:
+    path = var_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.touch(mode=0o600)
+    path.write_text(key + "\n")
+    return key
+
+
+def _one_line(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    field = str(error["loc"][0]) if error["loc"] else ""
+    reason = str(error["msg"]).removeprefix("Value error, ")
+    if not field:
+        return reason
+    return f"{ENV_PREFIX}{field.upper()}: {reason}"

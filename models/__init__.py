@@ -1,0 +1,30 @@
+"""Kring's tables. Models know nothing of HTTP, WebSockets or the broker."""
+
+from models.auth import ApiToken, LoginFailure, UserSession
+from models.circle import (
+    Circle,
+    CircleKind,
+    CircleVisibility,
+    Invitation,
+    JoinRequest,
+    MemberRole,
+    Membership,
+    RequestStatus,
+)
+from models.user import Role, User
+
+__all__ = [
+    "ApiToken",
+    "Circle",
+    "CircleKind",
+    "CircleVisibility",
+    "Invitation",
+    "JoinRequest",
+    "LoginFailure",
+    "MemberRole",
+    "Membership",
+    "RequestStatus",
+    "Role",
+    "User",
+    "UserSession",
+]

@@ -1,0 +1,92 @@
+"""Circles (knowledge circles, teams, interests) and who belongs to them."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Column, ForeignKey, Integer, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from models.base import StrEnumType, UTCDateTime, utcnow
+
+
+class CircleKind(enum.StrEnum):
+    KNOWLEDGE = "knowledge"
+    TEAM = "team"
+    INTEREST = "interest"
+
+
+class CircleVisibility(enum.StrEnum):
+    OPEN = "open"  # any colleague sees it and may join
+    CLOSED = "closed"  # visible; joining takes a request a circle admin approves
+    SECRET = "secret"  # invisible to non-members; joining takes an invitation
+
+
+class MemberRole(enum.StrEnum):
+    MEMBER = "member"
+    ADMIN = "admin"
+
+
+class RequestStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+
+
+def _fk(target: str, *, index: bool = True) -> Column[int]:
+    return Column(Integer, ForeignKey(target, ondelete="CASCADE"), nullable=False, index=index)
+
+
+class Circle(SQLModel, table=True):
+    __tablename__ = "circles"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_column=Column(String(80), unique=True, nullable=False))
+    description: str = Field(default="", max_length=2000)
+    color: str = Field(default="#0b6e4f", max_length=7)
+    kind: CircleKind = Field(sa_type=StrEnumType(CircleKind))
+    visibility: CircleVisibility = Field(sa_type=StrEnumType(CircleVisibility), index=True)
+    created_by: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Membership(SQLModel, table=True):
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("circle_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    circle_id: int = Field(sa_column=_fk("circles.id", index=False))
+    user_id: int = Field(sa_column=_fk("users.id"))
+    role: MemberRole = Field(default=MemberRole.MEMBER, sa_type=StrEnumType(MemberRole))
+    joined_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class JoinRequest(SQLModel, table=True):
+    """A colleague asks to join a closed circle; a circle admin decides."""
+
+    __tablename__ = "join_requests"
+
+    id: int | None = Field(default=None, primary_key=True)
+    circle_id: int = Field(sa_column=_fk("circles.id"))
+    user_id: int = Field(sa_column=_fk("users.id"))
+    message: str = Field(default="", max_length=500)
+    status: RequestStatus = Field(default=RequestStatus.PENDING, sa_type=StrEnumType(RequestStatus))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    decided_by: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Invitation(SQLModel, table=True):
+    """A circle admin invites a colleague; the only way into a secret circle."""
+
+    __tablename__ = "invitations"
+
+    id: int | None = Field(default=None, primary_key=True)
+    circle_id: int = Field(sa_column=_fk("circles.id"))
+    user_id: int = Field(sa_column=_fk("users.id"))
+    invited_by: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    status: RequestStatus = Field(default=RequestStatus.PENDING, sa_type=StrEnumType(RequestStatus))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -1,0 +1,58 @@
+"""Alembic environment: runs migrations on Kring's async engine.
+
+The URL comes from the Alembic config when the caller set one (`python -m server migrate`, the
+tests), otherwise from the settings, so `alembic` on the command line works too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from alembic import context
+from sqlalchemy.engine import Connection
+from sqlmodel import SQLModel
+
+import models  # noqa: F401  (registers every table on the metadata)
+from models.database import make_engine
+
+target_metadata = SQLModel.metadata
+
+
+def _url() -> str:
+    url = context.config.get_main_option("sqlalchemy.url")
+    if url:
+        return url
+    from config import load_settings
+
+    return load_settings().async_database_url
+
+
+def _run(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def _run_async() -> None:
+    engine = make_engine(_url())
+    async with engine.connect() as connection:
+        await connection.run_sync(_run)
+        await connection.commit()
+    await engine.dispose()
+
+
+if context.is_offline_mode():
+    context.configure(url=_url(), target_metadata=target_metadata, literal_binds=True)
+    with context.begin_transaction():
+        context.run_migrations()
+else:
+    connection = context.config.attributes.get("connection")
+    if connection is None:
+        asyncio.run(_run_async())
+    else:
+        _run(connection)

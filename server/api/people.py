@@ -1,0 +1,47 @@
+"""The people directory over the API."""
+
+from __future__ import annotations
+
+from starlette.responses import Response
+from starlette.routing import Route
+
+from server.endpoints import Call, api_route, json_response
+from server.pagination import encode_cursor, limit_of, name_id_cursor
+from server.schemas import PeopleList, PersonOut
+from services import accounts
+
+
+async def list_people(call: Call) -> Response:
+    limit = limit_of(call.request)
+    people = await accounts.list_people(
+        call.db,
+        query=call.request.query_params.get("q", "")[:100],
+        team=call.request.query_params.get("team", "")[:120],
+        after=name_id_cursor(call.request),
+        limit=limit,
+    )
+    next_cursor = encode_cursor(people[-1].name, people[-1].id) if len(people) == limit else None
+    return json_response(PeopleList(items=[PersonOut.of(p) for p in people], next=next_cursor))
+
+
+async def get_person(call: Call) -> Response:
+    person = await accounts.get_user(call.db, int(call.request.path_params["user_id"]))
+    return json_response(PersonOut.of(person))
+
+
+routes: list[Route] = [
+    api_route(
+        "/api/v1/people",
+        list_people,
+        "GET",
+        summary="Colleagues in name order.",
+        returns=PeopleList,
+        query=(
+            ("q", "words from name, job title, team, location or skills"),
+            ("team", "exact team name"),
+            ("before", "the `next` cursor of the previous page"),
+            ("limit", "1 to 200, default 50"),
+        ),
+    ),
+    api_route("/api/v1/people/{user_id:int}", get_person, "GET", summary="One colleague.", returns=PersonOut),
+]

@@ -1,0 +1,118 @@
+"""The command line: serve, migrate, create-user, seed-demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from config import ConfigError, Settings, load_settings
+from models import Role
+from models.database import alembic_config, make_engine, make_sessionmaker
+from services.errors import KringError
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"kring: configuration error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        result: int = args.run(settings, args)
+    except KringError as exc:
+        print(f"kring: {exc.message}", file=sys.stderr)
+        return 1
+    return result
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m server", description="Kring, a real-time social intranet.")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="serve the web app with uvicorn")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(run=_serve)
+
+    migrate = commands.add_parser("migrate", help="bring the database schema up to date")
+    migrate.set_defaults(run=_migrate)
+
+    create = commands.add_parser("create-user", help="create an account")
+    create.add_argument("--email", required=True)
+    create.add_argument("--name", required=True)
+    create.add_argument("--role", choices=[r.value for r in Role], default=Role.MEMBER.value)
+    create.add_argument("--password-file", type=Path, help="read the password from this file instead of a prompt")
+    create.set_defaults(run=_create_user)
+
+    seed = commands.add_parser("seed-demo", help="fill an empty database with a demo organisation (once)")
+    seed.set_defaults(run=_seed_demo)
+    return parser
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    if args.workers > 1 and settings.redis_url is None:
+        print(
+            "kring: --workers above 1 needs KRING_REDIS_URL: the in-process broker cannot reach other workers",
+            file=sys.stderr,
+        )
+        return 2
+    uvicorn.run(
+        "server.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=True,
+        ws_max_size=65536,
+        log_level="info",
+    )
+    return 0
+
+
+def _migrate(settings: Settings, args: argparse.Namespace) -> int:
+    from alembic import command
+
+    command.upgrade(alembic_config(settings.async_database_url), "head")
+    print("kring: the database is up to date")
+    return 0
+
+
+def _create_user(settings: Settings, args: argparse.Namespace) -> int:
+    if args.password_file is not None:
+        password = args.password_file.read_text().rstrip("\n")
+    else:
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Repeat: ") != password:
+            print("kring: the passwords are not the same", file=sys.stderr)
+            return 1
+
+    async def create() -> None:
+        from services import accounts
+
+        engine = make_engine(settings.async_database_url)
+        try:
+            async with make_sessionmaker(engine)() as db:
+                user = await accounts.create_user(
+                    db, email=args.email, name=args.name, password=password, role=Role(args.role)
+                )
+                print(f"kring: created {user.email} ({user.role}) with id {user.id}")
+        finally:
+            await engine.dispose()
+
+    asyncio.run(create())
+    return 0
+
+
+def _seed_demo(settings: Settings, args: argparse.Namespace) -> int:
+    from server.demo import seed_demo
+
+    return asyncio.run(seed_demo(settings))

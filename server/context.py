@@ -1,0 +1,35 @@
+"""What the lifespan owns and every request reaches: one `AppContext` per process."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.requests import HTTPConnection
+
+from config import Settings
+from models.database import SessionMaker
+from server.i18n import Catalogs
+from server.templating import Templates
+from services.throttle import LoginLimits
+
+
+@dataclass(frozen=True)
+class AppContext:
+    settings: Settings
+    engine: AsyncEngine
+    db: SessionMaker
+    catalogs: Catalogs
+    templates: Templates
+
+    @property
+    def login_limits(self) -> LoginLimits:
+        s = self.settings
+        return LoginLimits(s.limit_login_per_account, s.limit_login_per_address, s.limit_login_window_seconds)
+
+
+def app_context(conn: HTTPConnection) -> AppContext:
+    """The process's context, put in the lifespan state by `server.app`."""
+    context = conn.state.kring
+    assert isinstance(context, AppContext)
+    return context

@@ -1,0 +1,261 @@
+"""Endpoint wrappers: authentication, CSRF, a database session and error mapping, once.
+
+Every route is built with `api_route`, `page_route` or `form_route`; none resolves credentials or
+checks CSRF on its own, so none can forget to. `tests/server/test_csrf.py` walks the router to
+prove every state-changing route refuses a cookie request without the token.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+from urllib.parse import quote, urlsplit
+
+from pydantic import BaseModel, ValidationError
+from sqlmodel.ext.asyncio.session import AsyncSession
+from starlette.datastructures import FormData
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from models import User
+from server import csrf
+from server.auth import Principal, Via, authenticate
+from server.context import AppContext, app_context
+from server.errors import json_error, json_from, status_of
+from server.flash import FLASH_COOKIE, read_flash, set_flash
+from server.i18n import choose_locale
+from services.errors import N_, Invalid, KringError, Unauthenticated
+
+M = TypeVar("M", bound=BaseModel)
+E = TypeVar("E", bound=enum.Enum)
+
+
+@dataclass
+class Call:
+    """One request as the handler sees it."""
+
+    request: Request
+    ctx: AppContext
+    db: AsyncSession
+    principal: Principal | None
+    locale: str
+    form: FormData | None = None
+    flash: tuple[str, str] | None = field(default=None)
+    _anon: str | None = field(default=None, repr=False)
+
+    @property
+    def user(self) -> User:
+        if self.principal is None:
+            raise Unauthenticated(N_("Sign in first."))
+        return self.principal.user
+
+    @property
+    def user_id(self) -> int:
+        assert self.user.id is not None
+        return self.user.id
+
+    def gettext(self, message: str) -> str:
+        return self.ctx.catalogs.get(self.locale).gettext(message)
+
+    async def json_body(self, model: type[M]) -> M:
+        try:
+            raw = await self.request.body()
+        except ClientDisconnect:
+            raise Invalid(N_("The request body did not arrive.")) from None
+        try:
+            return model.model_validate_json(raw or b"{}")
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            name = ".".join(str(part) for part in error["loc"]) or None
+            raise Invalid(f"{name}: {error['msg']}" if name else str(error["msg"]), field=name) from None
+
+    def render(self, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+        settings = self.ctx.settings
+        base: dict[str, Any] = {
+            "request": self.request,
+            "me": self.principal.user if self.principal else None,
+            "csrf_token": self.csrf_token,
+            "flash": self.flash,
+            "org_name": settings.org_name,
+            "has_logo": settings.org_logo is not None,
+        }
+        html = self.ctx.templates.render(self.locale, template, base | context)
+        response = HTMLResponse(html, status_code=status)
+        if self.principal is not None:
+            response.headers["Cache-Control"] = "no-store"
+        elif self._anon is not None and self._anon != self.request.cookies.get(csrf.ANON_COOKIE):
+            response.set_cookie(
+                csrf.ANON_COOKIE, self._anon, httponly=True, samesite="lax", secure=self.ctx.settings.secure_cookies
+            )
+        return response
+
+    @property
+    def csrf_token(self) -> str:
+        """The token forms on this page carry: the session's, or before sign-in one bound to the
+        anonymous cookie (`render` sets that cookie when it is new)."""
+        if self.principal is not None:
+            return self.principal.session.csrf_token if self.principal.session else ""
+        if self._anon is None:
+            self._anon = csrf.anon_id(self.request)[0]
+        return csrf.anonymous_token(self.ctx.settings.secret, self._anon)
+
+    def redirect(self, url: str, *, message: str | None = None, kind: str = "ok") -> RedirectResponse:
+        response = RedirectResponse(url, status_code=303)
+        if message is not None:
+            set_flash(response, self.ctx.settings.secret, kind, message, secure=self.ctx.settings.secure_cookies)
+        return response
+
+
+Handler = Callable[[Call], Awaitable[Response]]
+
+
+@dataclass(frozen=True)
+class ApiDoc:
+    """What `server.openapi` needs to describe an API route."""
+
+    summary: str
+    body: type[BaseModel] | None = None
+    returns: type[BaseModel] | None = None
+    status: int = 200
+    public: bool = False
+    query: tuple[tuple[str, str], ...] = ()  # (name, description)
+
+
+def api_route(
+    path: str,
+    handler: Handler,
+    method: str,
+    *,
+    summary: str,
+    body: type[BaseModel] | None = None,
+    returns: type[BaseModel] | None = None,
+    status: int = 200,
+    public: bool = False,
+    query: tuple[tuple[str, str], ...] = (),
+) -> Route:
+    """A JSON API route. Errors answer `{"error": {"code", "message"}}` with the right status;
+    cookie-authenticated writes need the `X-CSRF-Token` header."""
+
+    async def endpoint(request: Request) -> Response:
+        ctx = app_context(request)
+        async with ctx.db() as db:
+            principal = await authenticate(request, db)
+            if principal is None and not public:
+                return json_error("unauthenticated", "Sign in or send a valid Bearer token.", 401)
+            if not _csrf_ok(request, principal, request.headers.get(csrf.CSRF_HEADER)):
+                return json_error("csrf", "Missing or wrong X-CSRF-Token header.", 403)
+            locale = (
+                ctx.settings.locale
+                if principal is None
+                else choose_locale(request, principal.user.locale, ctx.settings.locale)
+            )
+            try:
+                return await handler(Call(request, ctx, db, principal, locale))
+            except KringError as error:
+                await db.rollback()
+                return json_from(error)
+
+    route = Route(path, endpoint, methods=[method], name=f"api:{method}:{path}")
+    route.openapi = ApiDoc(summary, body, returns, status, public, query)  # type: ignore[attr-defined]
+    return route
+
+
+def page_route(path: str, handler: Handler, *, name: str, public: bool = False) -> Route:
+    """An HTML page (GET). Anonymous visitors of a private page are sent to the login page."""
+
+    async def endpoint(request: Request) -> Response:
+        ctx = app_context(request)
+        async with ctx.db() as db:
+            principal = await authenticate(request, db)
+            if principal is None and not public:
+                return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+            call = _call(request, ctx, db, principal)
+            call.flash = read_flash(request, ctx.settings.secret)
+            try:
+                result = await handler(call)
+            except KringError as error:
+                result = call.render("error.html", status=status_of(error), message=call.gettext(error.message))
+            if FLASH_COOKIE in request.cookies:
+                result.delete_cookie(FLASH_COOKIE)
+            return result
+
+    return Route(path, endpoint, methods=["GET"], name=name)
+
+
+def form_route(path: str, handler: Handler, *, name: str, public: bool = False) -> Route:
+    """A form post. The hidden `csrf_token` field must match the session's; on a service error
+    the visitor goes back where they came from with the message shown."""
+
+    async def endpoint(request: Request) -> Response:
+        ctx = app_context(request)
+        async with ctx.db() as db:
+            principal = await authenticate(request, db)
+            if principal is None and not public:
+                return RedirectResponse("/login", status_code=303)
+            try:
+                form = await request.form(max_files=0)
+            except Exception:  # malformed multipart: python-multipart raises several kinds
+                return HTMLResponse("Bad form data.", status_code=400)
+            token = form.get(csrf.CSRF_FIELD)
+            given = token if isinstance(token, str) else None
+            if not (_csrf_ok(request, principal, given) if principal else _anon_csrf_ok(request, ctx, given)):
+                return HTMLResponse("The form has expired. Go back, reload and try again.", status_code=403)
+            call = _call(request, ctx, db, principal)
+            call.form = form
+            try:
+                return await handler(call)
+            except KringError as error:
+                await db.rollback()
+                return call.redirect(_back(request), message=error.message, kind="error")
+
+    return Route(path, endpoint, methods=["POST"], name=name)
+
+
+def _call(request: Request, ctx: AppContext, db: AsyncSession, principal: Principal | None) -> Call:
+    user_locale = principal.user.locale if principal else None
+    return Call(request, ctx, db, principal, choose_locale(request, user_locale, ctx.settings.locale))
+
+
+def _csrf_ok(request: Request, principal: Principal | None, given: str | None) -> bool:
+    if request.method in csrf.SAFE_METHODS or principal is None or principal.via is Via.TOKEN:
+        return True
+    expected = principal.session.csrf_token if principal.session else None
+    return csrf.tokens_match(expected, given)
+
+
+def _anon_csrf_ok(request: Request, ctx: AppContext, given: str | None) -> bool:
+    anon = request.cookies.get(csrf.ANON_COOKIE)
+    if not anon:
+        return False
+    return csrf.tokens_match(csrf.anonymous_token(ctx.settings.secret, anon), given)
+
+
+def _back(request: Request) -> str:
+    """The same-site page the form was posted from, or home."""
+    referer = request.headers.get("referer", "")
+    parts = urlsplit(referer)
+    if parts.netloc and parts.netloc != request.url.netloc:
+        return "/"
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+
+
+def form_text(call: Call, name: str, default: str = "") -> str:
+    assert call.form is not None
+    value = call.form.get(name, default)
+    return value if isinstance(value, str) else default
+
+
+def json_response(model: BaseModel | dict[str, Any], status: int = 200) -> JSONResponse:
+    content = model.model_dump(mode="json") if isinstance(model, BaseModel) else model
+    return JSONResponse(content, status_code=status)
+
+
+def parse_enum(enum_type: type[E], value: str, *, field: str, message: str) -> E:
+    """`value` as a member of `enum_type`, or `Invalid` naming the field."""
+    try:
+        return enum_type(value)
+    except ValueError:
+        raise Invalid(message, field=field) from None

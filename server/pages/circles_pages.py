@@ -1,0 +1,150 @@
+"""The circle directory, a circle's page, and the forms that join, leave and run circles."""
+
+from __future__ import annotations
+
+from starlette.responses import Response
+from starlette.routing import Route
+
+from models import CircleKind, CircleVisibility, MemberRole
+from server.endpoints import Call, form_route, form_text, page_route, parse_enum
+from services import accounts, circles
+from services.errors import N_, Invalid
+
+
+def _circle_id(call: Call) -> int:
+    return int(call.request.path_params["circle_id"])
+
+
+def _kind(value: str) -> CircleKind:
+    return parse_enum(CircleKind, value, field="kind", message=N_("Choose a kind of circle."))
+
+
+def _visibility(value: str) -> CircleVisibility:
+    return parse_enum(CircleVisibility, value, field="visibility", message=N_("Choose who may see the circle."))
+
+
+async def directory(call: Call) -> Response:
+    kind_param = call.request.query_params.get("kind", "")
+    kind = _kind(kind_param) if kind_param else None
+    found = await circles.list_circles(call.db, call.user, kind=kind, limit=500)
+    counts = await circles.member_counts(call.db, [c.id or 0 for c in found])
+    mine = await circles.my_circle_ids(call.db, call.user)
+    return call.render(
+        "circles.html",
+        circles=found,
+        counts=counts,
+        mine=mine,
+        kind=kind,
+        kinds=list(CircleKind),
+        visibilities=list(CircleVisibility),
+    )
+
+
+async def create(call: Call) -> Response:
+    circle = await circles.create_circle(
+        call.db,
+        call.user,
+        name=form_text(call, "name"),
+        description=form_text(call, "description"),
+        color=form_text(call, "color", "#0b6e4f"),
+        kind=_kind(form_text(call, "kind")),
+        visibility=_visibility(form_text(call, "visibility")),
+    )
+    return call.redirect(f"/circles/{circle.id}", message=N_("The circle has been created."))
+
+
+async def circle_page(call: Call) -> Response:
+    access = await circles.access_circle(call.db, call.user, _circle_id(call))
+    members_visible = access.is_member or access.circle.visibility is CircleVisibility.OPEN
+    members = await circles.list_members(call.db, call.user, access.circle_id, limit=500) if members_visible else []
+    is_admin = circles.can_administer(call.user, access)
+    requests = await circles.list_join_requests(call.db, call.user, access.circle_id) if is_admin else []
+    count = (await circles.member_counts(call.db, [access.circle_id])).get(access.circle_id, 0)
+    return call.render(
+        "circle.html",
+        access=access,
+        circle=access.circle,
+        members=members,
+        members_visible=members_visible,
+        member_count=count,
+        is_admin=is_admin,
+        requests=requests,
+        kinds=list(CircleKind),
+        visibilities=list(CircleVisibility),
+    )
+
+
+async def join(call: Call) -> Response:
+    outcome = await circles.join_circle(call.db, call.user, _circle_id(call), message=form_text(call, "message"))
+    message = (
+        N_("Welcome to the circle.") if outcome.joined else N_("Your request has been sent to the circle's admins.")
+    )
+    return call.redirect(f"/circles/{_circle_id(call)}", message=message)
+
+
+async def leave(call: Call) -> Response:
+    await circles.leave_circle(call.db, call.user, _circle_id(call))
+    return call.redirect("/circles", message=N_("Done."))
+
+
+async def decline_invitation(call: Call) -> Response:
+    await circles.decline_invitation(call.db, call.user, _circle_id(call))
+    return call.redirect("/", message=N_("Invitation declined."))
+
+
+async def edit(call: Call) -> Response:
+    await circles.update_circle(
+        call.db,
+        call.user,
+        _circle_id(call),
+        name=form_text(call, "name"),
+        description=form_text(call, "description"),
+        color=form_text(call, "color"),
+        kind=_kind(form_text(call, "kind")),
+        visibility=_visibility(form_text(call, "visibility")),
+    )
+    return call.redirect(f"/circles/{_circle_id(call)}", message=N_("The circle has been saved."))
+
+
+async def decide(call: Call) -> Response:
+    approve = form_text(call, "decision") == "approve"
+    request_id = int(call.request.path_params["request_id"])
+    await circles.decide_join_request(call.db, call.user, _circle_id(call), request_id, approve=approve)
+    message = N_("The request has been approved.") if approve else N_("The request has been declined.")
+    return call.redirect(f"/circles/{_circle_id(call)}", message=message)
+
+
+async def invite(call: Call) -> Response:
+    invitee = await accounts.find_by_email(call.db, form_text(call, "email"))
+    if invitee is None or invitee.id is None or not invitee.is_active:
+        raise Invalid(N_("No colleague has that e-mail address."), field="email")
+    await circles.invite(call.db, call.user, _circle_id(call), invitee.id)
+    return call.redirect(f"/circles/{_circle_id(call)}", message=N_("The invitation has been sent."))
+
+
+async def remove_member(call: Call) -> Response:
+    await circles.remove_member(call.db, call.user, _circle_id(call), int(call.request.path_params["user_id"]))
+    return call.redirect(f"/circles/{_circle_id(call)}", message=N_("The member has been removed."))
+
+
+async def set_role(call: Call) -> Response:
+    role = parse_enum(MemberRole, form_text(call, "role"), field="role", message=N_("Choose a role."))
+    user_id = int(call.request.path_params["user_id"])
+    await circles.set_member_role(call.db, call.user, _circle_id(call), user_id, role)
+    return call.redirect(f"/circles/{_circle_id(call)}", message=N_("The role has been changed."))
+
+
+_C = "/circles/{circle_id:int}"
+routes: list[Route] = [
+    page_route("/circles", directory, name="circles"),
+    form_route("/circles", create, name="circle_create"),
+    page_route(_C, circle_page, name="circle"),
+    form_route(f"{_C}/join", join, name="circle_join"),
+    form_route(f"{_C}/leave", leave, name="circle_leave"),
+    form_route(f"{_C}/invitation/decline", decline_invitation, name="invitation_decline"),
+    form_route(f"{_C}/edit", edit, name="circle_edit"),
+    form_route(f"{_C}/requests/{{request_id:int}}", decide, name="request_decide"),
+    form_route(f"{_C}/invite", invite, name="circle_invite"),
+    form_route(f"{_C}/members/{{user_id:int}}/remove", remove_member, name="member_remove"),
+    form_route(f"{_C}/members/{{user_id:int}}/role", set_role, name="member_role"),
+]

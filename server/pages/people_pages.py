@@ -1,0 +1,82 @@
+"""The people directory, profiles, and editing your own profile, password and tokens."""
+
+from __future__ import annotations
+
+from starlette.responses import Response
+from starlette.routing import Route
+
+from server.endpoints import Call, form_route, form_text, page_route
+from server.pagination import encode_cursor, name_id_cursor
+from services import accounts, circles, sessions
+from services.errors import N_
+
+_PAGE = 60
+
+
+async def people(call: Call) -> Response:
+    query = call.request.query_params.get("q", "")[:100]
+    team = call.request.query_params.get("team", "")[:120]
+    found = await accounts.list_people(call.db, query=query, team=team, after=name_id_cursor(call.request), limit=_PAGE)
+    next_cursor = encode_cursor(found[-1].name, found[-1].id) if len(found) == _PAGE else None
+    teams = await accounts.list_teams(call.db)
+    return call.render("people.html", people=found, query=query, team=team, teams=teams, next=next_cursor)
+
+
+async def person(call: Call) -> Response:
+    colleague = await accounts.get_user(call.db, int(call.request.path_params["user_id"]))
+    # Only circles the viewer may see, so a profile never reveals a secret circle.
+    theirs = await circles.list_circles(call.db, colleague, mine=True, limit=200)
+    visible = {c.id for c in await circles.list_circles(call.db, call.user, limit=1000)}
+    shown = [c for c in theirs if c.id in visible]
+    return call.render("person.html", person=colleague, circles=shown)
+
+
+async def profile(call: Call) -> Response:
+    tokens = await sessions.list_api_tokens(call.db, call.user)
+    return call.render("profile.html", tokens=tokens, new_token=None)
+
+
+async def save_profile(call: Call) -> Response:
+    await accounts.update_profile(
+        call.db,
+        call.user,
+        name=form_text(call, "name"),
+        job_title=form_text(call, "job_title"),
+        team=form_text(call, "team"),
+        location=form_text(call, "location"),
+        bio=form_text(call, "bio"),
+        skills=form_text(call, "skills").split(","),
+    )
+    return call.redirect("/profile", message=N_("Your profile has been saved."))
+
+
+async def change_password(call: Call) -> Response:
+    if form_text(call, "new_password") != form_text(call, "repeat_password"):
+        return call.redirect("/profile", message=N_("The new passwords are not the same."), kind="error")
+    await accounts.change_password(
+        call.db, call.user, current=form_text(call, "current_password"), new=form_text(call, "new_password")
+    )
+    return call.redirect("/login", message=N_("Your password has been changed. Sign in again."))
+
+
+async def create_token(call: Call) -> Response:
+    _token, raw = await sessions.create_api_token(call.db, call.user, form_text(call, "name"))
+    tokens = await sessions.list_api_tokens(call.db, call.user)
+    # Shown once, in this answer; a redirect would have to carry the secret in a cookie.
+    return call.render("profile.html", tokens=tokens, new_token=raw)
+
+
+async def revoke_token(call: Call) -> Response:
+    await sessions.revoke_api_token(call.db, call.user, int(call.request.path_params["token_id"]))
+    return call.redirect("/profile", message=N_("The token has been revoked."))
+
+
+routes: list[Route] = [
+    page_route("/people", people, name="people"),
+    page_route("/people/{user_id:int}", person, name="person"),
+    page_route("/profile", profile, name="profile"),
+    form_route("/profile", save_profile, name="profile_save"),
+    form_route("/profile/password", change_password, name="password_change"),
+    form_route("/profile/tokens", create_token, name="token_create"),
+    form_route("/profile/tokens/{token_id:int}/revoke", revoke_token, name="token_revoke"),
+]

@@ -1,0 +1,80 @@
+"""Login, logout and the language switch."""
+
+from __future__ import annotations
+
+from starlette.responses import Response
+
+from config.settings import SUPPORTED_LOCALES
+from server.api.sessions import set_session_cookie
+from server.auth import SESSION_COOKIE, client_address
+from server.endpoints import Call, form_route, form_text, page_route
+from server.i18n import LANGUAGE_COOKIE
+from services import accounts, sessions
+from services.errors import RateLimited, Unauthenticated
+
+
+def _safe_next(target: str) -> str:
+    """Only a path on this site: never `//evil.example` or an absolute URL."""
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
+async def login_page(call: Call) -> Response:
+    if call.principal is not None:
+        return call.redirect("/")
+    return call.render("login.html", next=_safe_next(call.request.query_params.get("next", "/")), email="", error=None)
+
+
+async def login(call: Call) -> Response:
+    email = form_text(call, "email")
+    next_url = _safe_next(form_text(call, "next", "/"))
+    try:
+        signed_in = await sessions.sign_in(
+            call.db,
+            call.ctx.login_limits,
+            email=email,
+            password=form_text(call, "password"),
+            address=client_address(call.request),
+            user_agent=call.request.headers.get("user-agent", ""),
+            session_days=call.ctx.settings.session_days,
+        )
+    except (Unauthenticated, RateLimited) as error:
+        status = 429 if isinstance(error, RateLimited) else 401
+        page = call.render(
+            "login.html", status=status, next=next_url, email=email[:254], error=call.gettext(error.message)
+        )
+        if isinstance(error, RateLimited):
+            page.headers["Retry-After"] = str(error.retry_after)
+        return page
+    response = call.redirect(next_url)
+    set_session_cookie(response, call, signed_in.token)
+    return response
+
+
+async def logout(call: Call) -> Response:
+    principal = call.principal
+    if principal is not None and principal.session is not None:
+        await sessions.sign_out(call.db, principal.session)
+    response = call.redirect("/login")
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+async def set_language(call: Call) -> Response:
+    locale = form_text(call, "locale")
+    if locale not in SUPPORTED_LOCALES:
+        return call.redirect("/")
+    if call.principal is not None:
+        await accounts.update_profile(call.db, call.principal.user, locale=locale)
+    redirect = call.redirect(_safe_next(form_text(call, "next", "/")))
+    redirect.set_cookie(LANGUAGE_COOKIE, locale, max_age=365 * 86400, samesite="lax", httponly=True)
+    return redirect
+
+
+routes = [
+    page_route("/login", login_page, name="login", public=True),
+    form_route("/login", login, name="login_post", public=True),
+    form_route("/logout", logout, name="logout"),
+    form_route("/language", set_language, name="language", public=True),
+]

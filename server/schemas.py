@@ -1,0 +1,209 @@
+"""JSON shapes of the API: request bodies are validated with these, responses built from them,
+and `server.openapi` publishes them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from models import Circle, CircleKind, CircleVisibility, MemberRole, Membership, Role, User
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    field: str | None = None
+
+
+class ErrorOut(BaseModel):
+    error: ErrorDetail
+
+
+class SessionIn(Strict):
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=1024)
+
+
+class PersonOut(BaseModel):
+    id: int
+    name: str
+    job_title: str
+    team: str
+    location: str
+    bio: str
+    skills: list[str]
+    avatar_url: str | None
+
+    @classmethod
+    def of(cls, user: User) -> PersonOut:
+        return cls(
+            id=user.id or 0,
+            name=user.name,
+            job_title=user.job_title,
+            team=user.team,
+            location=user.location,
+            bio=user.bio,
+            skills=list(user.skills),
+            avatar_url=f"/media/avatars/{user.avatar}" if user.avatar else None,
+        )
+
+
+class MeOut(PersonOut):
+    email: str
+    role: Role
+    locale: str | None
+
+    @classmethod
+    def of(cls, user: User) -> MeOut:
+        return cls(**PersonOut.of(user).model_dump(), email=user.email, role=user.role, locale=user.locale)
+
+
+class SessionOut(BaseModel):
+    user: MeOut
+    csrf_token: str
+
+
+class ProfileIn(Strict):
+    name: str | None = Field(default=None, max_length=120)
+    job_title: str | None = Field(default=None, max_length=120)
+    team: str | None = Field(default=None, max_length=120)
+    location: str | None = Field(default=None, max_length=120)
+    bio: str | None = Field(default=None, max_length=2000)
+    skills: list[str] | None = Field(default=None, max_length=20)
+    locale: Literal["nl", "en"] | None = None
+
+
+class TokenIn(Strict):
+    name: str = Field(min_length=1, max_length=100)
+
+
+class TokenOut(BaseModel):
+    id: int
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+    token: str | None = Field(default=None, description="The secret; present only in the answer to its creation.")
+
+
+class TokenList(BaseModel):
+    items: list[TokenOut]
+    next: str | None = None
+
+
+class PeopleList(BaseModel):
+    items: list[PersonOut]
+    next: str | None
+
+
+class CircleIn(Strict):
+    name: str = Field(min_length=2, max_length=80)
+    description: str = Field(default="", max_length=2000)
+    color: str = Field(default="#0b6e4f", pattern=r"^#[0-9a-fA-F]{6}$")
+    kind: CircleKind
+    visibility: CircleVisibility
+
+
+class CirclePatch(Strict):
+    name: str | None = Field(default=None, min_length=2, max_length=80)
+    description: str | None = Field(default=None, max_length=2000)
+    color: str | None = Field(default=None, pattern=r"^#[0-9a-fA-F]{6}$")
+    kind: CircleKind | None = None
+    visibility: CircleVisibility | None = None
+
+
+class CircleOut(BaseModel):
+    id: int
+    name: str
+    description: str
+    color: str
+    kind: CircleKind
+    visibility: CircleVisibility
+    member_count: int
+    is_member: bool
+    my_role: MemberRole | None = None
+    join_requested: bool = False
+    invited: bool = False
+    created_at: datetime
+
+    @classmethod
+    def of(cls, circle: Circle, *, member_count: int, membership: Membership | None = None, **extra: bool) -> CircleOut:
+        return cls(
+            id=circle.id or 0,
+            name=circle.name,
+            description=circle.description,
+            color=circle.color,
+            kind=circle.kind,
+            visibility=circle.visibility,
+            member_count=member_count,
+            is_member=membership is not None,
+            my_role=membership.role if membership else None,
+            created_at=circle.created_at,
+            **extra,
+        )
+
+
+class CircleList(BaseModel):
+    items: list[CircleOut]
+    next: str | None
+
+
+class JoinIn(Strict):
+    message: str = Field(default="", max_length=500)
+
+
+class JoinOut(BaseModel):
+    status: Literal["joined", "requested"]
+    circle: CircleOut
+
+
+class MemberOut(BaseModel):
+    user: PersonOut
+    role: MemberRole
+    joined_at: datetime
+
+
+class MemberList(BaseModel):
+    items: list[MemberOut]
+    next: str | None
+
+
+class JoinRequestOut(BaseModel):
+    id: int
+    user: PersonOut
+    message: str
+    created_at: datetime
+
+
+class JoinRequestList(BaseModel):
+    items: list[JoinRequestOut]
+    next: str | None = None
+
+
+class DecisionIn(Strict):
+    approve: bool
+
+
+class InviteIn(Strict):
+    user_id: int
+
+
+class RoleIn(Strict):
+    role: MemberRole
+
+
+class InvitationOut(BaseModel):
+    id: int
+    circle_id: int
+    user_id: int
+    status: str
+    created_at: datetime
+
+
+class Ok(BaseModel):
+    ok: Literal[True] = True

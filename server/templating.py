@@ -1,0 +1,62 @@
+"""Jinja2 environments, one per language, with gettext installed (Babel catalogs)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, tzinfo
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from babel.dates import format_date, format_datetime, get_timezone
+
+from server.i18n import Catalogs
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "web" / "templates"
+
+
+class Templates:
+    def __init__(self, catalogs: Catalogs, globals_: Mapping[str, Any], timezone: str) -> None:
+        loader = jinja2.FileSystemLoader(TEMPLATES_DIR)
+        self._envs: dict[str, jinja2.Environment] = {}
+        for locale in ("nl", "en"):
+            env = jinja2.Environment(
+                loader=loader,
+                autoescape=True,
+                extensions=["jinja2.ext.i18n"],
+                undefined=jinja2.StrictUndefined,
+                trim_blocks=True,
+                lstrip_blocks=True,
+            )
+            env.install_gettext_translations(catalogs.get(locale), newstyle=True)  # type: ignore[attr-defined]
+            env.globals.update(globals_)
+            env.globals["locale"] = locale
+            env.filters["date"] = _date_filter(locale)
+            env.filters["datetime"] = _datetime_filter(locale, get_timezone(timezone))
+            env.filters["initials"] = initials
+            self._envs[locale] = env
+
+    def render(self, locale: str, name: str, context: Mapping[str, Any]) -> str:
+        return self._envs[locale].get_template(name).render(context)
+
+
+def _date_filter(locale: str) -> Any:
+    def date(value: datetime) -> str:
+        return format_date(value, format="long", locale=locale)
+
+    return date
+
+
+def _datetime_filter(locale: str, zone: tzinfo) -> Any:
+    def when(value: datetime) -> str:
+        return format_datetime(value, format="medium", locale=locale, tzinfo=zone)
+
+    return when
+
+
+def initials(name: str) -> str:
+    """ "Anna de Vries" -> "AV": first letters of the first and last word."""
+    words = name.split()
+    if not words:
+        return "?"
+    return (words[0][0] + (words[-1][0] if len(words) > 1 else "")).upper()

@@ -1,0 +1,215 @@
+"""Colleagues' accounts: creation, profiles, roles, passwords and deactivation."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from sqlalchemy import Text, delete, func, or_, tuple_, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models import ApiToken, Role, User, UserSession
+from models.base import utcnow
+from services import passwords
+from services.errors import N_, Conflict, Invalid, NotFound, PermissionDenied
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MAX_SKILLS = 20
+
+
+def normalise_email(email: str) -> str:
+    email = email.strip().lower()
+    if not _EMAIL.match(email) or len(email) > 254:
+        raise Invalid(N_("That is not a valid e-mail address."), field="email")
+    return email
+
+
+async def create_user(
+    db: AsyncSession,
+    *,
+    email: str,
+    name: str,
+    password: str | None = None,
+    password_hash: str | None = None,
+    role: Role = Role.MEMBER,
+    job_title: str = "",
+    team: str = "",
+    location: str = "",
+    bio: str = "",
+    skills: Sequence[str] = (),
+) -> User:
+    """Create an account. Give `password`, or a `password_hash` made by `passwords.hash_password`
+    (the demo seeds sixty colleagues with one hash instead of sixty slow ones)."""
+    email = normalise_email(email)
+    name = name.strip()
+    if not name:
+        raise Invalid(N_("A name is required."), field="name")
+    if password_hash is None:
+        if password is None:
+            raise Invalid(N_("A password is required."), field="password")
+        password_hash = passwords.hash_password(password)
+    if await _email_taken(db, email):
+        raise Conflict(N_("An account with that e-mail address already exists."), field="email")
+    user = User(
+        email=email,
+        name=name,
+        password_hash=password_hash,
+        role=role,
+        job_title=job_title.strip(),
+        team=team.strip(),
+        location=location.strip(),
+        bio=bio.strip(),
+        skills=clean_skills(skills),
+    )
+    db.add(user)
+    await db.commit()
+    return user
+
+
+def clean_skills(skills: Sequence[str]) -> list[str]:
+    seen: dict[str, str] = {}
+    for skill in skills:
+        skill = skill.strip()
+        if skill and skill.lower() not in seen:
+            seen[skill.lower()] = skill[:60]
+    return list(seen.values())[:MAX_SKILLS]
+
+
+async def get_user(db: AsyncSession, user_id: int) -> User:
+    user = await db.get(User, user_id)
+    if user is None or not user.is_active:
+        raise NotFound(N_("No such colleague."))
+    return user
+
+
+async def find_by_email(db: AsyncSession, email: str) -> User | None:
+    result = await db.exec(select(User).where(User.email == email.strip().lower()))
+    return result.first()
+
+
+async def update_profile(
+    db: AsyncSession,
+    user: User,
+    *,
+    name: str | None = None,
+    job_title: str | None = None,
+    team: str | None = None,
+    location: str | None = None,
+    bio: str | None = None,
+    skills: Sequence[str] | None = None,
+    locale: str | None = None,
+) -> User:
+    if name is not None:
+        if not name.strip():
+            raise Invalid(N_("A name is required."), field="name")
+        user.name = name.strip()[:120]
+    if job_title is not None:
+        user.job_title = job_title.strip()[:120]
+    if team is not None:
+        user.team = team.strip()[:120]
+    if location is not None:
+        user.location = location.strip()[:120]
+    if bio is not None:
+        user.bio = bio.strip()[:2000]
+    if skills is not None:
+        user.skills = clean_skills(skills)
+    if locale is not None:
+        user.locale = locale
+    db.add(user)
+    await db.commit()
+    return user
+
+
+async def set_avatar(db: AsyncSession, user: User, avatar: str | None) -> User:
+    user.avatar = avatar
+    db.add(user)
+    await db.commit()
+    return user
+
+
+async def change_password(db: AsyncSession, user: User, *, current: str, new: str) -> User:
+    """Change the password and end every session and API token of the user: whoever knew the
+    old one is out at once."""
+    if not passwords.verify_password(user.password_hash, current):
+        raise Invalid(N_("The current password is not right."), field="current_password")
+    user.password_hash = passwords.hash_password(new)
+    user.password_changed_at = utcnow()
+    db.add(user)
+    await _end_all_credentials(db, user)
+    await db.commit()
+    return user
+
+
+async def set_role(db: AsyncSession, actor: User, user: User, role: Role) -> User:
+    if actor.role is not Role.ADMIN:
+        raise PermissionDenied(N_("Only an administrator may change roles."))
+    user.role = role
+    db.add(user)
+    await db.commit()
+    return user
+
+
+async def deactivate(db: AsyncSession, actor: User | None, user: User) -> User:
+    """Deactivate an account; its sessions and tokens stop working immediately.
+
+    `actor` is None for the command line, which is trusted."""
+    if actor is not None and actor.role is not Role.ADMIN:
+        raise PermissionDenied(N_("Only an administrator may deactivate accounts."))
+    user.is_active = False
+    user.deactivated_at = utcnow()
+    db.add(user)
+    await _end_all_credentials(db, user)
+    await db.commit()
+    return user
+
+
+async def _end_all_credentials(db: AsyncSession, user: User) -> None:
+    await db.exec(delete(UserSession).where(col(UserSession.user_id) == user.id))
+    await db.exec(
+        update(ApiToken)
+        .where(col(ApiToken.user_id) == user.id, col(ApiToken.revoked_at).is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+async def _email_taken(db: AsyncSession, email: str) -> bool:
+    result = await db.exec(select(func.count()).select_from(User).where(User.email == email))
+    return result.one() > 0
+
+
+async def list_people(
+    db: AsyncSession,
+    *,
+    query: str = "",
+    team: str = "",
+    after: tuple[str, int] | None = None,
+    limit: int = 50,
+) -> list[User]:
+    """Active colleagues in name order, filtered by a free-text query over name, title, team,
+    location and skills; `after` is the (name, id) of the last one already shown."""
+    statement = select(User).where(col(User.is_active).is_(True))
+    if query.strip():
+        pattern = f"%{query.strip().lower()}%"
+        statement = statement.where(
+            or_(
+                func.lower(User.name).like(pattern),
+                func.lower(User.job_title).like(pattern),
+                func.lower(User.team).like(pattern),
+                func.lower(User.location).like(pattern),
+                func.lower(func.cast(col(User.skills), Text)).like(pattern),
+            )
+        )
+    if team:
+        statement = statement.where(User.team == team)
+    if after is not None:
+        statement = statement.where(tuple_(col(User.name), col(User.id)) > after)
+    statement = statement.order_by(col(User.name), col(User.id)).limit(limit)
+    return list((await db.exec(statement)).all())
+
+
+async def list_teams(db: AsyncSession) -> list[str]:
+    statement = (
+        select(User.team).where(col(User.is_active).is_(True), User.team != "").distinct().order_by(col(User.team))
+    )
+    return list((await db.exec(statement)).all())

@@ -1,0 +1,412 @@
+"""Circles: who may see them, join them, leave them and run them.
+
+Visibility rules, enforced here and nowhere else:
+- `open` and `closed` circles are visible to every active colleague; `secret` circles only to
+  their members and to colleagues with a pending invitation. For anyone else a secret circle
+  does not exist: every operation answers `NotFound`, never `PermissionDenied`.
+- The members of an `open` circle are visible to every colleague; those of a `closed` or
+  `secret` circle only to its members.
+- Circle admins (and organisation admins, for circles they can see) change the circle, decide
+  join requests, invite and remove members. Organisation admins get no view into secret circles.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+from sqlalchemy import ColumnElement, exists, func, or_
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models import (
+    Circle,
+    CircleKind,
+    CircleVisibility,
+    Invitation,
+    JoinRequest,
+    MemberRole,
+    Membership,
+    RequestStatus,
+    Role,
+    User,
+)
+from models.base import utcnow
+from services.errors import N_, Conflict, Invalid, NotFound, PermissionDenied
+
+_HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+_Pending = TypeVar("_Pending", JoinRequest, Invitation)
+
+
+@dataclass(frozen=True)
+class CircleAccess:
+    """A circle as one user may see it."""
+
+    circle: Circle
+    membership: Membership | None
+    pending_request: JoinRequest | None = None
+    pending_invitation: Invitation | None = None
+
+    @property
+    def is_member(self) -> bool:
+        return self.membership is not None
+
+    @property
+    def circle_id(self) -> int:
+        assert self.circle.id is not None
+        return self.circle.id
+
+
+def _visible_to(user: User) -> ColumnElement[bool]:
+    """SQL condition: the circle is visible to `user` (the rule in the module docstring)."""
+    invited = exists().where(
+        col(Invitation.circle_id) == col(Circle.id),
+        col(Invitation.user_id) == user.id,
+        col(Invitation.status) == RequestStatus.PENDING,
+    )
+    return or_(col(Circle.visibility) != CircleVisibility.SECRET, _is_member(user), invited)
+
+
+def _is_member(user: User) -> ColumnElement[bool]:
+    return exists().where(col(Membership.circle_id) == col(Circle.id), col(Membership.user_id) == user.id)
+
+
+async def access_circle(db: AsyncSession, user: User, circle_id: int) -> CircleAccess:
+    """Load a circle for `user`, or raise `NotFound` if it does not exist for them."""
+    circle = await db.get(Circle, circle_id)
+    if circle is None:
+        raise NotFound(N_("No such circle."))
+    membership = await _membership(db, circle_id, user.id)
+    invitation = await _pending(db, Invitation, circle_id, user.id)
+    if circle.visibility is CircleVisibility.SECRET and membership is None and invitation is None:
+        raise NotFound(N_("No such circle."))
+    request = await _pending(db, JoinRequest, circle_id, user.id) if membership is None else None
+    return CircleAccess(circle, membership, request, invitation)
+
+
+async def list_circles(
+    db: AsyncSession,
+    user: User,
+    *,
+    kind: CircleKind | None = None,
+    mine: bool = False,
+    after: tuple[str, int] | None = None,
+    limit: int = 50,
+) -> list[Circle]:
+    """Circles `user` may see, in name order; `after` is the (name, id) of the last shown."""
+    statement = select(Circle).where(_visible_to(user))
+    if mine:
+        statement = statement.where(_is_member(user))
+    if kind is not None:
+        statement = statement.where(Circle.kind == kind)
+    if after is not None:
+        name, circle_id = after
+        statement = statement.where(
+            or_(col(Circle.name) > name, (col(Circle.name) == name) & (col(Circle.id) > circle_id))
+        )
+    statement = statement.order_by(col(Circle.name), col(Circle.id)).limit(limit)
+    return list((await db.exec(statement)).all())
+
+
+async def my_circle_ids(db: AsyncSession, user: User) -> set[int]:
+    result = await db.exec(select(Membership.circle_id).where(Membership.user_id == user.id))
+    return set(result.all())
+
+
+async def member_counts(db: AsyncSession, circle_ids: Sequence[int]) -> dict[int, int]:
+    if not circle_ids:
+        return {}
+    statement = (
+        select(Membership.circle_id, func.count())
+        .where(col(Membership.circle_id).in_(circle_ids))
+        .group_by(col(Membership.circle_id))
+    )
+    return dict((await db.exec(statement)).all())
+
+
+async def create_circle(
+    db: AsyncSession,
+    user: User,
+    *,
+    name: str,
+    kind: CircleKind,
+    visibility: CircleVisibility,
+    description: str = "",
+    color: str = "#0b6e4f",
+) -> Circle:
+    """Create a circle; its creator becomes its first admin."""
+    name = await _valid_name(db, name)
+    circle = Circle(
+        name=name,
+        description=description.strip()[:2000],
+        color=_valid_color(color),
+        kind=kind,
+        visibility=visibility,
+        created_by=user.id,
+    )
+    db.add(circle)
+    await db.flush()
+    db.add(Membership(circle_id=circle.id or 0, user_id=user.id or 0, role=MemberRole.ADMIN))
+    await db.commit()
+    return circle
+
+
+async def update_circle(
+    db: AsyncSession,
+    user: User,
+    circle_id: int,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    color: str | None = None,
+    kind: CircleKind | None = None,
+    visibility: CircleVisibility | None = None,
+) -> Circle:
+    access = await _administer(db, user, circle_id)
+    circle = access.circle
+    if name is not None and name.strip() != circle.name:
+        circle.name = await _valid_name(db, name)
+    if description is not None:
+        circle.description = description.strip()[:2000]
+    if color is not None:
+        circle.color = _valid_color(color)
+    if kind is not None:
+        circle.kind = kind
+    if visibility is not None:
+        circle.visibility = visibility
+    db.add(circle)
+    await db.commit()
+    return circle
+
+
+@dataclass(frozen=True)
+class JoinOutcome:
+    joined: bool  # False: a request now waits for a circle admin
+    membership: Membership | None = None
+    request: JoinRequest | None = None
+
+
+async def join_circle(db: AsyncSession, user: User, circle_id: int, *, message: str = "") -> JoinOutcome:
+    """Join an open circle, ask to join a closed one, or accept the invitation to any circle.
+
+    Joining twice is harmless: a member gets their membership back, a pending request is
+    returned rather than duplicated."""
+    access = await access_circle(db, user, circle_id)
+    if access.membership is not None:
+        return JoinOutcome(joined=True, membership=access.membership)
+    if access.pending_invitation is not None:
+        membership = await _accept(db, access.pending_invitation)
+        return JoinOutcome(joined=True, membership=membership)
+    visibility = access.circle.visibility
+    if visibility is CircleVisibility.OPEN:
+        membership = Membership(circle_id=circle_id, user_id=user.id or 0)
+        db.add(membership)
+        await db.commit()
+        return JoinOutcome(joined=True, membership=membership)
+    if visibility is CircleVisibility.CLOSED:
+        if access.pending_request is not None:
+            return JoinOutcome(joined=False, request=access.pending_request)
+        request = JoinRequest(circle_id=circle_id, user_id=user.id or 0, message=message.strip()[:500])
+        db.add(request)
+        await db.commit()
+        return JoinOutcome(joined=False, request=request)
+    raise NotFound(N_("No such circle."))  # secret, not invited: unreachable past access_circle
+
+
+async def leave_circle(db: AsyncSession, user: User, circle_id: int) -> None:
+    """Leave a circle, or withdraw a pending join request. The last admin of a circle with
+    other members must appoint another admin first."""
+    access = await access_circle(db, user, circle_id)
+    if access.membership is None:
+        if access.pending_request is None:
+            raise Conflict(N_("You are not a member of this circle."))
+        access.pending_request.status = RequestStatus.WITHDRAWN
+        access.pending_request.decided_at = utcnow()
+        db.add(access.pending_request)
+        await db.commit()
+        return
+    await _ensure_not_last_admin(db, access.membership)
+    await db.delete(access.membership)
+    await db.commit()
+
+
+async def list_members(
+    db: AsyncSession,
+    user: User,
+    circle_id: int,
+    *,
+    after: tuple[str, int] | None = None,
+    limit: int = 100,
+) -> list[tuple[User, Membership]]:
+    """Members in name order. Closed and secret circles show their members to members only."""
+    access = await access_circle(db, user, circle_id)
+    if access.circle.visibility is not CircleVisibility.OPEN and not access.is_member:
+        raise PermissionDenied(N_("Only members can see who is in this circle."))
+    statement = (
+        select(User, Membership)
+        .join(Membership, col(Membership.user_id) == col(User.id))
+        .where(Membership.circle_id == circle_id, col(User.is_active).is_(True))
+    )
+    if after is not None:
+        name, user_id = after
+        statement = statement.where(or_(col(User.name) > name, (col(User.name) == name) & (col(User.id) > user_id)))
+    statement = statement.order_by(col(User.name), col(User.id)).limit(limit)
+    return [(member, membership) for member, membership in (await db.exec(statement)).all()]
+
+
+async def list_join_requests(db: AsyncSession, user: User, circle_id: int) -> list[tuple[User, JoinRequest]]:
+    await _administer(db, user, circle_id)
+    statement = (
+        select(User, JoinRequest)
+        .join(JoinRequest, col(JoinRequest.user_id) == col(User.id))
+        .where(JoinRequest.circle_id == circle_id, JoinRequest.status == RequestStatus.PENDING)
+        .order_by(col(JoinRequest.created_at))
+    )
+    return [(u, r) for u, r in (await db.exec(statement)).all()]
+
+
+async def decide_join_request(
+    db: AsyncSession, user: User, circle_id: int, request_id: int, *, approve: bool
+) -> JoinRequest:
+    await _administer(db, user, circle_id)
+    request = await db.get(JoinRequest, request_id)
+    if request is None or request.circle_id != circle_id:
+        raise NotFound(N_("No such join request."))
+    if request.status is not RequestStatus.PENDING:
+        raise Conflict(N_("This request has already been answered."))
+    request.status = RequestStatus.APPROVED if approve else RequestStatus.DECLINED
+    request.decided_by = user.id
+    request.decided_at = utcnow()
+    db.add(request)
+    if approve and await _membership(db, circle_id, request.user_id) is None:
+        db.add(Membership(circle_id=circle_id, user_id=request.user_id))
+    await db.commit()
+    return request
+
+
+async def invite(db: AsyncSession, user: User, circle_id: int, invitee_id: int) -> Invitation:
+    """Invite a colleague; inviting someone already invited returns the open invitation."""
+    await _administer(db, user, circle_id)
+    invitee = await db.get(User, invitee_id)
+    if invitee is None or not invitee.is_active:
+        raise NotFound(N_("No such colleague."))
+    if await _membership(db, circle_id, invitee_id) is not None:
+        raise Conflict(N_("This colleague is already a member."))
+    pending = await _pending(db, Invitation, circle_id, invitee_id)
+    if pending is not None:
+        return pending
+    invitation = Invitation(circle_id=circle_id, user_id=invitee_id, invited_by=user.id)
+    db.add(invitation)
+    await db.commit()
+    return invitation
+
+
+async def pending_invitations(db: AsyncSession, user: User) -> list[tuple[Circle, Invitation]]:
+    statement = (
+        select(Circle, Invitation)
+        .join(Invitation, col(Invitation.circle_id) == col(Circle.id))
+        .where(Invitation.user_id == user.id, Invitation.status == RequestStatus.PENDING)
+        .order_by(col(Invitation.created_at).desc())
+    )
+    return [(c, i) for c, i in (await db.exec(statement)).all()]
+
+
+async def decline_invitation(db: AsyncSession, user: User, circle_id: int) -> None:
+    invitation = await _pending(db, Invitation, circle_id, user.id)
+    if invitation is None:
+        raise NotFound(N_("No such invitation."))
+    invitation.status = RequestStatus.DECLINED
+    invitation.decided_at = utcnow()
+    db.add(invitation)
+    await db.commit()
+
+
+async def remove_member(db: AsyncSession, user: User, circle_id: int, member_id: int) -> None:
+    await _administer(db, user, circle_id)
+    membership = await _membership(db, circle_id, member_id)
+    if membership is None:
+        raise NotFound(N_("This colleague is not a member."))
+    await _ensure_not_last_admin(db, membership)
+    await db.delete(membership)
+    await db.commit()
+
+
+async def set_member_role(db: AsyncSession, user: User, circle_id: int, member_id: int, role: MemberRole) -> Membership:
+    await _administer(db, user, circle_id)
+    membership = await _membership(db, circle_id, member_id)
+    if membership is None:
+        raise NotFound(N_("This colleague is not a member."))
+    if role is MemberRole.MEMBER and membership.role is MemberRole.ADMIN:
+        await _ensure_not_last_admin(db, membership, demoting=True)
+    membership.role = role
+    db.add(membership)
+    await db.commit()
+    return membership
+
+
+def can_administer(user: User, access: CircleAccess) -> bool:
+    if access.membership is not None and access.membership.role is MemberRole.ADMIN:
+        return True
+    return user.role is Role.ADMIN and access.circle.visibility is not CircleVisibility.SECRET
+
+
+async def _administer(db: AsyncSession, user: User, circle_id: int) -> CircleAccess:
+    access = await access_circle(db, user, circle_id)
+    if not can_administer(user, access):
+        raise PermissionDenied(N_("Only the circle's admins may do this."))
+    return access
+
+
+async def _accept(db: AsyncSession, invitation: Invitation) -> Membership:
+    invitation.status = RequestStatus.APPROVED
+    invitation.decided_at = utcnow()
+    db.add(invitation)
+    membership = Membership(circle_id=invitation.circle_id, user_id=invitation.user_id)
+    db.add(membership)
+    await db.commit()
+    return membership
+
+
+async def _ensure_not_last_admin(db: AsyncSession, membership: Membership, *, demoting: bool = False) -> None:
+    if membership.role is not MemberRole.ADMIN:
+        return
+    admins = await db.exec(
+        select(func.count()).where(Membership.circle_id == membership.circle_id, Membership.role == MemberRole.ADMIN)
+    )
+    others = await db.exec(
+        select(func.count()).where(
+            Membership.circle_id == membership.circle_id, Membership.user_id != membership.user_id
+        )
+    )
+    if admins.one() <= 1 and (demoting or others.one() > 0):
+        raise Conflict(N_("A circle needs an admin: make someone else admin first."))
+
+
+async def _membership(db: AsyncSession, circle_id: int, user_id: int | None) -> Membership | None:
+    statement = select(Membership).where(Membership.circle_id == circle_id, Membership.user_id == user_id)
+    return (await db.exec(statement)).first()
+
+
+async def _pending(db: AsyncSession, table: type[_Pending], circle_id: int, user_id: int | None) -> _Pending | None:
+    statement = select(table).where(
+        table.circle_id == circle_id, table.user_id == user_id, table.status == RequestStatus.PENDING
+    )
+    return (await db.exec(statement)).first()
+
+
+async def _valid_name(db: AsyncSession, name: str) -> str:
+    name = " ".join(name.split())
+    if not 2 <= len(name) <= 80:
+        raise Invalid(N_("A circle's name has 2 to 80 characters."), field="name")
+    taken = await db.exec(select(Circle.id).where(func.lower(Circle.name) == name.lower()))
+    if taken.first() is not None:
+        raise Conflict(N_("A circle with that name already exists."), field="name")
+    return name
+
+
+def _valid_color(color: str) -> str:
+    if not _HEX_COLOR.match(color):
+        raise Invalid(N_("A colour looks like #0b6e4f."), field="color")
+    return color.lower()

@@ -1,0 +1,170 @@
+"""Signing in and out with server-side sessions, and personal API tokens.
+
+The browser holds a random token; the database holds its SHA-256 digest with the user, so
+logout, password change and deactivation take effect on the next request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import delete
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models import ApiToken, User, UserSession
+from models.base import utcnow
+from services import passwords, throttle
+from services.accounts import find_by_email
+from services.errors import N_, Invalid, NotFound, Unauthenticated
+
+API_TOKEN_PREFIX = "kring_"
+# Refreshing last_seen_at on every request would turn each page view into a write.
+_TOUCH_INTERVAL = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    user: User
+    session: UserSession
+    token: str  # the raw token for the cookie; never stored
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def sign_in(
+    db: AsyncSession,
+    limits: throttle.LoginLimits,
+    *,
+    email: str,
+    password: str,
+    address: str,
+    user_agent: str = "",
+    session_days: int = 14,
+) -> SignedIn:
+    """Check the credentials and open a session. Unknown address, wrong password and
+    deactivated account all fail alike, in the same time, so none can be told apart."""
+    email = email.strip().lower()[:254]
+    await throttle.check_login_allowed(db, limits, email=email, address=address)
+    user = await find_by_email(db, email) if email else None
+    ok = passwords.verify_password(user.password_hash if user else None, password)
+    if user is None or not ok or not user.is_active:
+        await throttle.record_failure(db, email=email, address=address)
+        raise Unauthenticated(N_("Wrong e-mail address or password."))
+    await throttle.clear_account(db, email)
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+        db.add(user)
+    token = secrets.token_urlsafe(32)
+    session = UserSession(
+        token_hash=digest(token),
+        user_id=user.id or 0,
+        csrf_token=secrets.token_urlsafe(32),
+        expires_at=utcnow() + timedelta(days=session_days),
+        user_agent=user_agent[:300],
+        address=address[:64],
+    )
+    db.add(session)
+    await db.commit()
+    return SignedIn(user=user, session=session, token=token)
+
+
+async def resolve_session(db: AsyncSession, token: str) -> tuple[User, UserSession] | None:
+    """The active user and session behind a cookie token, or None."""
+    if not token or len(token) > 128:
+        return None
+    statement = (
+        select(User, UserSession)
+        .join(UserSession, col(UserSession.user_id) == col(User.id))
+        .where(UserSession.token_hash == digest(token), col(User.is_active).is_(True))
+    )
+    row = (await db.exec(statement)).first()
+    if row is None:
+        return None
+    user, session = row
+    now = utcnow()
+    if session.expires_at <= now:
+        await db.delete(session)
+        await db.commit()
+        return None
+    if now - session.last_seen_at > _TOUCH_INTERVAL:
+        session.last_seen_at = now
+        db.add(session)
+        await db.commit()
+    return user, session
+
+
+async def sign_out(db: AsyncSession, session: UserSession) -> None:
+    await db.exec(delete(UserSession).where(col(UserSession.id) == session.id))
+    await db.commit()
+
+
+async def create_api_token(db: AsyncSession, user: User, name: str) -> tuple[ApiToken, str]:
+    """A new personal API token; the raw value is returned once and never again."""
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise Invalid(N_("Give the token a name of at most 100 characters."), field="name")
+    raw = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(token_hash=digest(raw), user_id=user.id or 0, name=name)
+    db.add(token)
+    await db.commit()
+    return token, raw
+
+
+async def resolve_api_token(db: AsyncSession, raw: str) -> User | None:
+    if not raw.startswith(API_TOKEN_PREFIX) or len(raw) > 128:
+        return None
+    statement = (
+        select(User, ApiToken)
+        .join(ApiToken, col(ApiToken.user_id) == col(User.id))
+        .where(
+            ApiToken.token_hash == digest(raw),
+            col(ApiToken.revoked_at).is_(None),
+            col(User.is_active).is_(True),
+        )
+    )
+    row = (await db.exec(statement)).first()
+    if row is None:
+        return None
+    user, token = row
+    now = utcnow()
+    if token.last_used_at is None or now - token.last_used_at > _TOUCH_INTERVAL:
+        token.last_used_at = now
+        db.add(token)
+        await db.commit()
+    return user
+
+
+async def list_api_tokens(db: AsyncSession, user: User) -> list[ApiToken]:
+    statement = (
+        select(ApiToken)
+        .where(ApiToken.user_id == user.id, col(ApiToken.revoked_at).is_(None))
+        .order_by(col(ApiToken.created_at).desc())
+    )
+    return list((await db.exec(statement)).all())
+
+
+async def revoke_api_token(db: AsyncSession, user: User, token_id: int) -> None:
+    token = await db.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id or token.revoked_at is not None:
+        raise NotFound(N_("No such token."))
+    token.revoked_at = utcnow()
+    db.add(token)
+    await db.commit()
+
+
+__all__ = [
+    "SignedIn",
+    "create_api_token",
+    "list_api_tokens",
+    "resolve_api_token",
+    "resolve_session",
+    "revoke_api_token",
+    "sign_in",
+    "sign_out",
+]
