@@ -37,8 +37,11 @@ format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# The browser tests run in a pytest process of their own: Playwright's sync API keeps an event
+# loop in the thread, which the asyncio tests cannot share.
 test: lint
-	$(VENV)/bin/pytest -n $(TEST_WORKERS)
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) -m "not browser"
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) -m browser
 
 # After changing user-facing text: refresh the catalogs, then translate the new entries.
 extract-messages: install

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from config import ConfigError, Settings, load_settings
 from models import Role
-from models.database import alembic_config, make_engine, make_sessionmaker
+from models.database import DatabaseNotMigrated, alembic_config, assert_migrated, make_engine, make_sessionmaker
 from services.errors import KringError
 
 
@@ -28,6 +28,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KringError as exc:
         print(f"kring: {exc.message}", file=sys.stderr)
         return 1
+    except DatabaseNotMigrated as exc:
+        print(f"kring: {exc}", file=sys.stderr)
+        return 2
     return result
 
 
@@ -65,6 +68,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    asyncio.run(_check_migrated(settings))
     uvicorn.run(
         "server.app:create_app",
         factory=True,
@@ -76,6 +80,15 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         log_level="info",
     )
     return 0
+
+
+async def _check_migrated(settings: Settings) -> None:
+    """Say it in one line before uvicorn starts, rather than in a lifespan traceback."""
+    engine = make_engine(settings.async_database_url)
+    try:
+        await assert_migrated(engine)
+    finally:
+        await engine.dispose()
 
 
 def _migrate(settings: Settings, args: argparse.Namespace) -> int:

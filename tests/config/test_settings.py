@@ -1,0 +1,89 @@
+"""Settings come from the environment once; a bad one stops start-up with one clear line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from config import ConfigError, Mode, load_settings
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_defaults_are_a_dutch_sqlite_development_setup(tmp_path: Path) -> None:
+    settings = load_settings(var_dir=tmp_path)
+    assert settings.mode is Mode.DEVELOPMENT
+    assert settings.locale == "nl"
+    assert settings.database_url == "sqlite:///var/kring.db"
+    assert settings.async_database_url == "sqlite+aiosqlite:///var/kring.db"
+    assert settings.redis_url is None
+
+
+def test_environment_is_read(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("KRING_DATABASE_URL", "postgresql://kring@db.internal/kring")
+    monkeypatch.setenv("KRING_ALLOWED_ORIGINS", "https://app.example.org, http://localhost:5173")
+    monkeypatch.setenv("KRING_ORG_NAME", "Welzijn Rivierenland")
+    monkeypatch.setenv("KRING_LIMIT_LOGIN_PER_ACCOUNT", "7")
+    settings = load_settings(var_dir=tmp_path)
+    assert settings.async_database_url == "postgresql+asyncpg://kring@db.internal/kring"
+    assert settings.allowed_origins == ("https://app.example.org", "http://localhost:5173")
+    assert settings.trusted_origins == {"http://127.0.0.1:8000", "https://app.example.org", "http://localhost:5173"}
+    assert settings.org_name == "Welzijn Rivierenland"
+    assert settings.limit_login_per_account == 7
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        ("KRING_ORG_COLOR", "red", "KRING_ORG_COLOR: must be a colour like #0b6e4f"),
+        ("KRING_DATABASE_URL", "mysql://x/y", "KRING_DATABASE_URL: must start with sqlite:// or postgresql://"),
+        ("KRING_REDIS_URL", "http://x", "KRING_REDIS_URL: must start with redis://"),
+        ("KRING_BASE_URL", "intranet", "KRING_BASE_URL: must be an absolute http(s) URL"),
+        ("KRING_ALLOWED_ORIGINS", "https://x.org/path", "KRING_ALLOWED_ORIGINS: 'https://x.org/path' is not an origin"),
+        ("KRING_LOCALE", "de", "KRING_LOCALE: must be one of nl, en"),
+        ("KRING_SECRET_KEY", "short", "KRING_SECRET_KEY: must be at least 32 characters"),
+        ("KRING_LIMIT_LOGIN_PER_ADDRESS", "0", "KRING_LIMIT_LOGIN_PER_ADDRESS:"),
+        ("KRING_TIMEZONE", "Mars/Olympus", "KRING_TIMEZONE: 'Mars/Olympus' is not a time zone"),
+        ("KRING_ORG_LOGO", "/nonexistent/logo.png", "KRING_ORG_LOGO: /nonexistent/logo.png is not a file"),
+    ],
+)
+def test_bad_values_name_the_variable(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, variable: str, value: str, expected: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(var_dir=tmp_path)
+    message = str(caught.value)
+    assert message.startswith(expected)
+    assert "\n" not in message
+
+
+def test_production_requires_a_secret_key(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("KRING_MODE", "production")
+    with pytest.raises(ConfigError, match="KRING_SECRET_KEY is required"):
+        load_settings(var_dir=tmp_path)
+    monkeypatch.setenv("KRING_SECRET_KEY", "x" * 40)
+    assert load_settings(var_dir=tmp_path).secret == b"x" * 40
+
+
+def test_development_secret_is_generated_once_and_kept(tmp_path: Path) -> None:
+    first = load_settings(var_dir=tmp_path).secret
+    second = load_settings(var_dir=tmp_path).secret
+    assert first == second
+    assert len(first) >= 32
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_cli_stops_with_one_clear_line(tmp_path: Path) -> None:
+    env = {**os.environ, "KRING_ORG_COLOR": "groen", "KRING_VAR_DIR": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-m", "server", "migrate"], cwd=REPO, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "kring: configuration error: KRING_ORG_COLOR: must be a colour like #0b6e4f, not 'groen'"
+    ]

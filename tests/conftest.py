@@ -1,0 +1,167 @@
+"""Fixtures: a clean database per test on SQLite and on PostgreSQL, the app, and browsers.
+
+Every test that touches the database runs twice, once per backend (`backend` is parametrised).
+PostgreSQL is the real server at 127.0.0.1:5432 (override with TEST_POSTGRES_URL); each xdist
+worker gets a database of its own, migrated once and truncated before every test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from alembic import command
+from asgi_lifespan import LifespanManager
+from sqlmodel.ext.asyncio.session import AsyncSession
+from starlette.applications import Starlette
+
+from config import Settings, load_settings
+from models.database import alembic_config
+from server.app import create_app
+from server.context import AppContext
+from tests.support import BASE_URL, Visitor
+
+# A developer's own KRING_* variables must not leak into the tests.
+for _name in [name for name in os.environ if name.startswith("KRING_")]:
+    del os.environ[_name]
+
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+SECRET = "test-secret-key-that-is-long-enough-0123456789"
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite database that each test copies (cheaper than migrating per test)."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "kring.db"
+    command.upgrade(alembic_config(f"sqlite+aiosqlite:///{path}"), "head")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """This worker's own migrated database on the PostgreSQL server."""
+    name = f"kring_test_{WORKER}"
+    base, _, _ = POSTGRES_URL.rpartition("/")
+
+    async def recreate() -> None:
+        try:
+            conn = await asyncpg.connect(POSTGRES_URL, timeout=5)
+        except (OSError, asyncpg.PostgresError) as exc:
+            pytest.fail(
+                f"PostgreSQL at {POSTGRES_URL} is not answering ({exc}); start it: "
+                "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",
+                pytrace=False,
+            )
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+
+    asyncio.run(recreate())
+    url = f"{base}/{name}"
+    command.upgrade(alembic_config(url.replace("postgresql://", "postgresql+asyncpg://", 1)), "head")
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    # Synchronous on purpose: the session fixtures it pulls in run Alembic, which starts its own
+    # event loop and so cannot run inside the test's.
+    if backend == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "kring.db"
+        shutil.copyfile(template, path)
+        return f"sqlite:///{path}"
+    url: str = request.getfixturevalue("postgres_url")
+    asyncio.run(_truncate_all(url))
+    return url
+
+
+async def _truncate_all(url: str) -> None:
+    conn = await asyncpg.connect(url)
+    try:
+        tables = await conn.fetch(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+        )
+        if tables:
+            names = ", ".join(f'"{row["tablename"]}"' for row in tables)
+            await conn.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    """Override in a test module to change settings for its tests."""
+    return {}
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path, settings_overrides: dict[str, Any]) -> Settings:
+    return load_settings(
+        **{
+            "database_url": database_url,
+            "var_dir": tmp_path / "var",
+            "media_dir": tmp_path / "media",
+            "secret_key": SECRET,
+            "base_url": BASE_URL,
+            **settings_overrides,
+        }
+    )
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[Starlette]:
+    application = create_app(settings)
+    async with LifespanManager(application) as manager:
+        application.state.manager = manager
+        yield application
+
+
+@pytest.fixture
+def context(app: Starlette) -> AppContext:
+    ctx = app.state.manager._state["kring"]
+    assert isinstance(ctx, AppContext)
+    return ctx
+
+
+@pytest.fixture
+async def db(context: AppContext) -> AsyncIterator[AsyncSession]:
+    """A database session for arranging and checking state, beside the app's own."""
+    async with context.db() as session:
+        yield session
+
+
+@pytest.fixture
+async def new_visitor(app: Starlette) -> AsyncIterator[Callable[[], Awaitable[Visitor]]]:
+    """Make any number of independent visitors (each a browser's cookie jar) of the app."""
+    clients: list[httpx.AsyncClient] = []
+
+    async def make() -> Visitor:
+        transport = httpx.ASGITransport(app=app.state.manager.app)
+        client = httpx.AsyncClient(transport=transport, base_url=BASE_URL, follow_redirects=False)
+        clients.append(client)
+        return Visitor(client)
+
+    yield make
+    for client in clients:
+        await client.aclose()
+
+
+@pytest.fixture
+async def visitor(new_visitor: Callable[[], Awaitable[Visitor]]) -> Visitor:
+    return await new_visitor()

@@ -1,0 +1,173 @@
+"""Signing in and out over HTTP, cookies, tokens, throttling and deactivation."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services import accounts
+from tests.support import BASE_URL, PASSWORD, Visitor, make_user
+
+
+async def test_sign_in_answers_user_and_csrf_token_and_sets_a_safe_cookie(db: AsyncSession, visitor: Visitor) -> None:
+    user = await make_user(db, "Anna de Vries", team="Buurtteam Oost")
+    response = await visitor.sign_in(user)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["user"]["id"] == user.id
+    assert body["user"]["team"] == "Buurtteam Oost"
+    assert "password_hash" not in body["user"]
+    assert len(body["csrf_token"]) >= 32
+    cookie = response.headers["set-cookie"].lower()
+    assert "kring_session=" in cookie
+    assert "httponly" in cookie
+    assert "samesite=lax" in cookie
+    assert "secure" not in cookie  # the base URL is http here
+
+    me = await visitor.get("/api/v1/me")
+    assert me.status_code == 200
+    assert me.json()["email"] == user.email
+
+
+async def test_unauthenticated_api_answers_json_401(visitor: Visitor) -> None:
+    response = await visitor.get("/api/v1/me")
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "unauthenticated"
+
+
+async def test_wrong_password_is_401_without_telling_which_part_was_wrong(db: AsyncSession, visitor: Visitor) -> None:
+    user = await make_user(db)
+    wrong = await visitor.http.post(
+        "/api/v1/session", json={"email": user.email, "password": "nope nope nope"}, headers={"Origin": BASE_URL}
+    )
+    unknown = await visitor.http.post(
+        "/api/v1/session",
+        json={"email": "ghost@kring.test", "password": "nope nope nope"},
+        headers={"Origin": BASE_URL},
+    )
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.json() == unknown.json()
+
+
+async def test_deactivated_colleague_is_out_on_the_next_request(db: AsyncSession, visitor: Visitor) -> None:
+    user = await make_user(db)
+    await visitor.sign_in(user)
+    assert (await visitor.get("/api/v1/me")).status_code == 200
+    assert (await visitor.get("/circles")).status_code == 200
+
+    await accounts.deactivate(db, None, user)
+    assert (await visitor.get("/api/v1/me")).status_code == 401
+    page = await visitor.get("/circles")
+    assert page.status_code == 303
+    assert page.headers["location"].startswith("/login")
+
+
+async def test_sign_out_ends_the_session(db: AsyncSession, visitor: Visitor) -> None:
+    user = await make_user(db)
+    await visitor.sign_in(user)
+    cookie = visitor.http.cookies.get("kring_session")
+    assert (await visitor.write("DELETE", "/api/v1/session")).status_code == 200
+    # Even a client that kept the cookie is out: the server forgot the session.
+    visitor.http.cookies.set("kring_session", cookie or "", domain="kring.test")
+    assert (await visitor.get("/api/v1/me")).status_code == 401
+
+
+@pytest.mark.parametrize("settings_overrides", [{"limit_login_per_account": 3, "limit_login_per_address": 50}])
+async def test_login_throttling_engages_per_account(
+    db: AsyncSession, visitor: Visitor, settings_overrides: dict[str, Any]
+) -> None:
+    user = await make_user(db)
+    for _ in range(3):
+        response = await visitor.http.post(
+            "/api/v1/session", json={"email": user.email, "password": "guess guess"}, headers={"Origin": BASE_URL}
+        )
+        assert response.status_code == 401
+    locked = await visitor.sign_in(user)  # the right password, too late
+    assert locked.status_code == 429
+    assert locked.json()["error"]["code"] == "rate_limited"
+    assert int(locked.headers["retry-after"]) > 0
+
+
+@pytest.mark.parametrize("settings_overrides", [{"limit_login_per_account": 50, "limit_login_per_address": 4}])
+async def test_login_throttling_engages_per_address(
+    db: AsyncSession, visitor: Visitor, settings_overrides: dict[str, Any]
+) -> None:
+    user = await make_user(db)
+    for number in range(4):
+        await visitor.http.post(
+            "/api/v1/session",
+            json={"email": f"spray{number}@kring.test", "password": "x"},
+            headers={"Origin": BASE_URL},
+        )
+    assert (await visitor.sign_in(user)).status_code == 429
+
+
+async def test_bearer_token_works_without_csrf_and_stops_when_revoked(
+    db: AsyncSession, visitor: Visitor, new_visitor: Callable[[], Awaitable[Visitor]]
+) -> None:
+    user = await make_user(db)
+    await visitor.sign_in(user)
+    created = await visitor.write("POST", "/api/v1/tokens", json={"name": "rooster-script"})
+    assert created.status_code == 201
+    raw = created.json()["token"]
+    assert raw.startswith("kring_")
+
+    script = await new_visitor()
+    auth = {"Authorization": f"Bearer {raw}"}
+    assert (await script.get("/api/v1/me", headers=auth)).json()["id"] == user.id
+    made = await script.http.post(
+        "/api/v1/circles", json={"name": "Scripts", "kind": "interest", "visibility": "open"}, headers=auth
+    )
+    assert made.status_code == 201, made.text
+
+    listed = (await visitor.get("/api/v1/tokens")).json()["items"]
+    assert [t["name"] for t in listed] == ["rooster-script"]
+    assert "token" not in listed[0] or listed[0]["token"] is None
+    assert (await visitor.write("DELETE", f"/api/v1/tokens/{listed[0]['id']}")).status_code == 200
+    assert (await script.get("/api/v1/me", headers=auth)).status_code == 401
+
+
+async def test_bad_bearer_token_is_refused_even_with_a_session_cookie(db: AsyncSession, visitor: Visitor) -> None:
+    user = await make_user(db)
+    await visitor.sign_in(user)
+    response = await visitor.get("/api/v1/me", headers={"Authorization": "Bearer kring_forged"})
+    assert response.status_code == 401
+
+
+async def test_profile_update_over_the_api(db: AsyncSession, visitor: Visitor) -> None:
+    user = await make_user(db)
+    await visitor.sign_in(user)
+    response = await visitor.write(
+        "PATCH", "/api/v1/me", json={"job_title": "Buurtcoach", "skills": ["Schuldhulp", " schuldhulp ", "Wmo"]}
+    )
+    assert response.status_code == 200
+    assert response.json()["job_title"] == "Buurtcoach"
+    assert response.json()["skills"] == ["Schuldhulp", "Wmo"]
+    unknown_field = await visitor.write("PATCH", "/api/v1/me", json={"role": "admin"})
+    assert unknown_field.status_code == 422
+    assert (await visitor.get("/api/v1/me")).json()["role"] == "member"
+
+
+async def test_password_is_not_accepted_over_a_bad_json_body(visitor: Visitor) -> None:
+    response = await visitor.http.post(
+        "/api/v1/session", content=b"{not json", headers={"Origin": BASE_URL, "Content-Type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "invalid"
+
+
+@pytest.mark.parametrize("settings_overrides", [{"base_url": "https://intranet.example.org"}])
+async def test_cookie_is_secure_behind_https(
+    db: AsyncSession, visitor: Visitor, settings_overrides: dict[str, Any]
+) -> None:
+    user = await make_user(db)
+    response = await visitor.http.post(
+        "/api/v1/session",
+        json={"email": user.email, "password": PASSWORD},
+        headers={"Origin": "https://intranet.example.org"},
+    )
+    assert response.status_code == 200
+    assert "secure" in response.headers["set-cookie"].lower()
