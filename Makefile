@@ -45,9 +45,9 @@ test: lint
 
 # After changing user-facing text: refresh the catalogs, then translate the new entries.
 extract-messages: install
-	$(VENV)/bin/pybabel extract -q -F babel.cfg -k N_ -k gettext -k ngettext:1,2 --no-location \
+	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ -k gettext -k ngettext:1,2 --no-location \
 		--sort-output --omit-header -o web/translations/messages.pot .
-	$(VENV)/bin/pybabel update -q -i web/translations/messages.pot -d web/translations --no-fuzzy-matching
+	$(VENV)/bin/pybabel update -i web/translations/messages.pot -d web/translations --no-fuzzy-matching
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache $(COMPILED)

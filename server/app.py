@@ -49,7 +49,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await engine.dispose()
 
     return Starlette(
-        routes=_routes(),
+        routes=_routes(settings),
         middleware=[
             Middleware(SecurityHeaders, hsts=settings.secure_cookies),
             Middleware(OriginGuard, trusted_origins=settings.trusted_origins),
@@ -60,7 +60,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
 
 
-def _routes() -> list[BaseRoute]:
+def _routes(settings: Settings) -> list[BaseRoute]:
     return [
         *health.routes,
         *openapi.routes,
@@ -70,6 +70,7 @@ def _routes() -> list[BaseRoute]:
         *sessions_pages.routes,
         *home.routes,
         *people_pages.routes,
+        *people_pages.upload_routes(settings),
         *circles_pages.routes,
         *brand.routes,
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),

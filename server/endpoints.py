@@ -15,7 +15,8 @@ from urllib.parse import quote, urlsplit
 
 from pydantic import BaseModel, ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -27,7 +28,7 @@ from server.context import AppContext, app_context
 from server.errors import json_error, json_from, status_of
 from server.flash import FLASH_COOKIE, read_flash, set_flash
 from server.i18n import choose_locale
-from services.errors import N_, Invalid, KringError, Unauthenticated
+from services.errors import N_, Invalid, KringError, TooLarge, Unauthenticated
 
 M = TypeVar("M", bound=BaseModel)
 E = TypeVar("E", bound=enum.Enum)
@@ -65,6 +66,8 @@ class Call:
             raw = await self.request.body()
         except ClientDisconnect:
             raise Invalid(N_("The request body did not arrive.")) from None
+        except HTTPException as exc:  # the body limit
+            raise TooLarge(N_("The request is too large.")) from exc
         try:
             return model.model_validate_json(raw or b"{}")
         except ValidationError as exc:
@@ -185,9 +188,18 @@ def page_route(path: str, handler: Handler, *, name: str, public: bool = False) 
     return Route(path, endpoint, methods=["GET"], name=name)
 
 
-def form_route(path: str, handler: Handler, *, name: str, public: bool = False) -> Route:
+def form_route(
+    path: str,
+    handler: Handler,
+    *,
+    name: str,
+    public: bool = False,
+    max_files: int = 0,
+    max_body_size: int | None = None,
+) -> Route:
     """A form post. The hidden `csrf_token` field must match the session's; on a service error
-    the visitor goes back where they came from with the message shown."""
+    the visitor goes back where they came from with the message shown. Forms take no files
+    unless `max_files` says so; `max_body_size` raises the app's request limit for uploads."""
 
     async def endpoint(request: Request) -> Response:
         ctx = app_context(request)
@@ -196,12 +208,14 @@ def form_route(path: str, handler: Handler, *, name: str, public: bool = False) 
             if principal is None and not public:
                 return RedirectResponse("/login", status_code=303)
             try:
-                form = await request.form(max_files=0)
-            except Exception:  # malformed multipart: python-multipart raises several kinds
-                return HTMLResponse("Bad form data.", status_code=400)
+                form = await request.form(max_files=max_files)
+            except HTTPException as exc:  # malformed (400) or over the size limit (413)
+                message = "Too large." if exc.status_code == 413 else "Bad form data."
+                return HTMLResponse(message, status_code=exc.status_code)
             token = form.get(csrf.CSRF_FIELD)
             given = token if isinstance(token, str) else None
             if not (_csrf_ok(request, principal, given) if principal else _anon_csrf_ok(request, ctx, given)):
+                await form.close()
                 return HTMLResponse("The form has expired. Go back, reload and try again.", status_code=403)
             call = _call(request, ctx, db, principal)
             call.form = form
@@ -210,8 +224,10 @@ def form_route(path: str, handler: Handler, *, name: str, public: bool = False) 
             except KringError as error:
                 await db.rollback()
                 return call.redirect(_back(request), message=error.message, kind="error")
+            finally:
+                await form.close()
 
-    return Route(path, endpoint, methods=["POST"], name=name)
+    return Route(path, endpoint, methods=["POST"], name=name, max_body_size=max_body_size)
 
 
 def _call(request: Request, ctx: AppContext, db: AsyncSession, principal: Principal | None) -> Call:
@@ -259,3 +275,13 @@ def parse_enum(enum_type: type[E], value: str, *, field: str, message: str) -> E
         return enum_type(value)
     except ValueError:
         raise Invalid(message, field=field) from None
+
+
+async def form_file(call: Call, name: str, max_bytes: int) -> bytes:
+    """The bytes of an uploaded file field (empty when none was chosen); reads at most one byte
+    past `max_bytes`, enough for the service to refuse it."""
+    assert call.form is not None
+    upload = call.form.get(name)
+    if not isinstance(upload, UploadFile):
+        return b""
+    return await upload.read(max_bytes + 1)

@@ -11,6 +11,7 @@ from services.errors import (
     NotFound,
     PermissionDenied,
     RateLimited,
+    TooLarge,
     Unauthenticated,
 )
 
@@ -20,6 +21,7 @@ _STATUS: dict[type[KringError], int] = {
     NotFound: 404,
     Conflict: 409,
     Invalid: 422,
+    TooLarge: 413,
     RateLimited: 429,
 }
 

@@ -6,6 +6,7 @@
     ├── NotFound          does not exist, or is invisible to this user
     ├── Conflict          clashes with current state (duplicate, last admin leaving)
     ├── Invalid           the input is wrong; `field` names the culprit when there is one
+    ├── TooLarge          the input is over a size limit
     └── RateLimited       too many attempts; `retry_after` in seconds
 
 `server/` maps these to HTTP statuses and `realtime/` to error frames. Messages are English and
@@ -47,6 +48,10 @@ class Conflict(KringError):
 
 class Invalid(KringError):
     code = "invalid"
+
+
+class TooLarge(KringError):
+    code = "too_large"
 
 
 class RateLimited(KringError):

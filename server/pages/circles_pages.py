@@ -83,8 +83,11 @@ async def join(call: Call) -> Response:
 
 
 async def leave(call: Call) -> Response:
+    was_member = (await circles.access_circle(call.db, call.user, _circle_id(call))).is_member
     await circles.leave_circle(call.db, call.user, _circle_id(call))
-    return call.redirect("/circles", message=N_("Done."))
+    if was_member:
+        return call.redirect("/circles", message=N_("You have left the circle."))
+    return call.redirect(f"/circles/{_circle_id(call)}", message=N_("Your request has been withdrawn."))
 
 
 async def decline_invitation(call: Call) -> Response:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from starlette.responses import Response
+from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
-from server.endpoints import Call, form_route, form_text, page_route
+from config import Settings
+from server.endpoints import Call, form_file, form_route, form_text, page_route
 from server.pagination import encode_cursor, name_id_cursor
-from services import accounts, circles, sessions
+from services import accounts, avatars, circles, sessions
 from services.errors import N_
 
 _PAGE = 60
@@ -50,6 +51,45 @@ async def save_profile(call: Call) -> Response:
     return call.redirect("/profile", message=N_("Your profile has been saved."))
 
 
+async def upload_avatar(call: Call) -> Response:
+    settings = call.ctx.settings
+    data = await form_file(call, "avatar", settings.limit_avatar_bytes)
+    await avatars.set_avatar(
+        call.db, call.user, data, media_dir=settings.media_dir, max_bytes=settings.limit_avatar_bytes
+    )
+    return call.redirect("/profile", message=N_("Your picture has been saved."))
+
+
+async def remove_avatar(call: Call) -> Response:
+    await accounts.set_avatar(call.db, call.user, None)
+    return call.redirect("/profile", message=N_("Your picture has been removed."))
+
+
+async def avatar_file(call: Call) -> Response:
+    name = str(call.request.path_params["name"])
+    path = avatars.avatar_path(call.ctx.settings.media_dir, name)
+    if path is None:
+        return Response(status_code=404)
+    content_type = avatars.CONTENT_TYPES[name.rsplit(".", 1)[1]]
+    # Named by content hash, so a file never changes: cache it for long.
+    return FileResponse(
+        path, media_type=content_type, headers={"Cache-Control": "private, max-age=31536000, immutable"}
+    )
+
+
+def upload_routes(settings: Settings) -> list[Route]:
+    """Routes whose body limit comes from the settings (multipart needs room around the file)."""
+    return [
+        form_route(
+            "/profile/avatar",
+            upload_avatar,
+            name="avatar_upload",
+            max_files=1,
+            max_body_size=settings.limit_avatar_bytes + 65536,
+        )
+    ]
+
+
 async def change_password(call: Call) -> Response:
     if form_text(call, "new_password") != form_text(call, "repeat_password"):
         return call.redirect("/profile", message=N_("The new passwords are not the same."), kind="error")
@@ -76,6 +116,8 @@ routes: list[Route] = [
     page_route("/people/{user_id:int}", person, name="person"),
     page_route("/profile", profile, name="profile"),
     form_route("/profile", save_profile, name="profile_save"),
+    form_route("/profile/avatar/remove", remove_avatar, name="avatar_remove"),
+    page_route("/media/avatars/{name:str}", avatar_file, name="avatar_file"),
     form_route("/profile/password", change_password, name="password_change"),
     form_route("/profile/tokens", create_token, name="token_create"),
     form_route("/profile/tokens/{token_id:int}/revoke", revoke_token, name="token_revoke"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from tests.support import BASE_URL, PASSWORD, Visitor, make_circle, make_user
@@ -160,3 +161,66 @@ async def test_unknown_api_path_answers_json_404(db: AsyncSession, visitor: Visi
     response = await visitor.get("/api/v1/nothing-here")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+async def test_profile_picture_is_checked_by_content_and_served_safely(db: AsyncSession, visitor: Visitor) -> None:
+    user = await make_user(db)
+    await visitor.sign_in(user)
+    token = await visitor.form_token("/profile")
+
+    async def upload(name: str, data: bytes, content_type: str) -> str:
+        response = await visitor.http.post(
+            "/profile/avatar",
+            data={"csrf_token": token},
+            files={"avatar": (name, data, content_type)},
+            headers={"Origin": BASE_URL, "Referer": f"{BASE_URL}/profile"},
+        )
+        assert response.status_code == 303
+        return (await visitor.get(response.headers["location"])).text
+
+    page = await upload("script.png", b"<svg onload=alert(1)>", "image/png")
+    assert "PNG-, JPEG- of WebP-afbeelding" in page
+    assert (await visitor.get("/api/v1/me")).json()["avatar_url"] is None
+
+    await upload("../../etc/passwd", PNG, "image/png")
+    avatar_url = (await visitor.get("/api/v1/me")).json()["avatar_url"]
+    assert avatar_url.startswith("/media/avatars/")
+    assert avatar_url.endswith(".png")
+    assert "passwd" not in avatar_url
+    served = await visitor.get(avatar_url)
+    assert served.status_code == 200
+    assert served.content == PNG
+    assert served.headers["content-type"] == "image/png"
+    assert served.headers["x-content-type-options"] == "nosniff"
+    assert f'src="{avatar_url}"' in (await visitor.get(f"/people/{user.id}")).text
+
+    for probe in ("/media/avatars/..%2F..%2Fkring.db", "/media/avatars/" + "0" * 64 + ".png", "/media/avatars/x.svg"):
+        assert (await visitor.get(probe)).status_code == 404, probe
+
+
+@pytest.mark.parametrize("settings_overrides", [{"limit_avatar_bytes": 2048}])
+async def test_oversized_picture_is_refused(
+    db: AsyncSession, visitor: Visitor, settings_overrides: dict[str, object]
+) -> None:
+    user = await make_user(db)
+    await visitor.sign_in(user)
+    token = await visitor.form_token("/profile")
+    response = await visitor.http.post(
+        "/profile/avatar",
+        data={"csrf_token": token},
+        files={"avatar": ("big.png", PNG + b"\x00" * 4096, "image/png")},
+        headers={"Origin": BASE_URL, "Referer": f"{BASE_URL}/profile"},
+    )
+    assert response.status_code == 303
+    assert "De foto is te groot." in (await visitor.get("/profile")).text
+    assert (await visitor.get("/api/v1/me")).json()["avatar_url"] is None
+    huge = await visitor.http.post(
+        "/profile/avatar",
+        data={"csrf_token": token},
+        files={"avatar": ("huge.png", PNG + b"\x00" * 200_000, "image/png")},
+        headers={"Origin": BASE_URL},
+    )
+    assert huge.status_code == 413

@@ -1,0 +1,205 @@
+"""Real-browser fixtures: a live Kring server with the demo organisation, and Debian's Chromium.
+
+The server runs as a subprocess on SQLite (`python -m server migrate`, `seed-demo`, `serve`), one
+per test session; under xdist every worker starts its own on a port of its own. These tests use
+none of the database fixtures of `tests/conftest.py`: they see the app only through the browser.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Error, Page, sync_playwright
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ORG_NAME = "Welzijn Rivierenland"
+SECRET_KEY = "browser-test-secret-key-0123456789abcdefghijklmn"  # 48 characters
+STARTUP_TIMEOUT = 30.0
+DEFAULT_TIMEOUT_MS = 10_000
+
+# Records every CSP violation of every document the page shows: `window.__csp` (as the brief
+# for these tests asks) lives only as long as its document, so each one is also reported to the
+# test through a binding, which survives navigation.
+CSP_LISTENER = """
+document.addEventListener('securitypolicyviolation', e => {
+  window.__csp = (window.__csp || []).concat(e.violatedDirective);
+  if (typeof window.__kringCsp === 'function') {
+    window.__kringCsp(e.violatedDirective + ' ' + (e.blockedURI || '') + ' ' + location.pathname);
+  }
+});
+"""
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _tail(path: Path, lines: int = 40) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 (a fixed http URL)
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The base URL of a running Kring with the demo organisation, on its own SQLite file."""
+    tmp = tmp_path_factory.mktemp("live-server")
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "KRING_DATABASE_URL": f"sqlite:///{tmp}/kring.db",
+        "KRING_VAR_DIR": str(tmp / "var"),
+        "KRING_SECRET_KEY": SECRET_KEY,
+        "KRING_ORG_NAME": ORG_NAME,
+        "KRING_BASE_URL": base,
+    }
+    for command in ("migrate", "seed-demo"):
+        done = subprocess.run(
+            [sys.executable, "-m", "server", command],
+            cwd=REPO_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        if done.returncode != 0:
+            pytest.fail(f"`python -m server {command}` failed:\n{done.stdout}\n{done.stderr}", pytrace=False)
+
+    log_path = tmp / "server.log"
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "server", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while not _healthy(f"{base}/healthz"):
+            if server.poll() is not None:
+                pytest.fail(f"the server exited with {server.returncode}:\n{_tail(log_path)}", pytrace=False)
+            if time.monotonic() > deadline:
+                pytest.fail(
+                    f"the server did not answer /healthz within {STARTUP_TIMEOUT:.0f} s:\n{_tail(log_path)}",
+                    pytrace=False,
+                )
+            time.sleep(0.1)
+        yield base
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"Chromium is missing at {CHROMIUM}: apt-get install -y chromium", pytrace=False)
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+    finally:
+        playwright.stop()
+
+
+@dataclass
+class BrowserLog:
+    """What went wrong in the page while a test ran."""
+
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    csp_violations: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def browser_log() -> BrowserLog:
+    return BrowserLog()
+
+
+@pytest.fixture
+def page(chromium: Browser, browser_log: BrowserLog) -> Iterator[Page]:
+    """A fresh page in a Dutch browser context of its own; fails the test on a script error or a
+    Content-Security-Policy violation (console errors are kept in `browser_log` for the message)."""
+
+    def on_csp_violation(report: str) -> None:
+        browser_log.csp_violations.append(report)
+
+    context = chromium.new_context(locale="nl-NL")
+    try:
+        context.expose_function("__kringCsp", on_csp_violation)
+        context.add_init_script(CSP_LISTENER)
+        tab = context.new_page()
+        tab.set_default_timeout(DEFAULT_TIMEOUT_MS)
+
+        def on_console(message: ConsoleMessage) -> None:
+            if message.type == "error":
+                browser_log.console_errors.append(f"{message.text} ({message.location.get('url', '')})")
+
+        def on_page_error(error: Error) -> None:
+            browser_log.page_errors.append(str(error))
+
+        tab.on("console", on_console)
+        tab.on("pageerror", on_page_error)
+        yield tab
+
+        # The violations of the document still shown, in case the binding missed any.
+        if not tab.is_closed():
+            for directive in tab.evaluate("window.__csp || []"):
+                if not any(seen.startswith(f"{directive} ") for seen in browser_log.csp_violations):
+                    browser_log.csp_violations.append(directive)
+        # Chromium also reports violations on the console, with the offending directive spelt out.
+        csp_console = [text for text in browser_log.console_errors if "Content Security Policy" in text]
+        context_note = f"\nconsole errors: {browser_log.console_errors}"
+        assert not browser_log.page_errors, f"uncaught errors in the page: {browser_log.page_errors}{context_note}"
+        assert not browser_log.csp_violations, f"CSP violations: {browser_log.csp_violations}{context_note}"
+        assert not csp_console, f"CSP violations on the console: {csp_console}"
+    finally:
+        context.close()
+
+
+def sign_in(page: Page, base: str, email: str, password: str) -> None:
+    """Sign in through the login form, the way a colleague does."""
+    page.goto(f"{base}/login")
+    page.get_by_label("E-mailadres", exact=True).fill(email)
+    page.get_by_label("Wachtwoord", exact=True).fill(password)
+    page.get_by_role("button", name="Inloggen").click()

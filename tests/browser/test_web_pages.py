@@ -1,0 +1,229 @@
+"""The web pages in a real Chromium, against a live server with the demo organisation.
+
+Every test signs in as a demo colleague of its own when it changes anything, so no test depends
+on what another did: the tests of one worker share a server and its database. The colleagues are
+picked from `server.demo_data`, not hard-coded, so the demo may change without breaking them.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from server.demo_data import CIRCLES, DEMO_DOMAIN, DEMO_PASSWORD, PEOPLE, DemoCircle, DemoPerson
+from tests.browser.conftest import ORG_NAME, sign_in
+
+pytestmark = pytest.mark.browser
+
+SHOTS = Path("/tmp/kring-shots")
+
+
+def _email(person: DemoPerson) -> str:
+    return f"{person.local}@{DEMO_DOMAIN}"
+
+
+def _everyone(circle: DemoCircle) -> set[str]:
+    return {*circle.admins, *circle.members}
+
+
+ANNA = PEOPLE[0]
+ANNA_CIRCLES = [c for c in CIRCLES if ANNA.local in _everyone(c)]
+SECRET_CIRCLE = next(c for c in CIRCLES if c.visibility == "secret" and ANNA.local not in _everyone(c))
+CLOSED_CIRCLE = next(c for c in CIRCLES if c.visibility == "closed" and ANNA.local not in _everyone(c))
+OPEN_CIRCLE = next(c for c in CIRCLES if c.visibility == "open" and ANNA.local not in _everyone(c))
+
+_taken = {ANNA.local}
+
+
+def _colleague(not_in: DemoCircle | None = None) -> DemoPerson:
+    """The next ordinary colleague (after Anna) no other test uses, outside `not_in`."""
+    for person in PEOPLE[1:]:
+        if person.local in _taken or person.role != "member":
+            continue
+        if not_in is not None and person.local in _everyone(not_in):
+            continue
+        _taken.add(person.local)
+        return person
+    raise LookupError(f"no free demo colleague outside {not_in.name if not_in else 'any circle'}")
+
+
+REQUESTER = _colleague(not_in=CLOSED_CIRCLE)
+JOINER = _colleague(not_in=OPEN_CIRCLE)
+SWITCHER = _colleague()
+SIGNER_OUT = _colleague()
+FORGETFUL = _colleague()
+
+
+def _member_count(page: Page) -> int:
+    """The number in the circle header's "… leden" line."""
+    meta = page.locator(".circle-header .meta").inner_text()
+    found = re.search(r"(\d+) (?:lid|leden)\b", meta)
+    assert found, f"no member count in {meta!r}"
+    return int(found.group(1))
+
+
+def _open_circle_from_directory(page: Page, base: str, circle: DemoCircle) -> None:
+    page.goto(f"{base}/circles")
+    page.get_by_role("link", name=circle.name, exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(circle.name)
+
+
+def test_anna_signs_in_and_sees_her_circles(page: Page, live_server: str) -> None:
+    sign_in(page, live_server, _email(ANNA), DEMO_PASSWORD)
+
+    expect(page).to_have_url(f"{live_server}/")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Fijn je te zien, {ANNA.name.split()[0]}")
+    expect(page).to_have_title(re.compile(rf"{re.escape(ORG_NAME)}|Start"))
+    expect(page.locator("html")).to_have_attribute("lang", "nl")
+    expect(page.get_by_role("link", name=ANNA.name)).to_be_visible()
+    mine = page.get_by_role("region", name="Mijn kringen").get_by_role("link")
+    expect(mine).to_have_count(len(ANNA_CIRCLES))
+    assert sorted(text.strip() for text in mine.all_inner_texts()) == sorted(c.name for c in ANNA_CIRCLES)
+
+
+def test_the_directory_hides_the_secret_circle_and_shows_the_closed_one(page: Page, live_server: str) -> None:
+    sign_in(page, live_server, _email(ANNA), DEMO_PASSWORD)
+    page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Kringen").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Kringen")
+    directory = page.get_by_role("region", name="Overzicht van kringen")
+    visible = [c for c in CIRCLES if c.visibility != "secret" or ANNA.local in _everyone(c)]
+    expect(directory.get_by_role("listitem")).to_have_count(len(visible))
+    expect(directory.get_by_role("link", name=CLOSED_CIRCLE.name, exact=True)).to_be_visible()
+    expect(directory.get_by_role("link", name=SECRET_CIRCLE.name, exact=True)).to_have_count(0)
+    expect(page.get_by_text(SECRET_CIRCLE.name)).to_have_count(0)
+
+    directory.get_by_role("link", name=CLOSED_CIRCLE.name, exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(CLOSED_CIRCLE.name)
+    expect(page.get_by_text("Besloten", exact=False).first).to_be_visible()
+    expect(page.get_by_label("Waarom wil je lid worden? (optioneel)")).to_be_visible()
+    expect(page.get_by_role("button", name="Lidmaatschap aanvragen")).to_be_visible()
+    members = page.get_by_role("region", name="Leden")
+    expect(members.get_by_text("Alleen leden zien wie er in deze kring zit.")).to_be_visible()
+    expect(members.get_by_role("listitem")).to_have_count(0)
+    expect(members.get_by_role("link")).to_have_count(0)
+
+
+def test_asking_to_join_a_closed_circle(page: Page, live_server: str) -> None:
+    sign_in(page, live_server, _email(REQUESTER), DEMO_PASSWORD)
+    _open_circle_from_directory(page, live_server, CLOSED_CIRCLE)
+    expect(page.get_by_role("region", name="Leden").get_by_role("listitem")).to_have_count(0)
+
+    page.get_by_label("Waarom wil je lid worden? (optioneel)").fill("Ik wil graag meedenken.")
+    page.get_by_role("button", name="Lidmaatschap aanvragen").click()
+
+    expect(page.get_by_role("status")).to_have_text("Je aanvraag is naar de beheerders van de kring gestuurd.")
+    expect(page.get_by_text("Je aanvraag om lid te worden wacht op de beheerders van de kring.")).to_be_visible()
+    expect(page.get_by_role("button", name="Aanvraag intrekken")).to_be_visible()
+    expect(page.get_by_role("button", name="Lidmaatschap aanvragen")).to_have_count(0)
+    expect(page.get_by_role("region", name="Leden").get_by_role("listitem")).to_have_count(0)
+
+    page.get_by_role("button", name="Aanvraag intrekken").click()
+    expect(page.get_by_role("status")).to_have_text("Je aanvraag is ingetrokken.")
+    expect(page.get_by_role("heading", level=1)).to_have_text(CLOSED_CIRCLE.name)
+    expect(page.get_by_role("button", name="Lidmaatschap aanvragen")).to_be_visible()
+
+
+def test_joining_and_leaving_an_open_circle(page: Page, live_server: str) -> None:
+    sign_in(page, live_server, _email(JOINER), DEMO_PASSWORD)
+    _open_circle_from_directory(page, live_server, OPEN_CIRCLE)
+    members = page.get_by_role("region", name="Leden")
+    before = _member_count(page)
+    assert before == len(_everyone(OPEN_CIRCLE))
+    expect(members.get_by_role("listitem")).to_have_count(before)
+    expect(members.get_by_role("link", name=JOINER.name, exact=True)).to_have_count(0)
+
+    page.get_by_role("button", name="Lid worden").click()
+
+    expect(page.get_by_role("status")).to_have_text("Welkom in de kring.")
+    assert _member_count(page) == before + 1
+    expect(members.get_by_role("link", name=JOINER.name, exact=True)).to_be_visible()
+    expect(members.get_by_role("listitem")).to_have_count(before + 1)
+
+    page.get_by_role("button", name="Kring verlaten").click()
+
+    expect(page).to_have_url(f"{live_server}/circles")
+    expect(page.get_by_role("status")).to_have_text("Je hebt de kring verlaten.")
+    _open_circle_from_directory(page, live_server, OPEN_CIRCLE)
+    assert _member_count(page) == before
+    expect(members.get_by_role("link", name=JOINER.name, exact=True)).to_have_count(0)
+    expect(page.get_by_role("button", name="Lid worden")).to_be_visible()
+
+
+def test_the_language_switch_turns_the_pages_english(page: Page, live_server: str) -> None:
+    sign_in(page, live_server, _email(SWITCHER), DEMO_PASSWORD)
+    expect(page.locator("html")).to_have_attribute("lang", "nl")
+
+    footer = page.get_by_role("contentinfo")
+    footer.get_by_label("Taal").select_option(label="English")
+    footer.get_by_role("button", name="Wijzigen").click()
+
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Good to see you, {SWITCHER.name.split()[0]}")
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Circles").click()
+    expect(page).to_have_url(f"{live_server}/circles")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Circles")
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    expect(page.get_by_role("contentinfo").get_by_label("Language")).to_have_value("en")
+
+
+def test_the_skip_link_is_the_first_tab_stop(page: Page, live_server: str) -> None:
+    sign_in(page, live_server, _email(ANNA), DEMO_PASSWORD)
+    expect(page).to_have_url(f"{live_server}/")
+    page.goto(f"{live_server}/")
+
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Naar de inhoud")
+    expect(skip).to_be_focused()
+    expect(skip).to_have_text("Naar de inhoud")
+    expect(skip).to_be_in_viewport()
+
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("main")).to_be_focused()
+    expect(page).to_have_url(f"{live_server}/#main")
+
+
+def test_signing_out(page: Page, live_server: str) -> None:
+    sign_in(page, live_server, _email(SIGNER_OUT), DEMO_PASSWORD)
+    expect(page).to_have_url(f"{live_server}/")
+
+    page.get_by_role("button", name="Uitloggen").click()
+
+    expect(page).to_have_url(f"{live_server}/login")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Inloggen bij {ORG_NAME}")
+    expect(page.get_by_role("button", name="Uitloggen")).to_have_count(0)
+
+    page.goto(f"{live_server}/")
+    expect(page).to_have_url(re.compile(rf"^{re.escape(live_server)}/login(\?|$)"))
+    expect(page.get_by_label("E-mailadres", exact=True)).to_be_visible()
+
+
+def test_a_wrong_password_is_refused_and_keeps_the_address(page: Page, live_server: str) -> None:
+    sign_in(page, live_server, _email(FORGETFUL), "niet-het-goede-wachtwoord")
+
+    expect(page.get_by_role("alert")).to_have_text("Onjuist e-mailadres of wachtwoord.")
+    email = page.get_by_label("E-mailadres", exact=True)
+    expect(email).to_have_value(_email(FORGETFUL))
+    expect(email).to_have_attribute("aria-describedby", "login-error")
+    expect(page.get_by_label("Wachtwoord", exact=True)).to_have_value("")
+    expect(page.get_by_role("button", name="Uitloggen")).to_have_count(0)
+
+
+def test_screenshots_for_people_to_look_at(page: Page, live_server: str) -> None:
+    """Not asserted: pictures of the home page and a circle page in /tmp/kring-shots/."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    sign_in(page, live_server, _email(ANNA), DEMO_PASSWORD)
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    page.screenshot(path=str(SHOTS / "home.png"), full_page=True)
+
+    team = next(c for c in ANNA_CIRCLES if c.name == ANNA.team)
+    page.get_by_role("region", name="Mijn kringen").get_by_role("link", name=team.name, exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(team.name)
+    page.screenshot(path=str(SHOTS / "circle.png"), full_page=True)
