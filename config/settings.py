@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     var_dir: Path = Path("var")
     database_url: str = "sqlite:///var/kring.db"
     redis_url: str | None = None
+    redis_prefix: str = Field(default="kring", pattern=r"^[A-Za-z0-9_.-]{1,40}$")
     secret_key: SecretStr | None = None
     base_url: str = "http://127.0.0.1:8000"
     allowed_origins: Annotated[tuple[str, ...], NoDecode] = ()
@@ -59,6 +60,15 @@ class Settings(BaseSettings):
     limit_login_window_seconds: int = Field(default=900, ge=1)
     limit_request_bytes: int = Field(default=1_048_576, ge=1024)
     limit_avatar_bytes: int = Field(default=2_097_152, ge=1024)
+    limit_ws_frame_bytes: int = Field(default=65_536, ge=1024)
+    limit_ws_queue: int = Field(default=1_000, ge=10)
+    limit_ws_ops_per_second: float = Field(default=20.0, gt=0)
+    limit_sockets_per_user: int = Field(default=16, ge=1)
+
+    realtime_history_seconds: int = Field(default=86_400, ge=60)
+    realtime_history_events: int = Field(default=5_000, ge=100)
+    realtime_sync_seconds: float = Field(default=2.0, gt=0)
+    realtime_ping_seconds: float = Field(default=20.0, gt=0)
 
     @field_validator("database_url")
     @classmethod

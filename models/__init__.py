@@ -11,6 +11,7 @@ from models.circle import (
     Membership,
     RequestStatus,
 )
+from models.event import Event, RealtimeMeta, TopicHead
 from models.user import Role, User
 
 __all__ = [
@@ -18,13 +19,16 @@ __all__ = [
     "Circle",
     "CircleKind",
     "CircleVisibility",
+    "Event",
     "Invitation",
     "JoinRequest",
     "LoginFailure",
     "MemberRole",
     "Membership",
+    "RealtimeMeta",
     "RequestStatus",
     "Role",
+    "TopicHead",
     "User",
     "UserSession",
 ]

@@ -20,6 +20,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 SessionMaker = async_sessionmaker[AsyncSession]
+# Execution option that makes a SQLite transaction start with BEGIN IMMEDIATE (see
+# services.events.begin_write).
+IMMEDIATE = "kring_immediate"
 
 
 class DatabaseNotMigrated(Exception):
@@ -32,12 +35,14 @@ def make_engine(async_url: str, **kwargs: Any) -> AsyncEngine:
         _ensure_sqlite_dir(async_url)
         engine = create_async_engine(async_url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     return create_async_engine(async_url, pool_pre_ping=True, **kwargs)
 
 
-def make_sessionmaker(engine: AsyncEngine) -> SessionMaker:
-    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+def make_sessionmaker(engine: AsyncEngine, info: dict[str, Any] | None = None) -> SessionMaker:
+    """Sessions for `engine`; `info` is copied into every session (the event sink goes there)."""
+    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False, info=info or {})
 
 
 def alembic_config(sync_url: str | None = None) -> AlembicConfig:
@@ -75,9 +80,15 @@ def _ensure_sqlite_dir(async_url: str) -> None:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # The driver's own implicit BEGIN cannot be made IMMEDIATE; _sqlite_begin issues ours.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(IMMEDIATE) else "BEGIN")

@@ -17,10 +17,18 @@ from starlette.staticfiles import StaticFiles
 
 from config import Settings, load_settings
 from models.database import assert_migrated, make_engine, make_sessionmaker
+from realtime import endpoint as realtime_endpoint
+from realtime.broker import Broker, MemoryBroker
+from realtime.endpoint import RealtimeContext
+from realtime.hub import Hub, HubConfig, channel_name
+from realtime.metrics import Metrics
+from realtime.publisher import Publisher
+from realtime.redis_broker import RedisBroker
 from server import health, openapi
 from server.api import circles as circles_api
 from server.api import people as people_api
 from server.api import sessions as sessions_api
+from server.auth import authenticate_socket
 from server.context import AppContext
 from server.csrf import OriginGuard
 from server.errors import json_error
@@ -28,6 +36,7 @@ from server.i18n import LANGUAGE_NAMES, Catalogs
 from server.pages import brand, circles_pages, home, people_pages, sessions_pages
 from server.security_headers import SecurityHeaders
 from server.templating import Templates
+from services.events import SINK_KEY
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "web" / "static"
 
@@ -43,8 +52,19 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await assert_migrated(engine)
             catalogs = Catalogs()
             templates = Templates(catalogs, {"language_names": LANGUAGE_NAMES}, settings.timezone)
-            context = AppContext(settings, engine, make_sessionmaker(engine), catalogs, templates)
-            yield {"kring": context}
+            metrics = Metrics()
+            broker = _broker(settings)
+            publisher = Publisher(broker, lambda topic: channel_name(settings.redis_prefix, topic), metrics)
+            db = make_sessionmaker(engine, info={SINK_KEY: publisher})
+            hub = Hub(broker, db, _hub_config(settings), metrics)
+            await hub.start()
+            publisher.start()
+            context = AppContext(settings, engine, db, catalogs, templates, hub)
+            try:
+                yield {"kring": context, "kring_realtime": _realtime_context(settings, hub)}
+            finally:
+                await publisher.close()
+                await hub.close()
         finally:
             await engine.dispose()
 
@@ -60,9 +80,37 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
 
 
+def _broker(settings: Settings) -> Broker:
+    if settings.redis_url is None:
+        return MemoryBroker()
+    return RedisBroker(settings.redis_url, prefix=settings.redis_prefix)
+
+
+def _hub_config(settings: Settings) -> HubConfig:
+    return HubConfig(
+        channel_prefix=settings.redis_prefix,
+        sync_interval=settings.realtime_sync_seconds,
+        history_seconds=settings.realtime_history_seconds,
+        history_events=settings.realtime_history_events,
+    )
+
+
+def _realtime_context(settings: Settings, hub: Hub) -> RealtimeContext:
+    return RealtimeContext(
+        hub=hub,
+        authenticate=authenticate_socket,
+        trusted_origins=settings.trusted_origins,
+        max_frame_bytes=settings.limit_ws_frame_bytes,
+        queue_size=settings.limit_ws_queue,
+        ops_per_second=settings.limit_ws_ops_per_second,
+        sockets_per_user=settings.limit_sockets_per_user,
+    )
+
+
 def _routes(settings: Settings) -> list[BaseRoute]:
     return [
         *health.routes,
+        *realtime_endpoint.routes,
         *openapi.routes,
         *sessions_api.routes,
         *people_api.routes,

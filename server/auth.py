@@ -7,8 +7,11 @@ from dataclasses import dataclass
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import HTTPConnection
+from starlette.websockets import WebSocket
 
 from models import User, UserSession
+from realtime.connection import Viewer
+from server.context import app_context
 from services import sessions
 
 SESSION_COOKIE = "kring_session"
@@ -24,6 +27,7 @@ class Principal:
     user: User
     via: Via
     session: UserSession | None = None  # set when via is COOKIE
+    token_id: int | None = None  # set when via is TOKEN
 
     @property
     def user_id(self) -> int:
@@ -39,17 +43,30 @@ async def authenticate(conn: HTTPConnection, db: AsyncSession) -> Principal | No
         scheme, _, raw = header.partition(" ")
         if scheme.lower() != "bearer":
             return None
-        user = await sessions.resolve_api_token(db, raw.strip())
-        return Principal(user, Via.TOKEN) if user else None
-    token = conn.cookies.get(SESSION_COOKIE)
-    if not token:
+        resolved = await sessions.resolve_api_token(db, raw.strip())
+        if resolved is None:
+            return None
+        user, api_token = resolved
+        return Principal(user, Via.TOKEN, token_id=api_token.id)
+    cookie = conn.cookies.get(SESSION_COOKIE)
+    if not cookie:
         return None
-    resolved = await sessions.resolve_session(db, token)
-    if resolved is None:
+    signed_in = await sessions.resolve_session(db, cookie)
+    if signed_in is None:
         return None
-    user, session = resolved
+    user, session = signed_in
     return Principal(user, Via.COOKIE, session)
 
 
 def client_address(conn: HTTPConnection) -> str:
     return conn.client.host if conn.client else "unknown"
+
+
+async def authenticate_socket(websocket: WebSocket) -> Viewer | None:
+    """The WebSocket handshake's credentials, checked like an HTTP request's."""
+    async with app_context(websocket).db() as db:
+        principal = await authenticate(websocket, db)
+    if principal is None:
+        return None
+    session_id = principal.session.id if principal.session is not None else None
+    return Viewer(principal.user, session_id=session_id, token_id=principal.token_id)

@@ -76,7 +76,11 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         proxy_headers=True,
-        ws_max_size=65536,
+        ws_max_size=settings.limit_ws_frame_bytes,
+        ws_ping_interval=settings.realtime_ping_seconds,
+        ws_ping_timeout=settings.realtime_ping_seconds,
+        ws_per_message_deflate=False,
+        timeout_graceful_shutdown=5,
         log_level="info",
     )
     return 0

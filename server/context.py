@@ -9,6 +9,7 @@ from starlette.requests import HTTPConnection
 
 from config import Settings
 from models.database import SessionMaker
+from realtime.hub import Hub
 from server.i18n import Catalogs
 from server.templating import Templates
 from services.throttle import LoginLimits
@@ -21,6 +22,7 @@ class AppContext:
     db: SessionMaker
     catalogs: Catalogs
     templates: Templates
+    hub: Hub
 
     @property
     def login_limits(self) -> LoginLimits:

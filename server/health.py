@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -19,8 +20,8 @@ async def healthz(request: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
-    """Ready when the database answers (and Redis, once configured: the realtime broker adds
-    its own check here)."""
+    """Ready when the database answers and, when configured, Redis delivers (the broker's own
+    probe: a frozen Redis shows here within seconds)."""
     ctx = app_context(request)
     checks: dict[str, str] = {}
     try:
@@ -29,8 +30,21 @@ async def readyz(request: Request) -> Response:
         checks["database"] = "ok"
     except Exception as exc:  # any failure means not ready; the reason goes to the probe
         checks["database"] = f"error: {type(exc).__name__}"
+    if ctx.settings.redis_url is not None:
+        problem = ctx.hub.broker.health()
+        checks["redis"] = "ok" if problem is None else f"error: {problem}"
     ready = all(value == "ok" for value in checks.values())
     return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
 
 
-routes = [Route("/healthz", healthz, methods=["GET"]), Route("/readyz", readyz, methods=["GET"])]
+async def metrics(request: Request) -> Response:
+    ctx = app_context(request)
+    ctx.hub.metrics.broker_reconnects.set(ctx.hub.broker.reconnects)
+    return Response(ctx.hub.metrics.render(), media_type=CONTENT_TYPE_LATEST)
+
+
+routes = [
+    Route("/healthz", healthz, methods=["GET"]),
+    Route("/readyz", readyz, methods=["GET"]),
+    Route("/metrics", metrics, methods=["GET"]),
+]

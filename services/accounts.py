@@ -11,8 +11,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import ApiToken, Role, User, UserSession
 from models.base import utcnow
-from services import passwords
+from services import events, passwords
 from services.errors import N_, Conflict, Invalid, NotFound, PermissionDenied
+from services.transactions import writes
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_SKILLS = 20
@@ -25,6 +26,7 @@ def normalise_email(email: str) -> str:
     return email
 
 
+@writes
 async def create_user(
     db: AsyncSession,
     *,
@@ -88,6 +90,7 @@ async def find_by_email(db: AsyncSession, email: str) -> User | None:
     return result.first()
 
 
+@writes
 async def update_profile(
     db: AsyncSession,
     user: User,
@@ -121,6 +124,7 @@ async def update_profile(
     return user
 
 
+@writes
 async def set_avatar(db: AsyncSession, user: User, avatar: str | None) -> User:
     user.avatar = avatar
     db.add(user)
@@ -128,6 +132,7 @@ async def set_avatar(db: AsyncSession, user: User, avatar: str | None) -> User:
     return user
 
 
+@writes
 async def change_password(db: AsyncSession, user: User, *, current: str, new: str) -> User:
     """Change the password and end every session and API token of the user: whoever knew the
     old one is out at once."""
@@ -141,6 +146,7 @@ async def change_password(db: AsyncSession, user: User, *, current: str, new: st
     return user
 
 
+@writes
 async def set_role(db: AsyncSession, actor: User, user: User, role: Role) -> User:
     if actor.role is not Role.ADMIN:
         raise PermissionDenied(N_("Only an administrator may change roles."))
@@ -150,6 +156,7 @@ async def set_role(db: AsyncSession, actor: User, user: User, role: Role) -> Use
     return user
 
 
+@writes
 async def deactivate(db: AsyncSession, actor: User | None, user: User) -> User:
     """Deactivate an account; its sessions and tokens stop working immediately.
 
@@ -165,7 +172,9 @@ async def deactivate(db: AsyncSession, actor: User | None, user: User) -> User:
 
 
 async def _end_all_credentials(db: AsyncSession, user: User) -> None:
+    """Delete every session and revoke every token; open sockets close on `session.ended`."""
     await db.exec(delete(UserSession).where(col(UserSession.user_id) == user.id))
+    await events.record(db, events.user_topic(user.id or 0), "session.ended", {"all": True})
     await db.exec(
         update(ApiToken)
         .where(col(ApiToken.user_id) == user.id, col(ApiToken.revoked_at).is_(None))

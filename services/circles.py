@@ -34,7 +34,9 @@ from models import (
     User,
 )
 from models.base import utcnow
+from services import events
 from services.errors import N_, Conflict, Invalid, NotFound, PermissionDenied
+from services.transactions import writes
 
 _HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _Pending = TypeVar("_Pending", JoinRequest, Invitation)
@@ -126,6 +128,7 @@ async def member_counts(db: AsyncSession, circle_ids: Sequence[int]) -> dict[int
     return dict((await db.exec(statement)).all())
 
 
+@writes
 async def create_circle(
     db: AsyncSession,
     user: User,
@@ -153,6 +156,7 @@ async def create_circle(
     return circle
 
 
+@writes
 async def update_circle(
     db: AsyncSession,
     user: User,
@@ -177,6 +181,7 @@ async def update_circle(
     if visibility is not None:
         circle.visibility = visibility
     db.add(circle)
+    await events.record(db, events.circle_topic(circle_id), "circle.updated", circle_data(circle))
     await db.commit()
     return circle
 
@@ -188,6 +193,7 @@ class JoinOutcome:
     request: JoinRequest | None = None
 
 
+@writes
 async def join_circle(db: AsyncSession, user: User, circle_id: int, *, message: str = "") -> JoinOutcome:
     """Join an open circle, ask to join a closed one, or accept the invitation to any circle.
 
@@ -203,6 +209,7 @@ async def join_circle(db: AsyncSession, user: User, circle_id: int, *, message: 
     if visibility is CircleVisibility.OPEN:
         membership = Membership(circle_id=circle_id, user_id=user.id or 0)
         db.add(membership)
+        await _joined(db, user, membership)
         await db.commit()
         return JoinOutcome(joined=True, membership=membership)
     if visibility is CircleVisibility.CLOSED:
@@ -215,6 +222,7 @@ async def join_circle(db: AsyncSession, user: User, circle_id: int, *, message: 
     raise NotFound(N_("No such circle."))  # secret, not invited: unreachable past access_circle
 
 
+@writes
 async def leave_circle(db: AsyncSession, user: User, circle_id: int) -> None:
     """Leave a circle, or withdraw a pending join request. The last admin of a circle with
     other members must appoint another admin first."""
@@ -229,6 +237,7 @@ async def leave_circle(db: AsyncSession, user: User, circle_id: int) -> None:
         return
     await _ensure_not_last_admin(db, access.membership)
     await db.delete(access.membership)
+    await _left(db, access.circle, user.id or 0, reason="left")
     await db.commit()
 
 
@@ -267,6 +276,7 @@ async def list_join_requests(db: AsyncSession, user: User, circle_id: int) -> li
     return [(u, r) for u, r in (await db.exec(statement)).all()]
 
 
+@writes
 async def decide_join_request(
     db: AsyncSession, user: User, circle_id: int, request_id: int, *, approve: bool
 ) -> JoinRequest:
@@ -281,11 +291,16 @@ async def decide_join_request(
     request.decided_at = utcnow()
     db.add(request)
     if approve and await _membership(db, circle_id, request.user_id) is None:
-        db.add(Membership(circle_id=circle_id, user_id=request.user_id))
+        membership = Membership(circle_id=circle_id, user_id=request.user_id)
+        db.add(membership)
+        member = await db.get(User, request.user_id)
+        assert member is not None
+        await _joined(db, member, membership)
     await db.commit()
     return request
 
 
+@writes
 async def invite(db: AsyncSession, user: User, circle_id: int, invitee_id: int) -> Invitation:
     """Invite a colleague; inviting someone already invited returns the open invitation."""
     await _administer(db, user, circle_id)
@@ -313,6 +328,7 @@ async def pending_invitations(db: AsyncSession, user: User) -> list[tuple[Circle
     return [(c, i) for c, i in (await db.exec(statement)).all()]
 
 
+@writes
 async def decline_invitation(db: AsyncSession, user: User, circle_id: int) -> None:
     invitation = await _pending(db, Invitation, circle_id, user.id)
     if invitation is None:
@@ -323,16 +339,19 @@ async def decline_invitation(db: AsyncSession, user: User, circle_id: int) -> No
     await db.commit()
 
 
+@writes
 async def remove_member(db: AsyncSession, user: User, circle_id: int, member_id: int) -> None:
-    await _administer(db, user, circle_id)
+    access = await _administer(db, user, circle_id)
     membership = await _membership(db, circle_id, member_id)
     if membership is None:
         raise NotFound(N_("This colleague is not a member."))
     await _ensure_not_last_admin(db, membership)
     await db.delete(membership)
+    await _left(db, access.circle, member_id, reason="removed")
     await db.commit()
 
 
+@writes
 async def set_member_role(db: AsyncSession, user: User, circle_id: int, member_id: int, role: MemberRole) -> Membership:
     await _administer(db, user, circle_id)
     membership = await _membership(db, circle_id, member_id)
@@ -342,6 +361,8 @@ async def set_member_role(db: AsyncSession, user: User, circle_id: int, member_i
         await _ensure_not_last_admin(db, membership, demoting=True)
     membership.role = role
     db.add(membership)
+    data = {"circle_id": circle_id, "user_id": member_id, "role": role.value}
+    await events.record(db, events.circle_topic(circle_id), "member.updated", data)
     await db.commit()
     return membership
 
@@ -365,8 +386,38 @@ async def _accept(db: AsyncSession, invitation: Invitation) -> Membership:
     db.add(invitation)
     membership = Membership(circle_id=invitation.circle_id, user_id=invitation.user_id)
     db.add(membership)
+    member = await db.get(User, invitation.user_id)
+    assert member is not None
+    await _joined(db, member, membership)
     await db.commit()
     return membership
+
+
+def circle_data(circle: Circle) -> dict[str, object]:
+    """What a page needs to show a circle's new state."""
+    return {
+        "id": circle.id,
+        "name": circle.name,
+        "description": circle.description,
+        "color": circle.color,
+        "kind": circle.kind.value,
+        "visibility": circle.visibility.value,
+    }
+
+
+async def _joined(db: AsyncSession, user: User, membership: Membership) -> None:
+    data = {
+        "circle_id": membership.circle_id,
+        "user": {"id": user.id, "name": user.name, "job_title": user.job_title},
+        "role": membership.role.value,
+    }
+    await events.record(db, events.circle_topic(membership.circle_id), "member.joined", data)
+
+
+async def _left(db: AsyncSession, circle: Circle, user_id: int, *, reason: str) -> None:
+    # The visibility tells every hub whether the leaver may go on following the topic.
+    data = {"circle_id": circle.id, "user_id": user_id, "reason": reason, "visibility": circle.visibility.value}
+    await events.record(db, events.circle_topic(circle_id), "member.left", data)
 
 
 async def _ensure_not_last_admin(db: AsyncSession, membership: Membership, *, demoting: bool = False) -> None:

@@ -17,9 +17,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import ApiToken, User, UserSession
 from models.base import utcnow
-from services import passwords, throttle
+from services import events, passwords, throttle
 from services.accounts import find_by_email
 from services.errors import N_, Invalid, NotFound, Unauthenticated
+from services.transactions import begin_write, writes
 
 API_TOKEN_PREFIX = "kring_"
 # Refreshing last_seen_at on every request would turn each page view into a write.
@@ -37,6 +38,7 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+@writes
 async def sign_in(
     db: AsyncSession,
     limits: throttle.LoginLimits,
@@ -89,21 +91,27 @@ async def resolve_session(db: AsyncSession, token: str) -> tuple[User, UserSessi
     user, session = row
     now = utcnow()
     if session.expires_at <= now:
+        await begin_write(db)
         await db.delete(session)
         await db.commit()
         return None
     if now - session.last_seen_at > _TOUCH_INTERVAL:
+        await begin_write(db)
         session.last_seen_at = now
         db.add(session)
         await db.commit()
     return user, session
 
 
+@writes
 async def sign_out(db: AsyncSession, session: UserSession) -> None:
+    """End one session; sockets opened with it close (`session.ended` on the user's topic)."""
     await db.exec(delete(UserSession).where(col(UserSession.id) == session.id))
+    await events.record(db, events.user_topic(session.user_id), "session.ended", {"session_id": session.id})
     await db.commit()
 
 
+@writes
 async def create_api_token(db: AsyncSession, user: User, name: str) -> tuple[ApiToken, str]:
     """A new personal API token; the raw value is returned once and never again."""
     name = name.strip()
@@ -116,7 +124,7 @@ async def create_api_token(db: AsyncSession, user: User, name: str) -> tuple[Api
     return token, raw
 
 
-async def resolve_api_token(db: AsyncSession, raw: str) -> User | None:
+async def resolve_api_token(db: AsyncSession, raw: str) -> tuple[User, ApiToken] | None:
     if not raw.startswith(API_TOKEN_PREFIX) or len(raw) > 128:
         return None
     statement = (
@@ -134,10 +142,11 @@ async def resolve_api_token(db: AsyncSession, raw: str) -> User | None:
     user, token = row
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at > _TOUCH_INTERVAL:
+        await begin_write(db)
         token.last_used_at = now
         db.add(token)
         await db.commit()
-    return user
+    return user, token
 
 
 async def list_api_tokens(db: AsyncSession, user: User) -> list[ApiToken]:
@@ -149,12 +158,14 @@ async def list_api_tokens(db: AsyncSession, user: User) -> list[ApiToken]:
     return list((await db.exec(statement)).all())
 
 
+@writes
 async def revoke_api_token(db: AsyncSession, user: User, token_id: int) -> None:
     token = await db.get(ApiToken, token_id)
     if token is None or token.user_id != user.id or token.revoked_at is not None:
         raise NotFound(N_("No such token."))
     token.revoked_at = utcnow()
     db.add(token)
+    await events.record(db, events.user_topic(user.id or 0), "session.ended", {"token_id": token.id})
     await db.commit()
 
 

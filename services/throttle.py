@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models import LoginFailure
 from models.base import utcnow
 from services.errors import N_, RateLimited
+from services.transactions import writes
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ async def clear_account(db: AsyncSession, email: str) -> None:
     await db.exec(delete(LoginFailure).where(col(LoginFailure.email) == email))
 
 
+@writes
 async def prune(db: AsyncSession, limits: LoginLimits) -> int:
     since = utcnow() - timedelta(seconds=limits.window_seconds)
     result = await db.exec(delete(LoginFailure).where(col(LoginFailure.at) < since))

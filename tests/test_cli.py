@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from config import load_settings
 from models import Circle, CircleVisibility, Role, User
-from models.database import make_engine, make_sessionmaker
+from models.database import head_revision, make_engine, make_sessionmaker
 from server import demo_data
 from services import circles, passwords
 from tests.conftest import SECRET
@@ -108,5 +108,5 @@ def test_commands_refuse_an_unmigrated_database(tmp_path: Path, command: str) ->
     result = run(tmp_path, command, "--port", "0") if command == "serve" else run(tmp_path, command)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        "kring: the database is empty, the code needs 0001: run `python -m server migrate` first"
+        f"kring: the database is empty, the code needs {head_revision()}: run `python -m server migrate` first"
     ]

@@ -1,0 +1,403 @@
+"""The per-process hub: one broker subscription per topic, fan-out to local sockets.
+
+Guarantees to each socket, per topic it follows:
+- events arrive in `seq` order, each once, without gaps: the hub processes a topic's events in
+  order; when the broker skips some (pub/sub is at-most-once), it fetches the missing ones from
+  the event log before going on; a periodic check of the topics' heads, and one after every
+  broker reconnect, catches events whose publish never happened at all;
+- a subscribe with `since` gets `subscribed`, then every missed event, then live ones, with
+  nothing missed or doubled between replay and live (events that arrive during the replay are
+  held and sent after it, deduplicated by `seq`); or `recovered: false` and no event;
+- recipients are decided here from membership at the event: a `member.left` of a closed or
+  secret circle unsubscribes that member's sockets, a circle turning closed or secret holds its
+  events until every subscriber is authorised again, and `session.ended` closes the sockets of
+  the session (logout), the token (revoked) or the user (password change, deactivation).
+The hub never awaits a socket: frames go into each connection's bounded queue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import defaultdict
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+from models.database import SessionMaker
+from realtime.broker import Broker
+from realtime.connection import Connection
+from realtime.metrics import Metrics
+from realtime.protocol import (
+    CloseCode,
+    ErrorCode,
+    Incoming,
+    Subscribe,
+    error_frame,
+    event_frame,
+    parse_broker_frame,
+    subscribed_frame,
+    unsubscribed_frame,
+)
+from services import events, topics
+from services.errors import NotFound, PermissionDenied
+
+log = logging.getLogger("kring.realtime.hub")
+
+
+def channel_name(prefix: str, topic: str) -> str:
+    """The broker channel of a topic; the prefix keeps installations sharing a Redis apart."""
+    return f"{prefix}:t:{topic}"
+
+
+@dataclass
+class HubConfig:
+    channel_prefix: str = "kring"
+    sync_interval: float = 2.0
+    history_seconds: int = 86_400
+    history_events: int = 5_000
+    prune_interval: float = 300.0
+
+
+@dataclass
+class _Sub:
+    cursor: int | None = None  # the last seq sent; None while the subscribe replays
+    held: list[Incoming] = field(default_factory=list)
+
+
+@dataclass
+class _Topic:
+    name: str
+    subs: dict[Connection, _Sub] = field(default_factory=dict)
+    watchers: set[Connection] = field(default_factory=set)  # user topics: sockets to control
+    last: int | None = None  # the highest seq processed in order
+    pending: dict[int, Incoming] = field(default_factory=dict)
+    busy: bool = True  # initialising, filling a gap or re-authorising: events wait in pending
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+class Hub:
+    def __init__(self, broker: Broker, db: SessionMaker, config: HubConfig, metrics: Metrics) -> None:
+        self.broker = broker
+        self.db = db
+        self.config = config
+        self.metrics = metrics
+        self.connections: set[Connection] = set()
+        self._by_user: dict[int, set[Connection]] = defaultdict(set)
+        self._topics: dict[str, _Topic] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._sync_now = asyncio.Event()
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        await self.broker.start(self._on_message, self._sync_now.set)
+        self._spawn(self._sync_forever())
+        self._spawn(self._prune_forever())
+
+    async def close(self) -> None:
+        for connection in list(self.connections):
+            connection.close(CloseCode.RESTART)
+        for task in list(self._tasks):
+            task.cancel()
+        for task in list(self._tasks):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        await self.broker.close()
+
+    def channel(self, topic: str) -> str:
+        return channel_name(self.config.channel_prefix, topic)
+
+    # -- sockets -----------------------------------------------------------------------------
+
+    async def attach(self, connection: Connection) -> None:
+        """Register a socket; its user's topic is watched so the session can be ended."""
+        self.connections.add(connection)
+        self._by_user[connection.user_id].add(connection)
+        self.metrics.connections.set(len(self.connections))
+        state = await self._ensure(events.user_topic(connection.user_id))
+        state.watchers.add(connection)
+
+    async def detach(self, connection: Connection) -> None:
+        self.connections.discard(connection)
+        self._by_user[connection.user_id].discard(connection)
+        if not self._by_user[connection.user_id]:
+            del self._by_user[connection.user_id]
+        self.metrics.connections.set(len(self.connections))
+        for name in [*connection.topics, events.user_topic(connection.user_id)]:
+            state = self._topics.get(name)
+            if state is not None:
+                state.subs.pop(connection, None)
+                state.watchers.discard(connection)
+                await self._release(state)
+        connection.topics.clear()
+        self._count_subscriptions()
+
+    async def subscribe(self, connection: Connection, command: Subscribe) -> None:
+        try:
+            async with self.db() as db:
+                topic = await topics.authorize(db, connection.viewer.user, command.topic)
+        except NotFound:
+            connection.send(error_frame(ErrorCode.UNKNOWN_TOPIC, "No such topic.", topic=command.topic))
+            return
+        except PermissionDenied as denied:
+            connection.send(error_frame(ErrorCode.FORBIDDEN, denied.message, topic=command.topic))
+            return
+        if topic.name in connection.topics:
+            await self.unsubscribe(connection, topic.name)
+        state = await self._ensure(topic.name)
+        sub = _Sub()
+        state.subs[connection] = sub
+        connection.topics.add(topic.name)
+        self._count_subscriptions()
+
+        async with self.db() as db:
+            epoch = await events.epoch(db)
+            replay: list[events.CommittedEvent] = []
+            recovered: bool | None = None
+            if command.since is None:
+                head = await events.head(db, topic.name)
+            elif command.epoch is not None and command.epoch != epoch:
+                head, recovered = await events.head(db, topic.name), False
+            else:
+                result = await events.list_since(db, topic.name, command.since, limit=self.config.history_events)
+                head, recovered, replay = result.head, result.recovered, result.events
+        if state.subs.get(connection) is not sub:  # unsubscribed or closed meanwhile
+            return
+        connection.send(subscribed_frame(topic.name, epoch=epoch, seq=head, recovered=recovered))
+        sub.cursor = head if not replay else command.since
+        backlog = [self._incoming(e) for e in replay] + sub.held
+        sub.held = []
+        # Membership may have changed during the replay window: skip what happened while the
+        # user was out, and stop following if they end up out.
+        outside = False
+        for incoming in backlog:
+            if incoming.seq is None or sub.cursor is None or incoming.seq <= sub.cursor:
+                continue
+            if self._loses_access(connection, state, incoming):
+                connection.send(incoming.text)
+                outside = True
+            elif incoming.kind == "member.joined" and incoming.data.get("user", {}).get("id") == connection.user_id:
+                outside = False
+                connection.send(incoming.text)
+            elif not outside:
+                connection.send(incoming.text)
+            sub.cursor = incoming.seq
+        sub.cursor = max(sub.cursor or 0, head)
+        if outside:
+            self._drop(connection, state, "removed")
+
+    async def unsubscribe(self, connection: Connection, name: str) -> None:
+        state = self._topics.get(name)
+        connection.topics.discard(name)
+        if state is not None:
+            state.subs.pop(connection, None)
+            await self._release(state)
+        self._count_subscriptions()
+
+    async def publish_ephemeral(self, topic: str, frame: str) -> None:
+        """Best effort, never stored: a typing indicator lost is not worth a retry."""
+        with contextlib.suppress(Exception):
+            await self.broker.publish(self.channel(topic), frame.encode())
+
+    # -- topics ------------------------------------------------------------------------------
+
+    async def _ensure(self, name: str) -> _Topic:
+        state = self._topics.get(name)
+        if state is not None:
+            await state.ready.wait()
+            if self._topics.get(name) is state:
+                return state
+            return await self._ensure(name)
+        state = _Topic(name)
+        self._topics[name] = state
+        try:
+            await self.broker.subscribe(self.channel(name))
+            async with self.db() as db:
+                state.last = await events.head(db, name)
+        except BaseException:
+            del self._topics[name]
+            state.ready.set()
+            raise
+        state.busy = False
+        state.ready.set()
+        for seq in [s for s in state.pending if s <= state.last]:
+            del state.pending[seq]
+        self._advance(state)
+        return state
+
+    async def _release(self, state: _Topic) -> None:
+        if state.subs or state.watchers or not state.ready.is_set():
+            return
+        if self._topics.get(state.name) is state:
+            del self._topics[state.name]
+            await self.broker.unsubscribe(self.channel(state.name))
+
+    def _on_message(self, channel: str, payload: bytes) -> None:
+        incoming = parse_broker_frame(payload)
+        if incoming is None:
+            log.warning("ignored a malformed frame on %s", channel)
+            return
+        state = self._topics.get(incoming.topic)
+        if state is None:
+            return
+        if incoming.seq is None:
+            for connection, sub in state.subs.items():
+                if sub.cursor is not None:
+                    connection.send(incoming.text, durable=False)
+            return
+        if state.last is not None and incoming.seq <= state.last:
+            return
+        state.pending[incoming.seq] = incoming
+        self._advance(state)
+
+    def _advance(self, state: _Topic) -> None:
+        """Deliver the pending events that continue the sequence; fetch what is missing."""
+        if state.busy or state.last is None:
+            return
+        while state.last + 1 in state.pending:
+            incoming = state.pending.pop(state.last + 1)
+            state.last += 1
+            self._deliver(state, incoming)
+            if state.busy:
+                return
+        if state.pending:
+            state.busy = True
+            self._spawn(self._fill(state, max(state.pending)))
+
+    async def _fill(self, state: _Topic, upto: int) -> None:
+        assert state.last is not None
+        fetched = False
+        try:
+            async with self.db() as db:
+                for event in await events.events_between(db, state.name, state.last, upto):
+                    state.pending.setdefault(event.seq, self._incoming(event))
+            fetched = True
+            self.metrics.gap_fills.inc()
+        except Exception:
+            log.exception("could not fill a gap in %s; the next sync retries", state.name)
+        finally:
+            state.busy = False
+        if fetched and state.pending and state.last + 1 not in state.pending:
+            self._resync(state, upto)
+        self._advance(state)
+
+    def _resync(self, state: _Topic, upto: int) -> None:
+        """The missing events are gone from the log: every subscriber must reload."""
+        log.warning("events of %s before %d were pruned; subscribers must reload", state.name, upto)
+        for connection in list(state.subs):
+            connection.close(CloseCode.RESYNC)
+        state.last = min(state.pending) - 1
+
+    def _deliver(self, state: _Topic, incoming: Incoming) -> None:
+        assert incoming.seq is not None
+        sent = 0
+        for connection, sub in list(state.subs.items()):
+            if sub.cursor is None:
+                sub.held.append(incoming)
+                continue
+            if incoming.seq <= sub.cursor:
+                continue
+            connection.send(incoming.text)
+            sub.cursor = incoming.seq
+            sent += 1
+            if self._loses_access(connection, state, incoming):
+                self._drop(connection, state, "removed")
+        self.metrics.delivered.inc(sent)
+        self._apply(state, incoming)
+
+    def _loses_access(self, connection: Connection, state: _Topic, incoming: Incoming) -> bool:
+        return (
+            incoming.kind == "member.left"
+            and incoming.data.get("user_id") == connection.user_id
+            and incoming.data.get("visibility") != "open"
+        )
+
+    def _drop(self, connection: Connection, state: _Topic, reason: str) -> None:
+        state.subs.pop(connection, None)
+        connection.topics.discard(state.name)
+        connection.send(unsubscribed_frame(state.name, reason))
+        self._count_subscriptions()
+
+    def _apply(self, state: _Topic, incoming: Incoming) -> None:
+        """What an event changes about who receives the topic from now on."""
+        if incoming.kind == "circle.updated" and incoming.data.get("visibility") != "open":
+            state.busy = True
+            self._spawn(self._reauthorise(state))
+        elif incoming.kind == "session.ended":
+            for connection in list(state.watchers):
+                data = incoming.data
+                if (
+                    data.get("all")
+                    or (data.get("session_id") is not None and data.get("session_id") == connection.viewer.session_id)
+                    or (data.get("token_id") is not None and data.get("token_id") == connection.viewer.token_id)
+                ):
+                    connection.close(CloseCode.SESSION_ENDED)
+
+    async def _reauthorise(self, state: _Topic) -> None:
+        try:
+            async with self.db() as db:
+                allowed = await topics.allowed_users(db, state.name, {c.user_id for c in state.subs})
+            for connection in list(state.subs):
+                if connection.user_id not in allowed:
+                    self._drop(connection, state, "forbidden")
+        except Exception:
+            log.exception("could not re-authorise %s; closing its subscribers to be safe", state.name)
+            for connection in list(state.subs):
+                connection.close(CloseCode.RESYNC)
+        finally:
+            state.busy = False
+        self._advance(state)
+
+    def _incoming(self, event: events.CommittedEvent) -> Incoming:
+        text = event_frame(event.topic, event.seq, event.kind, event.data, event.at)
+        return Incoming(event.topic, event.seq, event.kind, event.data, text)
+
+    # -- background --------------------------------------------------------------------------
+
+    async def _sync_forever(self) -> None:
+        """Catch events that never came through the broker: compare heads with the log."""
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._sync_now.wait(), timeout=self.config.sync_interval)
+            self._sync_now.clear()
+            known = {name: s for name, s in self._topics.items() if s.last is not None and s.ready.is_set()}
+            if not known:
+                continue
+            try:
+                async with self.db() as db:
+                    heads = await events.heads(db, list(known))
+            except Exception:
+                log.exception("head sync failed")
+                continue
+            for name, head in heads.items():
+                state = known[name]
+                if state.last is not None and head > state.last and not state.busy:
+                    state.busy = True
+                    self._spawn(self._fill(state, head))
+
+    async def _prune_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.prune_interval)
+            try:
+                async with self.db() as db:
+                    removed = await events.prune(
+                        db, keep_seconds=self.config.history_seconds, keep_per_topic=self.config.history_events
+                    )
+                if removed:
+                    log.info("pruned %d old events", removed)
+            except Exception:
+                log.exception("pruning the event log failed")
+
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _count_subscriptions(self) -> None:
+        counts: dict[str, int] = defaultdict(int)
+        for name, state in self._topics.items():
+            counts[name.split(":", 1)[0]] += len(state.subs)
+        for kind in ("org", "circle", "user"):
+            self.metrics.subscriptions.labels(kind=kind).set(counts.get(kind, 0))

@@ -1,0 +1,177 @@
+"""Recording events in the log, and handing them on once they are committed.
+
+Guarantees:
+- `record` assigns the topic's next `seq` inside the caller's transaction. `seq` starts at 1 and
+  has no gaps, and commit order is `seq` order per topic: the `topic_heads` row stays locked
+  until commit (on SQLite the whole database is, see `services.transactions`).
+- Events reach the session's `EventSink` only after their transaction commits, in `seq` order,
+  and never after a rollback. A process that dies between commit and hand-over loses nothing:
+  the log is the truth, and the realtime hub fills gaps from it.
+- Call `record` inside an operation decorated with `services.transactions.writes`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import delete, event, func
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models import Event, RealtimeMeta, TopicHead
+from models.base import utcnow
+
+SINK_KEY = "kring_event_sink"
+ORG_TOPIC = "org"
+_PENDING_KEY = "kring_pending_events"
+
+
+def circle_topic(circle_id: int) -> str:
+    return f"circle:{circle_id}"
+
+
+def user_topic(user_id: int) -> str:
+    return f"user:{user_id}"
+
+
+@dataclass(frozen=True)
+class CommittedEvent:
+    topic: str
+    seq: int
+    kind: str
+    data: dict[str, Any]
+    at: datetime
+
+    @classmethod
+    def of(cls, row: Event) -> CommittedEvent:
+        return cls(row.topic, row.seq, row.kind, dict(row.data), row.at)
+
+
+class EventSink(Protocol):
+    """Receives committed events; implemented by the realtime publisher. Called synchronously
+    right after the commit, so it must only queue, never block."""
+
+    def committed(self, events: Sequence[CommittedEvent]) -> None: ...
+
+
+async def record(db: AsyncSession, topic: str, kind: str, data: dict[str, Any]) -> CommittedEvent:
+    """Append an event to `topic` in the current transaction and return it with its `seq`."""
+    seq = await _next_seq(db, topic)
+    row = Event(topic=topic, seq=seq, kind=kind, data=data, at=utcnow())
+    db.add(row)
+    committed = CommittedEvent.of(row)
+    db.info.setdefault(_PENDING_KEY, []).append(committed)
+    return committed
+
+
+async def _next_seq(db: AsyncSession, topic: str) -> int:
+    dialect = db.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(TopicHead)
+        .values(topic=topic, seq=1)
+        .on_conflict_do_update(index_elements=["topic"], set_={"seq": col(TopicHead.seq) + 1})
+        .returning(col(TopicHead.seq))
+    )
+    result = await db.exec(statement)
+    return int(result.scalar_one())
+
+
+async def head(db: AsyncSession, topic: str) -> int:
+    value = (await db.exec(select(TopicHead.seq).where(col(TopicHead.topic) == topic))).first()
+    return int(value or 0)
+
+
+async def heads(db: AsyncSession, topics: Sequence[str]) -> dict[str, int]:
+    """Each topic's head; topics never written have 0."""
+    found: dict[str, int] = dict.fromkeys(topics, 0)
+    for start in range(0, len(topics), 500):
+        chunk = list(topics[start : start + 500])
+        rows = await db.exec(select(TopicHead.topic, TopicHead.seq).where(col(TopicHead.topic).in_(chunk)))
+        found.update({topic: int(seq) for topic, seq in rows.all()})
+    return found
+
+
+async def epoch(db: AsyncSession) -> str:
+    meta = await db.get(RealtimeMeta, 1)
+    if meta is None:
+        raise RuntimeError("realtime_meta has no epoch: is the database migrated?")
+    return meta.epoch
+
+
+@dataclass(frozen=True)
+class Replay:
+    """What a resuming client gets: `recovered` with every missed event, or nothing at all."""
+
+    head: int
+    recovered: bool
+    events: list[CommittedEvent]
+
+
+async def list_since(db: AsyncSession, topic: str, since: int, *, limit: int = 10_000) -> Replay:
+    """Every event of `topic` after `since`, or `recovered=False` when that cannot be complete:
+    `since` is ahead of the head, some of the events were pruned, or there are more than
+    `limit`. Never a partial replay."""
+    current = await head(db, topic)
+    if since > current:
+        return Replay(current, False, [])
+    if since == current:
+        return Replay(current, True, [])
+    if current - since > limit:
+        return Replay(current, False, [])
+    rows = await db.exec(
+        select(Event)
+        .where(col(Event.topic) == topic, col(Event.seq) > since, col(Event.seq) <= current)
+        .order_by(col(Event.seq))
+    )
+    events = [CommittedEvent.of(row) for row in rows.all()]
+    if len(events) != current - since:
+        return Replay(current, False, [])
+    return Replay(current, True, events)
+
+
+async def events_between(db: AsyncSession, topic: str, after: int, upto: int) -> list[CommittedEvent]:
+    """The events with after < seq <= upto, for filling a gap (may be fewer if pruned)."""
+    rows = await db.exec(
+        select(Event)
+        .where(col(Event.topic) == topic, col(Event.seq) > after, col(Event.seq) <= upto)
+        .order_by(col(Event.seq))
+    )
+    return [CommittedEvent.of(row) for row in rows.all()]
+
+
+async def prune(db: AsyncSession, *, keep_seconds: int, keep_per_topic: int) -> int:
+    """Forget events older than the window, or beyond the newest `keep_per_topic` of a topic."""
+    cutoff = utcnow() - timedelta(seconds=keep_seconds)
+    removed = (await db.exec(delete(Event).where(col(Event.at) < cutoff))).rowcount or 0
+    crowded = await db.exec(
+        select(TopicHead.topic, TopicHead.seq)
+        .join(Event, col(Event.topic) == col(TopicHead.topic))
+        .group_by(col(TopicHead.topic), col(TopicHead.seq))
+        .having(func.count() > keep_per_topic)
+    )
+    for topic, seq in crowded.all():
+        result = await db.exec(delete(Event).where(col(Event.topic) == topic, col(Event.seq) <= seq - keep_per_topic))
+        removed += result.rowcount or 0
+    await db.commit()
+    return int(removed)
+
+
+def _hand_over(session: Session) -> None:
+    pending: list[CommittedEvent] = session.info.pop(_PENDING_KEY, [])
+    sink: EventSink | None = session.info.get(SINK_KEY)
+    if pending and sink is not None:
+        sink.committed(pending)
+
+
+def _discard(session: Session) -> None:
+    session.info.pop(_PENDING_KEY, None)
+
+
+event.listen(Session, "after_commit", _hand_over)
+event.listen(Session, "after_soft_rollback", lambda session, _previous: _discard(session))

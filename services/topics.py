@@ -1,0 +1,82 @@
+"""Realtime topics and who may subscribe to them.
+
+- `org`: organisation news and blogs; every active colleague.
+- `circle:{id}`: that circle's posts, comments, reactions, chat and membership changes; anyone
+  for an open circle, members only for closed and secret ones.
+- `user:{id}`: that colleague's notifications, unread counts and read markers; them alone.
+A topic that does not exist for the user (a malformed name, a missing circle, a secret circle
+they are not in) is `NotFound`; one that exists but is not theirs is `PermissionDenied`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models import Circle, CircleVisibility, Membership, User
+from services import circles, events
+from services.errors import N_, NotFound, PermissionDenied
+
+ORG = events.ORG_TOPIC
+circle_topic = events.circle_topic
+user_topic = events.user_topic
+_TOPIC = re.compile(r"^(org)$|^(circle|user):([1-9][0-9]{0,17})$")
+
+
+@dataclass(frozen=True)
+class Topic:
+    name: str
+    kind: str  # "org", "circle" or "user"
+    id: int | None = None
+
+
+def parse(name: str) -> Topic | None:
+    match = _TOPIC.match(name)
+    if match is None:
+        return None
+    if match.group(1):
+        return Topic(ORG, ORG)
+    return Topic(name, match.group(2), int(match.group(3)))
+
+
+async def authorize(db: AsyncSession, user: User, name: str) -> Topic:
+    """The topic, if `user` may subscribe to it now; else `NotFound` or `PermissionDenied`."""
+    topic = parse(name)
+    if topic is None:
+        raise NotFound(N_("No such topic."))
+    if topic.kind == "user":
+        if topic.id != user.id:
+            raise PermissionDenied(N_("That topic belongs to someone else."))
+    elif topic.kind == "circle":
+        assert topic.id is not None
+        access = await circles.access_circle(db, user, topic.id)
+        if not access.is_member and access.circle.visibility is not CircleVisibility.OPEN:
+            raise PermissionDenied(N_("Only members may follow this circle live."))
+    return topic
+
+
+async def allowed_users(db: AsyncSession, name: str, user_ids: Iterable[int]) -> set[int]:
+    """Which of `user_ids` may receive `name` now: one query for a whole topic's subscribers,
+    used when a circle's visibility changes under them."""
+    ids = set(user_ids)
+    topic = parse(name)
+    if topic is None or not ids:
+        return set()
+    if topic.kind == "user":
+        return ids & {topic.id or 0}
+    active = set((await db.exec(select(User.id).where(col(User.id).in_(ids), col(User.is_active)))).all())
+    if topic.kind == "org":
+        return {i for i in active if i is not None}
+    circle = await db.get(Circle, topic.id)
+    if circle is None:
+        return set()
+    if circle.visibility is CircleVisibility.OPEN:
+        return {i for i in active if i is not None}
+    members = await db.exec(
+        select(Membership.user_id).where(Membership.circle_id == circle.id, col(Membership.user_id).in_(ids))
+    )
+    return set(members.all()) & {i for i in active if i is not None}
