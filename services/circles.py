@@ -417,7 +417,7 @@ async def _joined(db: AsyncSession, user: User, membership: Membership) -> None:
 async def _left(db: AsyncSession, circle: Circle, user_id: int, *, reason: str) -> None:
     # The visibility tells every hub whether the leaver may go on following the topic.
     data = {"circle_id": circle.id, "user_id": user_id, "reason": reason, "visibility": circle.visibility.value}
-    await events.record(db, events.circle_topic(circle_id), "member.left", data)
+    await events.record(db, events.circle_topic(circle.id or 0), "member.left", data)
 
 
 async def _ensure_not_last_admin(db: AsyncSession, membership: Membership, *, demoting: bool = False) -> None:
