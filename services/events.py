@@ -12,6 +12,7 @@ Guarantees:
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -98,9 +99,17 @@ async def heads(db: AsyncSession, topics: Sequence[str]) -> dict[str, int]:
 
 
 async def epoch(db: AsyncSession) -> str:
+    """The log's incarnation. A log whose epoch row is gone (the tables were reset) gets a new
+    one, so cursors from before the reset are refused."""
     meta = await db.get(RealtimeMeta, 1)
-    if meta is None:
-        raise RuntimeError("realtime_meta has no epoch: is the database migrated?")
+    if meta is not None:
+        return meta.epoch
+    dialect = db.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    await db.exec(insert(RealtimeMeta).values(id=1, epoch=secrets.token_hex(8)).on_conflict_do_nothing())
+    await db.commit()
+    meta = await db.get(RealtimeMeta, 1, populate_existing=True)
+    assert meta is not None
     return meta.epoch
 
 

@@ -92,6 +92,7 @@ def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -
 
 
 async def _truncate_all(url: str) -> None:
+    """Empty every table but the migration record."""
     conn = await asyncpg.connect(url)
     try:
         tables = await conn.fetch(

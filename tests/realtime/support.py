@@ -1,0 +1,168 @@
+"""Clients for the realtime tests: signed-in HTTP sessions and WebSocket sockets that record."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import websockets
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from config import load_settings
+from models import User
+from models.database import make_engine, make_sessionmaker
+from tests.conftest import SECRET
+from tests.realtime.processes import Worker
+from tests.support import PASSWORD
+
+
+@asynccontextmanager
+async def database(url: str) -> AsyncIterator[AsyncSession]:
+    """A session on the workers' database from the test process. Its sessions have no event
+    sink: what they commit reaches clients only through the hubs' head check, exactly like an
+    event whose publish was lost."""
+    engine = make_engine(load_settings(database_url=url, secret_key=SECRET).async_database_url)
+    try:
+        async with make_sessionmaker(engine)() as db:
+            yield db
+    finally:
+        await engine.dispose()
+
+
+class Colleague:
+    """A signed-in colleague talking to one worker over HTTP."""
+
+    def __init__(self, worker: Worker, user: User) -> None:
+        self.worker = worker
+        self.user = user
+        self.http = httpx.AsyncClient(base_url=worker.url, timeout=30)
+        self.csrf = ""
+
+    async def sign_in(self) -> Colleague:
+        response = await self.http.post(
+            "/api/v1/session", json={"email": self.user.email, "password": PASSWORD}, headers=self._origin
+        )
+        response.raise_for_status()
+        self.csrf = response.json()["csrf_token"]
+        return self
+
+    @property
+    def _origin(self) -> dict[str, str]:
+        return {"Origin": self.worker.url}
+
+    @property
+    def cookie(self) -> str:
+        return f"kring_session={self.http.cookies['kring_session']}"
+
+    async def write(self, method: str, path: str, body: Any = None) -> httpx.Response:
+        headers = {**self._origin, "X-CSRF-Token": self.csrf}
+        return await self.http.request(method, path, json=body, headers=headers)
+
+    async def close(self) -> None:
+        await self.http.aclose()
+
+
+class Socket:
+    """A WebSocket that records every frame it receives, in order."""
+
+    def __init__(self, connection: websockets.ClientConnection) -> None:
+        self.connection = connection
+        self.frames: list[dict[str, Any]] = []
+        self.closed_with: int | None = None
+        self._changed = asyncio.Event()
+        self._reader = asyncio.create_task(self._read())
+
+    @classmethod
+    async def open(
+        cls, worker: Worker, *, cookie: str | None = None, token: str | None = None, origin: str | None = None
+    ) -> Socket:
+        headers = {}
+        if cookie is not None:
+            headers["Cookie"] = cookie
+            headers["Origin"] = origin or worker.url
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        connection = await websockets.connect(worker.ws_url, additional_headers=headers, open_timeout=10)
+        return cls(connection)
+
+    async def _read(self) -> None:
+        try:
+            async for message in self.connection:
+                self.frames.append(json.loads(message))
+                self._changed.set()
+        except websockets.ConnectionClosed:
+            pass
+        finally:
+            code = self.connection.close_code
+            self.closed_with = code if code is not None else 1006
+            self._changed.set()
+
+    async def send(self, frame: dict[str, Any]) -> None:
+        await self.connection.send(json.dumps(frame))
+
+    async def subscribe(self, topic: str, since: int | None = None, epoch: str | None = None) -> dict[str, Any]:
+        frame: dict[str, Any] = {"op": "subscribe", "topic": topic}
+        if since is not None:
+            frame["since"] = since
+        if epoch is not None:
+            frame["epoch"] = epoch
+        start = len(self.frames)
+        await self.send(frame)
+        return await self.wait_for(
+            lambda f: f.get("topic") == topic and f["type"] in {"subscribed", "error"}, start=start
+        )
+
+    async def wait_for(
+        self, predicate: Callable[[dict[str, Any]], bool], *, start: int = 0, timeout: float = 10
+    ) -> dict[str, Any]:
+        async with asyncio.timeout(timeout):
+            while True:
+                for frame in self.frames[start:]:
+                    if predicate(frame):
+                        return frame
+                if self.closed_with is not None:
+                    raise AssertionError(
+                        f"socket closed ({self.closed_with}) before the frame came: {self.frames[-5:]}"
+                    )
+                self._changed.clear()
+                await self._changed.wait()
+
+    def events(self, topic: str) -> list[dict[str, Any]]:
+        return [f for f in self.frames if f["type"] == "event" and f["topic"] == topic]
+
+    async def wait_events(self, topic: str, count: int, *, timeout: float = 15) -> list[dict[str, Any]]:
+        try:
+            async with asyncio.timeout(timeout):
+                while len(self.events(topic)) < count:
+                    if self.closed_with is not None:
+                        break
+                    self._changed.clear()
+                    await self._changed.wait()
+        except TimeoutError:
+            pass
+        got = self.events(topic)
+        assert len(got) >= count, f"{topic}: {len(got)} of {count} events; closed={self.closed_with}"
+        return got
+
+    async def wait_closed(self, timeout: float = 10) -> int:
+        async with asyncio.timeout(timeout):
+            while self.closed_with is None:
+                self._changed.clear()
+                await self._changed.wait()
+        return self.closed_with
+
+    async def close(self) -> None:
+        with contextlib.suppress(Exception):
+            await self.connection.close()
+        self._reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._reader
+
+
+def seqs(frames: list[dict[str, Any]]) -> list[int]:
+    return [int(f["seq"]) for f in frames]

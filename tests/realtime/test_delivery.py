@@ -1,0 +1,244 @@
+"""Realtime delivery with real uvicorn workers on real Redis: order, exactly-once, resume."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import Callable
+
+import pytest
+
+from models import CircleVisibility
+from services import circles, events
+from tests.realtime.processes import Worker
+from tests.realtime.support import Colleague, Socket, database, seqs
+from tests.support import make_circle, make_user
+
+StartWorkers = Callable[..., list[Worker]]
+
+
+async def test_a_client_on_one_worker_gets_what_another_worker_commits(
+    fresh_database: str, start_workers: StartWorkers
+) -> None:
+    url = fresh_database
+    async with database(url) as db:
+        owner = await make_user(db, "Olga Owner")
+        watcher = await make_user(db, "Wim Watcher")
+        circle = await make_circle(db, owner, CircleVisibility.OPEN)
+    a, b = start_workers(url, 2)
+    topic = f"circle:{circle.id}"
+
+    watching = await Colleague(a, watcher).sign_in()
+    socket = await Socket.open(a, cookie=watching.cookie)
+    subscribed = await socket.subscribe(topic)
+    assert subscribed["type"] == "subscribed"
+    assert subscribed["seq"] == 0
+
+    writer = await Colleague(b, owner).sign_in()
+    for number in range(30):
+        response = await writer.write("PATCH", f"/api/v1/circles/{circle.id}", {"description": f"versie {number}"})
+        assert response.status_code == 200
+    received = await socket.wait_events(topic, 30)
+    await asyncio.sleep(0.5)  # anything doubled would arrive now
+    received = socket.events(topic)
+    assert seqs(received) == list(range(1, 31))
+    assert [f["data"]["description"] for f in received] == [f"versie {n}" for n in range(30)]
+    assert received[0]["kind"] == "circle.updated"
+    await socket.close()
+    await watching.close()
+    await writer.close()
+
+
+@pytest.mark.parametrize("rt_backend", ["postgresql", "sqlite"])
+async def test_sixteen_writers_in_five_circles_leave_no_gap_for_any_subscriber(
+    rt_backend: str, fresh_database: str, start_workers: StartWorkers
+) -> None:
+    url = fresh_database
+    async with database(url) as db:
+        owner = await make_user(db)
+        writers = [await make_user(db) for _ in range(16)]
+        listeners = [await make_user(db) for _ in range(4)]
+        rooms = [await make_circle(db, owner, CircleVisibility.OPEN) for _ in range(5)]
+    workers = start_workers(url, 2)
+    topics = [f"circle:{room.id}" for room in rooms]
+
+    sockets = []
+    for number, listener in enumerate(listeners):
+        colleague = await Colleague(workers[number % 2], listener).sign_in()
+        socket = await Socket.open(workers[number % 2], cookie=colleague.cookie)
+        await colleague.close()
+        for topic in topics:
+            assert (await socket.subscribe(topic))["type"] == "subscribed"
+        sockets.append(socket)
+
+    rounds = 3
+
+    async def write(number: int) -> None:
+        colleague = await Colleague(workers[number % 2], writers[number]).sign_in()
+        for round_ in range(rounds):
+            room = rooms[(number + round_) % 5]
+            assert (await colleague.write("POST", f"/api/v1/circles/{room.id}/join", {})).status_code == 200
+            assert (await colleague.write("POST", f"/api/v1/circles/{room.id}/leave")).status_code == 200
+        await colleague.close()
+
+    await asyncio.gather(*(write(n) for n in range(16)))
+    async with database(url) as db:
+        heads = {topic: await events.head(db, topic) for topic in topics}
+    assert sum(heads.values()) == 16 * rounds * 2
+    for socket in sockets:
+        for topic in topics:
+            await socket.wait_events(topic, heads[topic])
+    await asyncio.sleep(0.5)
+    for socket in sockets:
+        for topic in topics:
+            assert seqs(socket.events(topic)) == list(range(1, heads[topic] + 1))
+        await socket.close()
+
+
+async def test_resuming_with_since_gets_exactly_the_missed_events_then_live_ones(
+    fresh_database: str, start_workers: StartWorkers
+) -> None:
+    url = fresh_database
+    async with database(url) as db:
+        owner = await make_user(db)
+        reader = await make_user(db)
+        circle = await make_circle(db, owner, CircleVisibility.OPEN)
+    a, b = start_workers(url, 2)
+    topic = f"circle:{circle.id}"
+    writer = await Colleague(b, owner).sign_in()
+    reading = await Colleague(a, reader).sign_in()
+
+    socket = await Socket.open(a, cookie=reading.cookie)
+    first = await socket.subscribe(topic)
+    await writer.write("PATCH", f"/api/v1/circles/{circle.id}", {"description": "voor"})
+    seen = await socket.wait_events(topic, 1)
+    await socket.close()
+
+    for number in range(100):
+        await writer.write("PATCH", f"/api/v1/circles/{circle.id}", {"description": f"gemist {number}"})
+
+    again = await Socket.open(b, cookie=reading.cookie)  # the other worker, as after a reconnect
+    resumed = await again.subscribe(topic, since=seen[-1]["seq"], epoch=first["epoch"])
+    assert resumed["recovered"] is True
+    assert resumed["seq"] == 101
+    missed = await again.wait_events(topic, 100)
+    assert seqs(missed) == list(range(2, 102))
+    assert again.frames.index(resumed) < again.frames.index(missed[0])
+    await writer.write("PATCH", f"/api/v1/circles/{circle.id}", {"description": "live"})
+    live = await again.wait_events(topic, 101)
+    assert seqs(live) == list(range(2, 103))
+    assert live[-1]["data"]["description"] == "live"
+    await again.close()
+    await writer.close()
+    await reading.close()
+
+
+@pytest.mark.parametrize("rt_backend", ["sqlite"])
+async def test_resume_outside_the_window_is_refused_without_any_event(
+    rt_backend: str, fresh_database: str, start_workers: StartWorkers
+) -> None:
+    url = fresh_database
+    async with database(url) as db:
+        owner = await make_user(db)
+        circle = await make_circle(db, owner, CircleVisibility.OPEN)
+        assert circle.id is not None
+        for number in range(150):
+            await circles.update_circle(db, owner, circle.id, description=f"v{number}")
+    (worker,) = start_workers(url, 1, KRING_REALTIME_HISTORY_EVENTS="100")
+    topic = f"circle:{circle.id}"
+    colleague = await Colleague(worker, owner).sign_in()
+    socket = await Socket.open(worker, cookie=colleague.cookie)
+    fresh = await socket.subscribe(topic)
+    epoch = fresh["epoch"]
+
+    for since, given_epoch in ((10, epoch), (40, "another-epoch"), (151, epoch)):
+        start = len(socket.frames)
+        answer = await socket.subscribe(topic, since=since, epoch=given_epoch)
+        assert answer["type"] == "subscribed"
+        assert answer["recovered"] is False, (since, given_epoch)
+        assert answer["seq"] == 150
+        await asyncio.sleep(0.2)
+        assert [f for f in socket.frames[start:] if f["type"] == "event"] == []
+    inside = await socket.subscribe(topic, since=140, epoch=epoch)
+    assert inside["recovered"] is True
+    assert seqs(await socket.wait_events(topic, 10)) == list(range(141, 151))
+    await socket.close()
+    await colleague.close()
+
+
+async def test_an_event_whose_publish_was_lost_still_arrives(fresh_database: str, start_workers: StartWorkers) -> None:
+    """The test process commits without publishing, as a worker dying right after its commit
+    would: the hubs find the events in the log."""
+    url = fresh_database
+    async with database(url) as db:
+        owner = await make_user(db)
+        circle = await make_circle(db, owner, CircleVisibility.OPEN)
+    (worker,) = start_workers(url, 1)
+    topic = f"circle:{circle.id}"
+    colleague = await Colleague(worker, owner).sign_in()
+    socket = await Socket.open(worker, cookie=colleague.cookie)
+    await socket.subscribe(topic)
+
+    async with database(url) as db:
+        assert circle.id is not None
+        for number in range(3):
+            await circles.update_circle(db, owner, circle.id, description=f"stil {number}")
+    lost = await socket.wait_events(topic, 3, timeout=10)
+    assert seqs(lost) == [1, 2, 3]
+    # and the fast path still works after the fill, without doubles
+    await colleague.write("PATCH", f"/api/v1/circles/{circle.id}", {"description": "hard"})
+    assert seqs(await socket.wait_events(topic, 4)) == [1, 2, 3, 4]
+    await socket.close()
+    await colleague.close()
+
+
+async def test_killed_worker_clients_resume_on_the_other_with_nothing_lost(
+    fresh_database: str, start_workers: StartWorkers
+) -> None:
+    url = fresh_database
+    async with database(url) as db:
+        owner = await make_user(db)
+        readers = [await make_user(db) for _ in range(5)]
+        circle = await make_circle(db, owner, CircleVisibility.OPEN)
+    a, b = start_workers(url, 2)
+    topic = f"circle:{circle.id}"
+    writer = await Colleague(b, owner).sign_in()
+    sessions = [await Colleague(b, reader).sign_in() for reader in readers]
+    sockets = [await Socket.open(a, cookie=s.cookie) for s in sessions]
+    epochs = [(await socket.subscribe(topic))["epoch"] for socket in sockets]
+
+    counter = itertools.count()
+    stop = asyncio.Event()
+
+    async def keep_writing() -> None:
+        while not stop.is_set():
+            await writer.write("PATCH", f"/api/v1/circles/{circle.id}", {"description": f"n{next(counter)}"})
+            await asyncio.sleep(0.02)
+
+    writing = asyncio.create_task(keep_writing())
+    await asyncio.sleep(0.5)
+    a.kill()
+    for socket in sockets:
+        assert await socket.wait_closed() == 1006
+    await asyncio.sleep(0.5)
+    resumed = []
+    for socket, session, epoch in zip(sockets, sessions, epochs, strict=True):
+        last = socket.events(topic)[-1]["seq"] if socket.events(topic) else 0
+        again = await Socket.open(b, cookie=session.cookie)
+        answer = await again.subscribe(topic, since=last, epoch=epoch)
+        assert answer["recovered"] is True
+        resumed.append((socket, again))
+    await asyncio.sleep(0.5)
+    stop.set()
+    await writing
+    async with database(url) as db:
+        head = await events.head(db, topic)
+    for before, after in resumed:
+        await after.wait_events(topic, head - len(before.events(topic)))
+        combined = seqs(before.events(topic)) + seqs(after.events(topic))
+        assert combined == list(range(1, head + 1))
+        await after.close()
+        await before.close()
+    for session in sessions:
+        await session.close()
+    await writer.close()
