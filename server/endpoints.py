@@ -28,6 +28,7 @@ from server.context import AppContext, app_context
 from server.errors import json_error, json_from, status_of
 from server.flash import FLASH_COOKIE, read_flash, set_flash
 from server.i18n import choose_locale
+from services import events
 from services.errors import N_, Invalid, KringError, TooLarge, Unauthenticated
 
 M = TypeVar("M", bound=BaseModel)
@@ -45,6 +46,7 @@ class Call:
     locale: str
     form: FormData | None = None
     flash: tuple[str, str] | None = field(default=None)
+    realtime: dict[str, Any] | None = None
     _anon: str | None = field(default=None, repr=False)
 
     @property
@@ -75,6 +77,14 @@ class Call:
             name = ".".join(str(part) for part in error["loc"]) or None
             raise Invalid(f"{name}: {error['msg']}" if name else str(error["msg"]), field=name) from None
 
+    async def watch(self, topic: str) -> None:
+        """Make the page live on `topic`. Call it before loading what the page shows: the head
+        read here is where the browser resumes, so events after it reach the page and events
+        before it are in what it rendered."""
+        if self.realtime is None:
+            self.realtime = {"epoch": await events.epoch(self.db), "topics": {}}
+        self.realtime["topics"][topic] = await events.head(self.db, topic)
+
     def render(self, template: str, status: int = 200, **context: Any) -> HTMLResponse:
         settings = self.ctx.settings
         base: dict[str, Any] = {
@@ -84,6 +94,7 @@ class Call:
             "flash": self.flash,
             "org_name": settings.org_name,
             "has_logo": settings.org_logo is not None,
+            "realtime": self.realtime,
         }
         html = self.ctx.templates.render(self.locale, template, base | context)
         response = HTMLResponse(html, status_code=status)
@@ -178,6 +189,10 @@ def page_route(path: str, handler: Handler, *, name: str, public: bool = False) 
             call = _call(request, ctx, db, principal)
             call.flash = read_flash(request, ctx.settings.secret)
             try:
+                if principal is not None:
+                    # Every signed-in page follows the user's own topic: a logout elsewhere
+                    # ends this tab's session too.
+                    await call.watch(events.user_topic(principal.user_id))
                 result = await handler(call)
             except KringError as error:
                 result = call.render("error.html", status=status_of(error), message=call.gettext(error.message))

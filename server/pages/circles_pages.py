@@ -7,7 +7,7 @@ from starlette.routing import Route
 
 from models import CircleKind, CircleVisibility, MemberRole
 from server.endpoints import Call, form_route, form_text, page_route, parse_enum
-from services import accounts, circles
+from services import accounts, circles, events
 from services.errors import N_, Invalid
 
 
@@ -56,6 +56,8 @@ async def create(call: Call) -> Response:
 async def circle_page(call: Call) -> Response:
     access = await circles.access_circle(call.db, call.user, _circle_id(call))
     members_visible = access.is_member or access.circle.visibility is CircleVisibility.OPEN
+    if members_visible:  # exactly who may follow the circle live (services.topics)
+        await call.watch(events.circle_topic(access.circle_id))
     members = await circles.list_members(call.db, call.user, access.circle_id, limit=500) if members_visible else []
     is_admin = circles.can_administer(call.user, access)
     requests = await circles.list_join_requests(call.db, call.user, access.circle_id) if is_admin else []

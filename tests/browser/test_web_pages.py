@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -227,3 +228,36 @@ def test_screenshots_for_people_to_look_at(page: Page, live_server: str) -> None
     page.get_by_role("region", name="Mijn kringen").get_by_role("link", name=team.name, exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(team.name)
     page.screenshot(path=str(SHOTS / "circle.png"), full_page=True)
+
+
+WATCHER = _colleague(not_in=OPEN_CIRCLE)
+NEWCOMER = _colleague(not_in=OPEN_CIRCLE)
+
+
+def test_the_circle_page_shows_a_new_member_live_without_a_reload(page: Page, live_server: str) -> None:
+    sign_in(page, live_server, _email(WATCHER), DEMO_PASSWORD)
+    _open_circle_from_directory(page, live_server, OPEN_CIRCLE)
+    expect(page.locator("html")).to_have_attribute("data-live", "on")  # subscribed over the socket
+    members = page.get_by_role("region", name="Leden")
+    before = _member_count(page)
+    marker = page.evaluate("() => (window.__not_reloaded = true)")
+    assert marker is True
+
+    # Another colleague joins, in another browser session, through the API.
+    with httpx.Client(base_url=live_server) as other:
+        signed_in = other.post(
+            "/api/v1/session",
+            json={"email": _email(NEWCOMER), "password": DEMO_PASSWORD},
+            headers={"Origin": live_server},
+        )
+        circle_id = page.locator("[data-circle-id]").get_attribute("data-circle-id")
+        joined = other.post(
+            f"/api/v1/circles/{circle_id}/join",
+            json={},
+            headers={"Origin": live_server, "X-CSRF-Token": signed_in.json()["csrf_token"]},
+        )
+        assert joined.status_code == 200
+
+    expect(members.get_by_role("link", name=NEWCOMER.name, exact=True)).to_be_visible()
+    assert _member_count(page) == before + 1
+    assert page.evaluate("() => window.__not_reloaded") is True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 from collections.abc import Callable
 
 import pytest
@@ -242,3 +243,38 @@ async def test_killed_worker_clients_resume_on_the_other_with_nothing_lost(
     for session in sessions:
         await session.close()
     await writer.close()
+
+
+async def test_a_page_resumes_from_the_head_it_was_rendered_with(
+    fresh_database: str, start_workers: StartWorkers
+) -> None:
+    """What happens between rendering a page and its socket subscribing is neither missed nor
+    doubled: the page carries each topic's head, and the socket resumes from it."""
+    url = fresh_database
+    async with database(url) as db:
+        owner = await make_user(db)
+        reader = await make_user(db)
+        circle = await make_circle(db, owner, CircleVisibility.OPEN)
+    (worker,) = start_workers(url, 1)
+    topic = f"circle:{circle.id}"
+    admin = await Colleague(worker, owner).sign_in()
+    await admin.write("PATCH", f"/api/v1/circles/{circle.id}", {"description": "voor het laden"})
+    reading = await Colleague(worker, reader).sign_in()
+
+    html = (await reading.http.get(f"/circles/{circle.id}")).text
+    marker = '<script type="application/json" id="kring-realtime">'
+    config = json.loads(html.split(marker, 1)[1].split("</script>", 1)[0])
+    assert config["topics"][topic] == 1
+    assert config["topics"][f"user:{reader.id}"] == 0
+    assert "voor het laden" in html
+
+    await admin.write("PATCH", f"/api/v1/circles/{circle.id}", {"description": "tussen laden en verbinden"})
+    socket = await Socket.open(worker, cookie=reading.cookie)
+    answer = await socket.subscribe(topic, since=config["topics"][topic], epoch=config["epoch"])
+    assert answer["recovered"] is True
+    received = await socket.wait_events(topic, 1)
+    await asyncio.sleep(0.3)
+    assert [e["data"]["description"] for e in socket.events(topic)] == ["tussen laden en verbinden"]
+    assert seqs(received) == [2]
+    for closable in (socket, admin, reading):
+        await closable.close()
