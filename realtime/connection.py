@@ -71,6 +71,10 @@ class Connection:
     def user_id(self) -> int:
         return self.viewer.user_id
 
+    def room(self) -> int:
+        """How many more frames the send queue takes now."""
+        return self._queue.maxsize - self._queue.qsize()
+
     def on_slow(self, callback: Callable[[], None]) -> None:
         self._on_slow = callback
 

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from starlette.routing import WebSocketRoute
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocket
 
 from realtime.connection import Connection, RateLimiter, Viewer
 from realtime.hub import Hub
@@ -66,25 +66,35 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         return
     connection = Connection(websocket, viewer, queue_size=rt.queue_size, ops_per_second=rt.ops_per_second)
     connection.on_slow(rt.hub.metrics.slow_closed.inc)
-    await rt.hub.attach(connection)
-    tasks = [
-        asyncio.create_task(connection.write_forever(websocket.send_text)),
-        asyncio.create_task(_read(websocket, connection, rt)),
-        asyncio.create_task(connection.stop.wait()),
-    ]
+    tasks: list[asyncio.Task[None]] = []
     try:
+        await rt.hub.attach(connection)
+        # The session may have ended between the handshake and the watch on the user's topic
+        # (its session.ended would then be missed): check once more, now that the watch is on.
+        if await rt.authenticate(websocket) is None:
+            connection.close(CloseCode.SESSION_ENDED)
+            return
+        tasks = [
+            asyncio.create_task(connection.write_forever(websocket.send_text)),
+            asyncio.create_task(_read(websocket, connection, rt)),
+            asyncio.create_task(_wait_for_stop(connection)),
+        ]
         await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     finally:
         for task in tasks:
             task.cancel()
         for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, OSError, RuntimeError):
+            with contextlib.suppress(BaseException):
                 await task
         await rt.hub.detach(connection)
         if connection.close_code is not None:
             with contextlib.suppress(Exception):
                 async with asyncio.timeout(1):
                     await websocket.close(code=connection.close_code)
+
+
+async def _wait_for_stop(connection: Connection) -> None:
+    await connection.stop.wait()
 
 
 async def _read(websocket: WebSocket, connection: Connection, rt: RealtimeContext) -> None:

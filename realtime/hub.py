@@ -135,66 +135,97 @@ class Hub:
         self._count_subscriptions()
 
     async def subscribe(self, connection: Connection, command: Subscribe) -> None:
-        try:
-            async with self.db() as db:
-                topic = await topics.authorize(db, connection.viewer.user, command.topic)
-        except NotFound:
-            connection.send(error_frame(ErrorCode.UNKNOWN_TOPIC, "No such topic.", topic=command.topic))
+        name = command.topic
+        if (refusal := await self._refusal(connection, name)) is not None:  # before any set-up
+            connection.send(refusal)
             return
-        except PermissionDenied as denied:
-            connection.send(error_frame(ErrorCode.FORBIDDEN, denied.message, topic=command.topic))
-            return
-        if topic.name in connection.topics:
-            await self.unsubscribe(connection, topic.name)
-        state = await self._ensure(topic.name)
+        if name in connection.topics:
+            await self.unsubscribe(connection, name)
+        state = await self._ensure(name)
         sub = _Sub()
         state.subs[connection] = sub
-        connection.topics.add(topic.name)
+        connection.topics.add(name)
         self._count_subscriptions()
-
-        async with self.db() as db:
-            epoch = await events.epoch(db)
-            replay: list[events.CommittedEvent] = []
-            recovered: bool | None = None
-            if command.since is None:
-                head = await events.head(db, topic.name)
-            elif command.epoch is not None and command.epoch != epoch:
-                head, recovered = await events.head(db, topic.name), False
-            else:
-                result = await events.list_since(db, topic.name, command.since, limit=self.config.history_events)
-                head, recovered, replay = result.head, result.recovered, result.events
+        try:
+            # Checked again now that events are held for this socket: a removal or a change of
+            # visibility committed since the first check is seen here or among the held events.
+            async with self.db() as db:
+                access = await topics.access(db, connection.viewer.user, name)
+                epoch = await events.epoch(db)
+                replay: list[events.CommittedEvent] = []
+                recovered: bool | None = None
+                if command.since is None:
+                    head = await events.head(db, name)
+                elif command.epoch is not None and command.epoch != epoch:
+                    head, recovered = await events.head(db, name), False
+                else:
+                    result = await events.list_since(db, name, command.since, limit=self.config.history_events)
+                    head, recovered, replay = result.head, result.recovered, result.events
+        except (NotFound, PermissionDenied) as refused:
+            await self._unregister(connection, state)
+            code = ErrorCode.UNKNOWN_TOPIC if isinstance(refused, NotFound) else ErrorCode.FORBIDDEN
+            connection.send(error_frame(code, refused.message, topic=name))
+            return
+        except BaseException:
+            await self._unregister(connection, state)
+            raise
         if state.subs.get(connection) is not sub:  # unsubscribed or closed meanwhile
             return
-        connection.send(subscribed_frame(topic.name, epoch=epoch, seq=head, recovered=recovered))
-        sub.cursor = head if not replay else command.since
-        backlog = [self._incoming(e) for e in replay] + sub.held
-        sub.held = []
-        # Membership may have changed during the replay window: skip what happened while the
-        # user was out, and stop following if they end up out.
+        if recovered and len(replay) > connection.room() * 0.8:
+            # More than the socket's queue can take: sending it would only close the socket as
+            # too slow, and the client would ask again forever. It reloads over HTTP instead.
+            recovered, replay = False, []
+        connection.send(subscribed_frame(name, epoch=epoch, seq=head, recovered=recovered))
+        cursor = command.since if recovered and command.since is not None else head
+        # From here to the end nothing awaits, so no event slips between replay and live.
         outside = False
-        for incoming in backlog:
-            if incoming.seq is None or sub.cursor is None or incoming.seq <= sub.cursor:
+        for incoming in [self._incoming(e) for e in replay] + sub.held:
+            if incoming.seq is None or incoming.seq <= cursor:
                 continue
+            cursor = incoming.seq
             if self._loses_access(connection, state, incoming):
                 connection.send(incoming.text)
                 outside = True
-            elif incoming.kind == "member.joined" and incoming.data.get("user", {}).get("id") == connection.user_id:
+            elif self._is_me_joining(connection, incoming):
                 outside = False
                 connection.send(incoming.text)
+            elif incoming.kind == "circle.updated" and not access.member:
+                # An outsider following an open circle: while it was closed or secret, nothing.
+                outside = incoming.data.get("visibility") != "open"
+                if not outside:
+                    connection.send(incoming.text)
             elif not outside:
                 connection.send(incoming.text)
-            sub.cursor = incoming.seq
-        sub.cursor = max(sub.cursor or 0, head)
+        sub.held = []
+        sub.cursor = max(cursor, head)
         if outside:
             self._drop(connection, state, "removed")
+
+    async def _refusal(self, connection: Connection, name: str) -> str | None:
+        try:
+            async with self.db() as db:
+                await topics.authorize(db, connection.viewer.user, name)
+        except NotFound:
+            return error_frame(ErrorCode.UNKNOWN_TOPIC, "No such topic.", topic=name)
+        except PermissionDenied as denied:
+            return error_frame(ErrorCode.FORBIDDEN, denied.message, topic=name)
+        return None
+
+    async def _unregister(self, connection: Connection, state: _Topic) -> None:
+        state.subs.pop(connection, None)
+        connection.topics.discard(state.name)
+        self._count_subscriptions()
+        await self._release(state)
+
+    def _is_me_joining(self, connection: Connection, incoming: Incoming) -> bool:
+        user = incoming.data.get("user")
+        return incoming.kind == "member.joined" and isinstance(user, dict) and user.get("id") == connection.user_id
 
     async def unsubscribe(self, connection: Connection, name: str) -> None:
         state = self._topics.get(name)
         connection.topics.discard(name)
         if state is not None:
-            state.subs.pop(connection, None)
-            await self._release(state)
-        self._count_subscriptions()
+            await self._unregister(connection, state)
 
     async def publish_ephemeral(self, topic: str, frame: str) -> None:
         """Best effort, never stored: a typing indicator lost is not worth a retry."""
@@ -219,6 +250,8 @@ class Hub:
         except BaseException:
             del self._topics[name]
             state.ready.set()
+            with contextlib.suppress(Exception):
+                await self.broker.unsubscribe(self.channel(name))
             raise
         state.busy = False
         state.ready.set()
@@ -243,6 +276,8 @@ class Hub:
         if state is None:
             return
         if incoming.seq is None:
+            if state.busy:  # re-authorising: who may see a typing name is being decided
+                return
             for connection, sub in state.subs.items():
                 if sub.cursor is not None:
                     connection.send(incoming.text, durable=False)
@@ -279,14 +314,16 @@ class Hub:
             log.exception("could not fill a gap in %s; the next sync retries", state.name)
         finally:
             state.busy = False
-        if fetched and state.pending and state.last + 1 not in state.pending:
+        if not fetched:
+            return  # no tight retry loop while the database is away: _sync_forever retries
+        if state.pending and state.last + 1 not in state.pending:
             self._resync(state, upto)
         self._advance(state)
 
     def _resync(self, state: _Topic, upto: int) -> None:
         """The missing events are gone from the log: every subscriber must reload."""
         log.warning("events of %s before %d were pruned; subscribers must reload", state.name, upto)
-        for connection in list(state.subs):
+        for connection in [*state.subs, *state.watchers]:  # a lost session.ended must not linger
             connection.close(CloseCode.RESYNC)
         state.last = min(state.pending) - 1
 
@@ -337,10 +374,11 @@ class Hub:
 
     async def _reauthorise(self, state: _Topic) -> None:
         try:
+            judged = list(state.subs)  # later subscribers are authorised by their own subscribe
             async with self.db() as db:
-                allowed = await topics.allowed_users(db, state.name, {c.user_id for c in state.subs})
-            for connection in list(state.subs):
-                if connection.user_id not in allowed:
+                allowed = await topics.allowed_users(db, state.name, {c.user_id for c in judged})
+            for connection in judged:
+                if connection.user_id not in allowed and connection in state.subs:
                     self._drop(connection, state, "forbidden")
         except Exception:
             log.exception("could not re-authorise %s; closing its subscribers to be safe", state.name)
@@ -365,6 +403,8 @@ class Hub:
             known = {name: s for name, s in self._topics.items() if s.last is not None and s.ready.is_set()}
             if not known:
                 continue
+            # Where each topic stood before the read: live events may move it on meanwhile.
+            seen_before = {name: s.last or 0 for name, s in known.items()}
             try:
                 async with self.db() as db:
                     heads = await events.heads(db, list(known))
@@ -373,9 +413,21 @@ class Hub:
                 continue
             for name, head in heads.items():
                 state = known[name]
-                if state.last is not None and head > state.last and not state.busy:
+                if state.last is None or state.busy:
+                    continue
+                if head < seen_before[name]:
+                    self._reset(state, head)
+                elif head > state.last:
                     state.busy = True
                     self._spawn(self._fill(state, head))
+
+    def _reset(self, state: _Topic, head: int) -> None:
+        """The log went back (reset or restored): start the topic over; everyone reloads."""
+        log.warning("the log of %s went back from %d to %d; subscribers must reload", state.name, state.last, head)
+        for connection in [*state.subs, *state.watchers]:
+            connection.close(CloseCode.RESYNC)
+        state.last = head
+        state.pending.clear()
 
     async def _prune_forever(self) -> None:
         while True:

@@ -70,8 +70,10 @@ class Publisher:
                 channel, payload = self._queue[0]
                 try:
                     await self._broker.publish(channel, payload)
-                except BrokerUnavailable as exc:
+                except Exception as exc:  # BrokerUnavailable, or anything else: never die
                     self._metrics.publish_failures.inc()
+                    if not isinstance(exc, BrokerUnavailable):
+                        log.exception("unexpected publish failure")
                     log.warning("publish failed (%s); retrying in %.2fs", exc, backoff)
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, 2.0)

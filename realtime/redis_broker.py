@@ -129,11 +129,17 @@ class RedisBroker:
     async def _connect(self) -> None:
         self._subscriber = Redis.from_url(self._url, socket_connect_timeout=2, socket_timeout=None)
         self._pubsub = self._subscriber.pubsub(ignore_subscribe_messages=True)
+        subscribed = {*self._channels}
         async with asyncio.timeout(5):
-            await self._pubsub.subscribe(self._probe_channel, *self._channels)
-        self._last_probe_seen = time.monotonic()
-        self._reconnect_now.clear()
-        self._connected.set()
+            await self._pubsub.subscribe(self._probe_channel, *subscribed)
+            self._last_probe_seen = time.monotonic()
+            self._reconnect_now.clear()
+            self._connected.set()
+            # Channels added while the subscribe above was under way were skipped by
+            # `subscribe` (not connected yet): take them now.
+            missing = self._channels - subscribed
+            if missing:
+                await self._pubsub.subscribe(*missing)
         self._problem = None
 
     async def _pump(self) -> None:

@@ -30,6 +30,7 @@ from server.flash import FLASH_COOKIE, read_flash, set_flash
 from server.i18n import choose_locale
 from services import events
 from services.errors import N_, Invalid, KringError, TooLarge, Unauthenticated
+from services.transactions import begin_snapshot
 
 M = TypeVar("M", bound=BaseModel)
 E = TypeVar("E", bound=enum.Enum)
@@ -188,6 +189,7 @@ def page_route(path: str, handler: Handler, *, name: str, public: bool = False) 
                 return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
             call = _call(request, ctx, db, principal)
             call.flash = read_flash(request, ctx.settings.secret)
+            await begin_snapshot(db)
             try:
                 if principal is not None:
                     # Every signed-in page follows the user's own topic: a logout elsewhere

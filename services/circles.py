@@ -36,7 +36,7 @@ from models import (
 from models.base import utcnow
 from services import events
 from services.errors import N_, Conflict, Invalid, NotFound, PermissionDenied
-from services.transactions import writes
+from services.transactions import is_writing, writes
 
 _HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _Pending = TypeVar("_Pending", JoinRequest, Invitation)
@@ -76,8 +76,15 @@ def _is_member(user: User) -> ColumnElement[bool]:
 
 
 async def access_circle(db: AsyncSession, user: User, circle_id: int) -> CircleAccess:
-    """Load a circle for `user`, or raise `NotFound` if it does not exist for them."""
-    circle = await db.get(Circle, circle_id)
+    """Load a circle for `user`, or raise `NotFound` if it does not exist for them.
+
+    Inside a write transaction the circle's row is locked (PostgreSQL; SQLite's writer lock
+    already serialises), so membership and visibility changes of one circle commit one after
+    the other and each event carries the visibility that holds at its commit."""
+    if is_writing(db):
+        circle = await db.get(Circle, circle_id, with_for_update=True, populate_existing=True)
+    else:
+        circle = await db.get(Circle, circle_id)
     if circle is None:
         raise NotFound(N_("No such circle."))
     membership = await _membership(db, circle_id, user.id)

@@ -12,6 +12,7 @@ Guarantees:
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models import Event, RealtimeMeta, TopicHead
 from models.base import utcnow
 
+log = logging.getLogger("kring.events")
 SINK_KEY = "kring_event_sink"
 ORG_TOPIC = "org"
 _PENDING_KEY = "kring_pending_events"
@@ -175,7 +177,11 @@ def _hand_over(session: Session) -> None:
     pending: list[CommittedEvent] = session.info.pop(_PENDING_KEY, [])
     sink: EventSink | None = session.info.get(SINK_KEY)
     if pending and sink is not None:
-        sink.committed(pending)
+        try:
+            sink.committed(pending)
+        except Exception:
+            # The change is committed; the hubs' head check delivers what the sink missed.
+            log.exception("the event sink failed; %d events wait for the head check", len(pending))
 
 
 def _discard(session: Session) -> None:

@@ -43,8 +43,19 @@ def parse(name: str) -> Topic | None:
     return Topic(name, match.group(2), int(match.group(3)))
 
 
+@dataclass(frozen=True)
+class TopicAccess:
+    topic: Topic
+    member: bool  # for circles: whether the user is a member (else they follow an open circle)
+
+
 async def authorize(db: AsyncSession, user: User, name: str) -> Topic:
     """The topic, if `user` may subscribe to it now; else `NotFound` or `PermissionDenied`."""
+    return (await access(db, user, name)).topic
+
+
+async def access(db: AsyncSession, user: User, name: str) -> TopicAccess:
+    """Like `authorize`, also saying whether the user is a member of the topic's circle."""
     topic = parse(name)
     if topic is None:
         raise NotFound(N_("No such topic."))
@@ -53,10 +64,11 @@ async def authorize(db: AsyncSession, user: User, name: str) -> Topic:
             raise PermissionDenied(N_("That topic belongs to someone else."))
     elif topic.kind == "circle":
         assert topic.id is not None
-        access = await circles.access_circle(db, user, topic.id)
-        if not access.is_member and access.circle.visibility is not CircleVisibility.OPEN:
+        circle_access = await circles.access_circle(db, user, topic.id)
+        if not circle_access.is_member and circle_access.circle.visibility is not CircleVisibility.OPEN:
             raise PermissionDenied(N_("Only members may follow this circle live."))
-    return topic
+        return TopicAccess(topic, circle_access.is_member)
+    return TopicAccess(topic, True)
 
 
 async def allowed_users(db: AsyncSession, name: str, user_ids: Iterable[int]) -> set[int]:

@@ -39,6 +39,22 @@ async def begin_write(db: AsyncSession) -> None:
     db.info[_WRITING] = True
 
 
+def is_writing(db: AsyncSession) -> bool:
+    return bool(db.info.get(_WRITING))
+
+
+async def begin_snapshot(db: AsyncSession) -> None:
+    """Start a read-only transaction that sees one snapshot for all its reads.
+
+    A page reads each topic's head and then its data; on PostgreSQL's default READ COMMITTED
+    each statement could see a different moment, so a change between them would be rendered
+    and replayed, or neither. SQLite's read transactions are snapshots already."""
+    if db.in_transaction():
+        await db.commit()
+    if db.get_bind().dialect.name == "postgresql":
+        await db.connection(execution_options={"isolation_level": "REPEATABLE READ", "postgresql_readonly": True})
+
+
 def writes(
     operation: Callable[Concatenate[AsyncSession, P], Awaitable[R]],
 ) -> Callable[Concatenate[AsyncSession, P], Awaitable[R]]:

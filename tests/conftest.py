@@ -96,7 +96,8 @@ async def _truncate_all(url: str) -> None:
     conn = await asyncpg.connect(url)
     try:
         tables = await conn.fetch(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+            "AND tablename NOT IN ('alembic_version', 'realtime_meta')"
         )
         if tables:
             names = ", ".join(f'"{row["tablename"]}"' for row in tables)

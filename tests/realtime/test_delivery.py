@@ -278,3 +278,31 @@ async def test_a_page_resumes_from_the_head_it_was_rendered_with(
     assert seqs(received) == [2]
     for closable in (socket, admin, reading):
         await closable.close()
+
+
+@pytest.mark.parametrize("rt_backend", ["sqlite"])
+async def test_a_replay_larger_than_the_send_queue_is_refused_not_looped(
+    rt_backend: str, fresh_database: str, start_workers: StartWorkers
+) -> None:
+    """Queueing 100 missed events into a queue of 50 would close the socket as too slow, and the
+    client would resume into the same wall forever: it is told to reload instead."""
+    url = fresh_database
+    async with database(url) as db:
+        owner = await make_user(db)
+        circle = await make_circle(db, owner, CircleVisibility.OPEN)
+        assert circle.id is not None
+        for number in range(100):
+            await circles.update_circle(db, owner, circle.id, description=f"v{number}")
+    (worker,) = start_workers(url, 1, KRING_LIMIT_WS_QUEUE="50")
+    topic = f"circle:{circle.id}"
+    colleague = await Colleague(worker, owner).sign_in()
+    socket = await Socket.open(worker, cookie=colleague.cookie)
+    epoch = (await socket.subscribe(topic))["epoch"]
+    big = await socket.subscribe(topic, since=0, epoch=epoch)
+    assert (big["recovered"], big["seq"]) == (False, 100)
+    small = await socket.subscribe(topic, since=80, epoch=epoch)
+    assert small["recovered"] is True
+    assert seqs(await socket.wait_events(topic, 20)) == list(range(81, 101))
+    assert socket.closed_with is None
+    await socket.close()
+    await colleague.close()
