@@ -12,19 +12,29 @@ from models.circle import (
     RequestStatus,
 )
 from models.event import Event, RealtimeMeta, TopicHead
+from models.post import REACTIONS, CircleFollow, Comment, Mention, NewsRead, Post, PostKind, PostView, Reaction
 from models.user import Role, User
 
 __all__ = [
+    "REACTIONS",
     "ApiToken",
     "Circle",
+    "CircleFollow",
     "CircleKind",
     "CircleVisibility",
+    "Comment",
     "Event",
     "Invitation",
     "JoinRequest",
     "LoginFailure",
     "MemberRole",
     "Membership",
+    "Mention",
+    "NewsRead",
+    "Post",
+    "PostKind",
+    "PostView",
+    "Reaction",
     "RealtimeMeta",
     "RequestStatus",
     "Role",

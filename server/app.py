@@ -27,6 +27,7 @@ from realtime.redis_broker import RedisBroker
 from server import health, openapi
 from server.api import circles as circles_api
 from server.api import people as people_api
+from server.api import posts as posts_api
 from server.api import sessions as sessions_api
 from server.auth import authenticate_socket
 from server.context import AppContext
@@ -115,6 +116,7 @@ def _routes(settings: Settings) -> list[BaseRoute]:
         *sessions_api.routes,
         *people_api.routes,
         *circles_api.routes,
+        *posts_api.routes,
         *sessions_pages.routes,
         *home.routes,
         *people_pages.routes,

@@ -207,3 +207,113 @@ class InvitationOut(BaseModel):
 
 class Ok(BaseModel):
     ok: Literal[True] = True
+
+
+class PersonRef(BaseModel):
+    id: int
+    name: str
+
+
+class CircleRef(BaseModel):
+    id: int
+    name: str
+    color: str
+
+
+class ReactionsOut(BaseModel):
+    counts: dict[str, int]
+    mine: list[str]
+
+
+class PostIn(Strict):
+    body: str = Field(min_length=1, max_length=20_000)
+    client_id: str | None = Field(default=None, min_length=1, max_length=64)
+
+
+class NewsIn(Strict):
+    title: str = Field(min_length=1, max_length=200)
+    lead: str = Field(default="", max_length=500)
+    body: str = Field(min_length=1, max_length=20_000)
+    featured_until: datetime | None = None
+    must_read: bool = False
+    client_id: str | None = Field(default=None, min_length=1, max_length=64)
+
+
+class BlogIn(Strict):
+    title: str = Field(min_length=1, max_length=200)
+    body: str = Field(min_length=1, max_length=20_000)
+    client_id: str | None = Field(default=None, min_length=1, max_length=64)
+
+
+class PostPatch(Strict):
+    body: str | None = Field(default=None, min_length=1, max_length=20_000)
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    lead: str | None = Field(default=None, max_length=500)
+    featured_until: datetime | None = None
+    must_read: bool | None = None
+
+
+class PostOut(BaseModel):
+    id: int
+    kind: str
+    circle: CircleRef | None
+    author: PersonRef | None
+    title: str
+    lead: str
+    body: str
+    html: str
+    featured_until: datetime | None
+    must_read: bool
+    read_by_me: bool
+    comment_count: int
+    reactions: ReactionsOut
+    views: int
+    created_at: datetime
+    edited_at: datetime | None
+
+
+class PostList(BaseModel):
+    items: list[PostOut]
+    next: str | None
+
+
+class CommentIn(Strict):
+    body: str = Field(min_length=1, max_length=20_000)
+    parent_id: int | None = None
+    client_id: str | None = Field(default=None, min_length=1, max_length=64)
+
+
+class CommentPatch(Strict):
+    body: str = Field(min_length=1, max_length=20_000)
+
+
+class CommentOut(BaseModel):
+    id: int
+    post_id: int
+    parent_id: int | None
+    author: PersonRef
+    body: str
+    html: str
+    reactions: ReactionsOut
+    created_at: datetime
+    edited_at: datetime | None
+
+
+class CommentList(BaseModel):
+    items: list[CommentOut]
+    next: str | None = None
+
+
+class ReactorOut(BaseModel):
+    user: PersonRef
+    emoji: str
+
+
+class ReactorList(BaseModel):
+    items: list[ReactorOut]
+    next: str | None = None
+
+
+class ReadersOut(BaseModel):
+    read: list[PersonRef]
+    unread: list[PersonRef]

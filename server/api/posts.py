@@ -1,0 +1,325 @@
+"""The stream over the API: feed, posts, news, blog posts, comments, reactions, reads."""
+
+from __future__ import annotations
+
+from starlette.responses import Response
+from starlette.routing import Route
+
+from models import Comment, User
+from server.endpoints import Call, Handler, api_route, json_response, parse_enum
+from server.pagination import limit_of
+from server.schemas import (
+    BlogIn,
+    CircleRef,
+    CommentIn,
+    CommentList,
+    CommentOut,
+    CommentPatch,
+    NewsIn,
+    Ok,
+    PersonRef,
+    PostIn,
+    PostList,
+    PostOut,
+    PostPatch,
+    ReactionsOut,
+    ReactorList,
+    ReactorOut,
+    ReadersOut,
+)
+from services import comments, posts, reactions, stream
+from services.errors import N_, Invalid
+from services.stream import Card
+
+
+def _id(call: Call, name: str = "post_id") -> int:
+    return int(call.request.path_params[name])
+
+
+def _person(user: User) -> PersonRef:
+    return PersonRef(id=user.id or 0, name=user.name)
+
+
+def post_out(card: Card) -> PostOut:
+    post = card.post
+    return PostOut(
+        id=post.id or 0,
+        kind=post.kind.value,
+        circle=CircleRef(id=card.circle.id or 0, name=card.circle.name, color=card.circle.color)
+        if card.circle
+        else None,
+        author=_person(card.author) if card.author else None,
+        title=post.title,
+        lead=post.lead,
+        body=post.body,
+        html=post.html,
+        featured_until=post.featured_until,
+        must_read=post.must_read,
+        read_by_me=card.read_by_me,
+        comment_count=card.comment_count,
+        reactions=ReactionsOut(counts=card.reactions.counts, mine=sorted(card.reactions.mine)),
+        views=card.views,
+        created_at=post.created_at,
+        edited_at=post.edited_at,
+    )
+
+
+async def _one(call: Call, post_id: int, status: int = 200) -> Response:
+    post = await posts.access_post(call.db, call.user, post_id)
+    (card,) = await stream.cards(call.db, call.user, [post])
+    return json_response(post_out(card), status=status)
+
+
+def _before(call: Call) -> int | None:
+    raw = call.request.query_params.get("before")
+    if raw is None:
+        return None
+    if not raw.isdigit():
+        raise Invalid(N_("The cursor is not valid."), field="before")
+    return int(raw)
+
+
+async def feed(call: Call) -> Response:
+    params = call.request.query_params
+    chosen = parse_enum(stream.Filter, params.get("filter", "all"), field="filter", message=N_("Unknown filter."))
+    circle_id = params.get("circle_id")
+    if circle_id is not None and not circle_id.isdigit():
+        raise Invalid(N_("circle_id is a number."), field="circle_id")
+    limit = limit_of(call.request, default=20)
+    found = await stream.feed(
+        call.db,
+        call.user,
+        filter=chosen,
+        circle_id=int(circle_id) if circle_id else None,
+        before=_before(call),
+        limit=limit,
+    )
+    items = [post_out(card) for card in await stream.cards(call.db, call.user, found)]
+    next_cursor = str(found[-1].id) if len(found) == limit else None
+    return json_response(PostList(items=items, next=next_cursor))
+
+
+async def create_post(call: Call) -> Response:
+    body = await call.json_body(PostIn)
+    post = await posts.create_post(call.db, call.user, _id(call, "circle_id"), body=body.body, client_id=body.client_id)
+    return await _one(call, post.id or 0, status=201)
+
+
+async def create_news(call: Call) -> Response:
+    body = await call.json_body(NewsIn)
+    post = await posts.create_news(call.db, call.user, **body.model_dump())
+    return await _one(call, post.id or 0, status=201)
+
+
+async def create_blog_post(call: Call) -> Response:
+    body = await call.json_body(BlogIn)
+    post = await posts.create_blog_post(call.db, call.user, **body.model_dump())
+    return await _one(call, post.id or 0, status=201)
+
+
+async def get_post(call: Call) -> Response:
+    return await _one(call, _id(call))
+
+
+async def edit_post(call: Call) -> Response:
+    body = await call.json_body(PostPatch)
+    changes = body.model_dump(exclude_unset=True)
+    clear = "featured_until" in changes and changes["featured_until"] is None
+    await posts.edit_post(call.db, call.user, _id(call), clear_featured=clear, **changes)
+    return await _one(call, _id(call))
+
+
+async def delete_post(call: Call) -> Response:
+    await posts.delete_post(call.db, call.user, _id(call))
+    return json_response(Ok())
+
+
+async def list_comments(call: Call) -> Response:
+    rows = await comments.list_comments(call.db, call.user, _id(call))
+    summaries = await reactions.summaries(call.db, call.user, [posts.comment_target(c.id or 0) for c, _ in rows])
+    items = [
+        CommentOut(
+            id=c.id or 0,
+            post_id=c.post_id,
+            parent_id=c.parent_id,
+            author=_person(u),
+            body=c.body,
+            html=c.html,
+            reactions=ReactionsOut(
+                counts=summaries[posts.comment_target(c.id or 0)].counts,
+                mine=sorted(summaries[posts.comment_target(c.id or 0)].mine),
+            ),
+            created_at=c.created_at,
+            edited_at=c.edited_at,
+        )
+        for c, u in rows
+    ]
+    return json_response(CommentList(items=items))
+
+
+def _comment_out(comment: Comment, author: User) -> CommentOut:
+    return CommentOut(
+        id=comment.id or 0,
+        post_id=comment.post_id,
+        parent_id=comment.parent_id,
+        author=_person(author),
+        body=comment.body,
+        html=comment.html,
+        reactions=ReactionsOut(counts={}, mine=[]),
+        created_at=comment.created_at,
+        edited_at=comment.edited_at,
+    )
+
+
+async def add_comment(call: Call) -> Response:
+    body = await call.json_body(CommentIn)
+    comment = await comments.add_comment(
+        call.db, call.user, _id(call), body=body.body, parent_id=body.parent_id, client_id=body.client_id
+    )
+    return json_response(_comment_out(comment, call.user), status=201)
+
+
+async def edit_comment(call: Call) -> Response:
+    body = await call.json_body(CommentPatch)
+    comment = await comments.edit_comment(call.db, call.user, _id(call, "comment_id"), body=body.body)
+    author = await call.db.get(User, comment.author_id)
+    assert author is not None
+    return json_response(_comment_out(comment, author))
+
+
+async def delete_comment(call: Call) -> Response:
+    await comments.delete_comment(call.db, call.user, _id(call, "comment_id"))
+    return json_response(Ok())
+
+
+def _reaction_route(kind: str, on: bool) -> Handler:
+    async def handler(call: Call) -> Response:
+        summary = await reactions.set_reaction(
+            call.db, call.user, kind, _id(call, "target_id"), str(call.request.path_params["emoji"]), on=on
+        )
+        return json_response(ReactionsOut(counts=summary.counts, mine=sorted(summary.mine)))
+
+    return handler
+
+
+def _reactors_route(kind: str) -> Handler:
+    async def handler(call: Call) -> Response:
+        rows = await reactions.who_reacted(call.db, call.user, kind, _id(call, "target_id"))
+        return json_response(ReactorList(items=[ReactorOut(user=_person(u), emoji=e) for u, e in rows]))
+
+    return handler
+
+
+async def confirm_read(call: Call) -> Response:
+    await stream.confirm_read(call.db, call.user, _id(call))
+    return json_response(Ok())
+
+
+async def record_view(call: Call) -> Response:
+    await stream.record_view(call.db, call.user, _id(call))
+    return json_response(Ok())
+
+
+async def readers(call: Call) -> Response:
+    read, unread = await stream.readers(call.db, call.user, _id(call))
+    return json_response(ReadersOut(read=[_person(u) for u in read], unread=[_person(u) for u in unread]))
+
+
+async def follow(call: Call) -> Response:
+    await stream.follow(call.db, call.user, _id(call, "circle_id"), on=call.request.method == "POST")
+    return json_response(Ok())
+
+
+_P = "/api/v1/posts/{post_id:int}"
+_FEED_QUERY = (
+    ("filter", "all (default), news, circles (my circles' posts) or circle"),
+    ("circle_id", "with filter=circle"),
+    ("before", "the `next` cursor of the previous page"),
+    ("limit", "1 to 200, default 20"),
+)
+
+routes: list[Route] = [
+    api_route("/api/v1/feed", feed, "GET", summary="Your stream, newest first.", returns=PostList, query=_FEED_QUERY),
+    api_route(
+        "/api/v1/circles/{circle_id:int}/posts",
+        create_post,
+        "POST",
+        summary="Post in a circle you are a member of; a repeated client_id returns the first post.",
+        body=PostIn,
+        returns=PostOut,
+        status=201,
+    ),
+    api_route(
+        "/api/v1/circles/{circle_id:int}/follow", follow, "POST", summary="Follow an open circle's posts.", returns=Ok
+    ),
+    api_route("/api/v1/circles/{circle_id:int}/follow", follow, "DELETE", summary="Stop following.", returns=Ok),
+    api_route(
+        "/api/v1/news", create_news, "POST", summary="Publish news (editors).", body=NewsIn, returns=PostOut, status=201
+    ),
+    api_route(
+        "/api/v1/blog/posts",
+        create_blog_post,
+        "POST",
+        summary="Write on your blog.",
+        body=BlogIn,
+        returns=PostOut,
+        status=201,
+    ),
+    api_route(_P, get_post, "GET", summary="One post, news item or blog post.", returns=PostOut),
+    api_route(_P, edit_post, "PATCH", summary="Edit (the author or an admin).", body=PostPatch, returns=PostOut),
+    api_route(_P, delete_post, "DELETE", summary="Delete (the author or an admin).", returns=Ok),
+    api_route(f"{_P}/comments", list_comments, "GET", summary="The comments, oldest first.", returns=CommentList),
+    api_route(
+        f"{_P}/comments",
+        add_comment,
+        "POST",
+        summary="Comment, or reply with parent_id.",
+        body=CommentIn,
+        returns=CommentOut,
+        status=201,
+    ),
+    api_route(f"{_P}/views", record_view, "POST", summary="Count your view of news or a blog post.", returns=Ok),
+    api_route(
+        "/api/v1/news/{post_id:int}/read", confirm_read, "POST", summary="Confirm reading must-read news.", returns=Ok
+    ),
+    api_route(
+        "/api/v1/news/{post_id:int}/readers",
+        readers,
+        "GET",
+        summary="Who has and has not read must-read news (editors).",
+        returns=ReadersOut,
+    ),
+    api_route(
+        "/api/v1/comments/{comment_id:int}",
+        edit_comment,
+        "PATCH",
+        summary="Edit a comment.",
+        body=CommentPatch,
+        returns=CommentOut,
+    ),
+    api_route("/api/v1/comments/{comment_id:int}", delete_comment, "DELETE", summary="Delete a comment.", returns=Ok),
+]
+for _kind, _base in (("post", "/api/v1/posts"), ("comment", "/api/v1/comments")):
+    routes += [
+        api_route(
+            f"{_base}/{{target_id:int}}/reactions/{{emoji:str}}",
+            _reaction_route(_kind, True),
+            "PUT",
+            summary=f"React to a {_kind} (thumbsup, heart, tada, laugh, bulb, pray).",
+            returns=ReactionsOut,
+        ),
+        api_route(
+            f"{_base}/{{target_id:int}}/reactions/{{emoji:str}}",
+            _reaction_route(_kind, False),
+            "DELETE",
+            summary=f"Take back a reaction to a {_kind}.",
+            returns=ReactionsOut,
+        ),
+        api_route(
+            f"{_base}/{{target_id:int}}/reactions",
+            _reactors_route(_kind),
+            "GET",
+            summary=f"Who reacted to a {_kind}.",
+            returns=ReactorList,
+        ),
+    ]

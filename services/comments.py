@@ -1,0 +1,138 @@
+"""Comments on posts, news and blog posts, with one level of replies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models import Comment, Mention, Reaction, User
+from models.base import utcnow
+from services import events, markdown
+from services.errors import N_, Invalid, NotFound, PermissionDenied
+from services.posts import (
+    MAX_BODY,
+    access_post,
+    comment_target,
+    may_moderate,
+    topic_of,
+)
+from services.transactions import writes
+
+
+def comment_data(comment: Comment, author: User) -> dict[str, Any]:
+    return {
+        "id": comment.id,
+        "post_id": comment.post_id,
+        "parent_id": comment.parent_id,
+        "author": {"id": author.id, "name": author.name},
+        "html": comment.html,
+        "created_at": comment.created_at.isoformat(),
+        "edited_at": comment.edited_at.isoformat() if comment.edited_at else None,
+    }
+
+
+def _clean(body: str) -> str:
+    body = body.strip()
+    if not body:
+        raise Invalid(N_("Write something first."), field="body")
+    if len(body) > MAX_BODY:
+        raise Invalid(N_("The text is too long."), field="body")
+    return body
+
+
+@writes
+async def add_comment(
+    db: AsyncSession,
+    user: User,
+    post_id: int,
+    *,
+    body: str,
+    parent_id: int | None = None,
+    client_id: str | None = None,
+) -> Comment:
+    """Comment on a post the user may read. A reply to a reply joins its thread: one level."""
+    if client_id:
+        existing = (
+            await db.exec(select(Comment).where(Comment.author_id == user.id, Comment.client_id == client_id))
+        ).first()
+        if existing is not None:
+            return existing
+    post = await access_post(db, user, post_id)
+    if parent_id is not None:
+        parent = await db.get(Comment, parent_id)
+        if parent is None or parent.post_id != post_id:
+            raise NotFound(N_("No such comment."))
+        parent_id = parent.parent_id or parent.id
+    rendered = await markdown.render(db, _clean(body))
+    comment = Comment(
+        post_id=post_id,
+        parent_id=parent_id,
+        author_id=user.id or 0,
+        body=body.strip(),
+        html=rendered.html,
+        client_id=client_id or None,
+    )
+    db.add(comment)
+    await db.flush()
+    assert comment.id is not None
+    for mentioned in rendered.mentions:
+        db.add(Mention(target=comment_target(comment.id), user_id=mentioned))
+    await events.record(db, topic_of(post), "comment.created", comment_data(comment, user))
+    await db.commit()
+    return comment
+
+
+async def _own_comment(db: AsyncSession, user: User, comment_id: int) -> tuple[Comment, str]:
+    comment = await db.get(Comment, comment_id)
+    if comment is None:
+        raise NotFound(N_("No such comment."))
+    post = await access_post(db, user, comment.post_id)
+    if not await may_moderate(db, user, comment, post.circle_id):
+        raise PermissionDenied(N_("Only the author or an admin may change this."))
+    return comment, topic_of(post)
+
+
+@writes
+async def edit_comment(db: AsyncSession, user: User, comment_id: int, *, body: str) -> Comment:
+    comment, topic = await _own_comment(db, user, comment_id)
+    comment.body = _clean(body)
+    rendered = await markdown.render(db, comment.body)
+    comment.html = rendered.html
+    comment.edited_at = utcnow()
+    db.add(comment)
+    await db.exec(delete(Mention).where(col(Mention.target) == comment_target(comment_id)))
+    for mentioned in rendered.mentions:
+        db.add(Mention(target=comment_target(comment_id), user_id=mentioned))
+    author = await db.get(User, comment.author_id)
+    assert author is not None
+    await events.record(db, topic, "comment.updated", comment_data(comment, author))
+    await db.commit()
+    return comment
+
+
+@writes
+async def delete_comment(db: AsyncSession, user: User, comment_id: int) -> None:
+    comment, topic = await _own_comment(db, user, comment_id)
+    replies = list((await db.exec(select(Comment.id).where(Comment.parent_id == comment_id))).all())
+    targets = [comment_target(i) for i in [comment_id, *replies] if i is not None]
+    await db.exec(delete(Reaction).where(col(Reaction.target).in_(targets)))
+    await db.exec(delete(Mention).where(col(Mention.target).in_(targets)))
+    data = {"id": comment_id, "post_id": comment.post_id, "replies": replies}
+    await events.record(db, topic, "comment.deleted", data)
+    await db.delete(comment)
+    await db.commit()
+
+
+async def list_comments(db: AsyncSession, user: User, post_id: int) -> list[tuple[Comment, User]]:
+    """A post's comments in order, each reply after its parent's earlier replies."""
+    await access_post(db, user, post_id)
+    rows = await db.exec(
+        select(Comment, User)
+        .join(User, col(User.id) == col(Comment.author_id))
+        .where(Comment.post_id == post_id)
+        .order_by(col(Comment.id))
+    )
+    return [(c, u) for c, u in rows.all()]

@@ -1,0 +1,276 @@
+"""Posts in circles, organisation news and blog posts: who may read, write, edit and delete.
+
+Reading: news and blog posts are for every colleague; a circle post follows its circle (anyone
+for an open circle, members for closed and secret ones). A post someone may not read does not
+exist for them (`NotFound`). Writing: circle posts by members; news by editors and admins; a
+blog post by anyone. Editing and deleting: the author, a circle admin (circle posts) or an
+organisation admin. Every change records its event on the post's topic (the circle's, or `org`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, delete, exists, or_
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models import (
+    Circle,
+    CircleVisibility,
+    Comment,
+    MemberRole,
+    Membership,
+    Mention,
+    Post,
+    PostKind,
+    Reaction,
+    Role,
+    User,
+)
+from models.base import utcnow
+from services import circles, events, markdown
+from services.errors import N_, Invalid, NotFound, PermissionDenied
+from services.transactions import writes
+
+MAX_BODY = 20_000
+MAX_TITLE = 200
+MAX_LEAD = 500
+
+
+def post_target(post_id: int) -> str:
+    return f"post:{post_id}"
+
+
+def comment_target(comment_id: int) -> str:
+    return f"comment:{comment_id}"
+
+
+def topic_of(post: Post) -> str:
+    if post.kind is PostKind.POST:
+        assert post.circle_id is not None
+        return events.circle_topic(post.circle_id)
+    return events.ORG_TOPIC
+
+
+def readable_by(user: User) -> ColumnElement[bool]:
+    """SQL condition: `user` may read the post (the rule in the module docstring)."""
+    open_circle = exists().where(col(Circle.id) == col(Post.circle_id), col(Circle.visibility) == CircleVisibility.OPEN)
+    member = exists().where(col(Membership.circle_id) == col(Post.circle_id), col(Membership.user_id) == user.id)
+    return or_(col(Post.kind) != PostKind.POST, open_circle, member)
+
+
+async def access_post(db: AsyncSession, user: User, post_id: int) -> Post:
+    post = (await db.exec(select(Post).where(col(Post.id) == post_id, readable_by(user)))).first()
+    if post is None:
+        raise NotFound(N_("No such post."))
+    return post
+
+
+async def _existing(db: AsyncSession, user: User, client_id: str | None) -> Post | None:
+    """The post this author already made with `client_id`: a retried submit returns it."""
+    if not client_id:
+        return None
+    return (await db.exec(select(Post).where(Post.author_id == user.id, Post.client_id == client_id))).first()
+
+
+def _clean_body(body: str) -> str:
+    body = body.strip()
+    if not body:
+        raise Invalid(N_("Write something first."), field="body")
+    if len(body) > MAX_BODY:
+        raise Invalid(N_("The text is too long."), field="body")
+    return body
+
+
+def _clean_title(title: str, *, required: bool) -> str:
+    title = " ".join(title.split())
+    if required and not title:
+        raise Invalid(N_("A title is required."), field="title")
+    if len(title) > MAX_TITLE:
+        raise Invalid(N_("The title is too long."), field="title")
+    return title
+
+
+def _clean_client_id(client_id: str | None) -> str | None:
+    if client_id is not None and not 1 <= len(client_id) <= 64:
+        raise Invalid(N_("client_id has 1 to 64 characters."), field="client_id")
+    return client_id or None
+
+
+@writes
+async def create_post(db: AsyncSession, user: User, circle_id: int, *, body: str, client_id: str | None = None) -> Post:
+    """A post in a circle the author is a member of."""
+    client_id = _clean_client_id(client_id)
+    if (existing := await _existing(db, user, client_id)) is not None:
+        return existing
+    access = await circles.access_circle(db, user, circle_id)
+    if not access.is_member:
+        raise PermissionDenied(N_("Join the circle to post in it."))
+    return await _publish(
+        db,
+        user,
+        Post(
+            kind=PostKind.POST,
+            circle_id=circle_id,
+            body=_clean_body(body),
+            html="",
+            author_id=user.id or 0,
+            client_id=client_id,
+        ),
+    )
+
+
+@writes
+async def create_news(
+    db: AsyncSession,
+    user: User,
+    *,
+    title: str,
+    body: str,
+    lead: str = "",
+    featured_until: datetime | None = None,
+    must_read: bool = False,
+    cover: str | None = None,
+    client_id: str | None = None,
+) -> Post:
+    """Organisation news, by editors and admins."""
+    if user.role not in {Role.EDITOR, Role.ADMIN}:
+        raise PermissionDenied(N_("Only editors may publish organisation news."))
+    client_id = _clean_client_id(client_id)
+    if (existing := await _existing(db, user, client_id)) is not None:
+        return existing
+    post = Post(
+        kind=PostKind.NEWS,
+        title=_clean_title(title, required=True),
+        lead=" ".join(lead.split())[:MAX_LEAD],
+        body=_clean_body(body),
+        html="",
+        featured_until=featured_until,
+        must_read=must_read,
+        cover=cover,
+        author_id=user.id or 0,
+        client_id=client_id,
+    )
+    return await _publish(db, user, post)
+
+
+@writes
+async def create_blog_post(
+    db: AsyncSession, user: User, *, title: str, body: str, client_id: str | None = None
+) -> Post:
+    client_id = _clean_client_id(client_id)
+    if (existing := await _existing(db, user, client_id)) is not None:
+        return existing
+    post = Post(
+        kind=PostKind.BLOG,
+        title=_clean_title(title, required=True),
+        body=_clean_body(body),
+        html="",
+        author_id=user.id or 0,
+        client_id=client_id,
+    )
+    return await _publish(db, user, post)
+
+
+async def _publish(db: AsyncSession, author: User, post: Post) -> Post:
+    rendered = await markdown.render(db, post.body)
+    post.html = rendered.html
+    db.add(post)
+    await db.flush()
+    assert post.id is not None
+    for user_id in rendered.mentions:
+        db.add(Mention(target=post_target(post.id), user_id=user_id))
+    await events.record(db, topic_of(post), "post.created", await post_data(db, post, author))
+    await db.commit()
+    return post
+
+
+async def post_data(db: AsyncSession, post: Post, author: User | None = None) -> dict[str, Any]:
+    """What a page needs to show a post, as carried by its events."""
+    author = author or await db.get(User, post.author_id)
+    circle = await db.get(Circle, post.circle_id) if post.circle_id is not None else None
+    return {
+        "id": post.id,
+        "kind": post.kind.value,
+        "circle": {"id": circle.id, "name": circle.name, "color": circle.color} if circle else None,
+        "author": {"id": author.id, "name": author.name} if author else None,
+        "title": post.title,
+        "lead": post.lead,
+        "html": post.html,
+        "must_read": post.must_read,
+        "featured_until": post.featured_until.isoformat() if post.featured_until else None,
+        "created_at": post.created_at.isoformat(),
+        "edited_at": post.edited_at.isoformat() if post.edited_at else None,
+    }
+
+
+async def may_moderate(db: AsyncSession, user: User, post: Post | Comment, circle_id: int | None) -> bool:
+    """The author, an organisation admin, or an admin of the circle the item is in."""
+    if post.author_id == user.id or user.role is Role.ADMIN:
+        return True
+    if circle_id is None:
+        return False
+    membership = (
+        await db.exec(select(Membership).where(Membership.circle_id == circle_id, Membership.user_id == user.id))
+    ).first()
+    return membership is not None and membership.role is MemberRole.ADMIN
+
+
+@writes
+async def edit_post(
+    db: AsyncSession,
+    user: User,
+    post_id: int,
+    *,
+    body: str | None = None,
+    title: str | None = None,
+    lead: str | None = None,
+    featured_until: datetime | None = None,
+    clear_featured: bool = False,
+    must_read: bool | None = None,
+) -> Post:
+    post = await access_post(db, user, post_id)
+    if not await may_moderate(db, user, post, post.circle_id):
+        raise PermissionDenied(N_("Only the author or an admin may change this."))
+    if body is not None:
+        post.body = _clean_body(body)
+        rendered = await markdown.render(db, post.body)
+        post.html = rendered.html
+        await _replace_mentions(db, post_target(post_id), rendered.mentions)
+    if title is not None and post.kind is not PostKind.POST:
+        post.title = _clean_title(title, required=True)
+    if lead is not None and post.kind is PostKind.NEWS:
+        post.lead = " ".join(lead.split())[:MAX_LEAD]
+    if post.kind is PostKind.NEWS:
+        if featured_until is not None or clear_featured:
+            post.featured_until = featured_until
+        if must_read is not None:
+            post.must_read = must_read
+    post.edited_at = utcnow()
+    db.add(post)
+    await events.record(db, topic_of(post), "post.updated", await post_data(db, post))
+    await db.commit()
+    return post
+
+
+@writes
+async def delete_post(db: AsyncSession, user: User, post_id: int) -> None:
+    post = await access_post(db, user, post_id)
+    if not await may_moderate(db, user, post, post.circle_id):
+        raise PermissionDenied(N_("Only the author or an admin may delete this."))
+    comment_ids = list((await db.exec(select(Comment.id).where(Comment.post_id == post_id))).all())
+    targets = [post_target(post_id), *(comment_target(c) for c in comment_ids if c is not None)]
+    await db.exec(delete(Reaction).where(col(Reaction.target).in_(targets)))
+    await db.exec(delete(Mention).where(col(Mention.target).in_(targets)))
+    data = {"id": post_id, "kind": post.kind.value, "circle_id": post.circle_id}
+    await events.record(db, topic_of(post), "post.deleted", data)
+    await db.delete(post)
+    await db.commit()
+
+
+async def _replace_mentions(db: AsyncSession, target: str, user_ids: tuple[int, ...]) -> None:
+    await db.exec(delete(Mention).where(col(Mention.target) == target))
+    for user_id in user_ids:
+        db.add(Mention(target=target, user_id=user_id))

@@ -1,0 +1,108 @@
+"""Reactions: a small fixed set of emoji, one of each per colleague per post or comment."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete, func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models import REACTIONS, Comment, Post, Reaction, User
+from services import events
+from services.errors import N_, Invalid, NotFound
+from services.posts import access_post, comment_target, post_target, topic_of
+from services.transactions import writes
+
+
+@dataclass
+class Summary:
+    counts: dict[str, int] = field(default_factory=dict)  # emoji -> number, in REACTIONS order
+    mine: set[str] = field(default_factory=set)
+
+
+async def _target_post(db: AsyncSession, user: User, kind: str, target_id: int) -> tuple[str, Post]:
+    if kind == "post":
+        return post_target(target_id), await access_post(db, user, target_id)
+    if kind == "comment":
+        comment = await db.get(Comment, target_id)
+        if comment is None:
+            raise NotFound(N_("No such comment."))
+        return comment_target(target_id), await access_post(db, user, comment.post_id)
+    raise NotFound(N_("No such item."))
+
+
+@writes
+async def set_reaction(db: AsyncSession, user: User, kind: str, target_id: int, emoji: str, *, on: bool) -> Summary:
+    """Add (`on`) or take back one reaction; doing either twice changes nothing."""
+    if emoji not in REACTIONS:
+        raise Invalid(N_("That reaction does not exist."), field="emoji")
+    target, post = await _target_post(db, user, kind, target_id)
+    existing = (
+        await db.exec(
+            select(Reaction).where(Reaction.target == target, Reaction.user_id == user.id, Reaction.emoji == emoji)
+        )
+    ).first()
+    changed = False
+    if on and existing is None:
+        db.add(Reaction(target=target, user_id=user.id or 0, emoji=emoji))
+        changed = True
+    elif not on and existing is not None:
+        await db.exec(delete(Reaction).where(col(Reaction.id) == existing.id))
+        changed = True
+    await db.flush()
+    counts = await _counts(db, [target])
+    if changed:
+        data = {"target": target, "counts": counts.get(target, {}), "user_id": user.id, "emoji": emoji, "on": on}
+        await events.record(db, topic_of(post), "reaction.updated", data)
+    await db.commit()
+    summary = Summary(counts.get(target, {}))
+    summary.mine = await _mine(db, user, [target])
+    return summary
+
+
+async def _counts(db: AsyncSession, targets: Sequence[str]) -> dict[str, dict[str, int]]:
+    if not targets:
+        return {}
+    rows = await db.exec(
+        select(Reaction.target, Reaction.emoji, func.count())
+        .where(col(Reaction.target).in_(targets))
+        .group_by(col(Reaction.target), col(Reaction.emoji))
+    )
+    found: dict[str, dict[str, int]] = defaultdict(dict)
+    for target, emoji, count in rows.all():
+        found[target][emoji] = count
+    return {t: {e: c[e] for e in REACTIONS if e in c} for t, c in found.items()}
+
+
+async def _mine(db: AsyncSession, user: User, targets: Sequence[str]) -> set[str]:
+    rows = await db.exec(select(Reaction.emoji).where(col(Reaction.target).in_(targets), Reaction.user_id == user.id))
+    return set(rows.all())
+
+
+async def summaries(db: AsyncSession, user: User, targets: Sequence[str]) -> dict[str, Summary]:
+    """Counts and the user's own reactions for many targets at once (a page of the stream)."""
+    counts = await _counts(db, targets)
+    result = {t: Summary(counts.get(t, {})) for t in targets}
+    if targets:
+        rows = await db.exec(
+            select(Reaction.target, Reaction.emoji).where(
+                col(Reaction.target).in_(targets), Reaction.user_id == user.id
+            )
+        )
+        for target, emoji in rows.all():
+            result[target].mine.add(emoji)
+    return result
+
+
+async def who_reacted(db: AsyncSession, user: User, kind: str, target_id: int) -> list[tuple[User, str]]:
+    target, _post = await _target_post(db, user, kind, target_id)
+    rows = await db.exec(
+        select(User, Reaction.emoji)
+        .join(Reaction, col(Reaction.user_id) == col(User.id))
+        .where(Reaction.target == target)
+        .order_by(col(Reaction.id))
+    )
+    return [(u, e) for u, e in rows.all()]

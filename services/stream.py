@@ -1,0 +1,218 @@
+"""The activity stream: what a colleague sees, newest first, and what each item shows.
+
+The stream holds news and blog posts, and the posts of the circles the reader belongs to or
+follows (open circles only). Permission is part of the query (`posts.readable_by`), never a
+filter applied to a page of results afterwards.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, exists, func, or_
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models import (
+    Circle,
+    CircleFollow,
+    CircleVisibility,
+    Comment,
+    Membership,
+    NewsRead,
+    Post,
+    PostKind,
+    PostView,
+    Role,
+    User,
+)
+from models.base import utcnow
+from services import circles, events, reactions
+from services.errors import N_, Conflict, NotFound, PermissionDenied
+from services.posts import access_post, post_target, readable_by
+from services.transactions import writes
+
+
+class Filter(enum.StrEnum):
+    ALL = "all"
+    NEWS = "news"
+    CIRCLES = "circles"  # posts of my circles only
+    CIRCLE = "circle"  # one circle
+
+
+def _in_my_stream(user: User) -> ColumnElement[bool]:
+    member = exists().where(col(Membership.circle_id) == col(Post.circle_id), col(Membership.user_id) == user.id)
+    follows = exists().where(col(CircleFollow.circle_id) == col(Post.circle_id), col(CircleFollow.user_id) == user.id)
+    return or_(col(Post.kind) != PostKind.POST, member, follows)
+
+
+async def feed(
+    db: AsyncSession,
+    user: User,
+    *,
+    filter: Filter = Filter.ALL,
+    circle_id: int | None = None,
+    before: int | None = None,
+    after: int | None = None,
+    limit: int = 20,
+) -> list[Post]:
+    """A page of the stream, newest first; `before`/`after` are post ids (cursors)."""
+    statement = select(Post).where(readable_by(user))
+    if filter is Filter.ALL:
+        statement = statement.where(_in_my_stream(user))
+    elif filter is Filter.NEWS:
+        statement = statement.where(Post.kind == PostKind.NEWS)
+    elif filter is Filter.CIRCLES:
+        member = exists().where(col(Membership.circle_id) == col(Post.circle_id), col(Membership.user_id) == user.id)
+        statement = statement.where(Post.kind == PostKind.POST, member)
+    else:
+        if circle_id is None:
+            raise NotFound(N_("No such circle."))
+        access = await circles.access_circle(db, user, circle_id)
+        if not access.is_member and access.circle.visibility is not CircleVisibility.OPEN:
+            raise PermissionDenied(N_("Only members can read this circle."))
+        statement = statement.where(Post.circle_id == circle_id)
+    if before is not None:
+        statement = statement.where(col(Post.id) < before)
+    if after is not None:
+        statement = statement.where(col(Post.id) > after)
+    statement = statement.order_by(col(Post.id).desc()).limit(limit)
+    return list((await db.exec(statement)).all())
+
+
+async def featured(db: AsyncSession, user: User) -> list[Post]:
+    """News pinned to the top of everyone's stream until its date."""
+    statement = (
+        select(Post)
+        .where(Post.kind == PostKind.NEWS, col(Post.featured_until) > utcnow())
+        .order_by(col(Post.id).desc())
+        .limit(5)
+    )
+    return list((await db.exec(statement)).all())
+
+
+@dataclass
+class Card:
+    """One stream item with what its card shows."""
+
+    post: Post
+    author: User | None
+    circle: Circle | None
+    comment_count: int
+    reactions: reactions.Summary
+    views: int
+    read_by_me: bool
+
+
+async def cards(db: AsyncSession, user: User, posts: Sequence[Post]) -> list[Card]:
+    """Everything the cards of `posts` show, in a fixed number of queries."""
+    if not posts:
+        return []
+    ids = [p.id for p in posts if p.id is not None]
+    authors = {
+        u.id: u for u in (await db.exec(select(User).where(col(User.id).in_({p.author_id for p in posts})))).all()
+    }
+    circle_ids = {p.circle_id for p in posts if p.circle_id is not None}
+    circles_by_id = {c.id: c for c in (await db.exec(select(Circle).where(col(Circle.id).in_(circle_ids)))).all()}
+    comment_counts = dict(
+        (
+            await db.exec(
+                select(Comment.post_id, func.count())
+                .where(col(Comment.post_id).in_(ids))
+                .group_by(col(Comment.post_id))
+            )
+        ).all()
+    )
+    view_counts = dict(
+        (
+            await db.exec(
+                select(PostView.post_id, func.count())
+                .where(col(PostView.post_id).in_(ids))
+                .group_by(col(PostView.post_id))
+            )
+        ).all()
+    )
+    read = set(
+        (
+            await db.exec(select(NewsRead.post_id).where(col(NewsRead.post_id).in_(ids), NewsRead.user_id == user.id))
+        ).all()
+    )
+    summaries = await reactions.summaries(db, user, [post_target(i) for i in ids])
+    return [
+        Card(
+            post=p,
+            author=authors.get(p.author_id),
+            circle=circles_by_id.get(p.circle_id) if p.circle_id is not None else None,
+            comment_count=comment_counts.get(p.id or 0, 0),
+            reactions=summaries[post_target(p.id or 0)],
+            views=view_counts.get(p.id or 0, 0),
+            read_by_me=(p.id in read),
+        )
+        for p in posts
+    ]
+
+
+@writes
+async def record_view(db: AsyncSession, user: User, post_id: int) -> None:
+    """Count one view per colleague of a news item or blog post."""
+    post = await access_post(db, user, post_id)
+    if post.kind is PostKind.POST:
+        return
+    seen = (await db.exec(select(PostView.id).where(PostView.post_id == post_id, PostView.user_id == user.id))).first()
+    if seen is None:
+        db.add(PostView(post_id=post_id, user_id=user.id or 0))
+        await db.commit()
+
+
+@writes
+async def confirm_read(db: AsyncSession, user: User, post_id: int) -> None:
+    """A colleague confirms reading must-read news; confirming twice changes nothing."""
+    post = await access_post(db, user, post_id)
+    if post.kind is not PostKind.NEWS or not post.must_read:
+        raise Conflict(N_("This is not must-read news."))
+    done = (await db.exec(select(NewsRead.id).where(NewsRead.post_id == post_id, NewsRead.user_id == user.id))).first()
+    if done is None:
+        db.add(NewsRead(post_id=post_id, user_id=user.id or 0))
+        await events.record(db, events.user_topic(user.id or 0), "news.read", {"post_id": post_id})
+        await db.commit()
+
+
+async def readers(db: AsyncSession, user: User, post_id: int) -> tuple[list[User], list[User]]:
+    """Who has and who has not confirmed reading must-read news: for editors and admins."""
+    if user.role not in {Role.EDITOR, Role.ADMIN}:
+        raise PermissionDenied(N_("Only editors see who has read this."))
+    post = await access_post(db, user, post_id)
+    if not post.must_read:
+        raise Conflict(N_("This is not must-read news."))
+    read_ids = set((await db.exec(select(NewsRead.user_id).where(NewsRead.post_id == post_id))).all())
+    everyone = list((await db.exec(select(User).where(col(User.is_active).is_(True)).order_by(col(User.name)))).all())
+    return [u for u in everyone if u.id in read_ids], [u for u in everyone if u.id not in read_ids]
+
+
+async def stream_topics(db: AsyncSession, user: User) -> list[str]:
+    """The topics a home page follows live: org, and every circle in the user's stream."""
+    mine = await circles.my_circle_ids(db, user)
+    followed = set((await db.exec(select(CircleFollow.circle_id).where(CircleFollow.user_id == user.id))).all())
+    return [events.ORG_TOPIC, *(events.circle_topic(i) for i in sorted(mine | followed))]
+
+
+@writes
+async def follow(db: AsyncSession, user: User, circle_id: int, *, on: bool) -> None:
+    """Follow (or stop following) an open circle's posts without joining it."""
+    access = await circles.access_circle(db, user, circle_id)
+    if on and access.circle.visibility is not CircleVisibility.OPEN:
+        raise PermissionDenied(N_("Only open circles can be followed."))
+    existing = (
+        await db.exec(select(CircleFollow).where(CircleFollow.circle_id == circle_id, CircleFollow.user_id == user.id))
+    ).first()
+    if on and existing is None:
+        db.add(CircleFollow(circle_id=circle_id, user_id=user.id or 0))
+    elif not on and existing is not None:
+        await db.delete(existing)
+    await db.commit()
+
+
+async def follows(db: AsyncSession, user: User) -> set[int]:
+    return set((await db.exec(select(CircleFollow.circle_id).where(CircleFollow.user_id == user.id))).all())
