@@ -34,7 +34,7 @@ from server.context import AppContext
 from server.csrf import OriginGuard
 from server.errors import json_error
 from server.i18n import LANGUAGE_NAMES, Catalogs
-from server.pages import brand, circles_pages, home, people_pages, sessions_pages
+from server.pages import brand, circles_pages, people_pages, sessions_pages, stream_pages
 from server.security_headers import SecurityHeaders
 from server.templating import Templates
 from services.events import SINK_KEY
@@ -118,7 +118,7 @@ def _routes(settings: Settings) -> list[BaseRoute]:
         *circles_api.routes,
         *posts_api.routes,
         *sessions_pages.routes,
-        *home.routes,
+        *stream_pages.routes,
         *people_pages.routes,
         *people_pages.upload_routes(settings),
         *circles_pages.routes,

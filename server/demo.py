@@ -3,15 +3,18 @@ colleagues would have built it."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from sqlalchemy import func
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from config import Settings
 from models import CircleKind, CircleVisibility, MemberRole, Role, User
+from models.base import utcnow
 from models.database import assert_migrated, make_engine, make_sessionmaker
-from server import demo_data
-from services import accounts, circles, passwords
+from server import demo_data, demo_stream
+from services import accounts, circles, comments, passwords, posts, reactions
 
 
 async def seed_demo(settings: Settings) -> int:
@@ -71,6 +74,62 @@ async def _seed(db: AsyncSession) -> None:
             await _bring_in(db, founder, people[local], circle_id, CircleVisibility(spec.visibility))
         for local in spec.admins[1:]:
             await circles.set_member_role(db, founder, circle_id, people[local].id or 0, MemberRole.ADMIN)
+    await _seed_stream(db, people)
+
+
+async def _seed_stream(db: AsyncSession, people: dict[str, User]) -> None:
+    """News, blogs and circle posts, oldest first (the stream orders by id), dated in the past."""
+    circle_ids = {
+        c.name: c.id or 0 for c in await circles.list_circles(db, people[demo_data.PEOPLE[0].local], limit=500)
+    }
+    for spec in demo_data.CIRCLES:  # secret circles are not visible to the first colleague
+        if spec.name not in circle_ids:
+            member = people[spec.admins[0]]
+            circle_ids.update({c.name: c.id or 0 for c in await circles.list_circles(db, member, mine=True, limit=500)})
+    now = utcnow()
+    items: list[tuple[datetime, demo_stream.DemoNews | demo_stream.DemoBlogPost | demo_stream.DemoPost]] = [
+        *((now - timedelta(days=n.days_ago, hours=2), n) for n in demo_stream.NEWS),
+        *((now - timedelta(days=b.days_ago, hours=5), b) for b in demo_stream.BLOG),
+        *((now - timedelta(days=p.days_ago, hours=p.hours_ago), p) for p in demo_stream.POSTS),
+    ]
+    for when, entry in sorted(items, key=lambda item: item[0]):
+        if isinstance(entry, demo_stream.DemoNews):
+            featured = when + timedelta(days=entry.featured_days) if entry.featured_days else None
+            post = await posts.create_news(
+                db,
+                people[entry.author],
+                title=entry.title,
+                lead=entry.lead,
+                body=entry.body,
+                featured_until=featured,
+                must_read=entry.must_read,
+            )
+        elif isinstance(entry, demo_stream.DemoBlogPost):
+            post = await posts.create_blog_post(db, people[entry.author], title=entry.title, body=entry.body)
+        else:
+            assert isinstance(entry, demo_stream.DemoPost)
+            post = await posts.create_post(db, people[entry.author], circle_ids[entry.circle], body=entry.body)
+        post.created_at = when  # the demo's history: services always stamp "now"
+        db.add(post)
+        await db.commit()
+        assert post.id is not None
+        for local, emoji in entry.reactions:
+            await reactions.set_reaction(db, people[local], "post", post.id, emoji, on=True)
+        for comment in entry.comments:
+            made = await comments.add_comment(db, people[comment.author], post.id, body=comment.body)
+            await _react(db, people, "comment", made.id or 0, comment.reactions)
+            for reply in comment.replies:
+                answer = await comments.add_comment(
+                    db, people[reply.author], post.id, body=reply.body, parent_id=made.id
+                )
+                await _react(db, people, "comment", answer.id or 0, reply.reactions)
+
+
+async def _react(
+    db: AsyncSession, people: dict[str, User], kind: str, target_id: int, given: tuple[tuple[str, str], ...]
+) -> None:
+    for local, emoji in given:
+        await reactions.set_reaction(db, people[local], kind, target_id, emoji, on=True)
 
 
 async def _bring_in(db: AsyncSession, admin: User, user: User, circle_id: int, visibility: CircleVisibility) -> None:

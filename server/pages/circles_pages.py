@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.responses import Response
 from starlette.routing import Route
 
 from models import CircleKind, CircleVisibility, MemberRole
 from server.endpoints import Call, form_route, form_text, page_route, parse_enum
+from server.pages.stream_pages import stream_context
 from services import accounts, circles, events
 from services.errors import N_, Invalid
+from services.stream import Filter, follows
 
 
 def _circle_id(call: Call) -> int:
@@ -56,8 +60,11 @@ async def create(call: Call) -> Response:
 async def circle_page(call: Call) -> Response:
     access = await circles.access_circle(call.db, call.user, _circle_id(call))
     members_visible = access.is_member or access.circle.visibility is CircleVisibility.OPEN
+    stream: dict[str, Any] = {}
     if members_visible:  # exactly who may follow the circle live (services.topics)
         await call.watch(events.circle_topic(access.circle_id))
+        stream = await stream_context(call, filter=Filter.CIRCLE, circle_id=access.circle_id)
+    following = access.circle_id in await follows(call.db, call.user)
     members = await circles.list_members(call.db, call.user, access.circle_id, limit=500) if members_visible else []
     is_admin = circles.can_administer(call.user, access)
     requests = await circles.list_join_requests(call.db, call.user, access.circle_id) if is_admin else []
@@ -73,6 +80,8 @@ async def circle_page(call: Call) -> Response:
         requests=requests,
         kinds=list(CircleKind),
         visibilities=list(CircleVisibility),
+        following=following,
+        **stream,
     )
 
 

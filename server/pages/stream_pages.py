@@ -1,0 +1,236 @@
+"""The stream on the pages: home, a post's own page, writing, reacting, commenting."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+from starlette.responses import Response
+from starlette.routing import Route
+
+from models import REACTIONS, PostKind, Role
+from server.endpoints import Call, form_route, form_text, page_route, parse_enum
+from services import circles, comments, posts, reactions, stream
+from services.errors import N_, Invalid
+
+PAGE = 20
+EMOJI = {"thumbsup": "👍", "heart": "❤️", "tada": "🎉", "laugh": "😄", "bulb": "💡", "pray": "🙏"}
+
+
+def _int(call: Call, name: str) -> int:
+    return int(call.request.path_params[name])
+
+
+def _optional_int(value: str | None, field: str) -> int | None:
+    if value is None or value == "":
+        return None
+    if not value.isdigit():
+        raise Invalid(N_("That is not a number."), field=field)
+    return int(value)
+
+
+async def stream_context(
+    call: Call, *, filter: stream.Filter, circle_id: int | None = None, before: int | None = None
+) -> dict[str, Any]:
+    """The cards of one page of a stream and what the template needs around them."""
+    found = await stream.feed(call.db, call.user, filter=filter, circle_id=circle_id, before=before, limit=PAGE)
+    cards = await stream.cards(call.db, call.user, found)
+    return {
+        "cards": cards,
+        "older": found[-1].id if len(found) == PAGE else None,
+        "stream_filter": filter.value,
+        "stream_circle": circle_id,
+        "emoji": EMOJI,
+    }
+
+
+async def home(call: Call) -> Response:
+    params = call.request.query_params
+    filter = parse_enum(stream.Filter, params.get("filter", "all"), field="filter", message=N_("Unknown filter."))
+    circle_id = _optional_int(params.get("circle"), "circle")
+    if circle_id is not None:
+        filter = stream.Filter.CIRCLE
+    for topic in await stream.stream_topics(call.db, call.user):
+        await call.watch(topic)  # before loading the stream: see Call.watch
+    context = await stream_context(
+        call, filter=filter, circle_id=circle_id, before=_optional_int(params.get("before"), "before")
+    )
+    pinned = await stream.featured(call.db, call.user) if filter is stream.Filter.ALL and "before" not in params else []
+    featured = await stream.cards(call.db, call.user, pinned)
+    pinned_ids = {p.id for p in pinned}
+    context["cards"] = [c for c in context["cards"] if c.post.id not in pinned_ids]  # shown once, on top
+    my_circles = await circles.list_circles(call.db, call.user, mine=True, limit=200)
+    invitations = await circles.pending_invitations(call.db, call.user)
+    return call.render(
+        "home.html",
+        featured=featured,
+        my_circles=my_circles,
+        invitations=invitations,
+        is_editor=call.user.role in {Role.EDITOR, Role.ADMIN},
+        **context,
+    )
+
+
+async def stream_items(call: Call) -> Response:
+    """Cards newer than `after`, as HTML, for the "new posts" bar: permissions apply again."""
+    params = call.request.query_params
+    filter = parse_enum(stream.Filter, params.get("filter", "all"), field="filter", message=N_("Unknown filter."))
+    after = _optional_int(params.get("after"), "after") or 0
+    circle_id = _optional_int(params.get("circle"), "circle")
+    found = await stream.feed(call.db, call.user, filter=filter, circle_id=circle_id, after=after, limit=50)
+    cards = await stream.cards(call.db, call.user, found)
+    return call.render("_stream_items.html", cards=cards, emoji=EMOJI)
+
+
+async def post_page(call: Call) -> Response:
+    post = await posts.access_post(call.db, call.user, _int(call, "post_id"))
+    await call.watch(posts.topic_of(post))
+    (card,) = await stream.cards(call.db, call.user, [post])
+    thread = await comments.list_comments(call.db, call.user, post.id or 0)
+    summaries = await reactions.summaries(call.db, call.user, [posts.comment_target(c.id or 0) for c, _ in thread])
+    can_moderate = await posts.may_moderate(call.db, call.user, post, post.circle_id)
+    return call.render(
+        "post.html",
+        card=card,
+        thread=thread,
+        comment_reactions=summaries,
+        can_moderate=can_moderate,
+        emoji=EMOJI,
+        is_editor=call.user.role in {Role.EDITOR, Role.ADMIN},
+    )
+
+
+async def write_post(call: Call) -> Response:
+    if "circle_id" in call.request.path_params:
+        circle_id = _int(call, "circle_id")
+    else:  # the home page's composer names the circle in a field
+        circle_id = _optional_int(form_text(call, "circle"), "circle") or 0
+    post = await posts.create_post(
+        call.db, call.user, circle_id, body=form_text(call, "body"), client_id=form_text(call, "client_id") or None
+    )
+    return call.redirect(_next(call, f"/circles/{circle_id}") + f"#post-{post.id}", message=N_("Posted."))
+
+
+def _next(call: Call, default: str) -> str:
+    target = form_text(call, "next")
+    return target if target.startswith("/") and not target.startswith("//") else default
+
+
+async def write_news(call: Call) -> Response:
+    featured_days = _optional_int(form_text(call, "featured_days") or None, "featured_days")
+    featured_until = None
+    if featured_days:
+        featured_until = datetime.combine(datetime.now(UTC).date() + timedelta(days=featured_days), time.max, UTC)
+    post = await posts.create_news(
+        call.db,
+        call.user,
+        title=form_text(call, "title"),
+        lead=form_text(call, "lead"),
+        body=form_text(call, "body"),
+        featured_until=featured_until,
+        must_read=form_text(call, "must_read") == "on",
+        client_id=form_text(call, "client_id") or None,
+    )
+    return call.redirect(f"/posts/{post.id}", message=N_("The news has been published."))
+
+
+async def write_blog(call: Call) -> Response:
+    post = await posts.create_blog_post(
+        call.db,
+        call.user,
+        title=form_text(call, "title"),
+        body=form_text(call, "body"),
+        client_id=form_text(call, "client_id") or None,
+    )
+    return call.redirect(f"/posts/{post.id}", message=N_("Your blog post has been published."))
+
+
+async def news_form(call: Call) -> Response:
+    return call.render("write.html", kind=PostKind.NEWS.value)
+
+
+async def blog_form(call: Call) -> Response:
+    return call.render("write.html", kind=PostKind.BLOG.value)
+
+
+async def comment(call: Call) -> Response:
+    post_id = _int(call, "post_id")
+    made = await comments.add_comment(
+        call.db,
+        call.user,
+        post_id,
+        body=form_text(call, "body"),
+        parent_id=_optional_int(form_text(call, "parent_id") or None, "parent_id"),
+        client_id=form_text(call, "client_id") or None,
+    )
+    return call.redirect(f"/posts/{post_id}#comment-{made.id}")
+
+
+async def react(call: Call) -> Response:
+    kind = str(call.request.path_params["kind"])
+    if kind not in {"post", "comment"}:
+        raise Invalid(N_("Unknown item."), field="kind")
+    emoji = str(call.request.path_params["emoji"])
+    target_id = _int(call, "target_id")
+    mine = await reactions.summaries(call.db, call.user, [f"{kind}:{target_id}"])
+    on = emoji not in mine[f"{kind}:{target_id}"].mine
+    await reactions.set_reaction(call.db, call.user, kind, target_id, emoji, on=on)
+    return call.redirect(_next(call, "/"))
+
+
+async def delete_post(call: Call) -> Response:
+    await posts.delete_post(call.db, call.user, _int(call, "post_id"))
+    return call.redirect("/", message=N_("Deleted."))
+
+
+async def edit_post(call: Call) -> Response:
+    post_id = _int(call, "post_id")
+    await posts.edit_post(call.db, call.user, post_id, body=form_text(call, "body"))
+    return call.redirect(f"/posts/{post_id}", message=N_("Saved."))
+
+
+async def delete_comment(call: Call) -> Response:
+    comment_id = _int(call, "comment_id")
+    await comments.delete_comment(call.db, call.user, comment_id)
+    return call.redirect(_next(call, "/"), message=N_("Deleted."))
+
+
+async def confirm_read(call: Call) -> Response:
+    post_id = _int(call, "post_id")
+    await stream.confirm_read(call.db, call.user, post_id)
+    return call.redirect(_next(call, f"/posts/{post_id}"), message=N_("Thank you for reading."))
+
+
+async def readers_page(call: Call) -> Response:
+    post = await posts.access_post(call.db, call.user, _int(call, "post_id"))
+    read, unread = await stream.readers(call.db, call.user, post.id or 0)
+    return call.render("readers.html", post=post, read=read, unread=unread)
+
+
+async def follow(call: Call) -> Response:
+    circle_id = _int(call, "circle_id")
+    await stream.follow(call.db, call.user, circle_id, on=form_text(call, "follow") == "on")
+    return call.redirect(f"/circles/{circle_id}")
+
+
+assert set(EMOJI) == set(REACTIONS)
+
+routes: list[Route] = [
+    page_route("/", home, name="home"),
+    page_route("/stream/items", stream_items, name="stream_items"),
+    page_route("/posts/{post_id:int}", post_page, name="post"),
+    page_route("/news/new", news_form, name="news_form"),
+    page_route("/blog/new", blog_form, name="blog_form"),
+    page_route("/news/{post_id:int}/readers", readers_page, name="readers"),
+    form_route("/circles/{circle_id:int}/posts", write_post, name="post_write"),
+    form_route("/posts", write_post, name="post_write_home"),
+    form_route("/circles/{circle_id:int}/follow", follow, name="circle_follow"),
+    form_route("/news", write_news, name="news_write"),
+    form_route("/blog", write_blog, name="blog_write"),
+    form_route("/posts/{post_id:int}/comments", comment, name="comment_write"),
+    form_route("/posts/{post_id:int}/edit", edit_post, name="post_edit"),
+    form_route("/posts/{post_id:int}/delete", delete_post, name="post_delete"),
+    form_route("/news/{post_id:int}/read", confirm_read, name="news_read"),
+    form_route("/comments/{comment_id:int}/delete", delete_comment, name="comment_delete"),
+    form_route("/{kind:str}s/{target_id:int}/reactions/{emoji:str}", react, name="react"),
+]

@@ -1,0 +1,173 @@
+// The stream, live: the "new posts" bar, comments, reactions, edits and deletions in place,
+// reactions without a page load, and retry-safe submits (client_id).
+(() => {
+  "use strict";
+  const me = Number(document.getElementById("main")?.dataset.me || 0);
+
+  // A submit retried after a timeout carries the same client_id: the server stores it once.
+  for (const field of document.querySelectorAll("[data-client-id]")) {
+    field.value = window.crypto?.randomUUID ? window.crypto.randomUUID() : `${Date.now()}-${Math.random()}`;
+  }
+  for (const form of document.querySelectorAll("form")) {
+    form.addEventListener("submit", () => {
+      if (form.classList.contains("reaction-form")) return;
+      for (const button of form.querySelectorAll("button[type=submit]")) button.disabled = true;
+    });
+  }
+
+  // Reactions: toggle over the API, keep the form as the fallback.
+  document.addEventListener("submit", async (event) => {
+    const form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.classList.contains("reaction-form")) return;
+    event.preventDefault();
+    const button = form.querySelector("button");
+    const [, kind, id, , emoji] = new URL(form.action).pathname.split("/");
+    const on = button.getAttribute("aria-pressed") !== "true";
+    const response = await fetch(`/api/v1/${kind}/${id}/reactions/${emoji}`, {
+      method: on ? "PUT" : "DELETE",
+      headers: { "X-CSRF-Token": form.elements.csrf_token.value },
+      credentials: "same-origin",
+    });
+    if (response.ok) {
+      const summary = await response.json();
+      showReactions(`${kind.replace(/s$/, "")}:${id}`, summary.counts, summary.mine);
+    }
+  });
+
+  function showReactions(target, counts, mine) {
+    for (const bar of document.querySelectorAll(`[data-reactions-for="${target}"]`)) {
+      for (const button of bar.querySelectorAll("button[data-emoji]")) {
+        const name = button.dataset.emoji;
+        const count = counts[name] || 0;
+        button.querySelector(".count").textContent = count ? String(count) : "";
+        button.classList.toggle("empty", !count);
+        if (mine) {
+          const pressed = mine.includes(name);
+          button.classList.toggle("mine", pressed);
+          button.setAttribute("aria-pressed", String(pressed));
+        }
+      }
+    }
+  }
+
+  const kring = window.kring;
+  if (!kring) return;
+  const streamBox = document.querySelector("[data-stream]");
+  const items = document.querySelector("[data-stream-items]");
+  const bar = document.querySelector("[data-new-posts]");
+  const postPage = Number(document.querySelector("[data-post-page]")?.dataset.postPage || 0);
+  const waiting = new Set();
+
+  function topId() {
+    const first = items?.querySelector("[data-post-id]");
+    return first ? Number(first.dataset.postId) : 0;
+  }
+
+  function belongs(post) {
+    if (!streamBox) return false;
+    const filter = streamBox.dataset.filter;
+    if (filter === "news") return post.kind === "news";
+    if (filter === "circles") return post.kind === "post";
+    if (filter === "circle") return post.circle && String(post.circle.id) === streamBox.dataset.circle;
+    return true;
+  }
+
+  function showBar() {
+    if (!bar) return;
+    const count = waiting.size;
+    bar.hidden = count === 0;
+    bar.textContent = count === 1 ? bar.dataset.one : bar.dataset.many.replace("{n}", String(count));
+  }
+
+  kring.on("post.created", (frame) => {
+    const post = frame.data;
+    if (!items || !belongs(post) || post.id <= topId()) return;
+    waiting.add(post.id);
+    showBar();
+  });
+
+  bar?.addEventListener("click", async () => {
+    const params = new URLSearchParams({ after: String(topId()), filter: streamBox.dataset.filter });
+    if (streamBox.dataset.circle) params.set("circle", streamBox.dataset.circle);
+    const response = await fetch(`/stream/items?${params}`, { credentials: "same-origin" });
+    if (!response.ok) return;
+    const fragment = document.createRange().createContextualFragment(await response.text());
+    items.prepend(fragment);
+    waiting.clear();
+    showBar();
+    items.querySelector("[data-post-id]")?.focus?.();
+  });
+
+  kring.on("post.updated", (frame) => {
+    for (const card of document.querySelectorAll(`[data-post-id="${frame.data.id}"]`)) {
+      const body = card.querySelector("[data-post-body]");
+      if (body) body.innerHTML = frame.data.html; // sanitised by the server (nh3) when stored
+      const edited = card.querySelector(".edited");
+      if (edited) edited.hidden = false;
+    }
+  });
+
+  kring.on("post.deleted", (frame) => {
+    waiting.delete(frame.data.id);
+    showBar();
+    for (const card of document.querySelectorAll(`[data-post-id="${frame.data.id}"]`)) card.remove();
+    if (postPage === frame.data.id) window.location.assign("/");
+  });
+
+  function bumpComments(postId, delta) {
+    for (const count of document.querySelectorAll(`[data-post-id="${postId}"] [data-comment-count]`)) {
+      count.textContent = String(Math.max(0, Number(count.textContent) + delta));
+    }
+  }
+
+  kring.on("comment.created", (frame) => {
+    const comment = frame.data;
+    bumpComments(comment.post_id, 1);
+    const list = postPage === comment.post_id ? document.querySelector("[data-comments]") : null;
+    if (!list || list.querySelector(`[data-comment-id="${comment.id}"]`)) return;
+    const item = document.createElement("li");
+    item.className = comment.parent_id ? "comment reply" : "comment";
+    item.id = `comment-${comment.id}`;
+    item.dataset.commentId = String(comment.id);
+    const meta = document.createElement("div");
+    meta.className = "comment-meta";
+    const author = document.createElement("a");
+    author.href = `/people/${comment.author.id}`;
+    author.textContent = comment.author.name;
+    meta.append(author);
+    const body = document.createElement("div");
+    body.className = "comment-body";
+    body.dataset.commentBody = "";
+    body.innerHTML = comment.html; // sanitised by the server (nh3) when stored
+    item.append(meta, body);
+    const thread = comment.parent_id
+      ? [...list.querySelectorAll(`[data-comment-id="${comment.parent_id}"], [data-parent-id="${comment.parent_id}"]`)].pop()
+      : null;
+    if (thread) thread.after(item);
+    else list.append(item);
+  });
+
+  kring.on("comment.updated", (frame) => {
+    const body = document.querySelector(`[data-comment-id="${frame.data.id}"] [data-comment-body]`);
+    if (body) body.innerHTML = frame.data.html; // sanitised by the server (nh3) when stored
+  });
+
+  kring.on("comment.deleted", (frame) => {
+    bumpComments(frame.data.post_id, -1 - (frame.data.replies || []).length);
+    for (const id of [frame.data.id, ...(frame.data.replies || [])]) {
+      document.querySelector(`[data-comment-id="${id}"]`)?.remove();
+    }
+  });
+
+  kring.on("reaction.updated", (frame) => {
+    const data = frame.data;
+    let mine = null;
+    if (data.user_id === me) {
+      const pressed = [...document.querySelectorAll(`[data-reactions-for="${data.target}"] button.mine`)].map(
+        (b) => b.dataset.emoji,
+      );
+      mine = data.on ? [...new Set([...pressed, data.emoji])] : pressed.filter((e) => e !== data.emoji);
+    }
+    showReactions(data.target, data.counts, mine);
+  });
+})();
