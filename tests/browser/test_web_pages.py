@@ -79,7 +79,7 @@ def test_anna_signs_in_and_sees_her_circles(page: Page, live_server: str) -> Non
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Fijn je te zien, {ANNA.name.split()[0]}")
     expect(page).to_have_title(re.compile(rf"{re.escape(ORG_NAME)}|Start"))
     expect(page.locator("html")).to_have_attribute("lang", "nl")
-    expect(page.get_by_role("link", name=ANNA.name)).to_be_visible()
+    expect(page.get_by_role("banner").get_by_role("link", name=ANNA.name)).to_be_visible()
     mine = page.get_by_role("region", name="Mijn kringen").get_by_role("link")
     expect(mine).to_have_count(len(ANNA_CIRCLES))
     assert sorted(text.strip() for text in mine.all_inner_texts()) == sorted(c.name for c in ANNA_CIRCLES)
