@@ -160,6 +160,16 @@ def browser_log() -> BrowserLog:
 def page(chromium: Browser, browser_log: BrowserLog) -> Iterator[Page]:
     """A fresh page in a Dutch browser context of its own; fails the test on a script error or a
     Content-Security-Policy violation (console errors are kept in `browser_log` for the message)."""
+    yield from _checked_page(chromium, browser_log)
+
+
+@pytest.fixture
+def other_page(chromium: Browser) -> Iterator[Page]:
+    """A second colleague's page, in a browser context of its own, with the same checks."""
+    yield from _checked_page(chromium, BrowserLog())
+
+
+def _checked_page(chromium: Browser, browser_log: BrowserLog) -> Iterator[Page]:
 
     def on_csp_violation(report: str) -> None:
         browser_log.csp_violations.append(report)

@@ -261,3 +261,43 @@ def test_the_circle_page_shows_a_new_member_live_without_a_reload(page: Page, li
     expect(members.get_by_role("link", name=NEWCOMER.name, exact=True)).to_be_visible()
     assert _member_count(page) == before + 1
     assert page.evaluate("() => window.__not_reloaded") is True
+
+
+STREAM_CIRCLE = next(c for c in CIRCLES if c.visibility == "open" and len(_everyone(c)) >= 4)
+_stream_people = [
+    p
+    for p in PEOPLE[1:]
+    if p.local in _everyone(STREAM_CIRCLE) and p.local not in _taken and p.local != STREAM_CIRCLE.admins[0]
+]
+POSTER, READER = _stream_people[0], _stream_people[1]
+_taken.update({POSTER.local, READER.local})
+
+
+def test_a_new_post_shows_as_a_bar_and_a_reaction_updates_the_other_page(
+    page: Page, other_page: Page, live_server: str
+) -> None:
+    sign_in(other_page, live_server, _email(READER), DEMO_PASSWORD)
+    expect(other_page.locator("html")).to_have_attribute("data-live", "on")
+    bar = other_page.locator("[data-new-posts]")
+    expect(bar).to_be_hidden()
+    other_page.evaluate("() => (window.__not_reloaded = true)")
+
+    sign_in(page, live_server, _email(POSTER), DEMO_PASSWORD)
+    page.get_by_label("Plaatsen in").select_option(label=STREAM_CIRCLE.name)
+    page.get_by_label("Bericht (Markdown; noem een collega met @naam)").fill("Wie heeft er **zin** in taart?")
+    page.get_by_role("button", name="Plaatsen", exact=True).click()
+    expect(page.get_by_role("status")).to_have_text("Geplaatst.")
+
+    expect(bar).to_have_text("1 nieuw bericht", timeout=1000)  # within a second, without a reload
+    bar.click()
+    card = other_page.locator("[data-stream-items] article").first
+    expect(card.locator("[data-post-body]")).to_have_text("Wie heeft er zin in taart?")
+    expect(bar).to_be_hidden()
+    assert other_page.evaluate("() => window.__not_reloaded") is True
+
+    own_card = page.locator("[data-stream-items] article", has_text="Wie heeft er zin in taart?").first
+    own_card.locator("button[data-emoji=tada]").click()
+    expect(own_card.locator("button[data-emoji=tada] .count")).to_have_text("1")
+    expect(card.locator("button[data-emoji=tada] .count")).to_have_text("1", timeout=2000)
+    expect(card.locator("button[data-emoji=tada]")).to_have_attribute("aria-pressed", "false")
+    assert other_page.evaluate("() => window.__not_reloaded") is True
