@@ -60,6 +60,7 @@ class Settings(BaseSettings):
     limit_login_window_seconds: int = Field(default=900, ge=1)
     limit_request_bytes: int = Field(default=1_048_576, ge=1024)
     limit_avatar_bytes: int = Field(default=2_097_152, ge=1024)
+    limit_cover_bytes: int = Field(default=5_242_880, ge=1024)
     limit_ws_frame_bytes: int = Field(default=65_536, ge=1024)
     limit_ws_queue: int = Field(default=1_000, ge=10)
     limit_ws_ops_per_second: float = Field(default=20.0, gt=0)

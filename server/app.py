@@ -119,6 +119,7 @@ def _routes(settings: Settings) -> list[BaseRoute]:
         *posts_api.routes,
         *sessions_pages.routes,
         *stream_pages.routes,
+        *stream_pages.upload_routes(settings),
         *people_pages.routes,
         *people_pages.upload_routes(settings),
         *circles_pages.routes,

@@ -33,6 +33,7 @@ class SessionIn(Strict):
 class PersonOut(BaseModel):
     id: int
     name: str
+    handle: str = Field(description="What to type after @ to mention this colleague.")
     job_title: str
     team: str
     location: str
@@ -45,6 +46,7 @@ class PersonOut(BaseModel):
         return cls(
             id=user.id or 0,
             name=user.name,
+            handle=user.email.split("@", 1)[0].lower(),
             job_title=user.job_title,
             team=user.team,
             location=user.location,
@@ -262,6 +264,7 @@ class PostOut(BaseModel):
     lead: str
     body: str
     html: str
+    cover_url: str | None
     featured_until: datetime | None
     must_read: bool
     read_by_me: bool

@@ -97,6 +97,21 @@ async def summaries(db: AsyncSession, user: User, targets: Sequence[str]) -> dic
     return result
 
 
+async def names(db: AsyncSession, targets: Sequence[str]) -> dict[str, dict[str, list[str]]]:
+    """Who gave each reaction, by target and emoji, for targets the caller may already see."""
+    found: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    if targets:
+        rows = await db.exec(
+            select(Reaction.target, Reaction.emoji, User.name)
+            .join(User, col(User.id) == col(Reaction.user_id))
+            .where(col(Reaction.target).in_(targets))
+            .order_by(col(Reaction.id))
+        )
+        for target, emoji, name in rows.all():
+            found[target][emoji].append(name)
+    return {t: dict(by_emoji) for t, by_emoji in found.items()}
+
+
 async def who_reacted(db: AsyncSession, user: User, kind: str, target_id: int) -> list[tuple[User, str]]:
     target, _post = await _target_post(db, user, kind, target_id)
     rows = await db.exec(

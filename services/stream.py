@@ -154,6 +154,17 @@ async def cards(db: AsyncSession, user: User, posts: Sequence[Post]) -> list[Car
     ]
 
 
+async def blog_of(db: AsyncSession, user: User, author_id: int, *, limit: int = 50) -> list[Post]:
+    """A colleague's blog, newest first."""
+    statement = (
+        select(Post)
+        .where(Post.kind == PostKind.BLOG, Post.author_id == author_id, readable_by(user))
+        .order_by(col(Post.id).desc())
+        .limit(limit)
+    )
+    return list((await db.exec(statement)).all())
+
+
 @writes
 async def record_view(db: AsyncSession, user: User, post_id: int) -> None:
     """Count one view per colleague of a news item or blog post."""

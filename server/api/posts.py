@@ -53,6 +53,7 @@ def post_out(card: Card) -> PostOut:
         lead=post.lead,
         body=post.body,
         html=post.html,
+        cover_url=f"/media/covers/{post.cover}" if post.cover else None,
         featured_until=post.featured_until,
         must_read=post.must_read,
         read_by_me=card.read_by_me,

@@ -8,7 +8,7 @@ from starlette.routing import Route
 from config import Settings
 from server.endpoints import Call, form_file, form_route, form_text, page_route
 from server.pagination import encode_cursor, name_id_cursor
-from services import accounts, avatars, circles, sessions
+from services import accounts, avatars, circles, images, sessions, stream
 from services.errors import N_
 
 _PAGE = 60
@@ -29,7 +29,8 @@ async def person(call: Call) -> Response:
     theirs = await circles.list_circles(call.db, colleague, mine=True, limit=200)
     visible = {c.id for c in await circles.list_circles(call.db, call.user, limit=1000)}
     shown = [c for c in theirs if c.id in visible]
-    return call.render("person.html", person=colleague, circles=shown)
+    blog = await stream.blog_of(call.db, call.user, colleague.id or 0)
+    return call.render("person.html", person=colleague, circles=shown, blog=blog)
 
 
 async def profile(call: Call) -> Response:
@@ -65,12 +66,13 @@ async def remove_avatar(call: Call) -> Response:
     return call.redirect("/profile", message=N_("Your picture has been removed."))
 
 
-async def avatar_file(call: Call) -> Response:
+async def media_file(call: Call) -> Response:
+    """A stored picture. Behind sign-in: an intranet's pictures are not for the internet."""
     name = str(call.request.path_params["name"])
-    path = avatars.avatar_path(call.ctx.settings.media_dir, name)
+    path = images.path_of(call.ctx.settings.media_dir, str(call.request.path_params["folder"]), name)
     if path is None:
         return Response(status_code=404)
-    content_type = avatars.CONTENT_TYPES[name.rsplit(".", 1)[1]]
+    content_type = images.CONTENT_TYPES[name.rsplit(".", 1)[1]]
     # Named by content hash, so a file never changes: cache it for long.
     return FileResponse(
         path, media_type=content_type, headers={"Cache-Control": "private, max-age=31536000, immutable"}
@@ -117,7 +119,7 @@ routes: list[Route] = [
     page_route("/profile", profile, name="profile"),
     form_route("/profile", save_profile, name="profile_save"),
     form_route("/profile/avatar/remove", remove_avatar, name="avatar_remove"),
-    page_route("/media/avatars/{name:str}", avatar_file, name="avatar_file"),
+    page_route("/media/{folder:str}/{name:str}", media_file, name="media_file"),
     form_route("/profile/password", change_password, name="password_change"),
     form_route("/profile/tokens", create_token, name="token_create"),
     form_route("/profile/tokens/{token_id:int}/revoke", revoke_token, name="token_revoke"),

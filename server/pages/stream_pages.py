@@ -8,9 +8,10 @@ from typing import Any
 from starlette.responses import Response
 from starlette.routing import Route
 
+from config import Settings
 from models import REACTIONS, PostKind, Role
-from server.endpoints import Call, form_route, form_text, page_route, parse_enum
-from services import circles, comments, posts, reactions, stream
+from server.endpoints import Call, form_file, form_route, form_text, page_route, parse_enum
+from services import circles, comments, images, posts, reactions, stream
 from services.errors import N_, Invalid
 
 PAGE = 20
@@ -89,11 +90,13 @@ async def post_page(call: Call) -> Response:
     thread = await comments.list_comments(call.db, call.user, post.id or 0)
     summaries = await reactions.summaries(call.db, call.user, [posts.comment_target(c.id or 0) for c, _ in thread])
     can_moderate = await posts.may_moderate(call.db, call.user, post, post.circle_id)
+    targets = [posts.post_target(post.id or 0), *(posts.comment_target(c.id or 0) for c, _ in thread)]
     return call.render(
         "post.html",
         card=card,
         thread=thread,
         comment_reactions=summaries,
+        reaction_names=await reactions.names(call.db, targets),
         can_moderate=can_moderate,
         emoji=EMOJI,
         is_editor=call.user.role in {Role.EDITOR, Role.ADMIN},
@@ -121,9 +124,17 @@ async def write_news(call: Call) -> Response:
     featured_until = None
     if featured_days:
         featured_until = datetime.combine(datetime.now(UTC).date() + timedelta(days=featured_days), time.max, UTC)
+    settings = call.ctx.settings
+    picture = await form_file(call, "cover", settings.limit_cover_bytes)
+    cover = None
+    if picture:
+        cover = images.store(
+            picture, media_dir=settings.media_dir, folder="covers", max_bytes=settings.limit_cover_bytes
+        )
     post = await posts.create_news(
         call.db,
         call.user,
+        cover=cover,
         title=form_text(call, "title"),
         lead=form_text(call, "lead"),
         body=form_text(call, "body"),
@@ -215,6 +226,20 @@ async def follow(call: Call) -> Response:
 
 assert set(EMOJI) == set(REACTIONS)
 
+
+def upload_routes(settings: Settings) -> list[Route]:
+    """Routes whose body limit comes from the settings (multipart needs room around the file)."""
+    return [
+        form_route(
+            "/news",
+            write_news,
+            name="news_write",
+            max_files=1,
+            max_body_size=settings.limit_cover_bytes + settings.limit_request_bytes,
+        )
+    ]
+
+
 routes: list[Route] = [
     page_route("/", home, name="home"),
     page_route("/stream/items", stream_items, name="stream_items"),
@@ -225,7 +250,6 @@ routes: list[Route] = [
     form_route("/circles/{circle_id:int}/posts", write_post, name="post_write"),
     form_route("/posts", write_post, name="post_write_home"),
     form_route("/circles/{circle_id:int}/follow", follow, name="circle_follow"),
-    form_route("/news", write_news, name="news_write"),
     form_route("/blog", write_blog, name="blog_write"),
     form_route("/posts/{post_id:int}/comments", comment, name="comment_write"),
     form_route("/posts/{post_id:int}/edit", edit_post, name="post_edit"),

@@ -50,6 +50,17 @@
     }
   }
 
+  // A view of news or a blog post counts once per colleague; a POST, since a GET changes nothing.
+  const viewed = document.querySelector("[data-post-page][data-countable]");
+  const token = document.querySelector("input[name=csrf_token]")?.value;
+  if (viewed && token) {
+    fetch(`/api/v1/posts/${viewed.dataset.postPage}/views`, {
+      method: "POST",
+      headers: { "X-CSRF-Token": token },
+      credentials: "same-origin",
+    });
+  }
+
   const kring = window.kring;
   if (!kring) return;
   const streamBox = document.querySelector("[data-stream]");
