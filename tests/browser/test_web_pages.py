@@ -301,3 +301,23 @@ def test_a_new_post_shows_as_a_bar_and_a_reaction_updates_the_other_page(
     expect(card.locator("button[data-emoji=tada] .count")).to_have_text("1", timeout=2000)
     expect(card.locator("button[data-emoji=tada]")).to_have_attribute("aria-pressed", "false")
     assert other_page.evaluate("() => window.__not_reloaded") is True
+
+
+MENTIONER = next(p for p in _stream_people[2:] if p.local not in _taken)
+_taken.add(MENTIONER.local)
+
+
+def test_typing_at_lists_colleagues_and_the_mention_becomes_a_link(page: Page, live_server: str) -> None:
+    sign_in(page, live_server, _email(MENTIONER), DEMO_PASSWORD)
+    page.get_by_label("Plaatsen in").select_option(label=STREAM_CIRCLE.name)
+    box = page.get_by_label("Bericht (Markdown; noem een collega met @naam)")
+    box.click()
+    box.press_sequentially(f"Vraag het @{ANNA.name.split()[0][:3]}")
+    option = page.get_by_role("option", name=re.compile(re.escape(ANNA.name)))
+    expect(option).to_be_visible()
+    box.press("Enter")
+    expect(box).to_have_value(f"Vraag het @{ANNA.local} ")
+    box.press_sequentially("even.")
+    page.get_by_role("button", name="Plaatsen", exact=True).click()
+    mention = page.locator("[data-stream-items] article").first.get_by_role("link", name=f"@{ANNA.name}")
+    expect(mention).to_have_attribute("href", re.compile(r"^/people/\d+$"))

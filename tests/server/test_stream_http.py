@@ -138,3 +138,45 @@ async def test_home_composer_posts_into_the_chosen_circle(db: AsyncSession, visi
     assert [i["body"] for i in items] == ["Hier"]
     assert response.headers["location"] == f"/#post-{items[0]['id']}"  # back home, at the new post
     assert (await visitor.get(f"/api/v1/feed?filter=circle&circle_id={first.id}")).json()["items"] == []
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x01" * 64
+
+
+async def test_news_with_a_cover_picture_from_the_form(db: AsyncSession, visitor: Visitor) -> None:
+    editor = await make_user(db, role=Role.EDITOR)
+    await visitor.sign_in(editor)
+    token = await visitor.form_token("/news/new")
+    fields = {"csrf_token": token, "title": "Open dag", "lead": "Kom langs", "body": "Zaterdag", "featured_days": "3"}
+
+    refused = await visitor.http.post(
+        "/news",
+        data=fields,
+        files={"cover": ("cover.png", b"<svg onload=alert(1)>", "image/png")},
+        headers={"Origin": BASE_URL, "Referer": f"{BASE_URL}/news/new"},
+    )
+    assert refused.status_code == 303
+    assert "PNG-, JPEG- of WebP-afbeelding" in (await visitor.get(refused.headers["location"])).text
+
+    made = await visitor.http.post(
+        "/news", data=fields, files={"cover": ("../../x.png", PNG, "image/png")}, headers={"Origin": BASE_URL}
+    )
+    assert made.status_code == 303
+    post_id = int(made.headers["location"].rsplit("/", 1)[1])
+    news = (await visitor.get(f"/api/v1/posts/{post_id}")).json()
+    assert news["cover_url"].startswith("/media/covers/")
+    assert news["featured_until"] is not None
+    picture = await visitor.get(news["cover_url"])
+    assert (picture.status_code, picture.content, picture.headers["content-type"]) == (200, PNG, "image/png")
+    home = (await visitor.get("/")).text
+    assert f'src="{news["cover_url"]}"' in home
+    assert home.index("Open dag") < home.index("data-stream-items")  # featured: pinned on top
+
+
+async def test_a_colleagues_blog_is_on_their_profile(db: AsyncSession, visitor: Visitor) -> None:
+    author = await make_user(db, "Henk Jansen")
+    reader = await make_user(db)
+    await posts.create_blog_post(db, author, title="Over werkdruk", body="Jullie vroegen ...")
+    await visitor.sign_in(reader)
+    profile = await visitor.get(f"/people/{author.id}")
+    assert "Over werkdruk" in profile.text
