@@ -138,27 +138,12 @@ async def delete_post(call: Call) -> Response:
 async def list_comments(call: Call) -> Response:
     rows = await comments.list_comments(call.db, call.user, _id(call))
     summaries = await reactions.summaries(call.db, call.user, [posts.comment_target(c.id or 0) for c, _ in rows])
-    items = [
-        CommentOut(
-            id=c.id or 0,
-            post_id=c.post_id,
-            parent_id=c.parent_id,
-            author=_person(u),
-            body=c.body,
-            html=c.html,
-            reactions=ReactionsOut(
-                counts=summaries[posts.comment_target(c.id or 0)].counts,
-                mine=sorted(summaries[posts.comment_target(c.id or 0)].mine),
-            ),
-            created_at=c.created_at,
-            edited_at=c.edited_at,
-        )
-        for c, u in rows
-    ]
+    items = [_comment_out(c, u, summaries[posts.comment_target(c.id or 0)]) for c, u in rows]
     return json_response(CommentList(items=items))
 
 
-def _comment_out(comment: Comment, author: User) -> CommentOut:
+def _comment_out(comment: Comment, author: User, summary: reactions.Summary | None = None) -> CommentOut:
+    summary = summary or reactions.Summary()
     return CommentOut(
         id=comment.id or 0,
         post_id=comment.post_id,
@@ -166,7 +151,7 @@ def _comment_out(comment: Comment, author: User) -> CommentOut:
         author=_person(author),
         body=comment.body,
         html=comment.html,
-        reactions=ReactionsOut(counts={}, mine=[]),
+        reactions=ReactionsOut(counts=summary.counts, mine=sorted(summary.mine)),
         created_at=comment.created_at,
         edited_at=comment.edited_at,
     )
