@@ -1,6 +1,7 @@
 """Kring's tables. Models know nothing of HTTP, WebSockets or the broker."""
 
 from models.auth import ApiToken, LoginFailure, UserSession
+from models.chat import Message, ReadMarker
 from models.circle import (
     Circle,
     CircleKind,
@@ -30,11 +31,13 @@ __all__ = [
     "MemberRole",
     "Membership",
     "Mention",
+    "Message",
     "NewsRead",
     "Post",
     "PostKind",
     "PostView",
     "Reaction",
+    "ReadMarker",
     "RealtimeMeta",
     "RequestStatus",
     "Role",

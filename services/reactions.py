@@ -10,8 +10,8 @@ from sqlalchemy import delete, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import REACTIONS, Comment, Post, Reaction, User
-from services import events
+from models import REACTIONS, CircleVisibility, Comment, Message, Reaction, User
+from services import circles, events
 from services.errors import N_, Invalid, NotFound
 from services.posts import access_post, comment_target, post_target, topic_of
 from services.transactions import writes
@@ -23,14 +23,23 @@ class Summary:
     mine: set[str] = field(default_factory=set)
 
 
-async def _target_post(db: AsyncSession, user: User, kind: str, target_id: int) -> tuple[str, Post]:
+async def _target(db: AsyncSession, user: User, kind: str, target_id: int) -> tuple[str, str]:
+    """The reaction target ("post:12") and the topic its events go to, if `user` may see it."""
     if kind == "post":
-        return post_target(target_id), await access_post(db, user, target_id)
+        return post_target(target_id), topic_of(await access_post(db, user, target_id))
     if kind == "comment":
         comment = await db.get(Comment, target_id)
         if comment is None:
             raise NotFound(N_("No such comment."))
-        return comment_target(target_id), await access_post(db, user, comment.post_id)
+        return comment_target(target_id), topic_of(await access_post(db, user, comment.post_id))
+    if kind == "message":
+        message = await db.get(Message, target_id)
+        if message is None or message.deleted_at is not None:
+            raise NotFound(N_("No such message."))
+        access = await circles.access_circle(db, user, message.circle_id)
+        if not access.is_member and access.circle.visibility is not CircleVisibility.OPEN:
+            raise NotFound(N_("No such message."))
+        return f"message:{target_id}", events.circle_topic(message.circle_id)
     raise NotFound(N_("No such item."))
 
 
@@ -39,7 +48,7 @@ async def set_reaction(db: AsyncSession, user: User, kind: str, target_id: int, 
     """Add (`on`) or take back one reaction; doing either twice changes nothing."""
     if emoji not in REACTIONS:
         raise Invalid(N_("That reaction does not exist."), field="emoji")
-    target, post = await _target_post(db, user, kind, target_id)
+    target, topic = await _target(db, user, kind, target_id)
     existing = (
         await db.exec(
             select(Reaction).where(Reaction.target == target, Reaction.user_id == user.id, Reaction.emoji == emoji)
@@ -56,7 +65,7 @@ async def set_reaction(db: AsyncSession, user: User, kind: str, target_id: int, 
     counts = await _counts(db, [target])
     if changed:
         data = {"target": target, "counts": counts.get(target, {}), "user_id": user.id, "emoji": emoji, "on": on}
-        await events.record(db, topic_of(post), "reaction.updated", data)
+        await events.record(db, topic, "reaction.updated", data)
     await db.commit()
     summary = Summary(counts.get(target, {}))
     summary.mine = await _mine(db, user, [target])
@@ -113,7 +122,7 @@ async def names(db: AsyncSession, targets: Sequence[str]) -> dict[str, dict[str,
 
 
 async def who_reacted(db: AsyncSession, user: User, kind: str, target_id: int) -> list[tuple[User, str]]:
-    target, _post = await _target_post(db, user, kind, target_id)
+    target, _topic = await _target(db, user, kind, target_id)
     rows = await db.exec(
         select(User, Reaction.emoji)
         .join(Reaction, col(Reaction.user_id) == col(User.id))

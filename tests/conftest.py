@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,9 @@ for _name in [name for name in os.environ if name.startswith("KRING_")]:
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+# Databases are named per test run, so two runs on one machine (a developer's and CI's) never
+# migrate or truncate each other's.
+RUN = os.environ.get("PYTEST_XDIST_TESTRUNUID", f"{os.getpid():x}")[:10]
 
 
 @pytest.fixture(scope="session")
@@ -46,9 +49,9 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> str:
-    """This worker's own migrated database on the PostgreSQL server."""
-    name = f"kring_test_{WORKER}"
+def postgres_url() -> Iterator[str]:
+    """This worker's own migrated database on the PostgreSQL server, dropped at the end."""
+    name = f"kring_test_{RUN}_{WORKER}"
     base, _, _ = POSTGRES_URL.rpartition("/")
 
     async def recreate() -> None:
@@ -66,10 +69,18 @@ def postgres_url() -> str:
         finally:
             await conn.close()
 
+    async def drop() -> None:
+        conn = await asyncpg.connect(POSTGRES_URL, timeout=5)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
     asyncio.run(recreate())
     url = f"{base}/{name}"
     command.upgrade(alembic_config(url.replace("postgresql://", "postgresql+asyncpg://", 1)), "head")
-    return url
+    yield url
+    asyncio.run(drop())
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

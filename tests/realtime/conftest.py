@@ -12,7 +12,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from tests.conftest import POSTGRES_URL, SECRET, WORKER, _truncate_all
+from tests.conftest import POSTGRES_URL, RUN, SECRET, WORKER, _truncate_all
 from tests.realtime.processes import Worker, require_shared_redis
 
 
@@ -34,7 +34,7 @@ def fresh_database(rt_backend: str, request: pytest.FixtureRequest, tmp_path: Pa
         return
     template_url: str = request.getfixturevalue("postgres_url")
     template_name = template_url.rsplit("/", 1)[1]
-    name = f"kring_rt_{WORKER}_{secrets.token_hex(4)}"
+    name = f"kring_rt_{RUN}_{WORKER}_{secrets.token_hex(3)}"
 
     async def create() -> None:
         conn = await asyncpg.connect(POSTGRES_URL)

@@ -1,0 +1,237 @@
+"""Circle chat: sending, editing and deleting messages, history, and read markers.
+
+Reading a circle's chat follows the circle (anyone for an open circle, members for closed and
+secret ones); writing takes membership. A message with a `client_id` its author used before is
+not stored again: the first one is returned, so a retried send never doubles. Events go to the
+circle's topic (`message.created`, `message.updated`, `message.deleted`, `chat.read`) and the
+reader's own topic (`chat.read`, so every tab and device clears its unread count).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models import CircleVisibility, Membership, Message, ReadMarker, User
+from models.base import utcnow
+from services import circles, events, markdown
+from services.errors import N_, Invalid, NotFound, PermissionDenied, RateLimited
+from services.transactions import writes
+
+EXCERPT = 140
+
+
+@dataclass(frozen=True)
+class ChatLimits:
+    max_chars: int = 4_000
+    per_minute: int = 30
+
+
+def message_target(message_id: int) -> str:
+    return f"message:{message_id}"
+
+
+async def _readable_circle(db: AsyncSession, user: User, circle_id: int) -> circles.CircleAccess:
+    access = await circles.access_circle(db, user, circle_id)
+    if not access.is_member and access.circle.visibility is not CircleVisibility.OPEN:
+        raise PermissionDenied(N_("Only members can read this circle."))
+    return access
+
+
+async def message_data(db: AsyncSession, message: Message, author: User | None = None) -> dict[str, Any]:
+    """What a chat needs to show a message, as carried by its events."""
+    author = author or await db.get(User, message.author_id)
+    reply: dict[str, Any] | None = None
+    if message.reply_to_id is not None:
+        quoted = await db.get(Message, message.reply_to_id)
+        if quoted is not None:
+            quoted_author = await db.get(User, quoted.author_id)
+            reply = {
+                "id": quoted.id,
+                "author": quoted_author.name if quoted_author else "",
+                "excerpt": "" if quoted.deleted_at else quoted.body[:EXCERPT],
+            }
+    return {
+        "id": message.id,
+        "circle_id": message.circle_id,
+        "author": {"id": author.id, "name": author.name} if author else None,
+        "html": "" if message.deleted_at else message.html,
+        "reply_to": reply,
+        "client_id": message.client_id,
+        "created_at": message.created_at.isoformat(),
+        "edited_at": message.edited_at.isoformat() if message.edited_at else None,
+        "deleted": message.deleted_at is not None,
+    }
+
+
+@writes
+async def post_message(
+    db: AsyncSession,
+    user: User,
+    circle_id: int,
+    *,
+    body: str,
+    client_id: str | None = None,
+    reply_to_id: int | None = None,
+    limits: ChatLimits = ChatLimits(),
+) -> Message:
+    if client_id is not None and not 1 <= len(client_id) <= 64:
+        raise Invalid(N_("client_id has 1 to 64 characters."), field="client_id")
+    if client_id:
+        existing = (
+            await db.exec(select(Message).where(Message.author_id == user.id, Message.client_id == client_id))
+        ).first()
+        if existing is not None:
+            return existing
+    access = await circles.access_circle(db, user, circle_id)
+    if not access.is_member:
+        raise PermissionDenied(N_("Join the circle to chat in it."))
+    body = body.strip()
+    if not body:
+        raise Invalid(N_("Write something first."), field="body")
+    if len(body) > limits.max_chars:
+        raise Invalid(N_("The message is too long."), field="body")
+    since = utcnow() - timedelta(minutes=1)
+    recent = (
+        await db.exec(
+            select(func.count())
+            .select_from(Message)
+            .where(Message.author_id == user.id, col(Message.created_at) >= since)
+        )
+    ).one()
+    if recent >= limits.per_minute:
+        raise RateLimited(N_("You are sending messages too quickly; wait a moment."), retry_after=60)
+    if reply_to_id is not None:
+        quoted = await db.get(Message, reply_to_id)
+        if quoted is None or quoted.circle_id != circle_id:
+            raise NotFound(N_("No such message."))
+    rendered = await markdown.render(db, body)
+    message = Message(
+        circle_id=circle_id,
+        author_id=user.id or 0,
+        reply_to_id=reply_to_id,
+        body=body,
+        html=rendered.html,
+        client_id=client_id or None,
+    )
+    db.add(message)
+    await db.flush()
+    await events.record(db, events.circle_topic(circle_id), "message.created", await message_data(db, message, user))
+    await db.commit()
+    return message
+
+
+async def _own(db: AsyncSession, user: User, message_id: int) -> Message:
+    message = await db.get(Message, message_id)
+    if message is None or message.deleted_at is not None:
+        raise NotFound(N_("No such message."))
+    access = await _readable_circle(db, user, message.circle_id)
+    if message.author_id != user.id and not circles.can_administer(user, access):
+        raise PermissionDenied(N_("Only the author or an admin may change this."))
+    return message
+
+
+@writes
+async def edit_message(
+    db: AsyncSession,
+    user: User,
+    message_id: int,
+    *,
+    body: str,
+    limits: ChatLimits = ChatLimits(),
+) -> Message:
+    message = await _own(db, user, message_id)
+    body = body.strip()
+    if not body or len(body) > limits.max_chars:
+        raise Invalid(N_("The message is empty or too long."), field="body")
+    message.body = body
+    message.html = (await markdown.render(db, body)).html
+    message.edited_at = utcnow()
+    db.add(message)
+    await events.record(db, events.circle_topic(message.circle_id), "message.updated", await message_data(db, message))
+    await db.commit()
+    return message
+
+
+@writes
+async def delete_message(db: AsyncSession, user: User, message_id: int) -> Message:
+    """Delete a message; it stays in the history as "deleted", so replies keep their place."""
+    message = await _own(db, user, message_id)
+    message.deleted_at = utcnow()
+    message.body = ""
+    message.html = ""
+    db.add(message)
+    await events.record(db, events.circle_topic(message.circle_id), "message.deleted", await message_data(db, message))
+    await db.commit()
+    return message
+
+
+async def history(
+    db: AsyncSession, user: User, circle_id: int, *, before: int | None = None, limit: int = 50
+) -> list[Message]:
+    """The newest messages before message `before`, newest first (one index range scan)."""
+    await _readable_circle(db, user, circle_id)
+    return list((await db.exec(history_query(circle_id, before, limit))).all())
+
+
+def history_query(circle_id: int, before: int | None, limit: int) -> Any:
+    statement = select(Message).where(Message.circle_id == circle_id)
+    if before is not None:
+        statement = statement.where(col(Message.id) < before)
+    return statement.order_by(col(Message.id).desc()).limit(limit)
+
+
+@writes
+async def mark_read(db: AsyncSession, user: User, circle_id: int, message_id: int) -> int:
+    """Move the user's read marker forward to `message_id` (never back); returns the marker."""
+    access = await circles.access_circle(db, user, circle_id)
+    if not access.is_member:
+        raise PermissionDenied(N_("Only members keep a read marker."))
+    newest = (await db.exec(select(func.max(Message.id)).where(Message.circle_id == circle_id))).one() or 0
+    target = min(message_id, newest)
+    marker = (
+        await db.exec(select(ReadMarker).where(ReadMarker.user_id == user.id, ReadMarker.circle_id == circle_id))
+    ).first()
+    if marker is None:
+        marker = ReadMarker(user_id=user.id or 0, circle_id=circle_id, message_id=0)
+    if target <= marker.message_id:
+        return marker.message_id
+    marker.message_id = target
+    marker.at = utcnow()
+    db.add(marker)
+    data = {"circle_id": circle_id, "message_id": target, "user": {"id": user.id, "name": user.name}}
+    await events.record(db, events.user_topic(user.id or 0), "chat.read", data)
+    await events.record(db, events.circle_topic(circle_id), "chat.read", data)
+    await db.commit()
+    return target
+
+
+async def unread_counts(db: AsyncSession, user: User) -> dict[int, int]:
+    """Unread messages (by others, not deleted) per circle the user belongs to."""
+    marker = (
+        select(ReadMarker.message_id)
+        .where(ReadMarker.user_id == user.id, col(ReadMarker.circle_id) == col(Message.circle_id))
+        .scalar_subquery()
+    )
+    statement = (
+        select(Message.circle_id, func.count())
+        .join(Membership, and_(col(Membership.circle_id) == col(Message.circle_id), col(Membership.user_id) == user.id))
+        .where(
+            Message.author_id != user.id,
+            col(Message.deleted_at).is_(None),
+            or_(marker.is_(None), col(Message.id) > func.coalesce(marker, 0)),
+        )
+        .group_by(col(Message.circle_id))
+    )
+    return {circle_id: count for circle_id, count in (await db.exec(statement)).all() if count}
+
+
+async def read_markers(db: AsyncSession, circle_id: int) -> dict[int, int]:
+    """Each member's last read message in a circle (for "seen by")."""
+    rows = await db.exec(select(ReadMarker.user_id, ReadMarker.message_id).where(ReadMarker.circle_id == circle_id))
+    return dict(rows.all())
