@@ -25,6 +25,7 @@ from realtime.metrics import Metrics
 from realtime.publisher import Publisher
 from realtime.redis_broker import RedisBroker
 from server import health, openapi
+from server.api import chat as chat_api
 from server.api import circles as circles_api
 from server.api import people as people_api
 from server.api import posts as posts_api
@@ -117,6 +118,7 @@ def _routes(settings: Settings) -> list[BaseRoute]:
         *people_api.routes,
         *circles_api.routes,
         *posts_api.routes,
+        *chat_api.routes,
         *sessions_pages.routes,
         *stream_pages.routes,
         *stream_pages.upload_routes(settings),

@@ -14,7 +14,7 @@ from models import CircleKind, CircleVisibility, MemberRole, Role, User
 from models.base import utcnow
 from models.database import assert_migrated, make_engine, make_sessionmaker
 from server import demo_data, demo_stream
-from services import accounts, circles, comments, passwords, posts, reactions
+from services import accounts, chat, circles, comments, passwords, posts, reactions
 
 
 async def seed_demo(settings: Settings) -> int:
@@ -86,6 +86,7 @@ async def _seed_stream(db: AsyncSession, people: dict[str, User]) -> None:
         if spec.name not in circle_ids:
             member = people[spec.admins[0]]
             circle_ids.update({c.name: c.id or 0 for c in await circles.list_circles(db, member, mine=True, limit=500)})
+    await _seed_chat(db, people, circle_ids)
     now = utcnow()
     items: list[tuple[datetime, demo_stream.DemoNews | demo_stream.DemoBlogPost | demo_stream.DemoPost]] = [
         *((now - timedelta(days=n.days_ago, hours=2), n) for n in demo_stream.NEWS),
@@ -123,6 +124,22 @@ async def _seed_stream(db: AsyncSession, people: dict[str, User]) -> None:
                     db, people[reply.author], post.id, body=reply.body, parent_id=made.id
                 )
                 await _react(db, people, "comment", answer.id or 0, reply.reactions)
+
+
+DEMO_CHAT = (
+    ("Goedemorgen! Wie heeft vandaag de sleutel van het wijkpunt?", 0),
+    ("Ik, ik ben er vanaf half negen.", 1),
+    ("Top. Ik neem koffie mee 🙂", 2),
+)
+
+
+async def _seed_chat(db: AsyncSession, people: dict[str, User], circle_ids: dict[str, int]) -> None:
+    """A few chat messages in the first colleague's team circle."""
+    first = demo_data.PEOPLE[0]
+    team = next(c for c in demo_data.CIRCLES if c.kind == "team" and first.local in {*c.admins, *c.members})
+    speakers = [first.local, *(local for local in (*team.admins, *team.members) if local != first.local)]
+    for text, speaker in DEMO_CHAT:
+        await chat.post_message(db, people[speakers[speaker % len(speakers)]], circle_ids[team.name], body=text)
 
 
 async def _react(

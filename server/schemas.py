@@ -320,3 +320,49 @@ class ReactorList(BaseModel):
 class ReadersOut(BaseModel):
     read: list[PersonRef]
     unread: list[PersonRef]
+
+
+class MessageIn(Strict):
+    body: str = Field(min_length=1, max_length=100_000)
+    client_id: str | None = Field(default=None, min_length=1, max_length=64)
+    reply_to_id: int | None = None
+
+
+class MessagePatch(Strict):
+    body: str = Field(min_length=1, max_length=100_000)
+
+
+class QuoteOut(BaseModel):
+    id: int
+    author: str
+    excerpt: str
+
+
+class MessageOut(BaseModel):
+    id: int
+    circle_id: int
+    author: PersonRef | None
+    html: str
+    reply_to: QuoteOut | None
+    client_id: str | None
+    created_at: datetime
+    edited_at: datetime | None
+    deleted: bool
+
+
+class MessageList(BaseModel):
+    items: list[MessageOut]
+    next: str | None
+
+
+class ReadIn(Strict):
+    message_id: int
+
+
+class ReadOut(BaseModel):
+    circle_id: int
+    message_id: int
+
+
+class UnreadOut(BaseModel):
+    circles: dict[str, int] = Field(description="Unread messages per circle id (circles with none are left out).")

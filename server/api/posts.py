@@ -285,7 +285,7 @@ routes: list[Route] = [
     ),
     api_route("/api/v1/comments/{comment_id:int}", delete_comment, "DELETE", summary="Delete a comment.", returns=Ok),
 ]
-for _kind, _base in (("post", "/api/v1/posts"), ("comment", "/api/v1/comments")):
+for _kind, _base in (("post", "/api/v1/posts"), ("comment", "/api/v1/comments"), ("message", "/api/v1/messages")):
     routes += [
         api_route(
             f"{_base}/{{target_id:int}}/reactions/{{emoji:str}}",

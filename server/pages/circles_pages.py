@@ -10,7 +10,7 @@ from starlette.routing import Route
 from models import CircleKind, CircleVisibility, MemberRole
 from server.endpoints import Call, form_route, form_text, page_route, parse_enum
 from server.pages.stream_pages import stream_context
-from services import accounts, circles, events
+from services import accounts, chat, circles, events
 from services.errors import N_, Invalid
 from services.stream import Filter, follows
 
@@ -65,6 +65,11 @@ async def circle_page(call: Call) -> Response:
         await call.watch(events.circle_topic(access.circle_id))
         stream = await stream_context(call, filter=Filter.CIRCLE, circle_id=access.circle_id)
     following = access.circle_id in await follows(call.db, call.user)
+    chat_log: list[dict[str, Any]] = []
+    if members_visible:
+        recent = await chat.history(call.db, call.user, access.circle_id, limit=50)
+        chat_log = [await chat.message_data(call.db, m) for m in reversed(recent)]
+    markers = await chat.read_markers(call.db, access.circle_id) if access.is_member else {}
     members = await circles.list_members(call.db, call.user, access.circle_id, limit=500) if members_visible else []
     is_admin = circles.can_administer(call.user, access)
     requests = await circles.list_join_requests(call.db, call.user, access.circle_id) if is_admin else []
@@ -81,8 +86,24 @@ async def circle_page(call: Call) -> Response:
         kinds=list(CircleKind),
         visibilities=list(CircleVisibility),
         following=following,
+        chat_log=chat_log,
+        last_read=markers.get(call.user_id, 0),
         **stream,
     )
+
+
+async def send_message(call: Call) -> Response:
+    """The chat without script: post and come back to the chat."""
+    settings = call.ctx.settings
+    await chat.post_message(
+        call.db,
+        call.user,
+        _circle_id(call),
+        body=form_text(call, "body"),
+        client_id=form_text(call, "client_id") or None,
+        limits=chat.ChatLimits(settings.limit_message_chars, settings.limit_messages_per_minute),
+    )
+    return call.redirect(f"/circles/{_circle_id(call)}#chat")
 
 
 async def join(call: Call) -> Response:
@@ -154,6 +175,7 @@ routes: list[Route] = [
     form_route("/circles", create, name="circle_create"),
     page_route(_C, circle_page, name="circle"),
     form_route(f"{_C}/join", join, name="circle_join"),
+    form_route(f"{_C}/messages", send_message, name="message_send"),
     form_route(f"{_C}/leave", leave, name="circle_leave"),
     form_route(f"{_C}/invitation/decline", decline_invitation, name="invitation_decline"),
     form_route(f"{_C}/edit", edit, name="circle_edit"),

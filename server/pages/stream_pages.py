@@ -11,7 +11,7 @@ from starlette.routing import Route
 from config import Settings
 from models import REACTIONS, PostKind, Role
 from server.endpoints import Call, form_file, form_route, form_text, page_route, parse_enum
-from services import circles, comments, images, posts, reactions, stream
+from services import chat, circles, comments, images, posts, reactions, stream
 from services.errors import N_, Invalid
 
 PAGE = 20
@@ -62,11 +62,13 @@ async def home(call: Call) -> Response:
     context["cards"] = [c for c in context["cards"] if c.post.id not in pinned_ids]  # shown once, on top
     my_circles = await circles.list_circles(call.db, call.user, mine=True, limit=200)
     invitations = await circles.pending_invitations(call.db, call.user)
+    unread = await chat.unread_counts(call.db, call.user)
     return call.render(
         "home.html",
         featured=featured,
         my_circles=my_circles,
         invitations=invitations,
+        unread=unread,
         is_editor=call.user.role in {Role.EDITOR, Role.ADMIN},
         **context,
     )
@@ -179,7 +181,7 @@ async def comment(call: Call) -> Response:
 
 async def react(call: Call) -> Response:
     kind = str(call.request.path_params["kind"])
-    if kind not in {"post", "comment"}:
+    if kind not in {"post", "comment", "message"}:
         raise Invalid(N_("Unknown item."), field="kind")
     emoji = str(call.request.path_params["emoji"])
     target_id = _int(call, "target_id")

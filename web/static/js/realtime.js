@@ -29,6 +29,10 @@
     get connected() {
       return socket !== null && socket.readyState === WebSocket.OPEN;
     },
+    send(frame) {
+      send(frame);
+    },
+    me: Number(document.getElementById("main")?.dataset.me || 0),
   };
   window.kring = kring;
 

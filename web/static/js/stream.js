@@ -5,7 +5,7 @@
   const me = Number(document.getElementById("main")?.dataset.me || 0);
 
   // A submit retried after a timeout carries the same client_id: the server stores it once.
-  for (const field of document.querySelectorAll("[data-client-id]")) {
+  for (const field of document.querySelectorAll("input[data-client-id]")) {
     field.value = window.crypto?.randomUUID ? window.crypto.randomUUID() : `${Date.now()}-${Math.random()}`;
   }
   for (const form of document.querySelectorAll("form")) {

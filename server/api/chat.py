@@ -1,0 +1,113 @@
+"""Circle chat over the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import Response
+from starlette.routing import Route
+
+from server.endpoints import Call, api_route, json_response
+from server.pagination import limit_of
+from server.schemas import MessageIn, MessageList, MessageOut, MessagePatch, ReadIn, ReadOut, UnreadOut
+from services import chat
+from services.chat import ChatLimits
+from services.errors import N_, Invalid
+
+
+def limits(call: Call) -> ChatLimits:
+    settings = call.ctx.settings
+    return ChatLimits(max_chars=settings.limit_message_chars, per_minute=settings.limit_messages_per_minute)
+
+
+def _out(data: dict[str, Any]) -> MessageOut:
+    return MessageOut.model_validate(data)
+
+
+async def history(call: Call) -> Response:
+    raw = call.request.query_params.get("before")
+    if raw is not None and not raw.isdigit():
+        raise Invalid(N_("The cursor is not valid."), field="before")
+    limit = limit_of(call.request, default=50)
+    circle_id = int(call.request.path_params["circle_id"])
+    found = await chat.history(call.db, call.user, circle_id, before=int(raw) if raw else None, limit=limit)
+    items = [_out(await chat.message_data(call.db, m)) for m in found]
+    return json_response(MessageList(items=items, next=str(found[-1].id) if len(found) == limit else None))
+
+
+async def send(call: Call) -> Response:
+    body = await call.json_body(MessageIn)
+    message = await chat.post_message(
+        call.db,
+        call.user,
+        int(call.request.path_params["circle_id"]),
+        body=body.body,
+        client_id=body.client_id,
+        reply_to_id=body.reply_to_id,
+        limits=limits(call),
+    )
+    return json_response(_out(await chat.message_data(call.db, message)), status=201)
+
+
+async def edit(call: Call) -> Response:
+    body = await call.json_body(MessagePatch)
+    message = await chat.edit_message(
+        call.db, call.user, int(call.request.path_params["message_id"]), body=body.body, limits=limits(call)
+    )
+    return json_response(_out(await chat.message_data(call.db, message)))
+
+
+async def delete(call: Call) -> Response:
+    message = await chat.delete_message(call.db, call.user, int(call.request.path_params["message_id"]))
+    return json_response(_out(await chat.message_data(call.db, message)))
+
+
+async def read(call: Call) -> Response:
+    body = await call.json_body(ReadIn)
+    circle_id = int(call.request.path_params["circle_id"])
+    marker = await chat.mark_read(call.db, call.user, circle_id, body.message_id)
+    return json_response(ReadOut(circle_id=circle_id, message_id=marker))
+
+
+async def unread(call: Call) -> Response:
+    counts = await chat.unread_counts(call.db, call.user)
+    return json_response(UnreadOut(circles={str(k): v for k, v in counts.items()}))
+
+
+_C = "/api/v1/circles/{circle_id:int}"
+routes: list[Route] = [
+    api_route(
+        f"{_C}/messages",
+        history,
+        "GET",
+        summary="The chat, newest first; `next` is a message id to pass as `before`.",
+        returns=MessageList,
+        query=(("before", "a message id"), ("limit", "1 to 200, default 50")),
+    ),
+    api_route(
+        f"{_C}/messages",
+        send,
+        "POST",
+        summary="Send a message; a repeated client_id returns the first message.",
+        body=MessageIn,
+        returns=MessageOut,
+        status=201,
+    ),
+    api_route(f"{_C}/read", read, "POST", summary="Move your read marker forward.", body=ReadIn, returns=ReadOut),
+    api_route("/api/v1/unread", unread, "GET", summary="Your unread messages per circle.", returns=UnreadOut),
+    api_route(
+        "/api/v1/messages/{message_id:int}",
+        edit,
+        "PATCH",
+        summary="Edit a message (the author or a circle admin).",
+        body=MessagePatch,
+        returns=MessageOut,
+    ),
+    api_route(
+        "/api/v1/messages/{message_id:int}",
+        delete,
+        "DELETE",
+        summary="Delete a message; it stays as deleted.",
+        returns=MessageOut,
+    ),
+]
