@@ -70,61 +70,91 @@ def _healthy(url: str) -> bool:
         return False
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The base URL of a running Kring with the demo organisation, on its own SQLite file."""
-    tmp = tmp_path_factory.mktemp("live-server")
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "KRING_DATABASE_URL": f"sqlite:///{tmp}/kring.db",
-        "KRING_VAR_DIR": str(tmp / "var"),
-        "KRING_SECRET_KEY": SECRET_KEY,
-        "KRING_ORG_NAME": ORG_NAME,
-        "KRING_BASE_URL": base,
-    }
-    for command in ("migrate", "seed-demo"):
-        done = subprocess.run(
-            [sys.executable, "-m", "server", command],
-            cwd=REPO_ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        if done.returncode != 0:
-            pytest.fail(f"`python -m server {command}` failed:\n{done.stdout}\n{done.stderr}", pytrace=False)
+class LiveServer:
+    """A running Kring with the demo organisation on its own SQLite file; it can be restarted
+    on the same port and database, as an operator's deploy would."""
 
-    log_path = tmp / "server.log"
-    with log_path.open("wb") as log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "server", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.port = _free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.env = {
+            **os.environ,
+            "KRING_DATABASE_URL": f"sqlite:///{tmp}/kring.db",
+            "KRING_VAR_DIR": str(tmp / "var"),
+            "KRING_SECRET_KEY": SECRET_KEY,
+            "KRING_ORG_NAME": ORG_NAME,
+            "KRING_BASE_URL": self.base,
+        }
+        self.log_path = tmp / "server.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def prepare(self) -> LiveServer:
+        for command in ("migrate", "seed-demo"):
+            done = subprocess.run(
+                [sys.executable, "-m", "server", command],
+                cwd=REPO_ROOT,
+                env=self.env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
+            if done.returncode != 0:
+                pytest.fail(f"`python -m server {command}` failed:\n{done.stdout}\n{done.stderr}", pytrace=False)
+        return self
+
+    def start(self) -> LiveServer:
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "server", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+                cwd=REPO_ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         deadline = time.monotonic() + STARTUP_TIMEOUT
-        while not _healthy(f"{base}/healthz"):
-            if server.poll() is not None:
-                pytest.fail(f"the server exited with {server.returncode}:\n{_tail(log_path)}", pytrace=False)
+        while not _healthy(f"{self.base}/healthz"):
+            if self.process.poll() is not None:
+                pytest.fail(f"the server exited with {self.process.returncode}:\n{_tail(self.log_path)}", pytrace=False)
             if time.monotonic() > deadline:
                 pytest.fail(
-                    f"the server did not answer /healthz within {STARTUP_TIMEOUT:.0f} s:\n{_tail(log_path)}",
+                    f"the server did not answer /healthz within {STARTUP_TIMEOUT:.0f} s:\n{_tail(self.log_path)}",
                     pytrace=False,
                 )
             time.sleep(0.1)
-        yield base
-    finally:
-        server.terminate()
+        return self
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.terminate()
         try:
-            server.wait(timeout=10)
+            self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The base URL of a running Kring with the demo organisation, shared by a worker's tests."""
+    server = LiveServer(tmp_path_factory.mktemp("live-server")).prepare()
+    try:
+        yield server.start().base
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def own_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """A server of this test alone, for tests that restart it."""
+    server = LiveServer(tmp_path).prepare().start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="session")

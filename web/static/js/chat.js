@@ -95,6 +95,7 @@
       const retry = document.createElement("button");
       retry.type = "button";
       retry.className = "small";
+      retry.dataset.retry = "";
       retry.textContent = texts.retry;
       retry.addEventListener("click", () => send(item, body, clientId));
       state.append(retry);
@@ -173,6 +174,11 @@
   for (const time of log.querySelectorAll("time[datetime]")) {
     time.textContent = new Date(time.dateTime).toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit" });
   }
+  // Sends that failed while the server was away go again once it answers: same client_id, so
+  // one that did arrive after all is not stored twice.
+  kring.on("connected", () => {
+    for (const item of log.querySelectorAll(".chat-message.failed [data-retry]")) item.click();
+  });
   document.addEventListener("visibilitychange", markRead);
   scrollDown();
   markRead();

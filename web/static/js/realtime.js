@@ -122,6 +122,7 @@
       attempt = 0;
       for (const topic of cursors.keys()) subscribe(topic);
       startHeartbeat();
+      dispatch("connected", {});
     });
     socket.addEventListener("message", (message) => onFrame(JSON.parse(message.data)));
     socket.addEventListener("close", (event) => {

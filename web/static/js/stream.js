@@ -9,9 +9,12 @@
     field.value = window.crypto?.randomUUID ? window.crypto.randomUUID() : `${Date.now()}-${Math.random()}`;
   }
   for (const form of document.querySelectorAll("form")) {
-    form.addEventListener("submit", () => {
-      if (form.classList.contains("reaction-form")) return;
-      for (const button of form.querySelectorAll("button[type=submit]")) button.disabled = true;
+    form.addEventListener("submit", (event) => {
+      // After the other handlers: a form that script sends itself (the chat) stays usable.
+      setTimeout(() => {
+        if (event.defaultPrevented || form.classList.contains("reaction-form")) return;
+        for (const button of form.querySelectorAll("button[type=submit]")) button.disabled = true;
+      });
     });
   }
 

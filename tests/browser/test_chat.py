@@ -1,0 +1,56 @@
+"""Two colleagues chat in a circle, live, in two Chromium contexts; then the server restarts."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from server.demo_data import CIRCLES, DEMO_DOMAIN, DEMO_PASSWORD, PEOPLE
+from tests.browser.conftest import LiveServer, sign_in
+
+pytestmark = pytest.mark.browser
+
+# The chat test has a server of its own, so any two members of a closed team circle will do.
+TEAM = next(c for c in CIRCLES if c.kind == "team" and c.visibility == "closed" and len(c.members) >= 2)
+ALICE = next(p for p in PEOPLE if p.local == TEAM.members[0])
+BOB = next(p for p in PEOPLE if p.local == TEAM.members[1])
+
+
+def _open_chat(page: Page, base: str, email: str) -> None:
+    sign_in(page, base, email, DEMO_PASSWORD)
+    page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Kringen").click()
+    page.get_by_role("link", name=TEAM.name, exact=True).first.click()
+    expect(page.get_by_role("heading", name="Chat")).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("data-live", "on")
+
+
+def test_two_colleagues_chat_live_and_a_message_survives_a_restart(
+    page: Page, other_page: Page, own_server: LiveServer
+) -> None:
+    base = own_server.base
+    _open_chat(page, base, f"{ALICE.local}@{DEMO_DOMAIN}")
+    _open_chat(other_page, base, f"{BOB.local}@{DEMO_DOMAIN}")
+    alice_box, bob_log = page.get_by_placeholder("Schrijf een bericht"), other_page.locator("[data-chat-log]")
+
+    alice_box.press_sequentially("Hoi Bob")
+    expect(other_page.locator("[data-typing]")).to_have_text(f"{ALICE.name} typt…")
+    page.get_by_role("button", name="Versturen").click()
+    expect(bob_log.locator("li", has_text="Hoi Bob")).to_have_count(1)
+    expect(other_page.locator("[data-typing]")).to_have_text("")
+    expect(page.locator("[data-chat-log] li", has_text="Hoi Bob")).not_to_have_class(re.compile("pending"))
+    # Bob's open chat marks the message read; Alice sees it.
+    expect(page.locator("[data-seen]")).to_have_text(f"Gezien door {BOB.name}")
+
+    own_server.stop()
+    alice_box.fill("Gestuurd tijdens de herstart")
+    page.get_by_role("button", name="Versturen").click()
+    pending = page.locator("[data-chat-log] li", has_text="Gestuurd tijdens de herstart")
+    expect(pending).to_have_class(re.compile("failed"))
+    own_server.start()
+    # Both pages reconnect by themselves; Alice's page sends again with the same client_id.
+    expect(pending).not_to_have_class(re.compile("failed|pending"), timeout=20_000)
+    expect(bob_log.locator("li", has_text="Gestuurd tijdens de herstart")).to_have_count(1, timeout=20_000)
+    other_page.reload()
+    expect(other_page.locator("[data-chat-log] li", has_text="Gestuurd tijdens de herstart")).to_have_count(1)

@@ -1,0 +1,67 @@
+"""Circle chat across two workers on real Redis: once, in order, and read state everywhere."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from models import CircleVisibility
+from services import events
+from tests.realtime.processes import Worker
+from tests.realtime.support import Colleague, Socket, database, seqs
+from tests.support import add_member, make_circle, make_user
+
+StartWorkers = Callable[..., list[Worker]]
+
+
+async def test_messages_arrive_once_in_order_and_reading_clears_everywhere(
+    fresh_database: str, start_workers: StartWorkers
+) -> None:
+    url = fresh_database
+    async with database(url) as db:
+        sender = await make_user(db)
+        reader = await make_user(db)
+        circle = await make_circle(db, sender, CircleVisibility.CLOSED)
+        await add_member(db, sender, circle, reader)
+        head_before = await events.head(db, f"circle:{circle.id}")
+    a, b = start_workers(url, 2)
+    topic = f"circle:{circle.id}"
+    on_a = await Colleague(a, sender).sign_in()
+    on_b = await Colleague(b, sender).sign_in()
+    laptop = await Colleague(a, reader).sign_in()
+    phone = await Colleague(b, reader).sign_in()
+    sockets = [await Socket.open(a, cookie=laptop.cookie), await Socket.open(b, cookie=phone.cookie)]
+    for socket in sockets:
+        assert (await socket.subscribe(topic))["type"] == "subscribed"
+        assert (await socket.subscribe(f"user:{reader.id}"))["type"] == "subscribed"
+
+    sent = []
+    for number in range(20):
+        via = on_a if number % 2 else on_b
+        response = await via.write(
+            "POST", f"/api/v1/circles/{circle.id}/messages", {"body": f"bericht {number}", "client_id": f"c{number}"}
+        )
+        assert response.status_code == 201
+        sent.append(response.json()["id"])
+    # The same send again, through the other worker, as a browser retrying after a timeout.
+    retry = await on_a.write("POST", f"/api/v1/circles/{circle.id}/messages", {"body": "bericht 0", "client_id": "c0"})
+    assert retry.json()["id"] == sent[0]
+
+    for socket in sockets:
+        created = [e for e in await socket.wait_events(topic, 20) if e["kind"] == "message.created"]
+    await asyncio.sleep(0.5)
+    for socket in sockets:
+        created = [e for e in socket.events(topic) if e["kind"] == "message.created"]
+        assert [e["data"]["id"] for e in created] == sent
+        assert seqs(socket.events(topic)) == list(range(head_before + 1, head_before + 21))
+
+    unread = (await phone.http.get("/api/v1/unread")).json()["circles"]
+    assert unread == {str(circle.id): 20}
+    marked = await laptop.write("POST", f"/api/v1/circles/{circle.id}/read", {"message_id": sent[-1]})
+    assert marked.json()["message_id"] == sent[-1]
+    for socket in sockets:  # the phone on the other worker hears it through user:{id}
+        read = await socket.wait_for(lambda f: f.get("kind") == "chat.read" and f["topic"] == f"user:{reader.id}")
+        assert read["data"]["message_id"] == sent[-1]
+    assert (await phone.http.get("/api/v1/unread")).json()["circles"] == {}
+    for closable in (*sockets, on_a, on_b, laptop, phone):
+        await closable.close()
