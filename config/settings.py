@@ -72,6 +72,8 @@ class Settings(BaseSettings):
     realtime_history_events: int = Field(default=5_000, ge=100)
     realtime_sync_seconds: float = Field(default=2.0, gt=0)
     realtime_ping_seconds: float = Field(default=20.0, gt=0)
+    realtime_presence_seconds: float = Field(default=5.0, gt=0)
+    realtime_presence_ttl_seconds: float = Field(default=30.0, gt=0)
 
     @field_validator("database_url")
     @classmethod

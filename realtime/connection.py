@@ -63,6 +63,7 @@ class Connection:
         self.ops = RateLimiter(ops_per_second, max(1, int(ops_per_second * 2)))
         self.closed = False
         self.close_code: int | None = None
+        self.presence = "active"  # the browser says "away" after a while without input
         self._queue: asyncio.Queue[tuple[str, bool]] = asyncio.Queue(maxsize=queue_size)
         self._on_slow: Callable[[], None] | None = None
         self.stop = asyncio.Event()

@@ -18,6 +18,7 @@ from realtime.protocol import (
     CloseCode,
     ErrorCode,
     Ping,
+    PresenceState,
     ProtocolError,
     Subscribe,
     Typing,
@@ -123,6 +124,10 @@ async def _read(websocket: WebSocket, connection: Connection, rt: RealtimeContex
                 connection.send(
                     error_frame("unavailable", "The server cannot subscribe now; try again.", topic=command.topic)
                 )
+        elif isinstance(command, PresenceState):
+            if connection.presence != command.state:
+                connection.presence = command.state
+                rt.hub.presence_changed()
         elif isinstance(command, Unsubscribe):
             await rt.hub.unsubscribe(connection, command.topic)
         elif isinstance(command, Typing):

@@ -20,8 +20,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 from collections import defaultdict
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,11 +30,13 @@ from models.database import SessionMaker
 from realtime.broker import Broker
 from realtime.connection import Connection
 from realtime.metrics import Metrics
+from realtime.presence import MemoryPresence, PresenceStore, best
 from realtime.protocol import (
     CloseCode,
     ErrorCode,
     Incoming,
     Subscribe,
+    ephemeral_frame,
     error_frame,
     event_frame,
     parse_broker_frame,
@@ -55,6 +58,8 @@ def channel_name(prefix: str, topic: str) -> str:
 class HubConfig:
     channel_prefix: str = "kring"
     sync_interval: float = 2.0
+    presence_interval: float = 5.0
+    presence_ttl: float = 30.0
     history_seconds: int = 86_400
     history_events: int = 5_000
     prune_interval: float = 300.0
@@ -78,8 +83,20 @@ class _Topic:
 
 
 class Hub:
-    def __init__(self, broker: Broker, db: SessionMaker, config: HubConfig, metrics: Metrics) -> None:
+    def __init__(
+        self,
+        broker: Broker,
+        db: SessionMaker,
+        config: HubConfig,
+        metrics: Metrics,
+        presence: PresenceStore | None = None,
+    ) -> None:
         self.broker = broker
+        self.presence = presence or MemoryPresence()
+        self.worker_id = secrets.token_hex(6)
+        self._online: dict[int, str] = {}  # everyone's presence, as last read
+        self._closing = False
+        self._presence_now = asyncio.Event()
         self.db = db
         self.config = config
         self.metrics = metrics
@@ -93,17 +110,28 @@ class Hub:
 
     async def start(self) -> None:
         await self.broker.start(self._on_message, self._sync_now.set)
+        await self.broker.subscribe(self._presence_channel)
         self._spawn(self._sync_forever())
         self._spawn(self._prune_forever())
+        self._spawn(self._presence_forever())
+
+    @property
+    def _presence_channel(self) -> str:
+        return f"{self.config.channel_prefix}:presence"
 
     async def close(self) -> None:
         for connection in list(self.connections):
             connection.close(CloseCode.RESTART)
-        for task in list(self._tasks):
+        with contextlib.suppress(Exception):  # a clean stop takes its users offline at once
+            await self.presence.write(self.worker_id, {}, self.config.presence_ttl)
+            await self.broker.publish(self._presence_channel, b"changed")
+        self._closing = True
+        tasks = list(self._tasks)
+        for task in tasks:
             task.cancel()
-        for task in list(self._tasks):
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        if tasks:
+            # Bounded: a client library that swallows a cancellation must not hold up shutdown.
+            await asyncio.wait(tasks, timeout=3)
         await self.broker.close()
 
     def channel(self, topic: str) -> str:
@@ -118,6 +146,7 @@ class Hub:
         self.metrics.connections.set(len(self.connections))
         state = await self._ensure(events.user_topic(connection.user_id))
         state.watchers.add(connection)
+        self.presence_changed()
 
     async def detach(self, connection: Connection) -> None:
         self.connections.discard(connection)
@@ -133,6 +162,7 @@ class Hub:
                 await self._release(state)
         connection.topics.clear()
         self._count_subscriptions()
+        self.presence_changed()
 
     async def subscribe(self, connection: Connection, command: Subscribe) -> None:
         name = command.topic
@@ -268,6 +298,9 @@ class Hub:
             await self.broker.unsubscribe(self.channel(state.name))
 
     def _on_message(self, channel: str, payload: bytes) -> None:
+        if channel == self._presence_channel:
+            self._presence_now.set()
+            return
         incoming = parse_broker_frame(payload)
         if incoming is None:
             log.warning("ignored a malformed frame on %s", channel)
@@ -441,6 +474,53 @@ class Hub:
                     log.info("pruned %d old events", removed)
             except Exception:
                 log.exception("pruning the event log failed")
+
+    # -- presence ----------------------------------------------------------------------------
+
+    def presence_changed(self) -> None:
+        """A socket opened, closed or went away: write this worker's picture and tell the others."""
+        if self._closing:
+            return
+        self._presence_now.set()
+        self._spawn(self._announce_presence())
+
+    async def _announce_presence(self) -> None:
+        with contextlib.suppress(Exception):
+            await self._write_presence()
+            await self.broker.publish(self._presence_channel, b"changed")
+
+    def local_presence(self) -> dict[int, str]:
+        states: dict[int, str] = {}
+        for connection in self.connections:
+            states[connection.user_id] = best(connection.presence, states.get(connection.user_id, connection.presence))
+        return states
+
+    def presence_of(self, user_ids: Iterable[int]) -> dict[int, str]:
+        """Each user's state as last read ("offline" when not online anywhere)."""
+        return {user_id: self._online.get(user_id, "offline") for user_id in user_ids}
+
+    async def _write_presence(self) -> None:
+        await self.presence.write(self.worker_id, self.local_presence(), self.config.presence_ttl)
+
+    async def _presence_forever(self) -> None:
+        """Refresh this worker's picture, read everyone's, and tell local sockets what changed."""
+        while not self._closing:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._presence_now.wait(), timeout=self.config.presence_interval)
+            self._presence_now.clear()
+            try:
+                await self._write_presence()
+                online = await self.presence.read()
+            except Exception:
+                log.exception("presence could not be read or written")
+                continue
+            for user_id in set(online) | set(self._online):
+                now, before = online.get(user_id, "offline"), self._online.get(user_id, "offline")
+                if now != before:
+                    frame = ephemeral_frame("presence", "presence", {"user_id": user_id, "state": now})
+                    for connection in self.connections:
+                        connection.send(frame, durable=False)
+            self._online = online
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(coroutine)

@@ -62,7 +62,12 @@ class Typing:
     topic: str
 
 
-Command = Subscribe | Unsubscribe | Ping | Typing
+@dataclass(frozen=True)
+class PresenceState:
+    state: str  # "active" or "away"
+
+
+Command = Subscribe | Unsubscribe | Ping | Typing | PresenceState
 
 
 def parse_client_frame(text: str | bytes, *, max_bytes: int) -> Command:
@@ -80,8 +85,15 @@ def parse_client_frame(text: str | bytes, *, max_bytes: int) -> Command:
     op = frame.get("op")
     if op == "ping":
         return Ping()
+    if op == "presence":
+        state = frame.get("state")
+        if state not in {"active", "away"}:
+            raise ProtocolError(ErrorCode.BAD_REQUEST, "state is active or away.")
+        return PresenceState(str(state))
     if op not in {"subscribe", "unsubscribe", "typing"}:
-        raise ProtocolError(ErrorCode.BAD_REQUEST, "Unknown op; expected subscribe, unsubscribe, typing or ping.")
+        raise ProtocolError(
+            ErrorCode.BAD_REQUEST, "Unknown op; expected subscribe, unsubscribe, typing, presence or ping."
+        )
     topic = frame.get("topic")
     if not isinstance(topic, str) or not 0 < len(topic) <= MAX_TOPIC_LENGTH:
         raise ProtocolError(ErrorCode.BAD_REQUEST, "A topic is a string such as circle:42.")

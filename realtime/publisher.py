@@ -54,8 +54,7 @@ class Publisher:
                 await self._drained.wait()
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await asyncio.wait([self._task], timeout=2)
 
     @property
     def backlog(self) -> int:

@@ -22,6 +22,7 @@ from realtime.broker import Broker, MemoryBroker
 from realtime.endpoint import RealtimeContext
 from realtime.hub import Hub, HubConfig, channel_name
 from realtime.metrics import Metrics
+from realtime.presence import MemoryPresence, RedisPresence
 from realtime.publisher import Publisher
 from realtime.redis_broker import RedisBroker
 from server import health, openapi
@@ -58,7 +59,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
             broker = _broker(settings)
             publisher = Publisher(broker, lambda topic: channel_name(settings.redis_prefix, topic), metrics)
             db = make_sessionmaker(engine, info={SINK_KEY: publisher})
-            hub = Hub(broker, db, _hub_config(settings), metrics)
+            presence = (
+                RedisPresence(settings.redis_url, settings.redis_prefix) if settings.redis_url else MemoryPresence()
+            )
+            hub = Hub(broker, db, _hub_config(settings), metrics, presence)
             await hub.start()
             publisher.start()
             context = AppContext(settings, engine, db, catalogs, templates, hub)
@@ -67,6 +71,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             finally:
                 await publisher.close()
                 await hub.close()
+                await presence.close()
         finally:
             await engine.dispose()
 
@@ -94,6 +99,8 @@ def _hub_config(settings: Settings) -> HubConfig:
         sync_interval=settings.realtime_sync_seconds,
         history_seconds=settings.realtime_history_seconds,
         history_events=settings.realtime_history_events,
+        presence_interval=settings.realtime_presence_seconds,
+        presence_ttl=settings.realtime_presence_ttl_seconds,
     )
 
 

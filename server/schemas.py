@@ -366,3 +366,7 @@ class ReadOut(BaseModel):
 
 class UnreadOut(BaseModel):
     circles: dict[str, int] = Field(description="Unread messages per circle id (circles with none are left out).")
+
+
+class PresenceOut(BaseModel):
+    states: dict[str, str] = Field(description="user id -> active, away or offline")

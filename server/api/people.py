@@ -7,8 +7,9 @@ from starlette.routing import Route
 
 from server.endpoints import Call, api_route, json_response
 from server.pagination import encode_cursor, limit_of, name_id_cursor
-from server.schemas import PeopleList, PersonOut
+from server.schemas import PeopleList, PersonOut, PresenceOut
 from services import accounts
+from services.errors import N_, Invalid
 
 
 async def list_people(call: Call) -> Response:
@@ -29,7 +30,23 @@ async def get_person(call: Call) -> Response:
     return json_response(PersonOut.of(person))
 
 
+async def presence(call: Call) -> Response:
+    raw = call.request.query_params.getlist("user_id")[:500]
+    if not all(value.isdigit() for value in raw):
+        raise Invalid(N_("user_id is a number."), field="user_id")
+    states = call.ctx.hub.presence_of(int(value) for value in raw)
+    return json_response(PresenceOut(states={str(k): v for k, v in states.items()}))
+
+
 routes: list[Route] = [
+    api_route(
+        "/api/v1/presence",
+        presence,
+        "GET",
+        summary="Who is online: active, away or offline, for each user_id given (repeat the parameter).",
+        returns=PresenceOut,
+        query=(("user_id", "a colleague's id; give it once per colleague"),),
+    ),
     api_route(
         "/api/v1/people",
         list_people,

@@ -87,6 +87,7 @@ async def circle_page(call: Call) -> Response:
         visibilities=list(CircleVisibility),
         following=following,
         chat_log=chat_log,
+        presence=call.ctx.hub.presence_of(u.id or 0 for u, _ in members),
         last_read=markers.get(call.user_id, 0),
         **stream,
     )

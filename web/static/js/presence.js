@@ -1,0 +1,37 @@
+// Presence dots, live, and this tab's own state: "away" after five minutes without input.
+(() => {
+  "use strict";
+  const kring = window.kring;
+  if (!kring) return;
+  const AWAY_AFTER_MS = 5 * 60 * 1000;
+  const labels = document.getElementById("kring-texts")?.dataset || {};
+  let state = "active";
+  let idle = null;
+
+  kring.on("presence", (frame) => {
+    for (const dot of document.querySelectorAll(`[data-presence-for="${frame.data.user_id}"]`)) {
+      dot.dataset.state = frame.data.state;
+      dot.setAttribute("aria-label", labels[frame.data.state] || frame.data.state);
+    }
+  });
+
+  function become(next) {
+    if (next === state) return;
+    state = next;
+    kring.send({ op: "presence", state });
+  }
+
+  function activity() {
+    become(document.hidden ? state : "active");
+    clearTimeout(idle);
+    idle = setTimeout(() => become("away"), AWAY_AFTER_MS);
+  }
+
+  for (const kind of ["keydown", "pointerdown", "pointermove", "scroll", "visibilitychange"]) {
+    document.addEventListener(kind, activity, { passive: true });
+  }
+  kring.on("connected", () => {
+    if (state === "away") kring.send({ op: "presence", state });
+  });
+  activity();
+})();
