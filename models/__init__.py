@@ -3,6 +3,7 @@
 from models.auth import ApiToken, LoginFailure, UserSession
 from models.chat import Message, ReadMarker
 from models.circle import (
+    CIRCLE_KINDS,
     Circle,
     CircleKind,
     CircleVisibility,
@@ -17,6 +18,7 @@ from models.post import REACTIONS, CircleFollow, Comment, Mention, NewsRead, Pos
 from models.user import Role, User
 
 __all__ = [
+    "CIRCLE_KINDS",
     "REACTIONS",
     "ApiToken",
     "Circle",

@@ -15,6 +15,10 @@ class CircleKind(enum.StrEnum):
     KNOWLEDGE = "knowledge"
     TEAM = "team"
     INTEREST = "interest"
+    DIRECT = "direct"  # a private conversation of 2 to 10 colleagues: a secret circle underneath
+
+
+CIRCLE_KINDS = (CircleKind.KNOWLEDGE, CircleKind.TEAM, CircleKind.INTEREST)  # the ones people create
 
 
 class CircleVisibility(enum.StrEnum):

@@ -370,3 +370,17 @@ class UnreadOut(BaseModel):
 
 class PresenceOut(BaseModel):
     states: dict[str, str] = Field(description="user id -> active, away or offline")
+
+
+class ConversationIn(Strict):
+    user_ids: list[int] = Field(min_length=1, max_length=9)
+
+
+class ConversationOut(BaseModel):
+    id: int
+    people: list[PersonRef]
+
+
+class ConversationList(BaseModel):
+    items: list[ConversationOut]
+    next: str | None = None

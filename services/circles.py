@@ -104,8 +104,11 @@ async def list_circles(
     after: tuple[str, int] | None = None,
     limit: int = 50,
 ) -> list[Circle]:
-    """Circles `user` may see, in name order; `after` is the (name, id) of the last shown."""
+    """Circles `user` may see, in name order; `after` is the (name, id) of the last shown.
+    Direct conversations are listed only when asked for by kind."""
     statement = select(Circle).where(_visible_to(user))
+    if kind is not CircleKind.DIRECT:
+        statement = statement.where(col(Circle.kind) != CircleKind.DIRECT)
     if mine:
         statement = statement.where(_is_member(user))
     if kind is not None:
@@ -147,6 +150,8 @@ async def create_circle(
     color: str = "#0b6e4f",
 ) -> Circle:
     """Create a circle; its creator becomes its first admin."""
+    if kind is CircleKind.DIRECT:
+        raise Invalid(N_("Start a conversation from a colleague's profile."), field="kind")
     name = await _valid_name(db, name)
     circle = Circle(
         name=name,
@@ -183,6 +188,10 @@ async def update_circle(
         circle.description = description.strip()[:2000]
     if color is not None:
         circle.color = _valid_color(color)
+    if CircleKind.DIRECT in {kind, circle.kind} and kind not in {None, circle.kind}:
+        raise Invalid(N_("A conversation stays a conversation."), field="kind")
+    if circle.kind is CircleKind.DIRECT and visibility not in {None, CircleVisibility.SECRET}:
+        raise Invalid(N_("A conversation stays private."), field="visibility")
     if kind is not None:
         circle.kind = kind
     if visibility is not None:

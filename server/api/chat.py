@@ -9,8 +9,20 @@ from starlette.routing import Route
 
 from server.endpoints import Call, api_route, json_response
 from server.pagination import limit_of
-from server.schemas import MessageIn, MessageList, MessageOut, MessagePatch, ReadIn, ReadOut, UnreadOut
-from services import chat
+from server.schemas import (
+    ConversationIn,
+    ConversationList,
+    ConversationOut,
+    MessageIn,
+    MessageList,
+    MessageOut,
+    MessagePatch,
+    PersonRef,
+    ReadIn,
+    ReadOut,
+    UnreadOut,
+)
+from services import chat, direct
 from services.chat import ChatLimits
 from services.errors import N_, Invalid
 
@@ -109,5 +121,46 @@ routes: list[Route] = [
         "DELETE",
         summary="Delete a message; it stays as deleted.",
         returns=MessageOut,
+    ),
+]
+
+
+async def open_conversation(call: Call) -> Response:
+    body = await call.json_body(ConversationIn)
+    circle = await direct.open_conversation(call.db, call.user, body.user_ids)
+    return json_response(await _conversation(call, circle.id or 0), status=201)
+
+
+async def _conversation(call: Call, circle_id: int) -> ConversationOut:
+    for circle, people in await direct.conversations(call.db, call.user):
+        if circle.id == circle_id:
+            return ConversationOut(id=circle_id, people=[PersonRef(id=p.id or 0, name=p.name) for p in people])
+    raise Invalid(N_("No such conversation."))
+
+
+async def list_conversations(call: Call) -> Response:
+    items = [
+        ConversationOut(id=c.id or 0, people=[PersonRef(id=p.id or 0, name=p.name) for p in people])
+        for c, people in await direct.conversations(call.db, call.user)
+    ]
+    return json_response(ConversationList(items=items))
+
+
+routes += [
+    api_route(
+        "/api/v1/direct",
+        open_conversation,
+        "POST",
+        summary="Open a private conversation with 1 to 9 colleagues (the same people again: the same one).",
+        body=ConversationIn,
+        returns=ConversationOut,
+        status=201,
+    ),
+    api_route(
+        "/api/v1/direct",
+        list_conversations,
+        "GET",
+        summary="Your private conversations; chat in them through /api/v1/circles/{id}/messages.",
+        returns=ConversationList,
     ),
 ]

@@ -7,10 +7,10 @@ from typing import Any
 from starlette.responses import Response
 from starlette.routing import Route
 
-from models import CircleKind, CircleVisibility, MemberRole
+from models import CIRCLE_KINDS, CircleKind, CircleVisibility, MemberRole
 from server.endpoints import Call, form_route, form_text, page_route, parse_enum
 from server.pages.stream_pages import stream_context
-from services import accounts, chat, circles, events
+from services import accounts, chat, circles, direct, events
 from services.errors import N_, Invalid
 from services.stream import Filter, follows
 
@@ -39,7 +39,7 @@ async def directory(call: Call) -> Response:
         counts=counts,
         mine=mine,
         kind=kind,
-        kinds=list(CircleKind),
+        kinds=list(CIRCLE_KINDS),
         visibilities=list(CircleVisibility),
     )
 
@@ -83,10 +83,12 @@ async def circle_page(call: Call) -> Response:
         member_count=count,
         is_admin=is_admin,
         requests=requests,
-        kinds=list(CircleKind),
+        kinds=list(CIRCLE_KINDS),
         visibilities=list(CircleVisibility),
         following=following,
         chat_log=chat_log,
+        is_direct=access.circle.kind is CircleKind.DIRECT,
+        conversation_title=await direct.title(call.db, call.user, access.circle),
         presence=call.ctx.hub.presence_of(u.id or 0 for u, _ in members),
         last_read=markers.get(call.user_id, 0),
         **stream,

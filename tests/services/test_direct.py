@@ -1,0 +1,74 @@
+"""Direct messages are secret circles of their participants: private, reused, limited."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models import CircleKind, CircleVisibility
+from services import chat, circles, direct
+from services.errors import Invalid, NotFound, PermissionDenied
+from tests.support import BASE_URL, Visitor, make_user
+
+
+async def test_a_conversation_is_private_and_opened_once_per_group(db: AsyncSession) -> None:
+    anna = await make_user(db, "Anna")
+    bert = await make_user(db, "Bert")
+    cees = await make_user(db, "Cees")
+    assert bert.id is not None
+    assert cees.id is not None
+    pair = await direct.open_conversation(db, anna, [bert.id])
+    assert (pair.kind, pair.visibility) == (CircleKind.DIRECT, CircleVisibility.SECRET)
+    assert (await direct.open_conversation(db, bert, [anna.id or 0])).id == pair.id
+    trio = await direct.open_conversation(db, anna, [bert.id, cees.id])
+    assert trio.id != pair.id
+    assert pair.id is not None
+
+    await chat.post_message(db, anna, pair.id, body="Alleen voor Bert")
+    assert [m.body for m in await chat.history(db, bert, pair.id)] == ["Alleen voor Bert"]
+    with pytest.raises(NotFound):
+        await chat.history(db, cees, pair.id)
+    with pytest.raises(NotFound):
+        await circles.access_circle(db, cees, pair.id)
+    assert await direct.title(db, anna, trio) == "Bert, Cees"
+    assert [c.id for c, _ in await direct.conversations(db, bert)] == [trio.id, pair.id]
+    # Conversations stay out of the circle directory, also for their members.
+    assert await circles.list_circles(db, anna) == []
+
+
+async def test_conversation_limits(db: AsyncSession) -> None:
+    owner = await make_user(db)
+    many = [await make_user(db) for _ in range(10)]
+    with pytest.raises(Invalid):
+        await direct.open_conversation(db, owner, [])
+    with pytest.raises(Invalid):
+        await direct.open_conversation(db, owner, [u.id or 0 for u in many])
+    with pytest.raises(NotFound):
+        await direct.open_conversation(db, owner, [999_999])
+    with pytest.raises(Invalid):
+        await circles.create_circle(
+            db, owner, name="Sluiproute", kind=CircleKind.DIRECT, visibility=CircleVisibility.SECRET
+        )
+    pair = await direct.open_conversation(db, owner, [many[0].id or 0])
+    with pytest.raises(Invalid):
+        await circles.update_circle(db, owner, pair.id or 0, visibility=CircleVisibility.OPEN)
+    with pytest.raises((PermissionDenied, Invalid)):
+        await circles.update_circle(db, many[0], pair.id or 0, kind=CircleKind.TEAM)
+
+
+async def test_messaging_a_colleague_from_their_profile(db: AsyncSession, visitor: Visitor) -> None:
+    anna = await make_user(db, "Anna de Vries")
+    bert = await make_user(db, "Bert Bos")
+    await visitor.sign_in(anna)
+    token = await visitor.form_token(f"/people/{bert.id}")
+    opened = await visitor.http.post(
+        f"/people/{bert.id}/message", data={"csrf_token": token}, headers={"Origin": BASE_URL}
+    )
+    assert opened.status_code == 303
+    chat_url = opened.headers["location"]
+    page = await visitor.get(chat_url.split("#")[0])
+    assert "Gesprek met Bert Bos" in page.text
+    listed = await visitor.get("/messages")
+    assert "Bert Bos" in listed.text
+    api = (await visitor.get("/api/v1/direct")).json()["items"]
+    assert [p["name"] for p in api[0]["people"]] == ["Bert Bos"]
