@@ -342,6 +342,7 @@ class MessageOut(BaseModel):
     id: int
     circle_id: int
     author: PersonRef | None
+    body: str
     html: str
     reply_to: QuoteOut | None
     client_id: str | None

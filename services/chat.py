@@ -60,6 +60,7 @@ async def message_data(db: AsyncSession, message: Message, author: User | None =
         "id": message.id,
         "circle_id": message.circle_id,
         "author": {"id": author.id, "name": author.name} if author else None,
+        "body": "" if message.deleted_at else message.body,
         "html": "" if message.deleted_at else message.html,
         "reply_to": reply,
         "client_id": message.client_id,

@@ -10,7 +10,7 @@ from starlette.routing import Route
 from models import CIRCLE_KINDS, CircleKind, CircleVisibility, MemberRole
 from server.endpoints import Call, form_route, form_text, page_route, parse_enum
 from server.pages.stream_pages import stream_context
-from services import accounts, chat, circles, direct, events
+from services import accounts, chat, circles, direct, events, reactions
 from services.errors import N_, Invalid
 from services.stream import Filter, follows
 
@@ -66,9 +66,11 @@ async def circle_page(call: Call) -> Response:
         stream = await stream_context(call, filter=Filter.CIRCLE, circle_id=access.circle_id)
     following = access.circle_id in await follows(call.db, call.user)
     chat_log: list[dict[str, Any]] = []
+    message_reactions: dict[str, reactions.Summary] = {}
     if members_visible:
         recent = await chat.history(call.db, call.user, access.circle_id, limit=50)
         chat_log = [await chat.message_data(call.db, m) for m in reversed(recent)]
+        message_reactions = await reactions.summaries(call.db, call.user, [f"message:{m['id']}" for m in chat_log])
     markers = await chat.read_markers(call.db, access.circle_id) if access.is_member else {}
     members = await circles.list_members(call.db, call.user, access.circle_id, limit=500) if members_visible else []
     is_admin = circles.can_administer(call.user, access)
@@ -87,6 +89,7 @@ async def circle_page(call: Call) -> Response:
         visibilities=list(CircleVisibility),
         following=following,
         chat_log=chat_log,
+        message_reactions=message_reactions,
         is_direct=access.circle.kind is CircleKind.DIRECT,
         conversation_title=await direct.title(call.db, call.user, access.circle),
         presence=call.ctx.hub.presence_of(u.id or 0 for u, _ in members),

@@ -54,3 +54,40 @@ def test_two_colleagues_chat_live_and_a_message_survives_a_restart(
     expect(bob_log.locator("li", has_text="Gestuurd tijdens de herstart")).to_have_count(1, timeout=20_000)
     other_page.reload()
     expect(other_page.locator("[data-chat-log] li", has_text="Gestuurd tijdens de herstart")).to_have_count(1)
+
+
+def test_replying_editing_deleting_and_reacting_in_the_chat(
+    page: Page, other_page: Page, own_server: LiveServer
+) -> None:
+    base = own_server.base
+    _open_chat(page, base, f"{ALICE.local}@{DEMO_DOMAIN}")
+    _open_chat(other_page, base, f"{BOB.local}@{DEMO_DOMAIN}")
+    page.get_by_placeholder("Schrijf een bericht").fill("Wie heeft de sleutel?")
+    page.get_by_role("button", name="Versturen").click()
+    first_match = other_page.locator("[data-chat-log] li", has_text="Wie heeft de sleutel?")
+    expect(first_match).to_have_count(1)
+    question_id = first_match.get_attribute("data-message-id")
+    question = other_page.locator(f'[data-chat-log] li[data-message-id="{question_id}"]')
+
+    question.get_by_role("button", name="Antwoorden").click()
+    expect(other_page.locator("[data-replying]")).to_contain_text(f"Antwoord op {ALICE.name}")
+    other_page.get_by_placeholder("Schrijf een bericht").fill("Ik heb hem")
+    other_page.get_by_role("button", name="Versturen").click()
+    answer = page.locator("[data-chat-log] li", has_text="Ik heb hem")
+    expect(answer.locator(".chat-quote")).to_have_text(f"{ALICE.name}: Wie heeft de sleutel?")
+
+    answer.locator("button[data-emoji=heart]").click()
+    expect(answer.locator("button[data-emoji=heart] .count")).to_have_text("1")
+    expect(
+        other_page.locator("[data-chat-log] li", has_text="Ik heb hem").locator("button[data-emoji=heart] .count")
+    ).to_have_text("1")
+
+    own = page.locator(f'[data-chat-log] li[data-message-id="{question_id}"]')
+    own.get_by_role("button", name="Bewerken").click()
+    own.get_by_role("textbox", name="Bewerken").fill("Wie heeft de sleutel van de kast?")
+    own.get_by_role("button", name="Opslaan").click()
+    expect(question).to_contain_text("Wie heeft de sleutel van de kast?")
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    own.get_by_role("button", name="Verwijderen").click()
+    expect(question).to_contain_text("bericht verwijderd")

@@ -70,8 +70,10 @@ async def test_redis_restart_while_posting_loses_nothing_and_needs_no_reconnect(
         received = await listener.wait_events(topic, head, timeout=20)
         assert seqs(received) == list(range(1, head + 1))
         assert listener.closed_with is None  # the same socket throughout
-        ready = await reading.http.get("/readyz")
-        assert ready.status_code == 200, ready.text
+        async with asyncio.timeout(15):  # the subscriber reconnects with backoff (at most 5 s apart)
+            while (ready := await reading.http.get("/readyz")).status_code != 200:
+                await asyncio.sleep(0.25)
+        assert ready.json()["checks"]["redis"] == "ok"
         await listener.close()
         await writer.close()
         await reading.close()

@@ -15,6 +15,10 @@
   const token = form?.elements.csrf_token.value || document.querySelector("input[name=csrf_token]")?.value;
   const seen = new Map(); // user id -> {name, message}
   let lastRead = Number(box.dataset.lastRead || 0);
+  const replying = box.querySelector("[data-replying]");
+  const barTemplate = box.querySelector("[data-reaction-bar]");
+  const isAdmin = box.dataset.admin === "yes";
+  let replyTo = null;
   let typingTimer = null;
   let lastTyping = 0;
 
@@ -22,9 +26,79 @@
   const newest = () => Math.max(0, ...[...log.querySelectorAll("[data-message-id]")].map((li) => Number(li.dataset.messageId)));
   const scrollDown = () => log.lastElementChild?.scrollIntoView({ block: "nearest" });
 
+  function api(method, path, body) {
+    return fetch(path, {
+      method,
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": token },
+      credentials: "same-origin",
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  }
+
+  function button(label, action) {
+    const control = document.createElement("button");
+    control.type = "button";
+    control.className = "small link-like";
+    control.textContent = label;
+    control.addEventListener("click", action);
+    return control;
+  }
+
+  // Reply, edit and delete under a message; reactions come from the shared bar.
+  function decorate(item) {
+    item.querySelector(".chat-actions")?.remove();
+    if (item.classList.contains("deleted") || box.dataset.member !== "yes") return;
+    const id = Number(item.dataset.messageId);
+    const mine = Number(item.dataset.authorId) === kring.me;
+    const actions = document.createElement("div");
+    actions.className = "chat-actions";
+    actions.append(
+      button(texts.reply, () => {
+        replyTo = id;
+        replying.hidden = false;
+        replying.querySelector("span").textContent = texts.replyingTo.replace(
+          "{name}",
+          item.querySelector(".chat-author")?.textContent || "",
+        );
+        form?.elements.body.focus();
+      }),
+    );
+    if (mine) {
+      actions.append(
+        button(texts.edit, () => {
+          const body = item.querySelector("[data-message-body]");
+          const area = document.createElement("textarea");
+          area.value = item.dataset.body || "";
+          area.setAttribute("aria-label", texts.edit);
+          const save = button(texts.save, async () => {
+            const response = await api("PATCH", `/api/v1/messages/${id}`, { body: area.value });
+            if (response.ok) render(item, await response.json());
+          });
+          body.replaceChildren(area, save);
+          area.focus();
+        }),
+      );
+    }
+    if (mine || isAdmin) {
+      actions.append(
+        button(texts.delete, async () => {
+          if (window.confirm(texts.confirmDelete)) await api("DELETE", `/api/v1/messages/${id}`);
+        }),
+      );
+    }
+    item.append(actions);
+  }
+
+  replying?.querySelector("[data-cancel-reply]").addEventListener("click", () => {
+    replyTo = null;
+    replying.hidden = true;
+  });
+
   function render(item, data) {
     item.className = `chat-message${data.deleted ? " deleted" : ""}`;
     item.dataset.messageId = String(data.id);
+    item.dataset.authorId = data.author ? String(data.author.id) : "";
+    item.dataset.body = data.body || "";
     if (data.client_id) item.dataset.clientId = data.client_id;
     item.replaceChildren();
     const author = document.createElement("span");
@@ -52,6 +126,16 @@
       body.innerHTML = data.html; // sanitised by the server (nh3) when stored
     }
     item.append(body);
+    if (!data.deleted && barTemplate) {
+      const bar = barTemplate.content.cloneNode(true);
+      for (const element of bar.querySelectorAll("[data-reactions-for]")) element.dataset.reactionsFor = `message:${data.id}`;
+      for (const reactionForm of bar.querySelectorAll("form")) {
+        // getAttribute: a form in a template's inert document has no resolved `action`.
+        reactionForm.setAttribute("action", reactionForm.getAttribute("action").replace("/messages/0/", `/messages/${data.id}/`));
+      }
+      item.append(bar);
+    }
+    decorate(item);
   }
 
   function markRead() {
@@ -66,7 +150,7 @@
     });
   }
 
-  async function send(item, body, clientId) {
+  async function send(item, body, clientId, replyId) {
     item.classList.remove("failed");
     item.querySelector(".chat-state").textContent = texts.pending;
     let response;
@@ -75,7 +159,7 @@
         method: "POST",
         headers: { "Content-Type": "application/json", "X-CSRF-Token": token },
         credentials: "same-origin",
-        body: JSON.stringify({ body, client_id: clientId }),
+        body: JSON.stringify({ body, client_id: clientId, reply_to_id: replyId }),
       });
     } catch {
       response = null; // the server is away (a restart): keep it for a retry
@@ -97,7 +181,7 @@
       retry.className = "small";
       retry.dataset.retry = "";
       retry.textContent = texts.retry;
-      retry.addEventListener("click", () => send(item, body, clientId));
+      retry.addEventListener("click", () => send(item, body, clientId, replyId));
       state.append(retry);
     }
   }
@@ -121,7 +205,9 @@
     scrollDown();
     area.value = "";
     area.focus();
-    send(item, body, clientId);
+    send(item, body, clientId, replyTo);
+    replyTo = null;
+    replying.hidden = true;
   });
 
   form?.elements.body.addEventListener("input", () => {
@@ -171,6 +257,7 @@
     seenLine.textContent = names.length ? texts.seenBy.replace("{names}", names.join(", ")) : "";
   });
 
+  for (const item of log.querySelectorAll("[data-message-id]")) decorate(item);
   for (const time of log.querySelectorAll("time[datetime]")) {
     time.textContent = new Date(time.dateTime).toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit" });
   }
