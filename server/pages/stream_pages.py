@@ -202,6 +202,12 @@ async def edit_post(call: Call) -> Response:
     return call.redirect(f"/posts/{post_id}", message=N_("Saved."))
 
 
+async def edit_comment(call: Call) -> Response:
+    comment_id = _int(call, "comment_id")
+    await comments.edit_comment(call.db, call.user, comment_id, body=form_text(call, "body"))
+    return call.redirect(_next(call, "/"), message=N_("Saved."))
+
+
 async def delete_comment(call: Call) -> Response:
     comment_id = _int(call, "comment_id")
     await comments.delete_comment(call.db, call.user, comment_id)
@@ -258,5 +264,6 @@ routes: list[Route] = [
     form_route("/posts/{post_id:int}/delete", delete_post, name="post_delete"),
     form_route("/news/{post_id:int}/read", confirm_read, name="news_read"),
     form_route("/comments/{comment_id:int}/delete", delete_comment, name="comment_delete"),
+    form_route("/comments/{comment_id:int}/edit", edit_comment, name="comment_edit"),
     form_route("/{kind:str}s/{target_id:int}/reactions/{emoji:str}", react, name="react"),
 ]

@@ -180,3 +180,22 @@ async def test_a_colleagues_blog_is_on_their_profile(db: AsyncSession, visitor: 
     await visitor.sign_in(reader)
     profile = await visitor.get(f"/people/{author.id}")
     assert "Over werkdruk" in profile.text
+
+
+async def test_a_comment_is_edited_from_the_post_page(db: AsyncSession, visitor: Visitor) -> None:
+    user = await make_user(db)
+    circle = await make_circle(db, user)
+    assert circle.id is not None
+    post = await posts.create_post(db, user, circle.id, body="Vraag")
+    await visitor.sign_in(user)
+    made = (await visitor.write("POST", f"/api/v1/posts/{post.id}/comments", json={"body": "Eerst"})).json()
+    token = await visitor.form_token(f"/posts/{post.id}")
+    edited = await visitor.http.post(
+        f"/comments/{made['id']}/edit",
+        data={"csrf_token": token, "body": "Daarna **beter**", "next": f"/posts/{post.id}"},
+        headers={"Origin": BASE_URL},
+    )
+    assert edited.status_code == 303
+    page = (await visitor.get(f"/posts/{post.id}")).text
+    assert "Daarna <strong>beter</strong>" in page
+    assert "bewerkt" in page
