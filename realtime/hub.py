@@ -65,10 +65,15 @@ class HubConfig:
     prune_interval: float = 300.0
 
 
+# Events for the members of a circle only, not for colleagues following an open circle.
+MEMBERS_ONLY = frozenset({"chat.read"})
+
+
 @dataclass
 class _Sub:
     cursor: int | None = None  # the last seq sent; None while the subscribe replays
     held: list[Incoming] = field(default_factory=list)
+    member: bool = True  # of the topic's circle; False for outsiders following an open circle
 
 
 @dataclass
@@ -120,18 +125,18 @@ class Hub:
         return f"{self.config.channel_prefix}:presence"
 
     async def close(self) -> None:
+        self._closing = True  # from here no presence write but the last one below
         for connection in list(self.connections):
             connection.close(CloseCode.RESTART)
-        with contextlib.suppress(Exception):  # a clean stop takes its users offline at once
-            await self.presence.write(self.worker_id, {}, self.config.presence_ttl)
-            await self.broker.publish(self._presence_channel, b"changed")
-        self._closing = True
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
         if tasks:
             # Bounded: a client library that swallows a cancellation must not hold up shutdown.
             await asyncio.wait(tasks, timeout=3)
+        with contextlib.suppress(Exception):  # a clean stop takes its users offline at once
+            await self.presence.write(self.worker_id, {}, self.config.presence_ttl)
+            await self.broker.publish(self._presence_channel, b"changed")
         await self.broker.close()
 
     def channel(self, topic: str) -> str:
@@ -206,6 +211,7 @@ class Hub:
             # too slow, and the client would ask again forever. It reloads over HTTP instead.
             recovered, replay = False, []
         connection.send(subscribed_frame(name, epoch=epoch, seq=head, recovered=recovered))
+        sub.member = access.member
         cursor = command.since if recovered and command.since is not None else head
         # From here to the end nothing awaits, so no event slips between replay and live.
         outside = False
@@ -219,6 +225,8 @@ class Hub:
             elif self._is_me_joining(connection, incoming):
                 outside = False
                 connection.send(incoming.text)
+            elif incoming.kind in MEMBERS_ONLY and not sub.member:
+                pass
             elif incoming.kind == "circle.updated" and not access.member:
                 # An outsider following an open circle: while it was closed or secret, nothing.
                 outside = incoming.data.get("visibility") != "open"
@@ -369,8 +377,14 @@ class Hub:
                 continue
             if incoming.seq <= sub.cursor:
                 continue
-            connection.send(incoming.text)
             sub.cursor = incoming.seq
+            if self._is_me_joining(connection, incoming):
+                sub.member = True
+            elif incoming.kind == "member.left" and incoming.data.get("user_id") == connection.user_id:
+                sub.member = False
+            if incoming.kind in MEMBERS_ONLY and not sub.member:
+                continue
+            connection.send(incoming.text)
             sent += 1
             if self._loses_access(connection, state, incoming):
                 self._drop(connection, state, "removed")

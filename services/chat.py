@@ -20,7 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models import CircleVisibility, Membership, Message, ReadMarker, User
 from models.base import utcnow
 from services import circles, events, markdown
-from services.errors import N_, Invalid, NotFound, PermissionDenied, RateLimited
+from services.errors import N_, Conflict, Invalid, NotFound, PermissionDenied, RateLimited
 from services.transactions import writes
 
 EXCERPT = 140
@@ -83,15 +83,17 @@ async def post_message(
 ) -> Message:
     if client_id is not None and not 1 <= len(client_id) <= 64:
         raise Invalid(N_("client_id has 1 to 64 characters."), field="client_id")
+    access = await circles.access_circle(db, user, circle_id)
+    if not access.is_member:
+        raise PermissionDenied(N_("Join the circle to chat in it."))
     if client_id:
         existing = (
             await db.exec(select(Message).where(Message.author_id == user.id, Message.client_id == client_id))
         ).first()
         if existing is not None:
+            if existing.circle_id != circle_id:
+                raise Conflict(N_("That client_id was used for another message."), field="client_id")
             return existing
-    access = await circles.access_circle(db, user, circle_id)
-    if not access.is_member:
-        raise PermissionDenied(N_("Join the circle to chat in it."))
     body = body.strip()
     if not body:
         raise Invalid(N_("Write something first."), field="body")
@@ -127,13 +129,14 @@ async def post_message(
     return message
 
 
-async def _own(db: AsyncSession, user: User, message_id: int) -> Message:
+async def _own(db: AsyncSession, user: User, message_id: int, *, admins_too: bool) -> Message:
+    """A message the user may change: their own, or (to delete) one in a circle they run."""
     message = await db.get(Message, message_id)
     if message is None or message.deleted_at is not None:
         raise NotFound(N_("No such message."))
     access = await _readable_circle(db, user, message.circle_id)
-    if message.author_id != user.id and not circles.can_administer(user, access):
-        raise PermissionDenied(N_("Only the author or an admin may change this."))
+    if message.author_id != user.id and not (admins_too and circles.can_administer(user, access)):
+        raise PermissionDenied(N_("Only the author may change this."))
     return message
 
 
@@ -146,7 +149,7 @@ async def edit_message(
     body: str,
     limits: ChatLimits = ChatLimits(),
 ) -> Message:
-    message = await _own(db, user, message_id)
+    message = await _own(db, user, message_id, admins_too=False)  # words stay their author's
     body = body.strip()
     if not body or len(body) > limits.max_chars:
         raise Invalid(N_("The message is empty or too long."), field="body")
@@ -162,7 +165,7 @@ async def edit_message(
 @writes
 async def delete_message(db: AsyncSession, user: User, message_id: int) -> Message:
     """Delete a message; it stays in the history as "deleted", so replies keep their place."""
-    message = await _own(db, user, message_id)
+    message = await _own(db, user, message_id, admins_too=True)
     message.deleted_at = utcnow()
     message.body = ""
     message.html = ""

@@ -393,6 +393,10 @@ async def _administer(db: AsyncSession, user: User, circle_id: int) -> CircleAcc
     access = await access_circle(db, user, circle_id)
     if not can_administer(user, access):
         raise PermissionDenied(N_("Only the circle's admins may do this."))
+    if access.circle.kind is CircleKind.DIRECT:
+        # A conversation's members are exactly its participants: nobody invites, removes or
+        # promotes anyone in it (services.direct).
+        raise PermissionDenied(N_("A conversation's participants cannot be changed."))
     return access
 
 
@@ -439,6 +443,9 @@ async def _left(db: AsyncSession, circle: Circle, user_id: int, *, reason: str) 
 async def _ensure_not_last_admin(db: AsyncSession, membership: Membership, *, demoting: bool = False) -> None:
     if membership.role is not MemberRole.ADMIN:
         return
+    circle = await db.get(Circle, membership.circle_id)
+    if circle is not None and circle.kind is CircleKind.DIRECT:
+        return  # anyone may leave a conversation; it needs no admin
     admins = await db.exec(
         select(func.count()).where(Membership.circle_id == membership.circle_id, Membership.role == MemberRole.ADMIN)
     )

@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models import Comment, Mention, Reaction, User
 from models.base import utcnow
 from services import events, markdown
-from services.errors import N_, Invalid, NotFound, PermissionDenied
+from services.errors import N_, Conflict, Invalid, NotFound, PermissionDenied
 from services.posts import (
     MAX_BODY,
     access_post,
@@ -54,13 +54,15 @@ async def add_comment(
     client_id: str | None = None,
 ) -> Comment:
     """Comment on a post the user may read. A reply to a reply joins its thread: one level."""
+    post = await access_post(db, user, post_id)
     if client_id:
         existing = (
             await db.exec(select(Comment).where(Comment.author_id == user.id, Comment.client_id == client_id))
         ).first()
         if existing is not None:
+            if existing.post_id != post_id:
+                raise Conflict(N_("That client_id was used for another comment."), field="client_id")
             return existing
-    post = await access_post(db, user, post_id)
     if parent_id is not None:
         parent = await db.get(Comment, parent_id)
         if parent is None or parent.post_id != post_id:

@@ -28,7 +28,14 @@ async def open_conversation(db: AsyncSession, user: User, others: Iterable[int])
         raise Invalid(N_("Choose at least one colleague."), field="user_ids")
     if len(participants) > MAX_PARTICIPANTS:
         raise Invalid(N_("A conversation has at most 10 people."), field="user_ids")
-    found = await db.exec(select(User.id).where(col(User.id).in_(participants), col(User.is_active)))
+    # Locking the participants' rows in id order makes two opens of the same group wait for each
+    # other on PostgreSQL (SQLite's writer lock already does), so there is never a second one.
+    found = await db.exec(
+        select(User.id)
+        .where(col(User.id).in_(participants), col(User.is_active))
+        .order_by(col(User.id))
+        .with_for_update()
+    )
     if set(found.all()) != participants:
         raise NotFound(N_("No such colleague."))
     existing = await _with_exactly(db, participants)
@@ -58,6 +65,7 @@ async def _with_exactly(db: AsyncSession, participants: set[int]) -> Circle | No
         .group_by(col(Membership.circle_id))
         .having(func.count() == len(participants))
         .having(func.sum(case((col(Membership.user_id).in_(participants), 1), else_=0)) == len(participants))
+        .order_by(col(Membership.circle_id))
     )
     circle_id = (await db.exec(candidates)).first()
     return await db.get(Circle, circle_id) if circle_id is not None else None

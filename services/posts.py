@@ -31,7 +31,7 @@ from models import (
 )
 from models.base import utcnow
 from services import circles, events, markdown
-from services.errors import N_, Invalid, NotFound, PermissionDenied
+from services.errors import N_, Conflict, Invalid, NotFound, PermissionDenied
 from services.transactions import writes
 
 MAX_BODY = 20_000
@@ -68,11 +68,17 @@ async def access_post(db: AsyncSession, user: User, post_id: int) -> Post:
     return post
 
 
-async def _existing(db: AsyncSession, user: User, client_id: str | None) -> Post | None:
-    """The post this author already made with `client_id`: a retried submit returns it."""
+async def _existing(
+    db: AsyncSession, user: User, client_id: str | None, *, kind: PostKind, circle_id: int | None = None
+) -> Post | None:
+    """The post this author already made with `client_id`: a retried submit returns it. The same
+    client_id for another place is a client's mistake, not a retry."""
     if not client_id:
         return None
-    return (await db.exec(select(Post).where(Post.author_id == user.id, Post.client_id == client_id))).first()
+    found = (await db.exec(select(Post).where(Post.author_id == user.id, Post.client_id == client_id))).first()
+    if found is not None and (found.kind is not kind or found.circle_id != circle_id):
+        raise Conflict(N_("That client_id was used for another item."), field="client_id")
+    return found
 
 
 def _clean_body(body: str) -> str:
@@ -103,11 +109,11 @@ def _clean_client_id(client_id: str | None) -> str | None:
 async def create_post(db: AsyncSession, user: User, circle_id: int, *, body: str, client_id: str | None = None) -> Post:
     """A post in a circle the author is a member of."""
     client_id = _clean_client_id(client_id)
-    if (existing := await _existing(db, user, client_id)) is not None:
-        return existing
     access = await circles.access_circle(db, user, circle_id)
     if not access.is_member:
         raise PermissionDenied(N_("Join the circle to post in it."))
+    if (existing := await _existing(db, user, client_id, kind=PostKind.POST, circle_id=circle_id)) is not None:
+        return existing
     return await _publish(
         db,
         user,
@@ -139,7 +145,7 @@ async def create_news(
     if user.role not in {Role.EDITOR, Role.ADMIN}:
         raise PermissionDenied(N_("Only editors may publish organisation news."))
     client_id = _clean_client_id(client_id)
-    if (existing := await _existing(db, user, client_id)) is not None:
+    if (existing := await _existing(db, user, client_id, kind=PostKind.NEWS)) is not None:
         return existing
     post = Post(
         kind=PostKind.NEWS,
@@ -161,7 +167,7 @@ async def create_blog_post(
     db: AsyncSession, user: User, *, title: str, body: str, client_id: str | None = None
 ) -> Post:
     client_id = _clean_client_id(client_id)
-    if (existing := await _existing(db, user, client_id)) is not None:
+    if (existing := await _existing(db, user, client_id, kind=PostKind.BLOG)) is not None:
         return existing
     post = Post(
         kind=PostKind.BLOG,

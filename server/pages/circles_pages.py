@@ -73,7 +73,7 @@ async def circle_page(call: Call) -> Response:
         message_reactions = await reactions.summaries(call.db, call.user, [f"message:{m['id']}" for m in chat_log])
     markers = await chat.read_markers(call.db, access.circle_id) if access.is_member else {}
     members = await circles.list_members(call.db, call.user, access.circle_id, limit=500) if members_visible else []
-    is_admin = circles.can_administer(call.user, access)
+    is_admin = circles.can_administer(call.user, access) and access.circle.kind is not CircleKind.DIRECT
     requests = await circles.list_join_requests(call.db, call.user, access.circle_id) if is_admin else []
     count = (await circles.member_counts(call.db, [access.circle_id])).get(access.circle_id, 0)
     return call.render(

@@ -158,7 +158,11 @@ class Socket:
 
     async def close(self) -> None:
         with contextlib.suppress(Exception):
-            await self.connection.close()
+            async with asyncio.timeout(5):
+                await self.connection.close()
+        # A socket whose server was killed may never finish its closing handshake: drop the
+        # transport now, or the garbage collector finds it open during some later test.
+        self.connection.transport.abort()
         self._reader.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._reader

@@ -65,3 +65,28 @@ async def test_messages_arrive_once_in_order_and_reading_clears_everywhere(
     assert (await phone.http.get("/api/v1/unread")).json()["circles"] == {}
     for closable in (*sockets, on_a, on_b, laptop, phone):
         await closable.close()
+
+
+async def test_read_markers_of_an_open_circle_stay_with_its_members(
+    fresh_database: str, start_workers: StartWorkers
+) -> None:
+    url = fresh_database
+    async with database(url) as db:
+        member = await make_user(db)
+        follower = await make_user(db)
+        circle = await make_circle(db, member, CircleVisibility.OPEN)
+    (worker,) = start_workers(url, 1)
+    topic = f"circle:{circle.id}"
+    writer = await Colleague(worker, member).sign_in()
+    watching = await Colleague(worker, follower).sign_in()
+    outsider = await Socket.open(worker, cookie=watching.cookie)
+    assert (await outsider.subscribe(topic))["type"] == "subscribed"
+    sent = (await writer.write("POST", f"/api/v1/circles/{circle.id}/messages", {"body": "Open voor iedereen"})).json()
+    await writer.write("POST", f"/api/v1/circles/{circle.id}/read", {"message_id": sent["id"]})
+    await writer.write("POST", f"/api/v1/circles/{circle.id}/messages", {"body": "Nog een"})
+    kinds = [e["kind"] for e in await outsider.wait_events(topic, 2)]
+    await asyncio.sleep(0.3)
+    kinds = [e["kind"] for e in outsider.events(topic)]
+    assert kinds == ["message.created", "message.created"]  # the chat, but not who read it
+    for closable in (outsider, writer, watching):
+        await closable.close()

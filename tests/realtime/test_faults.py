@@ -164,6 +164,7 @@ async def test_a_client_that_stops_reading_is_closed_and_others_go_on(
     except websockets.ConnectionClosed:
         pass
     codes.append(stuck.close_code)
+    stuck.transport.abort()
     assert codes == [4008]
     metrics = (await reading.http.get("/metrics")).text
     assert "kring_slow_clients_closed_total 1.0" in metrics

@@ -50,7 +50,7 @@ async def test_conversation_limits(db: AsyncSession) -> None:
             db, owner, name="Sluiproute", kind=CircleKind.DIRECT, visibility=CircleVisibility.SECRET
         )
     pair = await direct.open_conversation(db, owner, [many[0].id or 0])
-    with pytest.raises(Invalid):
+    with pytest.raises((PermissionDenied, Invalid)):
         await circles.update_circle(db, owner, pair.id or 0, visibility=CircleVisibility.OPEN)
     with pytest.raises((PermissionDenied, Invalid)):
         await circles.update_circle(db, many[0], pair.id or 0, kind=CircleKind.TEAM)
@@ -72,3 +72,33 @@ async def test_messaging_a_colleague_from_their_profile(db: AsyncSession, visito
     assert "Bert Bos" in listed.text
     api = (await visitor.get("/api/v1/direct")).json()["items"]
     assert [p["name"] for p in api[0]["people"]] == ["Bert Bos"]
+
+
+async def test_nobody_can_be_added_to_or_removed_from_a_conversation(db: AsyncSession) -> None:
+    anna = await make_user(db)
+    bert = await make_user(db)
+    intruder = await make_user(db)
+    pair = await direct.open_conversation(db, anna, [bert.id or 0])
+    assert pair.id is not None
+    with pytest.raises(PermissionDenied):
+        await circles.invite(db, anna, pair.id, intruder.id or 0)
+    with pytest.raises(PermissionDenied):
+        await circles.remove_member(db, anna, pair.id, bert.id or 0)
+    with pytest.raises(NotFound):
+        await chat.history(db, intruder, pair.id)
+    await circles.leave_circle(db, anna, pair.id)  # the creator may leave a conversation
+
+
+async def test_a_client_id_from_another_circle_is_refused_not_returned(db: AsyncSession) -> None:
+    from models import CircleVisibility as Visibility
+    from services.errors import Conflict
+    from tests.support import make_circle
+
+    user = await make_user(db)
+    first = await make_circle(db, user, Visibility.CLOSED)
+    second = await make_circle(db, user, Visibility.OPEN)
+    assert first.id is not None
+    assert second.id is not None
+    await chat.post_message(db, user, first.id, body="In de eerste", client_id="same")
+    with pytest.raises(Conflict):
+        await chat.post_message(db, user, second.id, body="In de tweede", client_id="same")

@@ -228,7 +228,14 @@
   kring.on("message.created", (frame) => {
     const data = frame.data;
     if (data.circle_id !== circleId) return;
-    const mine = data.client_id && log.querySelector(`[data-client-id="${data.client_id}"]`);
+    // Only the sender's own pending message is confirmed in place; a client_id is the sender's
+    // choice, so it is compared, never put into a selector.
+    const mine =
+      data.author?.id === kring.me && data.client_id
+        ? [...log.querySelectorAll(".chat-message.pending, .chat-message.failed")].find(
+            (item) => item.dataset.clientId === data.client_id,
+          )
+        : null;
     if (log.querySelector(`[data-message-id="${data.id}"]`) && !mine) return;
     const item = mine || document.createElement("li");
     item.classList.remove("pending", "failed");
