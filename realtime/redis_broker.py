@@ -174,9 +174,14 @@ class RedisBroker:
         pubsub, subscriber = self._pubsub, self._subscriber
         self._pubsub = self._subscriber = None
         if pubsub is not None:
-            with contextlib.suppress(Exception):
+            connection = pubsub.connection
+            try:
                 async with asyncio.timeout(1):
                     await pubsub.aclose()  # type: ignore[no-untyped-call]
+            except Exception:
+                if connection is not None:
+                    with contextlib.suppress(Exception):
+                        await connection.disconnect(nowait=True)
         if subscriber is not None:
             with contextlib.suppress(Exception):
                 async with asyncio.timeout(1):

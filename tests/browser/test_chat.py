@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -91,3 +92,32 @@ def test_replying_editing_deleting_and_reacting_in_the_chat(
     page.once("dialog", lambda dialog: dialog.accept())
     own.get_by_role("button", name="Verwijderen").click()
     expect(question).to_contain_text("bericht verwijderd")
+
+
+def test_older_messages_load_on_request(page: Page, tmp_path: Path) -> None:
+    server = LiveServer(tmp_path)
+    server.env["KRING_LIMIT_MESSAGES_PER_MINUTE"] = "1000"  # sixty messages in a few seconds
+    server.prepare().start()
+    try:
+        _older_messages(page, server.base)
+    finally:
+        server.stop()
+
+
+def _older_messages(page: Page, base: str) -> None:
+    _open_chat(page, base, f"{ALICE.local}@{DEMO_DOMAIN}")
+    circle_id = page.locator("[data-chat]").get_attribute("data-chat")
+    token = page.locator("[data-chat-form] input[name=csrf_token]").input_value()
+    for number in range(60):
+        response = page.request.post(
+            f"{base}/api/v1/circles/{circle_id}/messages",
+            data={"body": f"bericht {number:02d}"},
+            headers={"X-CSRF-Token": token, "Origin": base},
+        )
+        assert response.status == 201, response.text()
+    page.reload()
+    log = page.locator("[data-chat-log] li")
+    expect(log).to_have_count(50)
+    page.get_by_role("button", name="Oudere berichten").click()
+    expect(log.first).to_contain_text("Goedemorgen!")  # the demo's first message, from the seed
+    expect(page.locator("[data-chat-log] li", has_text="bericht 00")).to_have_count(1)

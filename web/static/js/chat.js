@@ -264,6 +264,22 @@
     seenLine.textContent = names.length ? texts.seenBy.replace("{names}", names.join(", ")) : "";
   });
 
+  const older = box.querySelector("[data-older-messages]");
+  older?.addEventListener("click", async () => {
+    const oldest = Math.min(...[...log.querySelectorAll("[data-message-id]")].map((li) => Number(li.dataset.messageId)));
+    const response = await fetch(`/api/v1/circles/${circleId}/messages?before=${oldest}&limit=50`, {
+      credentials: "same-origin",
+    });
+    if (!response.ok) return;
+    const page = await response.json();
+    for (const data of page.items) {
+      const item = document.createElement("li");
+      render(item, data);
+      log.prepend(item);
+    }
+    if (!page.next) older.remove();
+  });
+
   for (const item of log.querySelectorAll("[data-message-id]")) decorate(item);
   for (const time of log.querySelectorAll("time[datetime]")) {
     time.textContent = new Date(time.dateTime).toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit" });
