@@ -72,9 +72,13 @@ async def record(db: AsyncSession, topic: str, kind: str, data: dict[str, Any]) 
     return committed
 
 
+def _upsert_insert(db: AsyncSession) -> Any:
+    """The dialect's INSERT, which knows ON CONFLICT (both PostgreSQL and SQLite do)."""
+    return postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
 async def _next_seq(db: AsyncSession, topic: str) -> int:
-    dialect = db.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = _upsert_insert(db)
     statement = (
         insert(TopicHead)
         .values(topic=topic, seq=1)
@@ -106,8 +110,7 @@ async def epoch(db: AsyncSession) -> str:
     meta = await db.get(RealtimeMeta, 1)
     if meta is not None:
         return meta.epoch
-    dialect = db.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = _upsert_insert(db)
     await db.exec(insert(RealtimeMeta).values(id=1, epoch=secrets.token_hex(8)).on_conflict_do_nothing())
     await db.commit()
     meta = await db.get(RealtimeMeta, 1, populate_existing=True)

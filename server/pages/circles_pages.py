@@ -73,7 +73,8 @@ async def circle_page(call: Call) -> Response:
         message_reactions = await reactions.summaries(call.db, call.user, [f"message:{m['id']}" for m in chat_log])
     markers = await chat.read_markers(call.db, access.circle_id) if access.is_member else {}
     members = await circles.list_members(call.db, call.user, access.circle_id, limit=500) if members_visible else []
-    is_admin = circles.can_administer(call.user, access) and access.circle.kind is not CircleKind.DIRECT
+    is_direct = access.circle.kind is CircleKind.DIRECT
+    is_admin = circles.can_administer(call.user, access) and not is_direct
     requests = await circles.list_join_requests(call.db, call.user, access.circle_id) if is_admin else []
     count = (await circles.member_counts(call.db, [access.circle_id])).get(access.circle_id, 0)
     return call.render(
@@ -90,8 +91,8 @@ async def circle_page(call: Call) -> Response:
         following=following,
         chat_log=chat_log,
         message_reactions=message_reactions,
-        is_direct=access.circle.kind is CircleKind.DIRECT,
-        conversation_title=await direct.title(call.db, call.user, access.circle),
+        is_direct=is_direct,
+        conversation_title=await direct.title(call.db, call.user, access.circle) if is_direct else "",
         presence=call.ctx.hub.presence_of(u.id or 0 for u, _ in members),
         last_read=markers.get(call.user_id, 0),
         **stream,
