@@ -11,9 +11,11 @@ from models.circle import (
     JoinRequest,
     MemberRole,
     Membership,
+    NotifyLevel,
     RequestStatus,
 )
 from models.event import Event, RealtimeMeta, TopicHead
+from models.notification import DigestFrequency, Notification, NotificationKind, NotificationSettings
 from models.post import REACTIONS, CircleFollow, Comment, Mention, NewsRead, Post, PostKind, PostView, Reaction
 from models.user import Role, User
 
@@ -26,6 +28,7 @@ __all__ = [
     "CircleKind",
     "CircleVisibility",
     "Comment",
+    "DigestFrequency",
     "Event",
     "Invitation",
     "JoinRequest",
@@ -35,6 +38,10 @@ __all__ = [
     "Mention",
     "Message",
     "NewsRead",
+    "Notification",
+    "NotificationKind",
+    "NotificationSettings",
+    "NotifyLevel",
     "Post",
     "PostKind",
     "PostView",

@@ -32,6 +32,14 @@ class MemberRole(enum.StrEnum):
     ADMIN = "admin"
 
 
+class NotifyLevel(enum.StrEnum):
+    """How much of a circle's activity reaches a member as notifications."""
+
+    ALL = "all"  # everything about the member's own items, mentions, replies, join requests
+    MENTIONS = "mentions"  # only @mentions and replies to the member
+    MUTED = "muted"  # nothing
+
+
 class RequestStatus(enum.StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
@@ -64,6 +72,9 @@ class Membership(SQLModel, table=True):
     circle_id: int = Field(sa_column=_fk("circles.id", index=False))
     user_id: int = Field(sa_column=_fk("users.id"))
     role: MemberRole = Field(default=MemberRole.MEMBER, sa_type=StrEnumType(MemberRole))
+    notify: NotifyLevel = Field(
+        default=NotifyLevel.ALL, sa_type=StrEnumType(NotifyLevel), sa_column_kwargs={"server_default": "all"}
+    )
     joined_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

@@ -17,9 +17,9 @@ from sqlalchemy import and_, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import CircleVisibility, Membership, Message, ReadMarker, User
+from models import Circle, CircleKind, CircleVisibility, Membership, Message, NotificationKind, ReadMarker, User
 from models.base import utcnow
-from services import circles, events, markdown
+from services import circles, events, markdown, notifications
 from services.errors import N_, Conflict, Invalid, NotFound, PermissionDenied, RateLimited
 from services.transactions import writes
 
@@ -125,8 +125,28 @@ async def post_message(
     db.add(message)
     await db.flush()
     await events.record(db, events.circle_topic(circle_id), "message.created", await message_data(db, message, user))
+    await _notify(db, user, access.circle, message, set(rendered.mentions))
     await db.commit()
     return message
+
+
+async def _notify(db: AsyncSession, user: User, circle: Circle, message: Message, mentioned: set[int]) -> None:
+    """Mentions and replies notify; a direct message moves its other participants' badges."""
+    about = notifications.about_message(message)
+    await notifications.notify(db, mentioned, actor=user, kind=NotificationKind.MENTION, about=about)
+    if message.reply_to_id is not None:
+        quoted = await db.get(Message, message.reply_to_id)
+        if quoted is not None and quoted.author_id not in mentioned:
+            reply = notifications.About(f"message:{quoted.id}", about.url, quoted.body, circle.id)
+            kind = NotificationKind.REPLY
+            await notifications.notify(db, [quoted.author_id], actor=user, kind=kind, about=reply, detail=message.body)
+    if circle.kind is CircleKind.DIRECT:
+        await _announce_participants(db, message.circle_id, but=user.id)
+
+
+async def _announce_participants(db: AsyncSession, circle_id: int, *, but: int | None = None) -> None:
+    participants = await db.exec(select(Membership.user_id).where(Membership.circle_id == circle_id))
+    await notifications.announce(db, [p for p in participants.all() if p != but])
 
 
 async def _own(db: AsyncSession, user: User, message_id: int, *, admins_too: bool) -> Message:
@@ -171,6 +191,11 @@ async def delete_message(db: AsyncSession, user: User, message_id: int) -> Messa
     message.html = ""
     db.add(message)
     await events.record(db, events.circle_topic(message.circle_id), "message.deleted", await message_data(db, message))
+    await notifications.forget(db, [message_target(message_id)])
+    circle = await db.get(Circle, message.circle_id)
+    if circle is not None and circle.kind is CircleKind.DIRECT:
+        await db.flush()
+        await _announce_participants(db, message.circle_id)
     await db.commit()
     return message
 
@@ -211,6 +236,9 @@ async def mark_read(db: AsyncSession, user: User, circle_id: int, message_id: in
     data = {"circle_id": circle_id, "message_id": target, "user": {"id": user.id, "name": user.name}}
     await events.record(db, events.user_topic(user.id or 0), "chat.read", data)
     await events.record(db, events.circle_topic(circle_id), "chat.read", data)
+    if access.circle.kind is CircleKind.DIRECT:
+        await db.flush()
+        await notifications.announce(db, [user.id or 0])
     await db.commit()
     return target
 

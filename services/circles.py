@@ -29,12 +29,13 @@ from models import (
     JoinRequest,
     MemberRole,
     Membership,
+    NotificationKind,
     RequestStatus,
     Role,
     User,
 )
 from models.base import utcnow
-from services import events
+from services import events, notifications
 from services.errors import N_, Conflict, Invalid, NotFound, PermissionDenied
 from services.transactions import is_writing, writes
 
@@ -233,6 +234,10 @@ async def join_circle(db: AsyncSession, user: User, circle_id: int, *, message: 
             return JoinOutcome(joined=False, request=access.pending_request)
         request = JoinRequest(circle_id=circle_id, user_id=user.id or 0, message=message.strip()[:500])
         db.add(request)
+        about = notifications.about_circle(access.circle)
+        admins = await _admins(db, circle_id)
+        kind = NotificationKind.JOIN_REQUEST
+        await notifications.notify(db, admins, actor=user, kind=kind, about=about, detail=request.message)
         await db.commit()
         return JoinOutcome(joined=False, request=request)
     raise NotFound(N_("No such circle."))  # secret, not invited: unreachable past access_circle
@@ -296,7 +301,7 @@ async def list_join_requests(db: AsyncSession, user: User, circle_id: int) -> li
 async def decide_join_request(
     db: AsyncSession, user: User, circle_id: int, request_id: int, *, approve: bool
 ) -> JoinRequest:
-    await _administer(db, user, circle_id)
+    access = await _administer(db, user, circle_id)
     request = await db.get(JoinRequest, request_id)
     if request is None or request.circle_id != circle_id:
         raise NotFound(N_("No such join request."))
@@ -312,6 +317,15 @@ async def decide_join_request(
         member = await db.get(User, request.user_id)
         assert member is not None
         await _joined(db, member, membership)
+    await db.flush()
+    if await _pending_requests(db, circle_id) == 0:
+        await notifications.settle(
+            db, await _admins(db, circle_id), NotificationKind.JOIN_REQUEST, f"circle:{circle_id}"
+        )
+    about = notifications.about_circle(access.circle, members_only=False)
+    answer = "approved" if approve else "declined"
+    kind = NotificationKind.JOIN_ANSWER
+    await notifications.notify(db, [request.user_id], actor=user, kind=kind, about=about, detail=answer)
     await db.commit()
     return request
 
@@ -319,7 +333,7 @@ async def decide_join_request(
 @writes
 async def invite(db: AsyncSession, user: User, circle_id: int, invitee_id: int) -> Invitation:
     """Invite a colleague; inviting someone already invited returns the open invitation."""
-    await _administer(db, user, circle_id)
+    access = await _administer(db, user, circle_id)
     invitee = await db.get(User, invitee_id)
     if invitee is None or not invitee.is_active:
         raise NotFound(N_("No such colleague."))
@@ -330,6 +344,8 @@ async def invite(db: AsyncSession, user: User, circle_id: int, invitee_id: int) 
         return pending
     invitation = Invitation(circle_id=circle_id, user_id=invitee_id, invited_by=user.id)
     db.add(invitation)
+    about = notifications.about_circle(access.circle, members_only=False)
+    await notifications.notify(db, [invitee_id], actor=user, kind=NotificationKind.INVITATION, about=about)
     await db.commit()
     return invitation
 
@@ -352,6 +368,7 @@ async def decline_invitation(db: AsyncSession, user: User, circle_id: int) -> No
     invitation.status = RequestStatus.DECLINED
     invitation.decided_at = utcnow()
     db.add(invitation)
+    await notifications.settle(db, [user.id or 0], NotificationKind.INVITATION, f"circle:{circle_id}")
     await db.commit()
 
 
@@ -409,6 +426,8 @@ async def _accept(db: AsyncSession, invitation: Invitation) -> Membership:
     member = await db.get(User, invitation.user_id)
     assert member is not None
     await _joined(db, member, membership)
+    subject = f"circle:{invitation.circle_id}"
+    await notifications.settle(db, [invitation.user_id], NotificationKind.INVITATION, subject)
     await db.commit()
     return membership
 
@@ -438,6 +457,8 @@ async def _left(db: AsyncSession, circle: Circle, user_id: int, *, reason: str) 
     # The visibility tells every hub whether the leaver may go on following the topic.
     data = {"circle_id": circle.id, "user_id": user_id, "reason": reason, "visibility": circle.visibility.value}
     await events.record(db, events.circle_topic(circle.id or 0), "member.left", data)
+    await db.flush()
+    await notifications.announce(db, [user_id])  # what was about this circle may be out of sight now
 
 
 async def _ensure_not_last_admin(db: AsyncSession, membership: Membership, *, demoting: bool = False) -> None:
@@ -456,6 +477,18 @@ async def _ensure_not_last_admin(db: AsyncSession, membership: Membership, *, de
     )
     if admins.one() <= 1 and (demoting or others.one() > 0):
         raise Conflict(N_("A circle needs an admin: make someone else admin first."))
+
+
+async def _pending_requests(db: AsyncSession, circle_id: int) -> int:
+    statement = select(func.count()).where(
+        JoinRequest.circle_id == circle_id, JoinRequest.status == RequestStatus.PENDING
+    )
+    return int((await db.exec(statement)).one())
+
+
+async def _admins(db: AsyncSession, circle_id: int) -> list[int]:
+    statement = select(Membership.user_id).where(Membership.circle_id == circle_id, Membership.role == MemberRole.ADMIN)
+    return list((await db.exec(statement)).all())
 
 
 async def _membership(db: AsyncSession, circle_id: int, user_id: int | None) -> Membership | None:

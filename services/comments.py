@@ -8,9 +8,9 @@ from sqlalchemy import delete
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import Comment, Mention, Reaction, User
+from models import Comment, Mention, NotificationKind, Post, Reaction, User
 from models.base import utcnow
-from services import events, markdown
+from services import events, markdown, notifications
 from services.errors import N_, Conflict, Invalid, NotFound, PermissionDenied
 from services.posts import (
     MAX_BODY,
@@ -83,8 +83,36 @@ async def add_comment(
     for mentioned in rendered.mentions:
         db.add(Mention(target=comment_target(comment.id), user_id=mentioned))
     await events.record(db, topic_of(post), "comment.created", comment_data(comment, user))
+    await _notify(db, user, post, comment, set(rendered.mentions))
     await db.commit()
     return comment
+
+
+async def _notify(db: AsyncSession, user: User, post: Post, comment: Comment, mentioned: set[int]) -> None:
+    """Mentioned colleagues hear of the mention, the replied-to of the reply, and the post's
+    author and earlier commenters of the comment: each once, by the most specific kind."""
+    about = notifications.about_comment(comment, post)
+    await notifications.notify(db, mentioned, actor=user, kind=NotificationKind.MENTION, about=about)
+    addressed = set(mentioned)
+    if comment.parent_id is not None:
+        parent = await db.get(Comment, comment.parent_id)
+        if parent is not None and parent.author_id not in addressed:
+            replied = notifications.about_comment(parent, post)
+            reply = notifications.About(replied.subject, about.url, parent.body, post.circle_id)
+            await notifications.notify(
+                db, [parent.author_id], actor=user, kind=NotificationKind.REPLY, about=reply, detail=comment.body
+            )
+            addressed.add(parent.author_id)
+    earlier = await db.exec(select(Comment.author_id).where(Comment.post_id == post.id).distinct())
+    followers = ({post.author_id} | set(earlier.all())) - addressed
+    await notifications.notify(
+        db,
+        followers,
+        actor=user,
+        kind=NotificationKind.COMMENT,
+        about=notifications.about_post(post),
+        detail=comment.body,
+    )
 
 
 async def _own_comment(db: AsyncSession, user: User, comment_id: int) -> tuple[Comment, str]:
@@ -105,9 +133,17 @@ async def edit_comment(db: AsyncSession, user: User, comment_id: int, *, body: s
     comment.html = rendered.html
     comment.edited_at = utcnow()
     db.add(comment)
+    before = set(
+        (await db.exec(select(Mention.user_id).where(col(Mention.target) == comment_target(comment_id)))).all()
+    )
     await db.exec(delete(Mention).where(col(Mention.target) == comment_target(comment_id)))
     for mentioned in rendered.mentions:
         db.add(Mention(target=comment_target(comment_id), user_id=mentioned))
+    post = await db.get(Post, comment.post_id)
+    assert post is not None
+    new = set(rendered.mentions) - before
+    about = notifications.about_comment(comment, post)
+    await notifications.notify(db, new, actor=user, kind=NotificationKind.MENTION, about=about)
     author = await db.get(User, comment.author_id)
     assert author is not None
     await events.record(db, topic, "comment.updated", comment_data(comment, author))
@@ -124,6 +160,7 @@ async def delete_comment(db: AsyncSession, user: User, comment_id: int) -> None:
     await db.exec(delete(Mention).where(col(Mention.target).in_(targets)))
     data = {"id": comment_id, "post_id": comment.post_id, "replies": replies}
     await events.record(db, topic, "comment.deleted", data)
+    await notifications.forget(db, targets)
     await db.delete(comment)
     await db.commit()
 

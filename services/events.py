@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -72,13 +72,35 @@ async def record(db: AsyncSession, topic: str, kind: str, data: dict[str, Any]) 
     return committed
 
 
-def _upsert_insert(db: AsyncSession) -> Any:
+async def record_each(
+    db: AsyncSession,
+    topics: Iterable[str],
+    kind: str,
+    data_of: Callable[[list[str]], Awaitable[dict[str, dict[str, Any]]]],
+) -> list[CommittedEvent]:
+    """Record one event on each topic, its data computed by `data_of(topics)` only once every
+    topic's head is locked. Counts computed then include every change committed before, and no
+    change to those topics can commit before this one, so the last event a client receives
+    carries the current figure. Heads are locked in name order, so two callers cannot deadlock."""
+    ordered = sorted(set(topics))
+    seqs = [await _next_seq(db, topic) for topic in ordered]
+    data = await data_of(ordered)
+    recorded = []
+    for topic, seq in zip(ordered, seqs, strict=True):
+        row = Event(topic=topic, seq=seq, kind=kind, data=data[topic], at=utcnow())
+        db.add(row)
+        recorded.append(CommittedEvent.of(row))
+    db.info.setdefault(_PENDING_KEY, []).extend(recorded)
+    return recorded
+
+
+def upsert_insert(db: AsyncSession) -> Any:
     """The dialect's INSERT, which knows ON CONFLICT (both PostgreSQL and SQLite do)."""
     return postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 async def _next_seq(db: AsyncSession, topic: str) -> int:
-    insert = _upsert_insert(db)
+    insert = upsert_insert(db)
     statement = (
         insert(TopicHead)
         .values(topic=topic, seq=1)
@@ -110,7 +132,7 @@ async def epoch(db: AsyncSession) -> str:
     meta = await db.get(RealtimeMeta, 1)
     if meta is not None:
         return meta.epoch
-    insert = _upsert_insert(db)
+    insert = upsert_insert(db)
     await db.exec(insert(RealtimeMeta).values(id=1, epoch=secrets.token_hex(8)).on_conflict_do_nothing())
     await db.commit()
     meta = await db.get(RealtimeMeta, 1, populate_existing=True)

@@ -23,6 +23,7 @@ from models import (
     MemberRole,
     Membership,
     Mention,
+    NotificationKind,
     Post,
     PostKind,
     Reaction,
@@ -30,7 +31,7 @@ from models import (
     User,
 )
 from models.base import utcnow
-from services import circles, events, markdown
+from services import circles, events, markdown, notifications
 from services.errors import N_, Conflict, Invalid, NotFound, PermissionDenied
 from services.transactions import writes
 
@@ -189,8 +190,18 @@ async def _publish(db: AsyncSession, author: User, post: Post) -> Post:
     for user_id in rendered.mentions:
         db.add(Mention(target=post_target(post.id), user_id=user_id))
     await events.record(db, topic_of(post), "post.created", await post_data(db, post, author))
+    await _notify(db, author, post, set(rendered.mentions), must_read=post.must_read)
     await db.commit()
     return post
+
+
+async def _notify(db: AsyncSession, actor: User, post: Post, mentioned: set[int], *, must_read: bool) -> None:
+    about = notifications.about_post(post)
+    await notifications.notify(db, mentioned, actor=actor, kind=NotificationKind.MENTION, about=about)
+    if must_read:
+        everyone = await db.exec(select(User.id).where(col(User.is_active).is_(True)))
+        recipients = {i for i in everyone.all() if i is not None}
+        await notifications.notify(db, recipients, actor=actor, kind=NotificationKind.NEWS, about=about)
 
 
 async def post_data(db: AsyncSession, post: Post, author: User | None = None) -> dict[str, Any]:
@@ -240,11 +251,15 @@ async def edit_post(
     post = await access_post(db, user, post_id)
     if not await may_moderate(db, user, post, post.circle_id):
         raise PermissionDenied(N_("Only the author or an admin may change this."))
+    mentioned: set[int] = set()
+    was_must_read = post.must_read
     if body is not None:
         post.body = _clean_body(body)
         rendered = await markdown.render(db, post.body)
         post.html = rendered.html
+        before = set((await db.exec(select(Mention.user_id).where(col(Mention.target) == post_target(post_id)))).all())
         await _replace_mentions(db, post_target(post_id), rendered.mentions)
+        mentioned = set(rendered.mentions) - before
     if title is not None and post.kind is not PostKind.POST:
         post.title = _clean_title(title, required=True)
     if lead is not None and post.kind is PostKind.NEWS:
@@ -257,6 +272,7 @@ async def edit_post(
     post.edited_at = utcnow()
     db.add(post)
     await events.record(db, topic_of(post), "post.updated", await post_data(db, post))
+    await _notify(db, user, post, mentioned, must_read=post.must_read and not was_must_read)
     await db.commit()
     return post
 
@@ -272,6 +288,7 @@ async def delete_post(db: AsyncSession, user: User, post_id: int) -> None:
     await db.exec(delete(Mention).where(col(Mention.target).in_(targets)))
     data = {"id": post_id, "kind": post.kind.value, "circle_id": post.circle_id}
     await events.record(db, topic_of(post), "post.deleted", data)
+    await notifications.forget(db, targets)
     await db.delete(post)
     await db.commit()
 

@@ -10,8 +10,8 @@ from sqlalchemy import delete, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import REACTIONS, CircleVisibility, Comment, Message, Reaction, User
-from services import circles, events
+from models import REACTIONS, CircleVisibility, Comment, Message, NotificationKind, Reaction, User
+from services import circles, events, notifications
 from services.errors import N_, Invalid, NotFound
 from services.posts import access_post, comment_target, post_target, topic_of
 from services.transactions import writes
@@ -23,15 +23,26 @@ class Summary:
     mine: set[str] = field(default_factory=set)
 
 
-async def _target(db: AsyncSession, user: User, kind: str, target_id: int) -> tuple[str, str]:
-    """The reaction target ("post:12") and the topic its events go to, if `user` may see it."""
+@dataclass(frozen=True)
+class _Target:
+    key: str  # "post:12"
+    topic: str  # where its events go
+    owner_id: int  # who hears of reactions to it
+    about: notifications.About
+
+
+async def _target(db: AsyncSession, user: User, kind: str, target_id: int) -> _Target:
+    """The reaction target, if `user` may see it."""
     if kind == "post":
-        return post_target(target_id), topic_of(await access_post(db, user, target_id))
+        post = await access_post(db, user, target_id)
+        return _Target(post_target(target_id), topic_of(post), post.author_id, notifications.about_post(post))
     if kind == "comment":
         comment = await db.get(Comment, target_id)
         if comment is None:
             raise NotFound(N_("No such comment."))
-        return comment_target(target_id), topic_of(await access_post(db, user, comment.post_id))
+        post = await access_post(db, user, comment.post_id)
+        about = notifications.about_comment(comment, post)
+        return _Target(comment_target(target_id), topic_of(post), comment.author_id, about)
     if kind == "message":
         message = await db.get(Message, target_id)
         if message is None or message.deleted_at is not None:
@@ -39,7 +50,8 @@ async def _target(db: AsyncSession, user: User, kind: str, target_id: int) -> tu
         access = await circles.access_circle(db, user, message.circle_id)
         if not access.is_member and access.circle.visibility is not CircleVisibility.OPEN:
             raise NotFound(N_("No such message."))
-        return f"message:{target_id}", events.circle_topic(message.circle_id)
+        topic = events.circle_topic(message.circle_id)
+        return _Target(f"message:{target_id}", topic, message.author_id, notifications.about_message(message))
     raise NotFound(N_("No such item."))
 
 
@@ -48,7 +60,8 @@ async def set_reaction(db: AsyncSession, user: User, kind: str, target_id: int, 
     """Add (`on`) or take back one reaction; doing either twice changes nothing."""
     if emoji not in REACTIONS:
         raise Invalid(N_("That reaction does not exist."), field="emoji")
-    target, topic = await _target(db, user, kind, target_id)
+    found = await _target(db, user, kind, target_id)
+    target = found.key
     existing = (
         await db.exec(
             select(Reaction).where(Reaction.target == target, Reaction.user_id == user.id, Reaction.emoji == emoji)
@@ -65,7 +78,11 @@ async def set_reaction(db: AsyncSession, user: User, kind: str, target_id: int, 
     counts = await _counts(db, [target])
     if changed:
         data = {"target": target, "counts": counts.get(target, {}), "user_id": user.id, "emoji": emoji, "on": on}
-        await events.record(db, topic, "reaction.updated", data)
+        await events.record(db, found.topic, "reaction.updated", data)
+        if on:
+            await notifications.notify(
+                db, [found.owner_id], actor=user, kind=NotificationKind.REACTION, about=found.about, detail=emoji
+            )
     await db.commit()
     summary = Summary(counts.get(target, {}))
     summary.mine = await _mine(db, user, [target])
@@ -122,7 +139,7 @@ async def names(db: AsyncSession, targets: Sequence[str]) -> dict[str, dict[str,
 
 
 async def who_reacted(db: AsyncSession, user: User, kind: str, target_id: int) -> list[tuple[User, str]]:
-    target, _topic = await _target(db, user, kind, target_id)
+    target = (await _target(db, user, kind, target_id)).key
     rows = await db.exec(
         select(User, Reaction.emoji)
         .join(Reaction, col(Reaction.user_id) == col(User.id))

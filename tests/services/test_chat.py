@@ -100,7 +100,7 @@ async def test_unread_counts_follow_the_read_marker(db: AsyncSession) -> None:
     await chat.mark_read(db, reader, circle.id, 10**9)
     assert await chat.unread_counts(db, reader) == {}
     kinds = [e.kind for e in (await events.list_since(db, events.user_topic(reader.id or 0), 0)).events]
-    assert kinds == ["chat.read", "chat.read"]
+    assert kinds.count("chat.read") == 2
 
 
 async def test_history_pages_use_the_index_at_100000_messages(db: AsyncSession, backend: str) -> None:

@@ -1,0 +1,58 @@
+"""A colleague's notification choices: which kinds, how much per circle, and the digest mail."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models import DigestFrequency, Membership, NotificationKind, NotificationSettings, NotifyLevel, User
+from services import circles
+from services.errors import N_, PermissionDenied
+from services.transactions import writes
+
+
+async def preferences(db: AsyncSession, user: User) -> NotificationSettings:
+    """The user's choices, or the defaults (every kind, a daily digest) when they made none."""
+    found = await db.get(NotificationSettings, user.id)
+    return found if found is not None else NotificationSettings(user_id=user.id or 0)
+
+
+@writes
+async def save_preferences(
+    db: AsyncSession,
+    user: User,
+    *,
+    muted_kinds: Iterable[NotificationKind] | None = None,
+    digest: DigestFrequency | None = None,
+) -> NotificationSettings:
+    """Change what is given; leave the rest as it was."""
+    found = await db.get(NotificationSettings, user.id, with_for_update=True)
+    choices = found if found is not None else NotificationSettings(user_id=user.id or 0)
+    if muted_kinds is not None:
+        choices.muted_kinds = sorted({kind.value for kind in muted_kinds})
+    if digest is not None:
+        choices.digest = digest
+    db.add(choices)
+    await db.commit()
+    return choices
+
+
+async def circle_levels(db: AsyncSession, user: User) -> dict[int, NotifyLevel]:
+    rows = await db.exec(select(Membership).where(Membership.user_id == user.id))
+    return {m.circle_id: m.notify for m in rows.all()}
+
+
+@writes
+async def set_circle_level(db: AsyncSession, user: User, circle_id: int, level: NotifyLevel) -> NotifyLevel:
+    """How much of one circle's activity notifies the user; members only."""
+    access = await circles.access_circle(db, user, circle_id)
+    if access.membership is None:
+        raise PermissionDenied(N_("Only members choose how a circle notifies them."))
+    membership = await db.get(Membership, access.membership.id, populate_existing=True)
+    assert membership is not None
+    membership.notify = level
+    db.add(membership)
+    await db.commit()
+    return level

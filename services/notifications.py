@@ -1,0 +1,363 @@
+"""Notifications: who hears about what, grouped per subject, and the badge count.
+
+Rules:
+- Nobody is notified of their own action, nor about anything they may not see: a line about a
+  circle's item is created only for colleagues who may read that circle, and is shown only while
+  they still may (a secret circle they left hides its lines at once, in the count too).
+- Activity about one subject joins the unread line about it: "Anna and 4 others reacted".
+- A colleague's choices decide: kinds they switched off, and per circle all, mentions only
+  (mentions and replies), or muted.
+- The badge is unread notifications plus unread direct messages. Every change to it records a
+  `badge.changed` event on the colleague's own topic, so every tab and device shows the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models import (
+    Circle,
+    CircleKind,
+    CircleVisibility,
+    Comment,
+    Membership,
+    Message,
+    Notification,
+    NotificationKind,
+    NotificationSettings,
+    NotifyLevel,
+    Post,
+    ReadMarker,
+    User,
+)
+from models.base import utcnow
+from services import events
+from services.errors import N_, NotFound
+from services.transactions import writes
+
+BADGE_EVENT = "badge.changed"
+# What "mentions only" lets through: what speaks to the member directly.
+_ADDRESSED = {NotificationKind.MENTION, NotificationKind.REPLY, NotificationKind.JOIN_REQUEST}
+_TITLE_CHARS = 120
+_CHUNK = 500  # rows per INSERT: SQLite allows 32,766 parameters in one statement
+
+
+@dataclass(frozen=True)
+class Badge:
+    notifications: int
+    direct: int  # unread direct messages
+
+    @property
+    def count(self) -> int:
+        return self.notifications + self.direct
+
+    def data(self) -> dict[str, int]:
+        return {"count": self.count, "notifications": self.notifications, "direct": self.direct}
+
+
+def shorten(text: str, limit: int = _TITLE_CHARS) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def visible() -> ColumnElement[bool]:
+    """SQL condition: the notification's recipient may (still) see what it is about."""
+    member = exists().where(
+        col(Membership.circle_id) == col(Notification.circle_id), col(Membership.user_id) == col(Notification.user_id)
+    )
+    open_circle = exists().where(
+        col(Circle.id) == col(Notification.circle_id), col(Circle.visibility) == CircleVisibility.OPEN
+    )
+    return or_(col(Notification.circle_id).is_(None), member, open_circle)
+
+
+async def badges(db: AsyncSession, user_ids: Iterable[int]) -> dict[int, Badge]:
+    """Each colleague's badge, in two grouped queries however many colleagues."""
+    ids = sorted(set(user_ids))
+    if not ids:
+        return {}
+    unread = await db.exec(
+        select(Notification.user_id, func.count())
+        .where(col(Notification.user_id).in_(ids), col(Notification.read_at).is_(None), visible())
+        .group_by(col(Notification.user_id))
+    )
+    notified = dict(unread.all())
+    direct = await unread_direct(db, ids)
+    return {i: Badge(notified.get(i, 0), direct.get(i, 0)) for i in ids}
+
+
+async def badge(db: AsyncSession, user: User) -> Badge:
+    return (await badges(db, [user.id or 0]))[user.id or 0]
+
+
+async def unread_direct(db: AsyncSession, user_ids: Sequence[int], *, since: datetime | None = None) -> dict[int, int]:
+    """Unread direct messages per colleague (those that arrived after `since`, if given)."""
+    marker = (
+        select(ReadMarker.message_id)
+        .where(col(ReadMarker.user_id) == col(Membership.user_id), col(ReadMarker.circle_id) == col(Message.circle_id))
+        .scalar_subquery()
+    )
+    statement = (
+        select(Membership.user_id, func.count())
+        .select_from(Message)
+        .join(Membership, col(Membership.circle_id) == col(Message.circle_id))
+        .join(Circle, col(Circle.id) == col(Message.circle_id))
+        .where(
+            col(Circle.kind) == CircleKind.DIRECT,
+            col(Membership.user_id).in_(user_ids),
+            col(Message.author_id) != col(Membership.user_id),
+            col(Message.deleted_at).is_(None),
+            col(Message.id) > func.coalesce(marker, 0),
+        )
+        .group_by(col(Membership.user_id))
+    )
+    if since is not None:
+        statement = statement.where(col(Message.created_at) > since)
+    return dict((await db.exec(statement)).all())
+
+
+async def announce(db: AsyncSession, user_ids: Iterable[int]) -> None:
+    """Record each colleague's new badge on their own topic, in the caller's transaction."""
+    topics = {events.user_topic(i): i for i in set(user_ids)}
+    if not topics:
+        return
+
+    async def data_of(ordered: list[str]) -> dict[str, dict[str, Any]]:
+        found = await badges(db, [topics[t] for t in ordered])
+        return {t: found[topics[t]].data() for t in ordered}
+
+    await events.record_each(db, topics, BADGE_EVENT, data_of)
+
+
+@dataclass(frozen=True)
+class About:
+    """What a notification is about: its subject, where it lives and how to show it."""
+
+    subject: str  # "post:12", "comment:5", "message:9", "circle:3"
+    url: str
+    title: str
+    circle_id: int | None = None  # the circle whose readers may see the subject
+
+
+async def notify(
+    db: AsyncSession,
+    recipients: Iterable[int],
+    *,
+    actor: User,
+    kind: NotificationKind,
+    about: About,
+    detail: str = "",
+) -> set[int]:
+    """Tell `recipients` that `actor` did `kind` to `about`, in the caller's write transaction.
+    Returns who was notified, after every rule in the module docstring."""
+    chosen = await _eligible(db, set(recipients) - {actor.id}, kind, about.circle_id)
+    if not chosen:
+        return set()
+    now = utcnow()
+    insert = events.upsert_insert(db)
+    ordered = sorted(chosen)
+    for start in range(0, len(ordered), _CHUNK):
+        await db.exec(
+            insert(Notification)
+            .values(
+                [
+                    {
+                        "user_id": user_id,
+                        "kind": kind,
+                        "subject": about.subject,
+                        "circle_id": about.circle_id,
+                        "url": about.url,
+                        "title": "",
+                        "detail": "",
+                        "actor_ids": [],
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                    for user_id in ordered[start : start + _CHUNK]
+                ]
+            )
+            .on_conflict_do_nothing(index_elements=["user_id", "kind", "subject"])
+        )
+    rows = await db.exec(
+        select(Notification)
+        .where(col(Notification.user_id).in_(chosen), Notification.kind == kind, Notification.subject == about.subject)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    for row in rows.all():
+        earlier = [] if row.read_at is not None else [a for a in row.actor_ids if a != actor.id]
+        row.actor_ids = [actor.id or 0, *earlier]
+        row.read_at = None
+        row.updated_at = now
+        row.url = about.url
+        row.title = shorten(about.title)
+        row.detail = shorten(detail)
+        db.add(row)
+    await db.flush()
+    await announce(db, chosen)
+    return chosen
+
+
+async def _eligible(db: AsyncSession, user_ids: set[int], kind: NotificationKind, circle_id: int | None) -> set[int]:
+    """Those of `user_ids` who are active, may see the circle, and want to hear of `kind` there."""
+    if not user_ids:
+        return set()
+    statement = (
+        select(User.id, Membership.notify, NotificationSettings.muted_kinds)
+        .outerjoin(
+            Membership,
+            and_(col(Membership.user_id) == col(User.id), col(Membership.circle_id) == circle_id),
+        )
+        .outerjoin(NotificationSettings, col(NotificationSettings.user_id) == col(User.id))
+        .where(col(User.id).in_(user_ids), col(User.is_active).is_(True))
+    )
+    open_circle = False
+    if circle_id is not None:
+        circle = await db.get(Circle, circle_id)
+        if circle is None:
+            return set()
+        open_circle = circle.visibility is CircleVisibility.OPEN
+    chosen: set[int] = set()
+    for user_id, level, muted in (await db.exec(statement)).all():
+        if kind.value in (muted or []):
+            continue
+        if circle_id is not None:
+            if level is None and not open_circle:
+                continue  # not a member of a closed or secret circle: may not see it
+            if level is NotifyLevel.MUTED or (level is NotifyLevel.MENTIONS and kind not in _ADDRESSED):
+                continue
+        chosen.add(user_id or 0)
+    return chosen
+
+
+async def forget(db: AsyncSession, subjects: Sequence[str]) -> None:
+    """Drop the notifications about items that are gone, and tell their recipients."""
+    if not subjects:
+        return
+    affected = await db.exec(
+        select(Notification.user_id)
+        .where(col(Notification.subject).in_(subjects), col(Notification.read_at).is_(None))
+        .distinct()
+    )
+    user_ids = set(affected.all())
+    await db.exec(delete(Notification).where(col(Notification.subject).in_(subjects)))
+    await announce(db, user_ids)
+
+
+@dataclass(frozen=True)
+class Line:
+    """A notification as its recipient sees it."""
+
+    notification: Notification
+    actors: list[User]  # the newest few, newest first
+    actor_count: int
+
+    @property
+    def others(self) -> int:
+        return max(self.actor_count - 1, 0)
+
+    @property
+    def unread(self) -> bool:
+        return self.notification.read_at is None
+
+
+async def inbox(
+    db: AsyncSession, user: User, *, unread_only: bool = False, before: int | None = None, limit: int = 30
+) -> list[Line]:
+    """The newest notifications first (by last activity), `before` the id of the last shown."""
+    statement = select(Notification).where(Notification.user_id == user.id, visible())
+    if unread_only:
+        statement = statement.where(col(Notification.read_at).is_(None))
+    if before is not None:
+        last = await db.get(Notification, before)
+        if last is not None and last.user_id == user.id:
+            statement = statement.where(
+                or_(
+                    col(Notification.updated_at) < last.updated_at,
+                    and_(col(Notification.updated_at) == last.updated_at, col(Notification.id) < before),
+                )
+            )
+    statement = statement.order_by(col(Notification.updated_at).desc(), col(Notification.id).desc()).limit(limit)
+    found = list((await db.exec(statement)).all())
+    shown = {a for n in found for a in n.actor_ids[:3]}
+    people = {u.id: u for u in (await db.exec(select(User).where(col(User.id).in_(shown)))).all()} if shown else {}
+    return [Line(n, [people[a] for a in n.actor_ids[:3] if a in people], len(n.actor_ids)) for n in found]
+
+
+@writes
+async def mark_read(db: AsyncSession, user: User, ids: Sequence[int] | None = None) -> Badge:
+    """Mark some (or, with `ids=None`, all) of the user's notifications read."""
+    statement = update(Notification).where(col(Notification.user_id) == user.id, col(Notification.read_at).is_(None))
+    if ids is not None:
+        statement = statement.where(col(Notification.id).in_(ids))
+    result = await db.exec(statement.values(read_at=utcnow()))
+    if result.rowcount:
+        await announce(db, [user.id or 0])
+    current = await badge(db, user)
+    await db.commit()
+    return current
+
+
+@writes
+async def open_notification(db: AsyncSession, user: User, notification_id: int) -> str:
+    """Mark one notification read and say where its item is."""
+    found = (
+        await db.exec(
+            select(Notification).where(Notification.id == notification_id, Notification.user_id == user.id, visible())
+        )
+    ).first()
+    if found is None:
+        raise NotFound(N_("No such notification."))
+    url = found.url
+    if found.read_at is None:
+        found.read_at = utcnow()
+        db.add(found)
+        await db.flush()
+        await announce(db, [user.id or 0])
+    await db.commit()
+    return url
+
+
+def about_post(post: Post) -> About:
+    return About(f"post:{post.id}", f"/posts/{post.id}", post.title or post.body, post.circle_id)
+
+
+def about_comment(comment: Comment, post: Post) -> About:
+    return About(f"comment:{comment.id}", f"/posts/{post.id}#comment-{comment.id}", comment.body, post.circle_id)
+
+
+def about_message(message: Message) -> About:
+    return About(f"message:{message.id}", f"/circles/{message.circle_id}#chat", message.body, message.circle_id)
+
+
+def about_circle(circle: Circle, *, members_only: bool = True) -> About:
+    """A circle as the subject; `members_only=False` for lines its recipient may read without
+    being a member (an invitation, the answer to a join request)."""
+    return About(f"circle:{circle.id}", f"/circles/{circle.id}", circle.name, circle.id if members_only else None)
+
+
+async def settle(db: AsyncSession, user_ids: Iterable[int], kind: NotificationKind, subject: str) -> None:
+    """Mark lines read whose matter was dealt with elsewhere (an invitation accepted, the last
+    join request answered), in the caller's transaction."""
+    ids = set(user_ids)
+    if not ids:
+        return
+    result = await db.exec(
+        update(Notification)
+        .where(
+            col(Notification.user_id).in_(ids),
+            col(Notification.kind) == kind,
+            col(Notification.subject) == subject,
+            col(Notification.read_at).is_(None),
+        )
+        .values(read_at=utcnow())
+        .returning(col(Notification.user_id))
+    )
+    await announce(db, set(result.scalars().all()))
