@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     allowed_origins: Annotated[tuple[str, ...], NoDecode] = ()
     media_dir: Path = Path("var/media")
     smtp_url: str | None = None
+    mail_from: str = "Kring <kring@localhost>"
+    digest_enabled: bool = False  # send digests from the server process, not only from cron
+    digest_hour: int = Field(default=7, ge=0, le=23)
+    digest_check_seconds: float = Field(default=300.0, gt=0)
     org_name: str = "Kring"
     org_color: str = "#0b6e4f"
     org_logo: str | None = None
@@ -90,6 +94,16 @@ class Settings(BaseSettings):
             return None
         if urlsplit(value).scheme not in {"redis", "rediss", "unix"}:
             raise ValueError("must start with redis://, rediss:// or unix://")
+        return value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _known_smtp(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in {"smtp", "smtps", "smtp+starttls"} or not parts.hostname:
+            raise ValueError("must look like smtp://host:25, smtp+starttls://user:pass@host:587 or smtps://host:465")
         return value
 
     @field_validator("base_url")
@@ -153,6 +167,12 @@ class Settings(BaseSettings):
         if value is not None and len(value.get_secret_value()) < _MIN_SECRET_LENGTH:
             raise ValueError(f"must be at least {_MIN_SECRET_LENGTH} characters")
         return value
+
+    @model_validator(mode="after")
+    def _digest_needs_mail(self) -> Settings:
+        if self.digest_enabled and self.smtp_url is None:
+            raise ValueError("KRING_DIGEST_ENABLED needs KRING_SMTP_URL: there is no mail server to send through")
+        return self
 
     @model_validator(mode="after")
     def _production_needs_secret(self) -> Settings:

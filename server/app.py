@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -28,15 +29,17 @@ from realtime.redis_broker import RedisBroker
 from server import health, openapi
 from server.api import chat as chat_api
 from server.api import circles as circles_api
+from server.api import notifications as notifications_api
 from server.api import people as people_api
 from server.api import posts as posts_api
 from server.api import sessions as sessions_api
 from server.auth import authenticate_socket
 from server.context import AppContext
 from server.csrf import OriginGuard
+from server.digest_mail import Mailer
 from server.errors import json_error
 from server.i18n import LANGUAGE_NAMES, Catalogs
-from server.pages import brand, circles_pages, people_pages, sessions_pages, stream_pages
+from server.pages import brand, circles_pages, notifications_pages, people_pages, sessions_pages, stream_pages
 from server.security_headers import SecurityHeaders
 from server.templating import Templates
 from services.events import SINK_KEY
@@ -66,9 +69,18 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await hub.start()
             publisher.start()
             context = AppContext(settings, engine, db, catalogs, templates, hub)
+            digests = (
+                asyncio.create_task(Mailer(settings, db, catalogs, templates).run_forever(), name="kring-digest")
+                if settings.digest_enabled
+                else None
+            )
             try:
                 yield {"kring": context, "kring_realtime": _realtime_context(settings, hub)}
             finally:
+                if digests is not None:
+                    digests.cancel()
+                    with suppress(asyncio.CancelledError):
+                        await digests
                 await publisher.close()
                 await hub.close()
                 await presence.close()
@@ -126,12 +138,14 @@ def _routes(settings: Settings) -> list[BaseRoute]:
         *circles_api.routes,
         *posts_api.routes,
         *chat_api.routes,
+        *notifications_api.routes,
         *sessions_pages.routes,
         *stream_pages.routes,
         *stream_pages.upload_routes(settings),
         *people_pages.routes,
         *people_pages.upload_routes(settings),
         *circles_pages.routes,
+        *notifications_pages.routes,
         *brand.routes,
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]

@@ -1,4 +1,4 @@
-"""The command line: serve, migrate, create-user, seed-demo."""
+"""The command line: serve, migrate, create-user, digest, seed-demo."""
 
 from __future__ import annotations
 
@@ -53,6 +53,9 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--role", choices=[r.value for r in Role], default=Role.MEMBER.value)
     create.add_argument("--password-file", type=Path, help="read the password from this file instead of a prompt")
     create.set_defaults(run=_create_user)
+
+    digest = commands.add_parser("digest", help="send the digest mails that are due (run it from cron)")
+    digest.set_defaults(run=_digest)
 
     seed = commands.add_parser("seed-demo", help="fill an empty database with a demo organisation (once)")
     seed.set_defaults(run=_seed_demo)
@@ -126,6 +129,30 @@ def _create_user(settings: Settings, args: argparse.Namespace) -> int:
             await engine.dispose()
 
     asyncio.run(create())
+    return 0
+
+
+def _digest(settings: Settings, args: argparse.Namespace) -> int:
+    if settings.smtp_url is None:
+        print("kring: set KRING_SMTP_URL to send digest mails", file=sys.stderr)
+        return 2
+
+    async def send() -> int:
+        from server.digest_mail import Mailer
+        from server.i18n import Catalogs
+        from server.templating import Templates
+
+        engine = make_engine(settings.async_database_url)
+        try:
+            await assert_migrated(engine)
+            catalogs = Catalogs()
+            templates = Templates(catalogs, {}, settings.timezone)
+            return await Mailer(settings, make_sessionmaker(engine), catalogs, templates).send_due()
+        finally:
+            await engine.dispose()
+
+    sent = asyncio.run(send())
+    print(f"kring: sent {sent} digest mail{'' if sent == 1 else 's'}")
     return 0
 
 

@@ -28,8 +28,9 @@ from server.context import AppContext, app_context
 from server.errors import json_error, json_from, status_of
 from server.flash import FLASH_COOKIE, read_flash, set_flash
 from server.i18n import choose_locale
-from services import events
+from services import events, notifications
 from services.errors import N_, Invalid, KringError, TooLarge, Unauthenticated
+from services.notifications import Badge
 from services.transactions import begin_snapshot
 
 M = TypeVar("M", bound=BaseModel)
@@ -48,6 +49,7 @@ class Call:
     form: FormData | None = None
     flash: tuple[str, str] | None = field(default=None)
     realtime: dict[str, Any] | None = None
+    badge: Badge | None = None
     _anon: str | None = field(default=None, repr=False)
 
     @property
@@ -96,6 +98,7 @@ class Call:
             "org_name": settings.org_name,
             "has_logo": settings.org_logo is not None,
             "realtime": self.realtime,
+            "badge": self.badge,
         }
         html = self.ctx.templates.render(self.locale, template, base | context)
         response = HTMLResponse(html, status_code=status)
@@ -195,6 +198,7 @@ def page_route(path: str, handler: Handler, *, name: str, public: bool = False) 
                     # Every signed-in page follows the user's own topic: a logout elsewhere
                     # ends this tab's session too.
                     await call.watch(events.user_topic(principal.user_id))
+                    call.badge = await notifications.badge(db, principal.user)
                 result = await handler(call)
             except KringError as error:
                 result = call.render("error.html", status=status_of(error), message=call.gettext(error.message))

@@ -8,7 +8,18 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from models import Circle, CircleKind, CircleVisibility, MemberRole, Membership, Role, User
+from models import (
+    Circle,
+    CircleKind,
+    CircleVisibility,
+    DigestFrequency,
+    MemberRole,
+    Membership,
+    NotificationKind,
+    NotifyLevel,
+    Role,
+    User,
+)
 
 
 class Strict(BaseModel):
@@ -385,3 +396,55 @@ class ConversationOut(BaseModel):
 class ConversationList(BaseModel):
     items: list[ConversationOut]
     next: str | None = None
+
+
+class BadgeOut(BaseModel):
+    count: int = Field(description="What the tab badge shows: unread notifications plus unread direct messages.")
+    notifications: int
+    direct: int = Field(description="Unread direct messages.")
+
+
+class NotificationOut(BaseModel):
+    id: int
+    kind: NotificationKind
+    subject: str = Field(description='What it is about: "post:12", "comment:5", "message:9" or "circle:3".')
+    text: str = Field(description="The sentence, in the caller's language.")
+    title: str = Field(description="The item, shortened (a circle's name for join requests and invitations).")
+    detail: str = Field(description="The newest activity: an emoji, an excerpt, or approved/declined.")
+    url: str
+    circle_id: int | None
+    actors: list[PersonRef] = Field(description="The newest few who acted, newest first.")
+    actor_count: int
+    read: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class NotificationList(BaseModel):
+    items: list[NotificationOut]
+    next: str | None = Field(description="Pass as `before` for older notifications.")
+
+
+class NotificationsReadIn(Strict):
+    ids: list[int] | None = Field(default=None, max_length=500)
+    all: bool = False
+
+
+class NotificationSettingsOut(BaseModel):
+    muted_kinds: list[NotificationKind] = Field(description="Kinds that do not notify you.")
+    digest: DigestFrequency
+    circles: dict[str, NotifyLevel] = Field(description="Per circle you belong to: all, mentions or muted.")
+
+
+class NotificationSettingsIn(Strict):
+    muted_kinds: list[NotificationKind] | None = None
+    digest: DigestFrequency | None = None
+
+
+class CircleNotifyIn(Strict):
+    level: NotifyLevel
+
+
+class CircleNotifyOut(BaseModel):
+    circle_id: int
+    level: NotifyLevel

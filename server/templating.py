@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from datetime import datetime, tzinfo
 from pathlib import Path
@@ -9,8 +10,11 @@ from typing import Any
 
 import jinja2
 from babel.dates import format_date, format_datetime, get_timezone
+from babel.support import NullTranslations
 
 from server.i18n import Catalogs
+from server.notification_texts import describe
+from services.notifications import Line
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "web" / "templates"
 
@@ -22,7 +26,7 @@ class Templates:
         for locale in ("nl", "en"):
             env = jinja2.Environment(
                 loader=loader,
-                autoescape=True,
+                autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default=False),
                 extensions=["jinja2.ext.i18n"],
                 undefined=jinja2.StrictUndefined,
                 trim_blocks=True,
@@ -34,6 +38,7 @@ class Templates:
             env.filters["date"] = _date_filter(locale)
             env.filters["datetime"] = _datetime_filter(locale, get_timezone(timezone))
             env.filters["initials"] = initials
+            env.filters["describe"] = functools.partial(_describe, catalogs.get(locale))
             self._envs[locale] = env
 
     def render(self, locale: str, name: str, context: Mapping[str, Any]) -> str:
@@ -52,6 +57,10 @@ def _datetime_filter(locale: str, zone: tzinfo) -> Any:
         return format_datetime(value, format="medium", locale=locale, tzinfo=zone)
 
     return when
+
+
+def _describe(translations: NullTranslations, line: Line) -> str:
+    return describe(line, translations)
 
 
 def initials(name: str) -> str:

@@ -1,0 +1,109 @@
+"""One sentence per notification, in the reader's language: for the inbox, the API and the mail."""
+
+from __future__ import annotations
+
+from babel.support import NullTranslations
+
+from models import NotificationKind
+from services.errors import N_
+from services.notifications import Line
+
+# Lines whose subject is a circle name it in the sentence; the others quote their item below it.
+NAMES_ITS_SUBJECT = {NotificationKind.JOIN_REQUEST, NotificationKind.JOIN_ANSWER, NotificationKind.INVITATION}
+
+_KIND_NAMES = {
+    NotificationKind.REACTION: N_("Reactions to your posts, comments and messages"),
+    NotificationKind.COMMENT: N_("Comments on your posts and on posts you commented on"),
+    NotificationKind.REPLY: N_("Replies to you"),
+    NotificationKind.MENTION: N_("Mentions of you"),
+    NotificationKind.JOIN_REQUEST: N_("Join requests to circles you run"),
+    NotificationKind.JOIN_ANSWER: N_("Answers to your join requests"),
+    NotificationKind.INVITATION: N_("Invitations to circles"),
+    NotificationKind.NEWS: N_("Must-read news"),
+}
+
+
+def describe(line: Line, t: NullTranslations) -> str:
+    """ "Anna and 4 others reacted to your post"; every sentence is spelled out whole, so that
+    translators see it whole."""
+    n = line.notification
+    v = {"name": line.actors[0].name if line.actors else t.gettext("Someone"), "others": line.others, "circle": n.title}
+    o = line.others
+    what = n.subject.partition(":")[0]
+    match n.kind:
+        case NotificationKind.REACTION if what == "comment":
+            text = (
+                t.ngettext(
+                    "%(name)s and %(others)d other reacted to your comment",
+                    "%(name)s and %(others)d others reacted to your comment",
+                    o,
+                )
+                if o
+                else t.gettext("%(name)s reacted to your comment")
+            )
+        case NotificationKind.REACTION if what == "message":
+            text = (
+                t.ngettext(
+                    "%(name)s and %(others)d other reacted to your message",
+                    "%(name)s and %(others)d others reacted to your message",
+                    o,
+                )
+                if o
+                else t.gettext("%(name)s reacted to your message")
+            )
+        case NotificationKind.REACTION:
+            text = (
+                t.ngettext(
+                    "%(name)s and %(others)d other reacted to your post",
+                    "%(name)s and %(others)d others reacted to your post",
+                    o,
+                )
+                if o
+                else t.gettext("%(name)s reacted to your post")
+            )
+        case NotificationKind.COMMENT:
+            text = (
+                t.ngettext("%(name)s and %(others)d other commented", "%(name)s and %(others)d others commented", o)
+                if o
+                else t.gettext("%(name)s commented")
+            )
+        case NotificationKind.REPLY:
+            text = (
+                t.ngettext(
+                    "%(name)s and %(others)d other replied to you", "%(name)s and %(others)d others replied to you", o
+                )
+                if o
+                else t.gettext("%(name)s replied to you")
+            )
+        case NotificationKind.MENTION:
+            text = (
+                t.ngettext(
+                    "%(name)s and %(others)d other mentioned you", "%(name)s and %(others)d others mentioned you", o
+                )
+                if o
+                else t.gettext("%(name)s mentioned you")
+            )
+        case NotificationKind.JOIN_REQUEST:
+            text = (
+                t.ngettext(
+                    "%(name)s and %(others)d other asked to join %(circle)s",
+                    "%(name)s and %(others)d others asked to join %(circle)s",
+                    o,
+                )
+                if o
+                else t.gettext("%(name)s asked to join %(circle)s")
+            )
+        case NotificationKind.JOIN_ANSWER if n.detail == "approved":
+            text = t.gettext("You are now a member of %(circle)s")
+        case NotificationKind.JOIN_ANSWER:
+            text = t.gettext("Your request to join %(circle)s was declined")
+        case NotificationKind.INVITATION:
+            text = t.gettext("%(name)s invited you to %(circle)s")
+        case NotificationKind.NEWS:
+            text = t.gettext("Must-read news from %(name)s")
+    return text % v
+
+
+def kind_names(t: NullTranslations) -> dict[NotificationKind, str]:
+    """What each kind is called on the settings page."""
+    return {kind: t.gettext(text) for kind, text in _KIND_NAMES.items()}

@@ -1,0 +1,132 @@
+"""Notifications over the JSON API and the pages: the inbox, the badge, settings, and nothing
+about a circle the reader may not see."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models import CircleVisibility
+from services import circles, comments, posts, reactions
+from tests.support import Visitor, add_member, make_circle, make_user
+
+NewVisitor = Callable[[], Awaitable[Visitor]]
+
+
+async def test_the_api_lists_counts_and_marks_read(db: AsyncSession, visitor: Visitor) -> None:
+    bram = await make_user(db, "Bram Bakker")
+    anna = await make_user(db, "Anna de Vries")
+    carl = await make_user(db, "Carl Smit")
+    circle = await make_circle(db, bram, name="Recepten")
+    assert circle.id is not None
+    for colleague in (anna, carl):
+        await circles.join_circle(db, colleague, circle.id)
+    post = await posts.create_post(db, bram, circle.id, body="Erwtensoep")
+    for colleague in (anna, carl):
+        await reactions.set_reaction(db, colleague, "post", post.id or 0, "heart", on=True)
+    await comments.add_comment(db, anna, post.id or 0, body="Heerlijk")
+    await visitor.sign_in(bram)
+
+    assert (await visitor.get("/api/v1/notifications/unread-count")).json() == {
+        "count": 2,
+        "notifications": 2,
+        "direct": 0,
+    }
+    listed = (await visitor.get("/api/v1/notifications")).json()["items"]
+    assert [(n["kind"], n["text"], n["read"]) for n in listed] == [
+        ("comment", "Anna de Vries reageerde", False),
+        ("reaction", "Carl Smit en 1 ander reageerden op je bericht", False),
+    ]
+    assert listed[1]["actors"] == [{"id": carl.id, "name": "Carl Smit"}, {"id": anna.id, "name": "Anna de Vries"}]
+
+    read = await visitor.write("POST", "/api/v1/notifications/read", {"ids": [listed[1]["id"]]})
+    assert read.json() == {"count": 1, "notifications": 1, "direct": 0}
+    unread_only = (await visitor.get("/api/v1/notifications?unread=1")).json()["items"]
+    assert [n["kind"] for n in unread_only] == ["comment"]
+    both = await visitor.write("POST", "/api/v1/notifications/read", {"ids": [1], "all": True})
+    assert both.status_code == 422
+    assert (await visitor.write("POST", "/api/v1/notifications/read", {"all": True})).json()["count"] == 0
+    no_csrf = await visitor.http.post("/api/v1/notifications/read", json={"all": True})
+    assert no_csrf.status_code == 403
+    page = (await visitor.get("/api/v1/notifications?limit=1")).json()
+    older = (await visitor.get(f"/api/v1/notifications?limit=1&before={page['next']}")).json()
+    assert [n["kind"] for n in page["items"] + older["items"]] == ["comment", "reaction"]
+
+
+async def test_settings_over_the_api(db: AsyncSession, visitor: Visitor) -> None:
+    bram = await make_user(db)
+    circle = await make_circle(db, bram)
+    await visitor.sign_in(bram)
+    saved = await visitor.write(
+        "PATCH", "/api/v1/notifications/settings", {"muted_kinds": ["reaction"], "digest": "weekly"}
+    )
+    assert saved.json() == {"muted_kinds": ["reaction"], "digest": "weekly", "circles": {str(circle.id): "all"}}
+    level = await visitor.write("PUT", f"/api/v1/circles/{circle.id}/notifications", {"level": "muted"})
+    assert level.json() == {"circle_id": circle.id, "level": "muted"}
+    assert (await visitor.get("/api/v1/notifications/settings")).json()["circles"] == {str(circle.id): "muted"}
+    wrong = await visitor.write("PATCH", "/api/v1/notifications/settings", {"digest": "hourly"})
+    assert wrong.status_code == 422
+    other = await make_circle(db, await make_user(db), CircleVisibility.SECRET)
+    hidden = await visitor.write("PUT", f"/api/v1/circles/{other.id}/notifications", {"level": "all"})
+    assert hidden.status_code == 404
+
+
+async def test_a_left_secret_circle_leaves_no_trace_on_any_path(db: AsyncSession, new_visitor: NewVisitor) -> None:
+    owner = await make_user(db)
+    leaver = await make_user(db)
+    secret = await make_circle(db, owner, CircleVisibility.SECRET, name="Vertrouwenspersonen")
+    assert secret.id is not None
+    await add_member(db, owner, secret, leaver)
+    post = await posts.create_post(db, leaver, secret.id, body="Casus mevrouw J.")
+    await reactions.set_reaction(db, owner, "post", post.id or 0, "heart", on=True)
+    view = await new_visitor()
+    await view.sign_in(leaver)
+    [line] = [n for n in (await view.get("/api/v1/notifications")).json()["items"] if n["kind"] == "reaction"]
+    await circles.leave_circle(db, leaver, secret.id)
+
+    items = (await view.get("/api/v1/notifications")).json()["items"]
+    assert [n for n in items if n["kind"] == "reaction"] == []
+    assert (await view.get("/api/v1/notifications/unread-count")).json()["notifications"] == 0
+    for page in ("/notifications", "/notifications/menu", "/"):
+        assert "Casus mevrouw J." not in (await view.get(page)).text, page
+    opened = await view.submit(f"/notifications/{line['id']}/open", {}, page="/notifications")
+    assert opened.status_code == 303
+    assert opened.headers["location"] != f"/posts/{post.id}"
+
+
+async def test_the_pages_show_the_badge_and_opening_a_line_reads_it(db: AsyncSession, visitor: Visitor) -> None:
+    bram = await make_user(db, "Bram Bakker")
+    anna = await make_user(db, "Anna de Vries")
+    circle = await make_circle(db, bram)
+    assert circle.id is not None
+    await circles.join_circle(db, anna, circle.id)
+    post = await posts.create_post(db, bram, circle.id, body="Wie helpt er zaterdag?")
+    await reactions.set_reaction(db, anna, "post", post.id or 0, "pray", on=True)
+    await visitor.sign_in(bram)
+
+    home = (await visitor.get("/")).text
+    assert "<title>(1) " in home
+    assert 'data-notifications="1"' in home
+    inbox = (await visitor.get("/notifications")).text
+    assert "Anna de Vries reageerde op je bericht" in inbox
+    assert "Wie helpt er zaterdag?" in inbox
+    menu = (await visitor.get("/notifications/menu")).text
+    line_id = menu.split('data-notification-id="')[1].split('"')[0]
+    opened = await visitor.submit(f"/notifications/{line_id}/open", {}, page="/notifications")
+    assert (opened.status_code, opened.headers["location"]) == (303, f"/posts/{post.id}")
+    assert "<title>(1) " not in (await visitor.get("/")).text
+    refused = await visitor.http.post(f"/notifications/{line_id}/open", data={})
+    assert refused.status_code == 403
+
+    settings = await visitor.submit(
+        "/notifications/settings",
+        {"kind": "mention", "digest": "never", f"circle-{circle.id}": "mentions"},
+        page="/notifications/settings",
+    )
+    assert settings.status_code == 303
+    api = (await visitor.get("/api/v1/notifications/settings")).json()
+    assert api["digest"] == "never"
+    assert "mention" not in api["muted_kinds"]
+    assert "reaction" in api["muted_kinds"]
+    assert api["circles"] == {str(circle.id): "mentions"}
