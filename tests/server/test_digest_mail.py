@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import os
 import socket
@@ -228,3 +229,33 @@ def test_the_digest_command_sends_from_cron(settings: Settings, inbox: Inbox, tm
     assert missing.returncode == 2
     assert "KRING_SMTP_URL" in missing.stderr
     assert httpx  # the module is used by the fixtures' visitor
+
+
+class TestThePeriodicTask:
+    """With KRING_DIGEST_ENABLED the server sends due digests itself."""
+
+    @pytest.fixture
+    def settings_overrides(self, inbox: Inbox) -> dict[str, Any]:
+        return {
+            "smtp_url": f"smtp://127.0.0.1:{inbox.port}",
+            "digest_enabled": True,
+            "digest_hour": 0,
+            "digest_check_seconds": 0.2,
+        }
+
+    async def test_a_due_digest_goes_out_without_cron(self, db: AsyncSession, inbox: Inbox) -> None:
+        anna = await make_user(db, "Anna de Vries")
+        bram = await make_user(db, "Bram Bakker")
+        circle = await make_circle(db, anna)
+        assert circle.id is not None
+        await circles.join_circle(db, bram, circle.id)
+        post = await posts.create_post(db, anna, circle.id, body="Vrijwilligers gezocht")
+        await reactions.set_reaction(db, bram, "post", post.id or 0, "heart", on=True)
+        async with asyncio.timeout(10):
+            while not inbox.mails:
+                await asyncio.sleep(0.1)
+        [mail] = inbox.take()
+        assert anna.email in str(mail["To"])
+        assert "Bram Bakker reageerde op je bericht" in parts(mail)[0]
+        await asyncio.sleep(0.5)
+        assert inbox.take() == []  # once per period

@@ -300,3 +300,17 @@ async def test_mark_all_read_and_open_one(db: AsyncSession) -> None:
     assert (await notifications.mark_read(db, author)).count == 0
     assert await last_badge(db, author) == {"count": 0, "notifications": 0, "direct": 0}
     assert [line.unread for line in await lines(db, author)] == [False, False, False]
+
+
+async def test_nobody_hears_of_their_own_doing(db: AsyncSession) -> None:
+    author = await make_user(db)
+    circle = await make_circle(db, author)
+    assert circle.id is not None
+    post = await posts.create_post(db, author, circle.id, body=f"Notitie voor mezelf, @{handle_of(author)}")
+    await reactions.set_reaction(db, author, "post", post.id or 0, "heart", on=True)
+    comment = await comments.add_comment(db, author, post.id or 0, body="Nog iets")
+    await comments.add_comment(db, author, post.id or 0, body="En nog", parent_id=comment.id)
+    message = await chat.post_message(db, author, circle.id, body=f"@{handle_of(author)} niet vergeten")
+    await chat.post_message(db, author, circle.id, body="Antwoord", reply_to_id=message.id)
+    assert await lines(db, author) == []
+    assert (await notifications.badge(db, author)).count == 0
