@@ -234,8 +234,9 @@ async def mark_read(db: AsyncSession, user: User, circle_id: int, message_id: in
     marker.at = utcnow()
     db.add(marker)
     data = {"circle_id": circle_id, "message_id": target, "user": {"id": user.id, "name": user.name}}
-    await events.record(db, events.user_topic(user.id or 0), "chat.read", data)
+    # The circle's topic first, as every writer does (see notifications.announce).
     await events.record(db, events.circle_topic(circle_id), "chat.read", data)
+    await events.record(db, events.user_topic(user.id or 0), "chat.read", data)
     if access.circle.kind is CircleKind.DIRECT:
         await db.flush()
         await notifications.announce(db, [user.id or 0])

@@ -14,11 +14,13 @@ Rules:
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, update
+from sqlalchemy import ColumnElement, and_, delete, event, exists, func, or_, update
+from sqlalchemy.orm import Session
+from sqlalchemy.util import await_only
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -43,6 +45,7 @@ from services.errors import N_, NotFound
 from services.transactions import writes
 
 BADGE_EVENT = "badge.changed"
+_BADGES_KEY = "kring_pending_badges"
 # What "mentions only" lets through: what speaks to the member directly.
 _ADDRESSED = {NotificationKind.MENTION, NotificationKind.REPLY, NotificationKind.JOIN_REQUEST}
 _TITLE_CHARS = 120
@@ -124,8 +127,23 @@ async def unread_direct(db: AsyncSession, user_ids: Sequence[int], *, since: dat
 
 
 async def announce(db: AsyncSession, user_ids: Iterable[int]) -> None:
-    """Record each colleague's new badge on their own topic, in the caller's transaction."""
-    topics = {events.user_topic(i): i for i in set(user_ids)}
+    """Have each colleague's new badge recorded on their own topic when the caller's transaction
+    commits. Recording them all at once, last, keeps the order in which a transaction locks
+    topic heads the same everywhere (the item's topic first, then users' topics by name), so
+    two writers never wait on each other in a circle; and the counts then include everything
+    the transaction did."""
+    pending = db.info.setdefault(_BADGES_KEY, _PendingBadges(db))
+    pending.user_ids.update(user_ids)
+
+
+@dataclass
+class _PendingBadges:
+    db: AsyncSession
+    user_ids: set[int] = field(default_factory=set)
+
+
+async def _record_badges(db: AsyncSession, user_ids: set[int]) -> None:
+    topics = {events.user_topic(i): i for i in user_ids}
     if not topics:
         return
 
@@ -134,6 +152,18 @@ async def announce(db: AsyncSession, user_ids: Iterable[int]) -> None:
         return {t: found[topics[t]].data() for t in ordered}
 
     await events.record_each(db, topics, BADGE_EVENT, data_of)
+
+
+def _record_before_commit(session: Session) -> None:
+    # AsyncSession.commit runs the ORM's commit inside a greenlet, so this hook may wait for
+    # the database with await_only; the events recorded here are flushed with the commit.
+    pending: _PendingBadges | None = session.info.pop(_BADGES_KEY, None)
+    if pending is not None and pending.user_ids:
+        await_only(_record_badges(pending.db, pending.user_ids))
+
+
+event.listen(Session, "before_commit", _record_before_commit)
+event.listen(Session, "after_soft_rollback", lambda session, _previous: session.info.pop(_BADGES_KEY, None))
 
 
 @dataclass(frozen=True)
