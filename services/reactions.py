@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import REACTIONS, CircleVisibility, Comment, Message, NotificationKind, Reaction, User
+from models.base import utcnow
 from services import circles, events, notifications
 from services.errors import N_, Invalid, NotFound
 from services.posts import access_post, comment_target, post_target, topic_of
@@ -62,18 +63,22 @@ async def set_reaction(db: AsyncSession, user: User, kind: str, target_id: int, 
         raise Invalid(N_("That reaction does not exist."), field="emoji")
     found = await _target(db, user, kind, target_id)
     target = found.key
-    existing = (
-        await db.exec(
-            select(Reaction).where(Reaction.target == target, Reaction.user_id == user.id, Reaction.emoji == emoji)
+    # Insert-or-nothing, so the same reaction sent twice at once (two tabs, a double click) is
+    # stored once and the second sender just sees it, rather than a unique-key error.
+    if on:
+        inserted = await db.exec(
+            events.upsert_insert(db)(Reaction)
+            .values(target=target, user_id=user.id or 0, emoji=emoji, created_at=utcnow())
+            .on_conflict_do_nothing(index_elements=["target", "user_id", "emoji"])
         )
-    ).first()
-    changed = False
-    if on and existing is None:
-        db.add(Reaction(target=target, user_id=user.id or 0, emoji=emoji))
-        changed = True
-    elif not on and existing is not None:
-        await db.exec(delete(Reaction).where(col(Reaction.id) == existing.id))
-        changed = True
+        changed = bool(inserted.rowcount)
+    else:
+        removed = await db.exec(
+            delete(Reaction).where(
+                col(Reaction.target) == target, col(Reaction.user_id) == user.id, col(Reaction.emoji) == emoji
+            )
+        )
+        changed = bool(removed.rowcount)
     await db.flush()
     counts = await _counts(db, [target])
     if changed:
