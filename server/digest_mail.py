@@ -125,10 +125,11 @@ class Mailer:
         return sent
 
     async def run_forever(self) -> None:
-        """The periodic task: after the organisation's digest hour, send what is due."""
+        """The periodic task: after the organisation's digest hour, send what is due. It waits one
+        interval first, so a restarting fleet does not query all at once."""
         while True:
+            await asyncio.sleep(self.settings.digest_check_seconds)
             try:
                 await self.send_due(hour=self.settings.digest_hour)
             except Exception:
                 log.exception("the digest run failed; trying again later")
-            await asyncio.sleep(self.settings.digest_check_seconds)
