@@ -163,7 +163,7 @@ async def test_dutch_mail_for_dutch_colleagues_and_weekly_choices(
     assert await mailer(context).send_due(later_that_week) == 0
     assert await mailer(context).send_due(week_end + timedelta(hours=1)) == 1
     [weekly] = inbox.take()
-    assert "Bram Bakker reageerde" in parts(weekly)[0]
+    assert "Bram Bakker schreef een reactie" in parts(weekly)[0]
 
 
 async def test_a_failed_send_is_tried_again_and_never_is_never(

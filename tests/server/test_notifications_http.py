@@ -35,7 +35,7 @@ async def test_the_api_lists_counts_and_marks_read(db: AsyncSession, visitor: Vi
     }
     listed = (await visitor.get("/api/v1/notifications")).json()["items"]
     assert [(n["kind"], n["text"], n["read"]) for n in listed] == [
-        ("comment", "Anna de Vries reageerde", False),
+        ("comment", "Anna de Vries schreef een reactie", False),
         ("reaction", "Carl Smit en 1 ander reageerden op je bericht", False),
     ]
     assert listed[1]["actors"] == [{"id": carl.id, "name": "Carl Smit"}, {"id": anna.id, "name": "Anna de Vries"}]
