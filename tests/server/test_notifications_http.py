@@ -130,3 +130,14 @@ async def test_the_pages_show_the_badge_and_opening_a_line_reads_it(db: AsyncSes
     assert "mention" not in api["muted_kinds"]
     assert "reaction" in api["muted_kinds"]
     assert api["circles"] == {str(circle.id): "mentions"}
+
+
+async def test_a_member_sets_a_circles_level_on_its_page(db: AsyncSession, visitor: Visitor) -> None:
+    owner = await make_user(db)
+    circle = await make_circle(db, owner, name="Hardlopen")
+    await visitor.sign_in(owner)
+    page = (await visitor.get(f"/circles/{circle.id}")).text
+    assert '<option value="all" selected>Alle activiteit</option>' in page
+    saved = await visitor.submit(f"/circles/{circle.id}/notifications", {"level": "muted"}, page=f"/circles/{circle.id}")
+    assert saved.headers["location"] == f"/circles/{circle.id}"
+    assert '<option value="muted" selected>Gedempt</option>' in (await visitor.get(f"/circles/{circle.id}")).text
