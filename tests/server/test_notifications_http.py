@@ -138,6 +138,7 @@ async def test_a_member_sets_a_circles_level_on_its_page(db: AsyncSession, visit
     await visitor.sign_in(owner)
     page = (await visitor.get(f"/circles/{circle.id}")).text
     assert '<option value="all" selected>Alle activiteit</option>' in page
-    saved = await visitor.submit(f"/circles/{circle.id}/notifications", {"level": "muted"}, page=f"/circles/{circle.id}")
+    here = f"/circles/{circle.id}"
+    saved = await visitor.submit(f"{here}/notifications", {"level": "muted"}, page=here)
     assert saved.headers["location"] == f"/circles/{circle.id}"
     assert '<option value="muted" selected>Gedempt</option>' in (await visitor.get(f"/circles/{circle.id}")).text
