@@ -15,23 +15,31 @@ from models.circle import (
     RequestStatus,
 )
 from models.event import Event, RealtimeMeta, TopicHead
+from models.knowledge import Document, DocumentVersion, Extraction, KnowledgePage, PageRevision
 from models.notification import DigestFrequency, Notification, NotificationKind, NotificationSettings
 from models.post import REACTIONS, CircleFollow, Comment, Mention, NewsRead, Post, PostKind, PostView, Reaction
+from models.search import Audience, ItemKind, SearchItem, Tag, Tagging
 from models.user import Role, User
 
 __all__ = [
     "CIRCLE_KINDS",
     "REACTIONS",
     "ApiToken",
+    "Audience",
     "Circle",
     "CircleFollow",
     "CircleKind",
     "CircleVisibility",
     "Comment",
     "DigestFrequency",
+    "Document",
+    "DocumentVersion",
     "Event",
+    "Extraction",
     "Invitation",
+    "ItemKind",
     "JoinRequest",
+    "KnowledgePage",
     "LoginFailure",
     "MemberRole",
     "Membership",
@@ -42,6 +50,7 @@ __all__ = [
     "NotificationKind",
     "NotificationSettings",
     "NotifyLevel",
+    "PageRevision",
     "Post",
     "PostKind",
     "PostView",
@@ -50,6 +59,9 @@ __all__ = [
     "RealtimeMeta",
     "RequestStatus",
     "Role",
+    "SearchItem",
+    "Tag",
+    "Tagging",
     "TopicHead",
     "User",
     "UserSession",

@@ -14,6 +14,7 @@ from sqlmodel import SQLModel
 
 import models  # noqa: F401  (registers every table on the metadata)
 from models.database import make_engine
+from models.search import include_name, include_object
 
 target_metadata = SQLModel.metadata
 
@@ -33,6 +34,8 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=include_name,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
