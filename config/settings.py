@@ -65,6 +65,7 @@ class Settings(BaseSettings):
     limit_request_bytes: int = Field(default=1_048_576, ge=1024)
     limit_avatar_bytes: int = Field(default=2_097_152, ge=1024)
     limit_cover_bytes: int = Field(default=5_242_880, ge=1024)
+    limit_document_bytes: int = Field(default=52_428_800, ge=1024)
     limit_message_chars: int = Field(default=4_000, ge=10)
     limit_messages_per_minute: int = Field(default=30, ge=1)
     limit_ws_frame_bytes: int = Field(default=65_536, ge=1024)

@@ -9,9 +9,9 @@ from sqlalchemy import Text, delete, func, or_, tuple_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import ApiToken, Role, User, UserSession
+from models import ApiToken, ItemKind, Role, User, UserSession
 from models.base import utcnow
-from services import events, passwords
+from services import events, passwords, search
 from services.errors import N_, Conflict, Invalid, NotFound, PermissionDenied
 from services.transactions import writes
 
@@ -24,6 +24,15 @@ def normalise_email(email: str) -> str:
     if not _EMAIL.match(email) or len(email) > 254:
         raise Invalid(N_("That is not a valid e-mail address."), field="email")
     return email
+
+
+def search_entry(user: User) -> search.Entry:
+    """What search keeps of a colleague: name, job title, team, place, bio and "ask me about"."""
+    assert user.id is not None
+    body = "\n".join(
+        part for part in (user.job_title, user.team, user.location, " ".join(user.skills), user.bio) if part
+    )
+    return search.Entry(ItemKind.PERSON, user.id, user.name, body, created_at=user.created_at)
 
 
 @writes
@@ -65,6 +74,8 @@ async def create_user(
         skills=clean_skills(skills),
     )
     db.add(user)
+    await db.flush()
+    await search.index(db, search_entry(user))
     await db.commit()
     return user
 
@@ -120,6 +131,8 @@ async def update_profile(
     if locale is not None:
         user.locale = locale
     db.add(user)
+    if user.is_active:
+        await search.index(db, search_entry(user))
     await db.commit()
     return user
 
@@ -166,6 +179,7 @@ async def deactivate(db: AsyncSession, actor: User | None, user: User) -> User:
     user.is_active = False
     user.deactivated_at = utcnow()
     db.add(user)
+    await search.unindex(db, ItemKind.PERSON, user.id or 0)
     await _end_all_credentials(db, user)
     await db.commit()
     return user

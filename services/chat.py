@@ -17,9 +17,20 @@ from sqlalchemy import and_, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import Circle, CircleKind, CircleVisibility, Membership, Message, NotificationKind, ReadMarker, User
+from models import (
+    Audience,
+    Circle,
+    CircleKind,
+    CircleVisibility,
+    ItemKind,
+    Membership,
+    Message,
+    NotificationKind,
+    ReadMarker,
+    User,
+)
 from models.base import utcnow
-from services import circles, events, markdown, notifications
+from services import circles, events, markdown, notifications, search
 from services.errors import N_, Conflict, Invalid, NotFound, PermissionDenied, RateLimited
 from services.transactions import writes
 
@@ -41,6 +52,20 @@ async def _readable_circle(db: AsyncSession, user: User, circle_id: int) -> circ
     if not access.is_member and access.circle.visibility is not CircleVisibility.OPEN:
         raise PermissionDenied(N_("Only members can read this circle."))
     return access
+
+
+def search_entry(message: Message) -> search.Entry:
+    """What search keeps of a message: its words, readable as the circle's chat is."""
+    assert message.id is not None
+    return search.Entry(
+        ItemKind.MESSAGE,
+        message.id,
+        "",
+        message.body,
+        circle_id=message.circle_id,
+        audience=Audience.CIRCLE,
+        created_at=message.created_at,
+    )
 
 
 async def message_data(db: AsyncSession, message: Message, author: User | None = None) -> dict[str, Any]:
@@ -124,6 +149,7 @@ async def post_message(
     )
     db.add(message)
     await db.flush()
+    await search.index(db, search_entry(message))
     await events.record(db, events.circle_topic(circle_id), "message.created", await message_data(db, message, user))
     await _notify(db, user, access.circle, message, set(rendered.mentions))
     await db.commit()
@@ -177,6 +203,7 @@ async def edit_message(
     message.html = (await markdown.render(db, body)).html
     message.edited_at = utcnow()
     db.add(message)
+    await search.index(db, search_entry(message))
     await events.record(db, events.circle_topic(message.circle_id), "message.updated", await message_data(db, message))
     await db.commit()
     return message
@@ -190,6 +217,7 @@ async def delete_message(db: AsyncSession, user: User, message_id: int) -> Messa
     message.body = ""
     message.html = ""
     db.add(message)
+    await search.unindex(db, ItemKind.MESSAGE, message_id)
     await events.record(db, events.circle_topic(message.circle_id), "message.deleted", await message_data(db, message))
     await notifications.forget(db, [message_target(message_id)])
     circle = await db.get(Circle, message.circle_id)

@@ -22,10 +22,12 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import (
+    Audience,
     Circle,
     CircleKind,
     CircleVisibility,
     Invitation,
+    ItemKind,
     JoinRequest,
     MemberRole,
     Membership,
@@ -35,7 +37,7 @@ from models import (
     User,
 )
 from models.base import utcnow
-from services import events, notifications
+from services import events, notifications, search
 from services.errors import N_, Conflict, Invalid, NotFound, PermissionDenied
 from services.transactions import is_writing, writes
 
@@ -139,6 +141,20 @@ async def member_counts(db: AsyncSession, circle_ids: Sequence[int]) -> dict[int
     return dict((await db.exec(statement)).all())
 
 
+def search_entry(circle: Circle) -> search.Entry:
+    """What search keeps of a circle: found as the circle itself is seen (`_visible_to`)."""
+    assert circle.id is not None
+    return search.Entry(
+        ItemKind.CIRCLE,
+        circle.id,
+        circle.name,
+        circle.description,
+        circle_id=circle.id,
+        audience=Audience.LISTING,
+        created_at=circle.created_at,
+    )
+
+
 @writes
 async def create_circle(
     db: AsyncSession,
@@ -165,6 +181,7 @@ async def create_circle(
     db.add(circle)
     await db.flush()
     db.add(Membership(circle_id=circle.id or 0, user_id=user.id or 0, role=MemberRole.ADMIN))
+    await search.index(db, search_entry(circle))
     await db.commit()
     return circle
 
@@ -198,6 +215,8 @@ async def update_circle(
     if visibility is not None:
         circle.visibility = visibility
     db.add(circle)
+    if circle.kind is not CircleKind.DIRECT:  # conversations are found by their messages only
+        await search.index(db, search_entry(circle))
     await events.record(db, events.circle_topic(circle_id), "circle.updated", circle_data(circle))
     await db.commit()
     return circle

@@ -17,6 +17,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import (
+    Audience,
     Circle,
     CircleVisibility,
     Comment,
@@ -31,7 +32,7 @@ from models import (
     User,
 )
 from models.base import utcnow
-from services import circles, events, markdown, notifications
+from services import circles, events, markdown, notifications, search
 from services.errors import N_, Conflict, Invalid, NotFound, PermissionDenied
 from services.transactions import writes
 
@@ -189,6 +190,7 @@ async def _publish(db: AsyncSession, author: User, post: Post) -> Post:
     assert post.id is not None
     for user_id in rendered.mentions:
         db.add(Mention(target=post_target(post.id), user_id=user_id))
+    await search.index(db, search_entry(post))
     await events.record(db, topic_of(post), "post.created", await post_data(db, post, author))
     await _notify(db, author, post, set(rendered.mentions), must_read=post.must_read)
     await db.commit()
@@ -202,6 +204,20 @@ async def _notify(db: AsyncSession, actor: User, post: Post, mentioned: set[int]
         everyone = await db.exec(select(User.id).where(col(User.is_active).is_(True)))
         recipients = {i for i in everyone.all() if i is not None}
         await notifications.notify(db, recipients, actor=actor, kind=NotificationKind.NEWS, about=about)
+
+
+def search_entry(post: Post) -> search.Entry:
+    """What search keeps of a post: circle posts follow their circle, news and blogs are for all."""
+    assert post.id is not None
+    return search.Entry(
+        search.KIND_OF_POST[post.kind],
+        post.id,
+        post.title,
+        f"{post.lead}\n{post.body}" if post.lead else post.body,
+        circle_id=post.circle_id,
+        audience=Audience.CIRCLE if post.kind is PostKind.POST else Audience.ORG,
+        created_at=post.created_at,
+    )
 
 
 async def post_data(db: AsyncSession, post: Post, author: User | None = None) -> dict[str, Any]:
@@ -271,6 +287,7 @@ async def edit_post(
             post.must_read = must_read
     post.edited_at = utcnow()
     db.add(post)
+    await search.index(db, search_entry(post))
     await events.record(db, topic_of(post), "post.updated", await post_data(db, post))
     await _notify(db, user, post, mentioned, must_read=post.must_read and not was_must_read)
     await db.commit()
@@ -287,6 +304,7 @@ async def delete_post(db: AsyncSession, user: User, post_id: int) -> None:
     await db.exec(delete(Reaction).where(col(Reaction.target).in_(targets)))
     await db.exec(delete(Mention).where(col(Mention.target).in_(targets)))
     data = {"id": post_id, "kind": post.kind.value, "circle_id": post.circle_id}
+    await search.unindex(db, search.KIND_OF_POST[post.kind], post_id)
     await events.record(db, topic_of(post), "post.deleted", data)
     await notifications.forget(db, targets)
     await db.delete(post)

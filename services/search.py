@@ -50,6 +50,7 @@ from models import (
     Invitation,
     ItemKind,
     Membership,
+    PostKind,
     RequestStatus,
     SearchItem,
     Tag,
@@ -65,6 +66,7 @@ MARK_START = "\x02"
 MARK_END = "\x03"
 _WORD = re.compile(r"\w+")
 _stemmer = snowballstemmer.stemmer("dutch_porter")
+KIND_OF_POST = {PostKind.POST: ItemKind.POST, PostKind.NEWS: ItemKind.NEWS, PostKind.BLOG: ItemKind.BLOG}
 
 
 @dataclass(frozen=True)

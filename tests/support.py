@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -79,3 +80,8 @@ class Visitor:
         """Post a form the way the page does, token included."""
         token = await self.form_token(page)
         return await self.http.post(url, data={"csrf_token": token, **data}, headers={"Origin": BASE_URL})
+
+
+# A copy of the sample group drive (../shared/data/groepenschijf), kept in the project for the
+# demo seed and the tests.
+DEMO_DRIVE = Path(__file__).resolve().parent.parent / "server" / "demo_drive"

@@ -1,0 +1,363 @@
+"""Documents: uploaded files with a title, description, tags, an owner, a responsible colleague
+and a "review by" date; every upload of a new file is a new version, and old ones stay.
+
+Reading follows the owner: the organisation's documents are for every colleague; a circle's
+follow the circle as posts do (anyone for an open circle, members otherwise), and a document
+someone may not read does not exist for them (`NotFound`). Adding an organisation document takes
+an editor or admin; a circle document, membership. Changing a document (details, new versions)
+is for whoever could add it, its creator and its responsible colleague; deleting it for its
+creator, an admin of its circle, or an organisation admin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import ColumnElement, exists, func, or_
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models import (
+    Audience,
+    Circle,
+    CircleVisibility,
+    Document,
+    DocumentVersion,
+    Extraction,
+    ItemKind,
+    MemberRole,
+    Membership,
+    Role,
+    SearchItem,
+    User,
+)
+from models.base import utcnow
+from models.database import SessionMaker
+from services import circles, files, search
+from services import tags as tag_names
+from services.errors import N_, Invalid, NotFound, PermissionDenied
+from services.transactions import writes
+
+MAX_TITLE = 200
+MAX_DESCRIPTION = 4000
+
+
+@dataclass(frozen=True)
+class Upload:
+    data: bytes
+    filename: str
+    source_path: str | None = None  # where the drive import found it
+
+
+def readable_by(user: User) -> ColumnElement[bool]:
+    """SQL condition: `user` may read the document (the rule in the module docstring)."""
+    open_circle = exists().where(
+        col(Circle.id) == col(Document.circle_id), col(Circle.visibility) == CircleVisibility.OPEN
+    )
+    member = exists().where(col(Membership.circle_id) == col(Document.circle_id), col(Membership.user_id) == user.id)
+    return or_(col(Document.circle_id).is_(None), open_circle, member)
+
+
+async def access_document(db: AsyncSession, user: User, document_id: int) -> Document:
+    document = (await db.exec(select(Document).where(col(Document.id) == document_id, readable_by(user)))).first()
+    if document is None:
+        raise NotFound(N_("No such document."))
+    return document
+
+
+def is_overdue(document: Document, today: date | None = None) -> bool:
+    """Past its "review by" date: readers and its responsible colleague see it flagged."""
+    return document.review_by is not None and document.review_by < (today or utcnow().date())
+
+
+async def _may_add(db: AsyncSession, user: User, circle_id: int | None) -> None:
+    if circle_id is None:
+        if user.role not in {Role.EDITOR, Role.ADMIN}:
+            raise PermissionDenied(N_("Only editors may add documents for the whole organisation."))
+        return
+    access = await circles.access_circle(db, user, circle_id)
+    if not access.is_member:
+        raise PermissionDenied(N_("Join the circle to add documents to it."))
+
+
+async def _may_change(db: AsyncSession, user: User, document: Document) -> None:
+    if user.id in {document.created_by, document.responsible_id} or user.role is Role.ADMIN:
+        return
+    await _may_add(db, user, document.circle_id)
+
+
+async def _may_delete(db: AsyncSession, user: User, document: Document) -> None:
+    if user.id == document.created_by or user.role is Role.ADMIN:
+        return
+    if document.circle_id is not None:
+        membership = (
+            await db.exec(
+                select(Membership).where(Membership.circle_id == document.circle_id, Membership.user_id == user.id)
+            )
+        ).first()
+        if membership is not None and membership.role is MemberRole.ADMIN:
+            return
+    raise PermissionDenied(N_("Only the one who added it or an admin may delete this document."))
+
+
+def _clean_title(title: str) -> str:
+    title = " ".join(title.split())
+    if not title:
+        raise Invalid(N_("A title is required."), field="title")
+    if len(title) > MAX_TITLE:
+        raise Invalid(N_("The title is too long."), field="title")
+    return title
+
+
+def _clean_description(description: str) -> str:
+    description = description.strip()
+    if len(description) > MAX_DESCRIPTION:
+        raise Invalid(N_("The description is too long."), field="description")
+    return description
+
+
+async def _check_responsible(db: AsyncSession, responsible_id: int | None) -> None:
+    if responsible_id is None:
+        return
+    user = await db.get(User, responsible_id)
+    if user is None or not user.is_active:
+        raise Invalid(N_("No such colleague."), field="responsible_id")
+
+
+@writes
+async def create_document(
+    db: AsyncSession,
+    user: User,
+    upload: Upload,
+    *,
+    media_dir: Path,
+    max_bytes: int,
+    title: str = "",
+    description: str = "",
+    tags: Sequence[str] = (),
+    circle_id: int | None = None,
+    responsible_id: int | None = None,
+    review_by: date | None = None,
+) -> Document:
+    """A new document with its first version. Its text is extracted later (`services.extraction`);
+    until then it is found by its title, description and tags."""
+    await _may_add(db, user, circle_id)
+    await _check_responsible(db, responsible_id)
+    filename = files.safe_filename(upload.filename)
+    document = Document(
+        title=_clean_title(title or filename.rsplit(".", 1)[0]),
+        description=_clean_description(description),
+        circle_id=circle_id,
+        responsible_id=responsible_id,
+        review_by=review_by,
+        created_by=user.id or 0,
+    )
+    stored = files.store(upload.data, media_dir=media_dir, max_bytes=max_bytes, filename=filename)
+    db.add(document)
+    await db.flush()
+    assert document.id is not None
+    db.add(_version(document.id, 1, stored, filename, user, upload.source_path))
+    await _index(db, document, tag_names.clean_all(tags))
+    await db.commit()
+    return document
+
+
+def _version(
+    document_id: int, number: int, stored: files.Stored, filename: str, user: User, source_path: str | None
+) -> DocumentVersion:
+    return DocumentVersion(
+        document_id=document_id,
+        number=number,
+        file=stored.name,
+        sha256=stored.sha256,
+        filename=filename,
+        content_type=stored.type.content_type,
+        size=stored.size,
+        uploaded_by=user.id or 0,
+        source_path=source_path,
+        extraction=Extraction.PENDING if stored.type.extractable else Extraction.NONE,
+    )
+
+
+@writes
+async def add_version(
+    db: AsyncSession, user: User, document_id: int, upload: Upload, *, media_dir: Path, max_bytes: int
+) -> DocumentVersion:
+    """A new current file for the document; the earlier versions stay downloadable."""
+    document = await access_document(db, user, document_id)
+    await _may_change(db, user, document)
+    filename = files.safe_filename(upload.filename)
+    stored = files.store(upload.data, media_dir=media_dir, max_bytes=max_bytes, filename=filename)
+    latest = (
+        await db.exec(select(func.max(DocumentVersion.number)).where(DocumentVersion.document_id == document_id))
+    ).one()
+    version = _version(document_id, (latest or 0) + 1, stored, filename, user, upload.source_path)
+    db.add(version)
+    document.updated_at = utcnow()
+    db.add(document)
+    await db.flush()
+    await _index(db, document, await tags_of(db, document_id))
+    await db.commit()
+    return version
+
+
+@writes
+async def update_document(
+    db: AsyncSession,
+    user: User,
+    document_id: int,
+    *,
+    title: str | None = None,
+    description: str | None = None,
+    tags: Sequence[str] | None = None,
+    responsible_id: int | None = None,
+    clear_responsible: bool = False,
+    review_by: date | None = None,
+    clear_review_by: bool = False,
+) -> Document:
+    document = await access_document(db, user, document_id)
+    await _may_change(db, user, document)
+    if title is not None:
+        document.title = _clean_title(title)
+    if description is not None:
+        document.description = _clean_description(description)
+    if responsible_id is not None or clear_responsible:
+        await _check_responsible(db, responsible_id)
+        document.responsible_id = responsible_id
+    if review_by is not None or clear_review_by:
+        document.review_by = review_by
+    document.updated_at = utcnow()
+    db.add(document)
+    await _index(db, document, tag_names.clean_all(tags) if tags is not None else await tags_of(db, document_id))
+    await db.commit()
+    return document
+
+
+@writes
+async def delete_document(db: AsyncSession, user: User, document_id: int) -> None:
+    """The document and its versions go; the files stay on disk, as others may share them."""
+    document = await access_document(db, user, document_id)
+    await _may_delete(db, user, document)
+    await search.unindex(db, ItemKind.DOCUMENT, document_id)
+    await db.delete(document)
+    await db.commit()
+
+
+async def versions(db: AsyncSession, user: User, document_id: int) -> list[DocumentVersion]:
+    """Newest first."""
+    await access_document(db, user, document_id)
+    return list(
+        (
+            await db.exec(
+                select(DocumentVersion)
+                .where(DocumentVersion.document_id == document_id)
+                .order_by(col(DocumentVersion.number).desc())
+            )
+        ).all()
+    )
+
+
+async def current_version(db: AsyncSession, document_id: int) -> DocumentVersion | None:
+    return (
+        await db.exec(
+            select(DocumentVersion)
+            .where(DocumentVersion.document_id == document_id)
+            .order_by(col(DocumentVersion.number).desc())
+            .limit(1)
+        )
+    ).first()
+
+
+async def version_file(
+    db: AsyncSession, user: User, document_id: int, number: int, media_dir: Path
+) -> tuple[DocumentVersion, Path]:
+    """A version and its file, for download; `NotFound` for anything `user` may not read."""
+    await access_document(db, user, document_id)
+    version = (
+        await db.exec(
+            select(DocumentVersion).where(DocumentVersion.document_id == document_id, DocumentVersion.number == number)
+        )
+    ).first()
+    path = files.path_of(media_dir, version.file) if version is not None else None
+    if version is None or path is None:
+        raise NotFound(N_("No such version."))
+    return version, path
+
+
+async def find_by_hash(db: AsyncSession, sha256: str) -> DocumentVersion | None:
+    return (
+        await db.exec(select(DocumentVersion).where(DocumentVersion.sha256 == sha256).order_by(col(DocumentVersion.id)))
+    ).first()
+
+
+async def tags_of(db: AsyncSession, document_id: int) -> list[str]:
+    item_id = (
+        await db.exec(
+            select(SearchItem.id).where(SearchItem.kind == ItemKind.DOCUMENT, SearchItem.ref_id == document_id)
+        )
+    ).first()
+    if item_id is None:
+        return []
+    return (await search.tags_of(db, [item_id])).get(item_id, [])
+
+
+async def due_for_review(db: AsyncSession, user: User) -> list[Document]:
+    """Documents `user` is responsible for whose review date has passed."""
+    return list(
+        (
+            await db.exec(
+                select(Document)
+                .where(
+                    Document.responsible_id == user.id,
+                    col(Document.review_by) < utcnow().date(),
+                    readable_by(user),
+                )
+                .order_by(col(Document.review_by))
+            )
+        ).all()
+    )
+
+
+async def _index(db: AsyncSession, document: Document, tags: Sequence[str]) -> None:
+    assert document.id is not None
+    version = await current_version(db, document.id)
+    body = "\n".join(
+        part
+        for part in (document.description, version.filename if version else "", version.text if version else "")
+        if part
+    )
+    await search.index(
+        db,
+        search.Entry(
+            ItemKind.DOCUMENT,
+            document.id,
+            document.title,
+            body,
+            circle_id=document.circle_id,
+            audience=Audience.ORG if document.circle_id is None else Audience.CIRCLE,
+            tags=tags,
+            created_at=document.created_at,
+        ),
+    )
+
+
+async def reindex_version(sessions: SessionMaker, version_id: int) -> None:
+    """After a version's text was extracted: index it, if it is still its document's current one."""
+    async with sessions() as db:
+        await _reindex(db, version_id)
+
+
+@writes
+async def _reindex(db: AsyncSession, version_id: int) -> None:
+    version = await db.get(DocumentVersion, version_id)
+    if version is None:
+        return
+    document = await db.get(Document, version.document_id)
+    current = await current_version(db, version.document_id)
+    if document is None or current is None or current.id != version_id:
+        return
+    await _index(db, document, await tags_of(db, version.document_id))
+    await db.commit()
