@@ -29,9 +29,12 @@ from realtime.redis_broker import RedisBroker
 from server import health, openapi
 from server.api import chat as chat_api
 from server.api import circles as circles_api
+from server.api import documents as documents_api
+from server.api import knowledge_pages as knowledge_pages_api
 from server.api import notifications as notifications_api
 from server.api import people as people_api
 from server.api import posts as posts_api
+from server.api import search as search_api
 from server.api import sessions as sessions_api
 from server.auth import authenticate_socket
 from server.context import AppContext
@@ -39,10 +42,21 @@ from server.csrf import OriginGuard
 from server.digest_mail import Mailer
 from server.errors import json_error
 from server.i18n import LANGUAGE_NAMES, Catalogs
-from server.pages import brand, circles_pages, notifications_pages, people_pages, sessions_pages, stream_pages
+from server.pages import (
+    brand,
+    circles_pages,
+    knowledge_pages,
+    notifications_pages,
+    people_pages,
+    search_pages,
+    sessions_pages,
+    stream_pages,
+)
+from server.search_params import url_of
 from server.security_headers import SecurityHeaders
 from server.templating import Templates
 from services.events import SINK_KEY
+from services.extraction import Extractor
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "web" / "static"
 
@@ -57,7 +71,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         try:
             await assert_migrated(engine)
             catalogs = Catalogs()
-            templates = Templates(catalogs, {"language_names": LANGUAGE_NAMES}, settings.timezone)
+            templates = Templates(catalogs, {"language_names": LANGUAGE_NAMES, "url_of": url_of}, settings.timezone)
             metrics = Metrics()
             broker = _broker(settings)
             publisher = Publisher(broker, lambda topic: channel_name(settings.redis_prefix, topic), metrics)
@@ -68,7 +82,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             hub = Hub(broker, db, _hub_config(settings), metrics, presence)
             await hub.start()
             publisher.start()
-            context = AppContext(settings, engine, db, catalogs, templates, hub)
+            extractor = Extractor(db, settings.media_dir)
+            extractor.start()
+            context = AppContext(settings, engine, db, catalogs, templates, hub, extractor)
             digests = (
                 asyncio.create_task(Mailer(settings, db, catalogs, templates).run_forever(), name="kring-digest")
                 if settings.digest_enabled
@@ -77,6 +93,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             try:
                 yield {"kring": context, "kring_realtime": _realtime_context(settings, hub)}
             finally:
+                await extractor.close()
                 if digests is not None:
                     digests.cancel()
                     with suppress(asyncio.CancelledError):
@@ -139,6 +156,9 @@ def _routes(settings: Settings) -> list[BaseRoute]:
         *posts_api.routes,
         *chat_api.routes,
         *notifications_api.routes,
+        *documents_api.routes(settings),
+        *knowledge_pages_api.routes,
+        *search_api.routes,
         *sessions_pages.routes,
         *stream_pages.routes,
         *stream_pages.upload_routes(settings),
@@ -146,6 +166,9 @@ def _routes(settings: Settings) -> list[BaseRoute]:
         *people_pages.upload_routes(settings),
         *circles_pages.routes,
         *notifications_pages.routes,
+        *knowledge_pages.routes,
+        *knowledge_pages.upload_routes(settings),
+        *search_pages.routes,
         *brand.routes,
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]

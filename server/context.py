@@ -12,6 +12,7 @@ from models.database import SessionMaker
 from realtime.hub import Hub
 from server.i18n import Catalogs
 from server.templating import Templates
+from services.extraction import Extractor
 from services.throttle import LoginLimits
 
 
@@ -23,6 +24,7 @@ class AppContext:
     catalogs: Catalogs
     templates: Templates
     hub: Hub
+    extractor: Extractor
 
     @property
     def login_limits(self) -> LoginLimits:

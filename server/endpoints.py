@@ -153,9 +153,11 @@ def api_route(
     status: int = 200,
     public: bool = False,
     query: tuple[tuple[str, str], ...] = (),
+    max_body_size: int | None = None,
 ) -> Route:
     """A JSON API route. Errors answer `{"error": {"code", "message"}}` with the right status;
-    cookie-authenticated writes need the `X-CSRF-Token` header."""
+    cookie-authenticated writes need the `X-CSRF-Token` header. `max_body_size` raises the app's
+    request limit for an upload route (which reads its body with `multipart`)."""
 
     async def endpoint(request: Request) -> Response:
         ctx = app_context(request)
@@ -170,13 +172,17 @@ def api_route(
                 if principal is None
                 else choose_locale(request, principal.user.locale, ctx.settings.locale)
             )
+            call = Call(request, ctx, db, principal, locale)
             try:
-                return await handler(Call(request, ctx, db, principal, locale))
+                return await handler(call)
             except KringError as error:
                 await db.rollback()
                 return json_from(error)
+            finally:
+                if call.form is not None:
+                    await call.form.close()
 
-    route = Route(path, endpoint, methods=[method], name=f"api:{method}:{path}")
+    route = Route(path, endpoint, methods=[method], name=f"api:{method}:{path}", max_body_size=max_body_size)
     route.openapi = ApiDoc(summary, body, returns, status, public, query)  # type: ignore[attr-defined]
     return route
 
@@ -296,6 +302,25 @@ def parse_enum(enum_type: type[E], value: str, *, field: str, message: str) -> E
         return enum_type(value)
     except ValueError:
         raise Invalid(message, field=field) from None
+
+
+async def multipart(call: Call, max_files: int = 1) -> None:
+    """Read a `multipart/form-data` body into `call.form` (for API uploads)."""
+    try:
+        call.form = await call.request.form(max_files=max_files)
+    except HTTPException as exc:
+        if exc.status_code == 413:
+            raise TooLarge(N_("The request is too large.")) from exc
+        raise Invalid(N_("Send the file as multipart/form-data.")) from exc
+    except ClientDisconnect:
+        raise Invalid(N_("The request body did not arrive.")) from None
+
+
+def form_filename(call: Call, name: str) -> str:
+    """The name the browser gave an uploaded file (to show, never to store by)."""
+    assert call.form is not None
+    upload = call.form.get(name)
+    return (upload.filename or "") if isinstance(upload, UploadFile) else ""
 
 
 async def form_file(call: Call, name: str, max_bytes: int) -> bytes:

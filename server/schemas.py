@@ -3,7 +3,7 @@ and `server.openapi` publishes them."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -416,6 +416,81 @@ class NotificationOut(BaseModel):
     actors: list[PersonRef] = Field(description="The newest few who acted, newest first.")
     actor_count: int
     read: bool
+
+
+class VersionOut(BaseModel):
+    number: int
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_by: int
+    created_at: datetime
+    extraction: Literal["pending", "done", "failed", "none"] = Field(
+        description="Text extraction for search: waiting, done, failed (the file is kept), or nothing to read."
+    )
+    extraction_error: str
+    download_url: str
+
+
+class VersionList(BaseModel):
+    items: list[VersionOut]
+
+
+class DocumentOut(BaseModel):
+    id: int
+    title: str
+    description: str
+    tags: list[str]
+    circle: CircleRef | None = Field(description="The owning circle; null when the organisation owns it.")
+    responsible: PersonRef | None
+    review_by: date | None
+    review_overdue: bool
+    created_by: int
+    created_at: datetime
+    updated_at: datetime
+    current_version: VersionOut | None
+
+
+class DocumentList(BaseModel):
+    items: list[DocumentOut]
+    more: bool
+
+
+class DocumentPatch(Strict):
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=4000)
+    tags: list[str] | None = Field(default=None, max_length=30)
+    responsible_id: int | None = None
+    review_by: date | None = None
+
+
+class PageIn(Strict):
+    title: str = Field(min_length=1, max_length=200)
+    body: str = Field(min_length=1, max_length=100_000)
+    tags: list[str] = Field(default_factory=list, max_length=30)
+    circle_id: int | None = None
+
+
+class PagePatch(Strict):
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    body: str | None = Field(default=None, min_length=1, max_length=100_000)
+    tags: list[str] | None = Field(default=None, max_length=30)
+    base_revision: int | None = Field(
+        default=None, description="The revision you started from; a later save by someone else answers 409."
+    )
+
+
+class PageOut(BaseModel):
+    id: int
+    title: str
+    body: str
+    html: str
+    tags: list[str]
+    circle: CircleRef | None
+    revision: int
+    created_by: int
+    updated_by: int
     created_at: datetime
     updated_at: datetime
 
@@ -448,3 +523,46 @@ class CircleNotifyIn(Strict):
 class CircleNotifyOut(BaseModel):
     circle_id: int
     level: NotifyLevel
+
+
+class PageList(BaseModel):
+    items: list[PageOut]
+    more: bool
+
+
+class RevisionOut(BaseModel):
+    number: int
+    title: str
+    body: str
+    editor_id: int
+    created_at: datetime
+
+
+class RevisionList(BaseModel):
+    items: list[RevisionOut]
+
+
+class TagOut(BaseModel):
+    name: str
+    count: int = Field(description="Items you may read that carry the tag.")
+
+
+class TagList(BaseModel):
+    items: list[TagOut]
+
+
+class SearchHitOut(BaseModel):
+    type: str
+    id: int
+    title: str
+    snippet_html: str = Field(description="An excerpt, HTML-escaped, with the words found in <mark>.")
+    url: str
+    tags: list[str]
+    circle_id: int | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class SearchOut(BaseModel):
+    items: list[SearchHitOut]
+    more: bool

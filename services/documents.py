@@ -361,3 +361,39 @@ async def _reindex(db: AsyncSession, version_id: int) -> None:
         return
     await _index(db, document, await tags_of(db, version.document_id))
     await db.commit()
+
+
+@dataclass(frozen=True)
+class Details:
+    """What a page or the API shows beside a document itself."""
+
+    document: Document
+    tags: list[str]
+    circle: Circle | None
+    responsible: User | None
+    current: DocumentVersion | None
+
+    @property
+    def overdue(self) -> bool:
+        return is_overdue(self.document)
+
+
+async def details(db: AsyncSession, document: Document) -> Details:
+    assert document.id is not None
+    return Details(
+        document,
+        await tags_of(db, document.id),
+        await db.get(Circle, document.circle_id) if document.circle_id is not None else None,
+        await db.get(User, document.responsible_id) if document.responsible_id is not None else None,
+        await current_version(db, document.id),
+    )
+
+
+async def list_documents(db: AsyncSession, user: User, ids: Sequence[int]) -> list[Document]:
+    """The documents with these ids that `user` may read, in the order given."""
+    if not ids:
+        return []
+    found = {
+        d.id: d for d in (await db.exec(select(Document).where(col(Document.id).in_(ids), readable_by(user)))).all()
+    }
+    return [found[i] for i in ids if i in found]

@@ -246,3 +246,14 @@ async def _index(db: AsyncSession, page: KnowledgePage, tags: Sequence[str]) -> 
             created_at=page.created_at,
         ),
     )
+
+
+async def list_pages(db: AsyncSession, user: User, ids: Sequence[int]) -> list[KnowledgePage]:
+    """The pages with these ids that `user` may read, in the order given."""
+    if not ids:
+        return []
+    found = {
+        p.id: p
+        for p in (await db.exec(select(KnowledgePage).where(col(KnowledgePage.id).in_(ids), readable_by(user)))).all()
+    }
+    return [found[i] for i in ids if i in found]

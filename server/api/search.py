@@ -1,0 +1,76 @@
+"""Search and tags over the API."""
+
+from __future__ import annotations
+
+from html import escape
+
+from starlette.responses import Response
+from starlette.routing import Route
+
+from server.endpoints import Call, api_route, json_response
+from server.schemas import SearchHitOut, SearchOut, TagList, TagOut
+from server.search_params import query_from, url_of
+from services import search
+
+
+def snippet_html(pieces: tuple[tuple[str, bool], ...]) -> str:
+    return "".join(f"<mark>{escape(text)}</mark>" if marked else escape(text) for text, marked in pieces)
+
+
+async def run_search(call: Call) -> Response:
+    found = await search.search(call.db, call.user, query_from(call.request))
+    return json_response(
+        SearchOut(
+            items=[
+                SearchHitOut(
+                    type=hit.item.kind.value,
+                    id=hit.item.ref_id,
+                    title=hit.item.title,
+                    snippet_html=snippet_html(hit.snippet),
+                    url=url_of(hit.item),
+                    tags=hit.tags,
+                    circle_id=hit.item.circle_id,
+                    created_at=hit.item.created_at,
+                    updated_at=hit.item.updated_at,
+                )
+                for hit in found.hits
+            ],
+            more=found.more,
+        )
+    )
+
+
+async def list_tags(call: Call) -> Response:
+    within = [tag for tag in call.request.query_params.getlist("tag") if tag][:10]
+    counts = await search.tag_counts(call.db, call.user, within=within)
+    return json_response(TagList(items=[TagOut(name=name, count=count) for name, count in counts]))
+
+
+routes: list[Route] = [
+    api_route(
+        "/api/v1/search",
+        run_search,
+        "GET",
+        summary="Search everything you may read: documents (their text too), pages, posts, news, blogs, chat "
+        "messages, people and circles. Each word matches as a prefix and in its Dutch stem, accents folded.",
+        returns=SearchOut,
+        query=(
+            ("q", "The words; every word must match. Empty: newest first."),
+            ("type", "document, page, post, news, blog, message, person or circle (repeatable)."),
+            ("tag", "Only items with this tag (repeatable: all of them)."),
+            ("circle", "Only items of this circle."),
+            ("from", "Only items made on or after this date (YYYY-MM-DD)."),
+            ("to", "Only items made on or before this date (YYYY-MM-DD)."),
+            ("limit", "At most this many (1-200, default 20)."),
+            ("offset", "Skip this many."),
+        ),
+    ),
+    api_route(
+        "/api/v1/tags",
+        list_tags,
+        "GET",
+        summary="Tags with how many items you may read carry them, by name.",
+        returns=TagList,
+        query=(("tag", "Count only items that also carry this tag (repeatable), to narrow down."),),
+    ),
+]

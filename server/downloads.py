@@ -1,0 +1,23 @@
+"""Serving a document version's file: named by the document's own file name, downloaded as an
+attachment (only pictures and PDFs are shown inline), never sniffed (`nosniff` is on every
+response, see `server.security_headers`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.responses import FileResponse
+
+from models import DocumentVersion
+from services import files
+
+
+def file_response(version: DocumentVersion, path: Path) -> FileResponse:
+    kind = files.type_of(version.file)
+    return FileResponse(
+        path,
+        media_type=kind.content_type,
+        filename=version.filename,
+        content_disposition_type="inline" if kind.inline else "attachment",
+        headers={"Cache-Control": "private, max-age=3600"},
+    )

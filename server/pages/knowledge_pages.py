@@ -1,0 +1,265 @@
+"""The knowledge base's pages: the overview, documents (upload, versions, download), knowledge
+pages (write, edit, history) and tags instead of folders."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from starlette.responses import Response
+from starlette.routing import Route
+
+from config import Settings
+from models import ItemKind
+from server.downloads import file_response
+from server.endpoints import Call, form_file, form_filename, form_route, form_text, page_route
+from services import accounts, circles, documents, knowledge_pages, search
+from services import tags as tag_names
+from services.errors import N_, Invalid
+
+
+def _int(call: Call, name: str) -> int:
+    return int(call.request.path_params[name])
+
+
+def _optional_int(call: Call, name: str) -> int | None:
+    raw = form_text(call, name).strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise Invalid(N_("Give a number."), field=name)
+    return int(raw)
+
+
+def _optional_date(call: Call, name: str) -> date | None:
+    raw = form_text(call, name).strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise Invalid(N_("Give dates as YYYY-MM-DD."), field=name) from None
+
+
+async def _recent(call: Call, kind: ItemKind, limit: int = 10) -> list[search.Hit]:
+    return (await search.search(call.db, call.user, search.Query(kinds=[kind], limit=limit))).hits
+
+
+async def overview(call: Call) -> Response:
+    return call.render(
+        "knowledge.html",
+        documents=await _recent(call, ItemKind.DOCUMENT),
+        pages=await _recent(call, ItemKind.PAGE),
+        tags=await search.tag_counts(call.db, call.user),
+        due=await documents.due_for_review(call.db, call.user),
+    )
+
+
+async def tags_page(call: Call) -> Response:
+    """Tags instead of folders: pick one, then narrow down with more."""
+    chosen = tag_names.clean_all(call.request.query_params.getlist("tag"))[:10]
+    found = await search.search(call.db, call.user, search.Query(tags=chosen, limit=100)) if chosen else None
+    counts = await search.tag_counts(call.db, call.user, within=chosen)
+    return call.render("tags.html", chosen=chosen, counts=counts, found=found)
+
+
+async def _writable_circles(call: Call) -> list[object]:
+    return list(await circles.list_circles(call.db, call.user, mine=True, limit=200))
+
+
+async def new_document(call: Call) -> Response:
+    people = await accounts.list_people(call.db, limit=500)
+    return call.render(
+        "document_form.html",
+        my_circles=await _writable_circles(call),
+        people=people,
+        chosen_circle=call.request.query_params.get("circle", ""),
+    )
+
+
+async def create_document(call: Call) -> Response:
+    settings = call.ctx.settings
+    data = await form_file(call, "file", settings.limit_document_bytes)
+    document = await documents.create_document(
+        call.db,
+        call.user,
+        documents.Upload(data, form_filename(call, "file")),
+        media_dir=settings.media_dir,
+        max_bytes=settings.limit_document_bytes,
+        title=form_text(call, "title"),
+        description=form_text(call, "description"),
+        tags=tag_names.parse(form_text(call, "tags")),
+        circle_id=_optional_int(call, "circle_id"),
+        responsible_id=_optional_int(call, "responsible_id"),
+        review_by=_optional_date(call, "review_by"),
+    )
+    call.ctx.extractor.wake()
+    return call.redirect(f"/knowledge/documents/{document.id}", message=N_("The document has been added."))
+
+
+async def document_page(call: Call) -> Response:
+    document_id = _int(call, "document_id")
+    document = await documents.access_document(call.db, call.user, document_id)
+    return call.render(
+        "document.html",
+        d=await documents.details(call.db, document),
+        versions=await documents.versions(call.db, call.user, document_id),
+        related=await search.related(call.db, call.user, ItemKind.DOCUMENT, document_id),
+        people=await accounts.list_people(call.db, limit=500),
+    )
+
+
+async def update_document(call: Call) -> Response:
+    document_id = _int(call, "document_id")
+    responsible = _optional_int(call, "responsible_id")
+    review_by = _optional_date(call, "review_by")
+    await documents.update_document(
+        call.db,
+        call.user,
+        document_id,
+        title=form_text(call, "title"),
+        description=form_text(call, "description"),
+        tags=tag_names.parse(form_text(call, "tags")),
+        responsible_id=responsible,
+        clear_responsible=responsible is None,
+        review_by=review_by,
+        clear_review_by=review_by is None,
+    )
+    return call.redirect(f"/knowledge/documents/{document_id}", message=N_("The document has been saved."))
+
+
+async def add_version(call: Call) -> Response:
+    settings = call.ctx.settings
+    document_id = _int(call, "document_id")
+    data = await form_file(call, "file", settings.limit_document_bytes)
+    await documents.add_version(
+        call.db,
+        call.user,
+        document_id,
+        documents.Upload(data, form_filename(call, "file")),
+        media_dir=settings.media_dir,
+        max_bytes=settings.limit_document_bytes,
+    )
+    call.ctx.extractor.wake()
+    return call.redirect(f"/knowledge/documents/{document_id}", message=N_("The new version has been added."))
+
+
+async def delete_document(call: Call) -> Response:
+    await documents.delete_document(call.db, call.user, _int(call, "document_id"))
+    return call.redirect("/knowledge", message=N_("The document has been deleted."))
+
+
+async def download(call: Call) -> Response:
+    version, path = await documents.version_file(
+        call.db, call.user, _int(call, "document_id"), _int(call, "number"), call.ctx.settings.media_dir
+    )
+    return file_response(version, path)
+
+
+async def new_page(call: Call) -> Response:
+    return call.render(
+        "page_form.html",
+        page=None,
+        tags="",
+        my_circles=await _writable_circles(call),
+        chosen_circle=call.request.query_params.get("circle", ""),
+    )
+
+
+async def create_page(call: Call) -> Response:
+    page = await knowledge_pages.create_page(
+        call.db,
+        call.user,
+        title=form_text(call, "title"),
+        body=form_text(call, "body"),
+        tags=tag_names.parse(form_text(call, "tags")),
+        circle_id=_optional_int(call, "circle_id"),
+    )
+    return call.redirect(f"/knowledge/pages/{page.id}", message=N_("The page has been saved."))
+
+
+async def page_page(call: Call) -> Response:
+    page_id = _int(call, "page_id")
+    page = await knowledge_pages.access_page(call.db, call.user, page_id)
+    editor = await accounts.get_user(call.db, page.updated_by)
+    return call.render(
+        "knowledge_page.html",
+        page=page,
+        editor=editor,
+        tags=await knowledge_pages.tags_of(call.db, page_id),
+        linking=await knowledge_pages.linking_here(call.db, call.user, page),
+        related=await search.related(call.db, call.user, ItemKind.PAGE, page_id),
+    )
+
+
+async def edit_page_form(call: Call) -> Response:
+    page_id = _int(call, "page_id")
+    page = await knowledge_pages.access_page(call.db, call.user, page_id)
+    tags = ", ".join(await knowledge_pages.tags_of(call.db, page_id))
+    return call.render("page_form.html", page=page, tags=tags, my_circles=[], chosen_circle="")
+
+
+async def save_page(call: Call) -> Response:
+    page_id = _int(call, "page_id")
+    await knowledge_pages.edit_page(
+        call.db,
+        call.user,
+        page_id,
+        title=form_text(call, "title"),
+        body=form_text(call, "body"),
+        tags=tag_names.parse(form_text(call, "tags")),
+        base_revision=_optional_int(call, "base_revision"),
+    )
+    return call.redirect(f"/knowledge/pages/{page_id}", message=N_("The page has been saved."))
+
+
+async def delete_page(call: Call) -> Response:
+    await knowledge_pages.delete_page(call.db, call.user, _int(call, "page_id"))
+    return call.redirect("/knowledge", message=N_("The page has been deleted."))
+
+
+async def page_history(call: Call) -> Response:
+    page_id = _int(call, "page_id")
+    page = await knowledge_pages.access_page(call.db, call.user, page_id)
+    found = await knowledge_pages.revisions(call.db, call.user, page_id)
+    editors = {r.editor_id: await accounts.get_user(call.db, r.editor_id) for r in found}
+    return call.render("page_history.html", page=page, revisions=found, editors=editors, shown=None)
+
+
+async def page_revision(call: Call) -> Response:
+    page_id = _int(call, "page_id")
+    page = await knowledge_pages.access_page(call.db, call.user, page_id)
+    shown = await knowledge_pages.revision(call.db, call.user, page_id, _int(call, "number"))
+    found = await knowledge_pages.revisions(call.db, call.user, page_id)
+    editors = {r.editor_id: await accounts.get_user(call.db, r.editor_id) for r in found}
+    return call.render("page_history.html", page=page, revisions=found, editors=editors, shown=shown)
+
+
+_D = "/knowledge/documents/{document_id:int}"
+_P = "/knowledge/pages/{page_id:int}"
+
+routes: list[Route] = [
+    page_route("/knowledge", overview, name="knowledge"),
+    page_route("/knowledge/tags", tags_page, name="knowledge_tags"),
+    page_route("/knowledge/documents/new", new_document, name="document_new"),
+    page_route(_D, document_page, name="document"),
+    form_route(_D, update_document, name="document_save"),
+    form_route(f"{_D}/delete", delete_document, name="document_delete"),
+    page_route(f"{_D}/versions/{{number:int}}/file", download, name="document_download"),
+    page_route("/knowledge/pages/new", new_page, name="knowledge_page_new"),
+    form_route("/knowledge/pages", create_page, name="knowledge_page_create"),
+    page_route(_P, page_page, name="knowledge_page"),
+    page_route(f"{_P}/edit", edit_page_form, name="knowledge_page_edit"),
+    form_route(_P, save_page, name="knowledge_page_save"),
+    form_route(f"{_P}/delete", delete_page, name="knowledge_page_delete"),
+    page_route(f"{_P}/history", page_history, name="knowledge_page_history"),
+    page_route(f"{_P}/history/{{number:int}}", page_revision, name="knowledge_page_revision"),
+]
+
+
+def upload_routes(settings: Settings) -> list[Route]:
+    """Routes whose body limit comes from the settings (multipart needs room around the file)."""
+    limit = settings.limit_document_bytes + 65536
+    return [
+        form_route("/knowledge/documents", create_document, name="document_create", max_files=1, max_body_size=limit),
+        form_route(f"{_D}/versions", add_version, name="document_version", max_files=1, max_body_size=limit),
+    ]
