@@ -1,4 +1,4 @@
-"""The command line: serve, migrate, create-user, digest, seed-demo."""
+"""The command line: serve, migrate, create-user, digest, seed-demo, import-drive."""
 
 from __future__ import annotations
 
@@ -59,6 +59,20 @@ def _parser() -> argparse.ArgumentParser:
 
     seed = commands.add_parser("seed-demo", help="fill an empty database with a demo organisation (once)")
     seed.set_defaults(run=_seed_demo)
+
+    drive = commands.add_parser(
+        "import-drive", help="bring a group-drive folder tree in as documents, folders becoming tags"
+    )
+    drive.add_argument("path", type=Path, help="the folder to import")
+    drive.add_argument(
+        "--circle", type=int, metavar="ID", help="the circle that owns the documents (default: the organisation)"
+    )
+    drive.add_argument("--tag-prefix", default="", help="put this before every tag made from a folder name")
+    drive.add_argument(
+        "--as", dest="as_email", metavar="EMAIL", help="import as this colleague (default: the first admin)"
+    )
+    drive.add_argument("--json", action="store_true", help="print the summary as JSON, with every file's path")
+    drive.set_defaults(run=_import_drive)
     return parser
 
 
@@ -154,6 +168,24 @@ def _digest(settings: Settings, args: argparse.Namespace) -> int:
     sent = asyncio.run(send())
     print(f"kring: sent {sent} digest mail{'' if sent == 1 else 's'}")
     return 0
+
+
+def _import_drive(settings: Settings, args: argparse.Namespace) -> int:
+    from server.drive_command import import_drive
+
+    if not args.path.is_dir():
+        print(f"kring: {args.path} is not a folder", file=sys.stderr)
+        return 2
+    return asyncio.run(
+        import_drive(
+            settings,
+            args.path,
+            circle_id=args.circle,
+            tag_prefix=args.tag_prefix,
+            as_email=args.as_email,
+            as_json=args.json,
+        )
+    )
 
 
 def _seed_demo(settings: Settings, args: argparse.Namespace) -> int:

@@ -4,6 +4,7 @@ colleagues would have built it."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import func
 from sqlmodel import select
@@ -14,7 +15,21 @@ from models import CircleKind, CircleVisibility, MemberRole, Role, User
 from models.base import utcnow
 from models.database import assert_migrated, make_engine, make_sessionmaker
 from server import demo_data, demo_stream
-from services import accounts, chat, circles, comments, passwords, posts, reactions
+from services import (
+    accounts,
+    chat,
+    circles,
+    comments,
+    drive_import,
+    extraction,
+    knowledge_pages,
+    passwords,
+    posts,
+    reactions,
+)
+
+# The sample group drive (a copy of ../shared/data/groepenschijf) the demo organisation brings in.
+DEMO_DRIVE = Path(__file__).resolve().parent / "demo_drive"
 
 
 async def seed_demo(settings: Settings) -> int:
@@ -26,7 +41,14 @@ async def seed_demo(settings: Settings) -> int:
                 print("kring: the database already has accounts; the demo is not seeded again")
             else:
                 await _seed(db)
-                print(f"kring: seeded {len(demo_data.PEOPLE)} colleagues and {len(demo_data.CIRCLES)} circles")
+                imported = await _seed_knowledge(db, settings)
+                print(
+                    f"kring: seeded {len(demo_data.PEOPLE)} colleagues, {len(demo_data.CIRCLES)} circles and "
+                    f"{imported} documents from the demo group drive"
+                )
+        # The documents' text is read now, so the demo's search finds their words at once.
+        while await extraction.extract_pending(make_sessionmaker(engine), settings.media_dir):
+            pass
     finally:
         await engine.dispose()
     first = demo_data.PEOPLE[0]
@@ -35,6 +57,18 @@ async def seed_demo(settings: Settings) -> int:
         f"with password {demo_data.DEMO_PASSWORD}; every demo colleague has that password"
     )
     return 0
+
+
+async def _seed_knowledge(db: AsyncSession, settings: Settings) -> int:
+    """The drive brought in by the communications editor, and a few pages linking to each other."""
+    editor = await accounts.find_by_email(db, f"eva.groen@{demo_data.DEMO_DOMAIN}")
+    assert editor is not None
+    report = await drive_import.import_drive(
+        db, editor, DEMO_DRIVE, media_dir=settings.media_dir, max_bytes=settings.limit_document_bytes
+    )
+    for title, body, tags in demo_data.KNOWLEDGE_PAGES:
+        await knowledge_pages.create_page(db, editor, title=title, body=body, tags=tags)
+    return len(report.imported)
 
 
 async def _has_users(db: AsyncSession) -> bool:

@@ -1091,3 +1091,33 @@ def check() -> None:
     secret = [c for c in CIRCLES if c.visibility == "secret"]
     assert len(secret) == 1
     assert len(secret[0].admins + secret[0].members) == 3
+
+
+# Knowledge pages of the demo organisation: (title, Markdown body, tags). `[[Title]]` links pages.
+KNOWLEDGE_PAGES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    (
+        "Ziek? Zo meld je je",
+        "Meld je ziek **voor 8.30 uur** telefonisch bij je leidinggevende, niet per app of mail.\n\n"
+        "1. Bel je leidinggevende en zeg hoe lang je denkt weg te zijn.\n"
+        "2. Zeg af bij je cliënten, of vraag een collega dat te doen.\n"
+        "3. Beter? Meld je weer beter bij je leidinggevende.\n\n"
+        "Het volledige protocol staat in het document *Protocol ziekmelding*. Zie ook [[Verlof aanvragen]].",
+        ("personeelszaken", "ziekte"),
+    ),
+    (
+        "Verlof aanvragen",
+        "Vraag verlof aan bij je leidinggevende, bij voorkeur vier weken vooraf. Hoeveel uur je hebt, staat in "
+        "de *Verlofregeling*. Bijzonder verlof (verhuizing, bruiloft, overlijden) vraag je zo snel mogelijk aan.\n\n"
+        "Ziek tijdens je vakantie? Volg dan [[Ziek? Zo meld je je]].",
+        ("personeelszaken", "regelingen"),
+    ),
+    (
+        "Welkom bij Welzijn Rivierenland",
+        "Fijn dat je er bent! Op deze pagina vind je de weg in je eerste weken.\n\n"
+        "- Wat doe je als je ziek bent: [[Ziek? Zo meld je je]]\n"
+        "- Vrije dagen: [[Verlof aanvragen]]\n"
+        "- Op huisbezoek: lees eerst het *Veiligheidsprotocol huisbezoek*.\n\n"
+        "Vragen? Kijk bij **Mensen** wie erover te vragen is.",
+        ("organisatie", "nieuwe collega's"),
+    ),
+)

@@ -11,10 +11,10 @@ import pytest
 from sqlmodel import select
 
 from config import load_settings
-from models import Circle, CircleVisibility, Role, User
+from models import Circle, CircleVisibility, ItemKind, Role, User
 from models.database import head_revision, make_engine, make_sessionmaker
 from server import demo_data
-from services import circles, passwords
+from services import circles, passwords, search
 from tests.conftest import SECRET
 
 REPO = Path(__file__).resolve().parents[1]
@@ -25,6 +25,7 @@ def run(tmp_path: Path, *args: str, stdin: str | None = None) -> subprocess.Comp
         **os.environ,
         "KRING_DATABASE_URL": f"sqlite:///{tmp_path}/kring.db",
         "KRING_VAR_DIR": str(tmp_path / "var"),
+        "KRING_MEDIA_DIR": str(tmp_path / "media"),
         "KRING_SECRET_KEY": SECRET,
     }
     return subprocess.run(
@@ -93,6 +94,12 @@ async def test_seed_demo_builds_the_organisation_once(tmp_path: Path) -> None:
             secret_names = {c.name for c in all_circles if c.visibility is CircleVisibility.SECRET}
             assert secret_names
             assert not secret_names & seen
+            # The demo drive came in, its text searchable at once.
+            assert "13 documents from the demo group drive" in first.stdout
+            hits = (await search.search(db, anna, search.Query(text="knoflook", kinds=[ItemKind.DOCUMENT]))).hits
+            assert [hit.item.title for hit in hits] == ["Soep van de buurtmoeders"]
+            linked = (await search.search(db, anna, search.Query(text="verlof aanvragen", kinds=[ItemKind.PAGE]))).hits
+            assert "Verlof aanvragen" in [hit.item.title for hit in linked]
     finally:
         await engine.dispose()
 
@@ -110,3 +117,33 @@ def test_commands_refuse_an_unmigrated_database(tmp_path: Path, command: str) ->
     assert result.stderr.strip().splitlines() == [
         f"kring: the database is empty, the code needs {head_revision()}: run `python -m server migrate` first"
     ]
+
+
+def test_import_drive_reports_and_a_second_run_adds_nothing(tmp_path: Path) -> None:
+    import json
+
+    from tests.support import DEMO_DRIVE
+
+    assert run(tmp_path, "migrate").returncode == 0
+    secret_file = tmp_path / "pw"
+    secret_file.write_text("een lang wachtwoord\n")
+    made = run(
+        tmp_path, "create-user", "--email", "beheer@example.org", "--name", "Beheer", "--role", "admin",
+        "--password-file", str(secret_file),
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    first = run(tmp_path, "import-drive", str(DEMO_DRIVE), "--json")
+    assert first.returncode == 0, first.stderr
+    report = json.loads(first.stdout)
+    assert report["counts"] == {"imported": 13, "duplicates": 1, "unchanged": 0, "skipped": 4}
+    assert report["duplicates"][0]["path"] == "Oud/Kopie van Verlofregeling 2018 (2).docx"
+    assert {e["path"] for e in report["skipped"]} >= {"03 Buurtkracht/Thumbs.db", "01 Organisatie/.DS_Store"}
+    assert len(list((tmp_path / "media" / "documents").iterdir())) == 13
+
+    second = run(tmp_path, "import-drive", str(DEMO_DRIVE))
+    assert second.returncode == 0, second.stderr
+    assert "imported 0 documents, 1 duplicates stored once, 13 already imported, 4 skipped" in second.stdout
+    assert "skipped: 02 Personeelszaken/Regelingen/~$rlofregeling 2018.docx (Office lock file)" in second.stdout
+
+    missing = run(tmp_path, "import-drive", str(tmp_path / "nowhere"))
+    assert missing.returncode == 2
