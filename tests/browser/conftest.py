@@ -82,6 +82,7 @@ class LiveServer:
             **os.environ,
             "KRING_DATABASE_URL": f"sqlite:///{tmp}/kring.db",
             "KRING_VAR_DIR": str(tmp / "var"),
+            "KRING_MEDIA_DIR": str(tmp / "media"),
             "KRING_SECRET_KEY": SECRET_KEY,
             "KRING_ORG_NAME": ORG_NAME,
             "KRING_BASE_URL": self.base,
