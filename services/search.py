@@ -64,7 +64,7 @@ MAX_TERMS = 8
 MAX_TITLE = 300
 MARK_START = "\x02"
 MARK_END = "\x03"
-_WORD = re.compile(r"\w+")
+_WORD = re.compile(r"[^\W_]+")  # letters and digits: nothing a query syntax could read
 _stemmer = snowballstemmer.stemmer("dutch_porter")
 KIND_OF_POST = {PostKind.POST: ItemKind.POST, PostKind.NEWS: ItemKind.NEWS, PostKind.BLOG: ItemKind.BLOG}
 

@@ -129,3 +129,26 @@ async def test_bulk_index_makes_items_searchable(db: AsyncSession) -> None:
     found = await search.search(db, reader, Query(text="overleg woord3", limit=100))
     assert len(found.hits) == 43
     assert dict(await search.tag_counts(db, reader)) == {"t0": 100, "t1": 100, "t2": 100}
+
+
+async def test_odd_queries_are_harmless(db: AsyncSession) -> None:
+    reader = await make_user(db)
+    await _index(db, Entry(ItemKind.PAGE, 1, "Notulen", "Afspraken over and, or en not."))
+    for text in ['"', "'", "a*b", "NEAR(x y)", "_", "-", ":*", "&|!", "de het", "😀", "x" * 300, "notulen) OR (1"]:
+        await search.search(db, reader, Query(text=text))
+    assert await _titles(db, reader, "AND or NOT") == ["Notulen"]
+    assert await _titles(db, reader, '"notulen"') == ["Notulen"]
+
+
+async def test_tag_counts_narrow_down(db: AsyncSession) -> None:
+    reader = await make_user(db)
+    await _index(
+        db,
+        Entry(ItemKind.DOCUMENT, 1, "A", tags=["personeelszaken", "verlof"]),
+        Entry(ItemKind.DOCUMENT, 2, "B", tags=["personeelszaken", "ziekte"]),
+        Entry(ItemKind.PAGE, 3, "C", tags=["ziekte"]),
+    )
+    assert await search.tag_counts(db, reader) == [("personeelszaken", 2), ("verlof", 1), ("ziekte", 2)]
+    assert await search.tag_counts(db, reader, within=["ziekte"]) == [("personeelszaken", 1), ("ziekte", 2)]
+    related = await search.related(db, reader, ItemKind.DOCUMENT, 2)
+    assert sorted(item.title for item in related) == ["A", "C"]
