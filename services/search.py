@@ -192,10 +192,13 @@ async def _insert_batch(db: AsyncSession, rows: list[dict[str, Any]], tagged: li
             )
         )
         ids = {(kind, ref): item_id for kind, ref, item_id in found.all()}
-        links: list[dict[str, Any]] = []
-        for (i, names), key in zip(tagged, keys, strict=True):
-            for tag_id in await _tag_ids(db, names):
-                links.append({"tag_id": tag_id, "item_id": ids[(rows[i]["kind"], key[1])]})
+        names = list(dict.fromkeys(name for _, batch_names in tagged for name in batch_names))
+        tag_ids = dict(zip(names, await _tag_ids(db, names), strict=True))
+        links: list[dict[str, Any]] = [
+            {"tag_id": tag_ids[name], "item_id": ids[key]}
+            for (_, batch_names), key in zip(tagged, keys, strict=True)
+            for name in batch_names
+        ]
         if links:
             await db.exec(insert(Tagging), params=links)
     return len(rows)
@@ -224,21 +227,20 @@ def visible_to(user: User) -> ColumnElement[bool]:
     every colleague; circle items follow posts (`services.posts.readable_by`): anyone for an open
     circle, members for closed and secret ones; a circle itself follows `services.circles`: visible
     unless secret, then to members and colleagues with a pending invitation."""
+    # Uncorrelated sets, each read once per query rather than once per matching row.
     item_circle = col(SearchItem.circle_id)
-    member = exists().where(col(Membership.circle_id) == item_circle, col(Membership.user_id) == user.id)
-    open_circle = exists().where(col(Circle.id) == item_circle, col(Circle.visibility) == CircleVisibility.OPEN)
-    not_secret = exists().where(col(Circle.id) == item_circle, col(Circle.visibility) != CircleVisibility.SECRET)
-    invited = exists().where(
-        col(Invitation.circle_id) == item_circle,
-        col(Invitation.user_id) == user.id,
-        col(Invitation.status) == RequestStatus.PENDING,
+    member_of = select(Membership.circle_id).where(col(Membership.user_id) == user.id)
+    open_circles = select(Circle.id).where(col(Circle.visibility) == CircleVisibility.OPEN)
+    listed_circles = select(Circle.id).where(col(Circle.visibility) != CircleVisibility.SECRET)
+    invited_to = select(Invitation.circle_id).where(
+        col(Invitation.user_id) == user.id, col(Invitation.status) == RequestStatus.PENDING
     )
     audience = col(SearchItem.audience)
     return or_(
         audience == Audience.ORG,
-        member,
-        and_(audience == Audience.CIRCLE, open_circle),
-        and_(audience == Audience.LISTING, or_(not_secret, invited)),
+        item_circle.in_(member_of),
+        and_(audience == Audience.CIRCLE, item_circle.in_(open_circles)),
+        and_(audience == Audience.LISTING, or_(item_circle.in_(listed_circles), item_circle.in_(invited_to))),
     )
 
 
@@ -254,7 +256,7 @@ def _has_tag(name: str) -> ColumnElement[bool]:
 async def search(db: AsyncSession, user: User, query: Query) -> Results:
     """The items matching `query` that `user` may read, best first (newest first without words)."""
     terms = terms_of(query.text)
-    # SQLAlchemy's own select: rows keep the snippet column beside the item.
+    # SQLAlchemy's own select: each row is (item, snippet or None).
     statement: Select[Any] = sa_select(SearchItem).where(visible_to(user))
     if query.kinds:
         statement = statement.where(col(SearchItem.kind).in_(list(query.kinds)))
@@ -266,61 +268,92 @@ async def search(db: AsyncSession, user: User, query: Query) -> Results:
         statement = statement.where(col(SearchItem.created_at) >= query.since)
     if query.until is not None:
         statement = statement.where(col(SearchItem.created_at) < query.until)
+    backend = _POSTGRES if db.get_bind().dialect.name == "postgresql" else _SQLITE
     if terms:
-        backend = _POSTGRES if db.get_bind().dialect.name == "postgresql" else _SQLITE
         statement = backend.match(statement, terms)
     else:
-        statement = statement.add_columns(literal_column("''").label("snippet")).order_by(
+        statement = statement.add_columns(literal_column("NULL")).order_by(
             col(SearchItem.updated_at).desc(), col(SearchItem.id).desc()
         )
-    statement = statement.limit(query.limit + 1).offset(query.offset)
-    rows = (await db.exec(cast(Any, statement))).all()
+    rows = (await db.exec(cast(Any, statement.limit(query.limit + 1).offset(query.offset)))).all()
     more = len(rows) > query.limit
-    rows = rows[: query.limit]
-    item_tags = await tags_of(db, [item.id or 0 for item, _ in rows])
+    items: list[SearchItem] = [item for item, _ in rows[: query.limit]]
+    ids = [item.id or 0 for item in items]
+    snippets: dict[int, str] = {item.id or 0: snippet for item, snippet in rows if snippet}
+    if terms and ids and not snippets:
+        snippets = await backend.snippets(db, ids, terms)
+    item_tags = await tags_of(db, ids)
     hits = [
-        Hit(item, _pieces(snippet) if snippet else _opening(item.body), item_tags.get(item.id or 0, []))
-        for item, snippet in rows
+        Hit(
+            item,
+            _pieces(snippets[item.id or 0]) if snippets.get(item.id or 0) else _opening(item.body),
+            item_tags.get(item.id or 0, []),
+        )
+        for item in items
     ]
     return Results(hits, more)
 
 
 class _Backend:
     def match(self, statement: Select[Any], terms: list[str]) -> Select[Any]:
+        """Only the matches, best first, with a snippet column (None when `snippets` makes them)."""
+        raise NotImplementedError
+
+    async def snippets(self, db: AsyncSession, ids: list[int], terms: list[str]) -> dict[int, str]:
+        """Snippets for the page of results shown, never for every match."""
         raise NotImplementedError
 
 
 class _Sqlite(_Backend):
     """FTS5 over the unstemmed words: each query word as a prefix, and its stem as a prefix."""
 
-    def match(self, statement: Select[Any], terms: list[str]) -> Select[Any]:
+    def _expression(self, terms: list[str]) -> str:
         parts = []
         for term in terms:
             stem = _stemmer.stemWord(term)
             parts.append(f'"{stem}"*' if term.startswith(stem) else f'("{term}"* OR "{stem}"*)')
+        return " AND ".join(parts)
+
+    def match(self, statement: Select[Any], terms: list[str]) -> Select[Any]:
+        # SQLite computes the snippet only for the rows the LIMIT keeps, in the same pass.
         snippet = func.snippet(literal_column("search_fts"), -1, MARK_START, MARK_END, "…", 24)
         return (
-            statement.add_columns(snippet.label("snippet"))
+            statement.add_columns(snippet)
             .join(_FTS, _FTS.c.rowid == col(SearchItem.id))
-            .where(text("search_fts MATCH :match").bindparams(match=" AND ".join(parts)))
+            .where(text("search_fts MATCH :match").bindparams(match=self._expression(terms)))
             .order_by(text("bm25(search_fts, 10.0, 5.0, 1.0)"), col(SearchItem.id).desc())
         )
+
+    async def snippets(self, db: AsyncSession, ids: list[int], terms: list[str]) -> dict[int, str]:
+        return {}  # made by `match`
 
 
 class _Postgres(_Backend):
     """The generated `document` column; each query word as a stemmed prefix (`word:*`)."""
 
+    _config: ColumnElement[Any] = literal_column("'kring'::regconfig")
+
+    def _tsquery(self, terms: list[str]) -> ColumnElement[Any]:
+        # A scalar subquery, so PostgreSQL builds the query once (an InitPlan) rather than for
+        # every matching row when the words arrive as a parameter.
+        words = " & ".join(f"{term}:*" for term in terms)
+        return sa_select(func.to_tsquery(self._config, words)).scalar_subquery()
+
     def match(self, statement: Select[Any], terms: list[str]) -> Select[Any]:
-        config: ColumnElement[Any] = literal_column("'kring'::regconfig")
-        tsquery = func.to_tsquery(config, " & ".join(f"{term}:*" for term in terms))
+        tsquery = self._tsquery(terms)
         document: ColumnElement[Any] = literal_column("search_items.document")
-        options = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, MaxFragments=2"
-        snippet = func.ts_headline(config, SearchItem.body, tsquery, options)
         return (
-            statement.add_columns(snippet.label("snippet"))
+            statement.add_columns(literal_column("NULL"))
             .where(document.op("@@")(tsquery))
             .order_by(func.ts_rank(document, tsquery).desc(), col(SearchItem.id).desc())
         )
+
+    async def snippets(self, db: AsyncSession, ids: list[int], terms: list[str]) -> dict[int, str]:
+        options = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, MaxFragments=2"
+        headline = func.ts_headline(self._config, SearchItem.body, self._tsquery(terms), options)
+        statement = sa_select(col(SearchItem.id), headline).where(col(SearchItem.id).in_(ids))
+        rows = (await db.exec(cast(Any, statement))).all()
+        return {int(row_id): str(value) for row_id, value in rows}
 
 
 _FTS = table("search_fts", column("rowid"))
