@@ -135,6 +135,7 @@ def upgrade() -> None:
 
     # ### end Alembic commands ###
     _create_full_text_index()
+    _catalogue_what_exists()
 
 
 def downgrade() -> None:
@@ -221,3 +222,29 @@ def _drop_full_text_index() -> None:
         op.execute("DROP INDEX ix_search_items_document")
         op.execute("ALTER TABLE search_items DROP COLUMN document")
         op.execute("DROP TEXT SEARCH CONFIGURATION kring")
+
+
+# What an existing installation already holds becomes findable at once (the services keep the
+# catalogue from here on). Plain SQL that both backends speak; the index follows by itself.
+_BACKFILL = (
+    """INSERT INTO search_items (kind, ref_id, circle_id, audience, title, tags, body, created_at, updated_at)
+    SELECT kind, id, circle_id, CASE WHEN kind = 'post' THEN 'circle' ELSE 'org' END, title, '',
+           CASE WHEN lead <> '' THEN lead || ' ' || body ELSE body END, created_at, COALESCE(edited_at, created_at)
+    FROM posts""",
+    """INSERT INTO search_items (kind, ref_id, circle_id, audience, title, tags, body, created_at, updated_at)
+    SELECT 'message', id, circle_id, 'circle', '', '', body, created_at, COALESCE(edited_at, created_at)
+    FROM messages WHERE deleted_at IS NULL""",
+    """INSERT INTO search_items (kind, ref_id, circle_id, audience, title, tags, body, created_at, updated_at)
+    SELECT 'person', id, NULL, 'org', name, '',
+           job_title || ' ' || team || ' ' || location || ' ' || CAST(skills AS TEXT) || ' ' || bio,
+           created_at, created_at
+    FROM users WHERE is_active""",
+    """INSERT INTO search_items (kind, ref_id, circle_id, audience, title, tags, body, created_at, updated_at)
+    SELECT 'circle', id, id, 'listing', name, '', description, created_at, created_at
+    FROM circles WHERE kind <> 'direct'""",
+)
+
+
+def _catalogue_what_exists() -> None:
+    for statement in _BACKFILL:
+        op.execute(statement)
