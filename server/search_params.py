@@ -16,8 +16,8 @@ MAX_QUERY = 200
 
 
 def query_from(request: Request, *, default_limit: int = 20) -> Query:
-    """`q`, `type` (repeatable), `tag` (repeatable), `circle`, `from` and `to` (dates, inclusive),
-    `limit` and `offset`."""
+    """`q`, `type` (repeatable), `tag` (repeatable, or several separated by commas), `circle`,
+    `from` and `to` (dates, inclusive), `limit` and `offset`."""
     params = request.query_params
     kinds = []
     for value in params.getlist("type"):
@@ -38,7 +38,7 @@ def query_from(request: Request, *, default_limit: int = 20) -> Query:
     return Query(
         text=params.get("q", "")[:MAX_QUERY],
         kinds=kinds,
-        tags=[tag for tag in params.getlist("tag") if tag][:10],
+        tags=[tag for value in params.getlist("tag") for tag in value.split(",") if tag.strip()][:10],
         circle_id=int(circle) if circle else None,
         since=datetime.combine(since, time(), UTC) if since else None,
         until=datetime.combine(until + timedelta(days=1), time(), UTC) if until else None,

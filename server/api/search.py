@@ -57,7 +57,7 @@ routes: list[Route] = [
         query=(
             ("q", "The words; every word must match. Empty: newest first."),
             ("type", "document, page, post, news, blog, message, person or circle (repeatable)."),
-            ("tag", "Only items with this tag (repeatable: all of them)."),
+            ("tag", "Only items with this tag (repeatable, or comma-separated: all of them)."),
             ("circle", "Only items of this circle."),
             ("from", "Only items made on or after this date (YYYY-MM-DD)."),
             ("to", "Only items made on or before this date (YYYY-MM-DD)."),

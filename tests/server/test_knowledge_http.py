@@ -210,3 +210,16 @@ async def test_the_header_has_a_search_box_and_the_search_page_filters(db: Async
     assert (await visitor.get("/api/v1/search?type=nonsense")).status_code == 422
     assert (await visitor.get("/api/v1/search?from=gisteren")).status_code == 422
     assert (await visitor.get("/api/v1/search?q=voetbal")).json()["items"][0]["type"] == "person"
+
+
+async def test_search_filters_by_several_tags_at_once(db: AsyncSession, visitor: Visitor) -> None:
+    editor = await make_user(db, role=Role.EDITOR)
+    await visitor.sign_in(editor)
+    for title, tags in (("Beide", ["verlof", "regels"]), ("Alleen verlof", ["verlof"])):
+        made = await visitor.write("POST", "/api/v1/pages", json={"title": title, "body": "Tekst.", "tags": tags})
+        assert made.status_code == 201
+    for url in ("/api/v1/search?tag=verlof&tag=regels", "/api/v1/search?tag=verlof,%20regels"):
+        assert [hit["title"] for hit in (await visitor.get(url)).json()["items"]] == ["Beide"], url
+    page = (await visitor.get("/search?tag=verlof,regels")).text
+    assert "Beide" in page
+    assert "Alleen verlof" not in page
