@@ -326,7 +326,7 @@ async def _index(db: AsyncSession, document: Document, tags: Sequence[str]) -> N
     version = await current_version(db, document.id)
     body = "\n".join(
         part
-        for part in (document.description, version.filename if version else "", version.text if version else "")
+        for part in (document.description, version.text if version else "", version.filename if version else "")
         if part
     )
     await search.index(
