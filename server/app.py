@@ -37,6 +37,7 @@ from server.api import posts as posts_api
 from server.api import search as search_api
 from server.api import sessions as sessions_api
 from server.auth import authenticate_socket
+from server.body_limit import BodyLimit
 from server.context import AppContext
 from server.csrf import OriginGuard
 from server.digest_mail import Mailer
@@ -109,10 +110,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
         middleware=[
             Middleware(SecurityHeaders, hsts=settings.secure_cookies),
             Middleware(OriginGuard, trusted_origins=settings.trusted_origins),
+            Middleware(BodyLimit, max_body_size=settings.limit_request_bytes),
         ],
         exception_handlers={HTTPException: _http_error},
         lifespan=lifespan,
-        max_body_size=settings.limit_request_bytes,
     )
 
 

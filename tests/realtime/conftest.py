@@ -64,7 +64,14 @@ def start_workers(tmp_path: Path) -> Iterator[Callable[..., list[Worker]]]:
     started: list[Worker] = []
     prefix = f"test-{secrets.token_hex(4)}"  # channels of this test only, on the shared Redis
 
-    def start(database_url: str, count: int = 2, *, redis_url: str | None = None, **env: str) -> list[Worker]:
+    def start(
+        database_url: str,
+        count: int = 2,
+        *,
+        redis_url: str | None = None,
+        command: list[str] | None = None,
+        **env: str,
+    ) -> list[Worker]:
         redis = redis_url or require_shared_redis()
         base_env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("KRING_")},
@@ -76,7 +83,9 @@ def start_workers(tmp_path: Path) -> Iterator[Callable[..., list[Worker]]]:
             "KRING_REALTIME_SYNC_SECONDS": "0.5",
             **env,
         }
-        workers = [Worker(base_env, tmp_path, name=chr(ord("a") + len(started) + i)) for i in range(count)]
+        workers = [
+            Worker(base_env, tmp_path, name=chr(ord("a") + len(started) + i), command=command) for i in range(count)
+        ]
         for worker in workers:
             started.append(worker.start())
         return workers

@@ -92,10 +92,15 @@ def wait_for_port(port: int, *, what: str, timeout: float = 20) -> None:
 class Worker:
     """One `python -m server serve` process: a uvicorn worker as production runs it."""
 
-    def __init__(self, env: dict[str, str], log_dir: Path, name: str) -> None:
+    def __init__(self, env: dict[str, str], log_dir: Path, name: str, command: list[str] | None = None) -> None:
         self.port = free_port()
         self.name = name
-        self.env = {**env, "KRING_BASE_URL": f"http://127.0.0.1:{self.port}"}
+        # The public URL may name another host (`{port}` is filled in); clients still connect
+        # to 127.0.0.1, and send `origin` as a browser on that host would.
+        self.origin = env.get("KRING_BASE_URL", "http://127.0.0.1:{port}").format(port=self.port)
+        self.env = {**env, "KRING_BASE_URL": self.origin}
+        # What to run instead of `python -m server` (a fault-injecting wrapper, say).
+        self.command = command or [sys.executable, "-m", "server"]
         self.log = log_dir / f"worker-{name}-{self.port}.log"
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -110,7 +115,7 @@ class Worker:
     def start(self) -> Worker:
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "server", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+                [*self.command, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
                 cwd=REPO,
                 env=self.env,
                 stdout=log,

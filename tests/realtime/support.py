@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -53,7 +54,7 @@ class Colleague:
 
     @property
     def _origin(self) -> dict[str, str]:
-        return {"Origin": self.worker.url}
+        return {"Origin": self.worker.origin}
 
     @property
     def cookie(self) -> str:
@@ -73,6 +74,7 @@ class Socket:
     def __init__(self, connection: websockets.ClientConnection) -> None:
         self.connection = connection
         self.frames: list[dict[str, Any]] = []
+        self.received_at: list[float] = []  # time.monotonic() of each frame, beside `frames`
         self.closed_with: int | None = None
         self._changed = asyncio.Event()
         self._reader = asyncio.create_task(self._read())
@@ -84,7 +86,7 @@ class Socket:
         headers = {}
         if cookie is not None:
             headers["Cookie"] = cookie
-            headers["Origin"] = origin or worker.url
+            headers["Origin"] = origin or worker.origin
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
         connection = await websockets.connect(worker.ws_url, additional_headers=headers, open_timeout=10)
@@ -94,6 +96,7 @@ class Socket:
         try:
             async for message in self.connection:
                 self.frames.append(json.loads(message))
+                self.received_at.append(time.monotonic())
                 self._changed.set()
         except websockets.ConnectionClosed:
             pass
