@@ -174,13 +174,17 @@ def api_route(
             )
             call = Call(request, ctx, db, principal, locale)
             try:
-                return await handler(call)
+                response = await handler(call)
             except KringError as error:
                 await db.rollback()
-                return json_from(error)
+                response = json_from(error)
             finally:
                 if call.form is not None:
                     await call.form.close()
+            if principal is not None:
+                # A colleague's data: never kept by a shared computer's browser or a proxy.
+                response.headers["Cache-Control"] = "no-store"
+            return response
 
     route = Route(path, endpoint, methods=[method], name=f"api:{method}:{path}", max_body_size=max_body_size)
     route.openapi = ApiDoc(summary, body, returns, status, public, query)  # type: ignore[attr-defined]

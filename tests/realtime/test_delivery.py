@@ -50,6 +50,7 @@ async def test_a_client_on_one_worker_gets_what_another_worker_commits(
     await writer.close()
 
 
+@pytest.mark.trust
 @pytest.mark.parametrize("rt_backend", ["postgresql", "sqlite"])
 async def test_sixteen_writers_in_five_circles_leave_no_gap_for_any_subscriber(
     rt_backend: str, fresh_database: str, start_workers: StartWorkers
@@ -134,6 +135,7 @@ async def test_resuming_with_since_gets_exactly_the_missed_events_then_live_ones
     await reading.close()
 
 
+@pytest.mark.trust
 @pytest.mark.parametrize("rt_backend", ["sqlite"])
 async def test_resume_outside_the_window_is_refused_without_any_event(
     rt_backend: str, fresh_database: str, start_workers: StartWorkers
@@ -167,6 +169,7 @@ async def test_resume_outside_the_window_is_refused_without_any_event(
     await colleague.close()
 
 
+@pytest.mark.trust
 async def test_an_event_whose_publish_was_lost_still_arrives(fresh_database: str, start_workers: StartWorkers) -> None:
     """The test process commits without publishing, as a worker dying right after its commit
     would: the hubs find the events in the log."""
@@ -193,6 +196,7 @@ async def test_an_event_whose_publish_was_lost_still_arrives(fresh_database: str
     await colleague.close()
 
 
+@pytest.mark.trust
 async def test_killed_worker_clients_resume_on_the_other_with_nothing_lost(
     fresh_database: str, start_workers: StartWorkers
 ) -> None:
@@ -280,6 +284,7 @@ async def test_a_page_resumes_from_the_head_it_was_rendered_with(
         await closable.close()
 
 
+@pytest.mark.trust
 @pytest.mark.parametrize("rt_backend", ["sqlite"])
 async def test_a_replay_larger_than_the_send_queue_is_refused_not_looped(
     rt_backend: str, fresh_database: str, start_workers: StartWorkers

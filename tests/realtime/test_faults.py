@@ -9,6 +9,7 @@ import socket
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 import websockets
 
 from models import CircleVisibility
@@ -16,6 +17,8 @@ from services import events
 from tests.realtime.processes import RedisProcess, Worker
 from tests.realtime.support import Colleague, Socket, database, seqs
 from tests.support import make_circle, make_user
+
+pytestmark = pytest.mark.trust  # see docs/reliability.md
 
 StartWorkers = Callable[..., list[Worker]]
 

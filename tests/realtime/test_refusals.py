@@ -16,6 +16,8 @@ from tests.realtime.processes import Worker
 from tests.realtime.support import Colleague, Socket, database
 from tests.support import PASSWORD, add_member, make_circle, make_user
 
+pytestmark = pytest.mark.trust  # see docs/reliability.md
+
 StartWorkers = Callable[..., list[Worker]]
 
 

@@ -11,6 +11,8 @@ from starlette.routing import Route
 
 from tests.support import BASE_URL, PASSWORD, Visitor, make_circle, make_user
 
+pytestmark = pytest.mark.trust  # case 12: CSRF on every state-changing route
+
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 PUBLIC_WRITES = {"/api/v1/session", "/login", "/language"}
 # The signed token in the address is the proof here (one-click unsubscribe from a mail program,
