@@ -10,6 +10,10 @@ from sqlalchemy import DateTime, Enum
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
+# The largest id an INTEGER column holds (PostgreSQL's is 32-bit): a larger number from a visitor
+# names nothing, and must not reach the database, which would refuse it with an error.
+MAX_ID = 2_147_483_647
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)

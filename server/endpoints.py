@@ -22,6 +22,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from models import User
+from models.base import MAX_ID
 from server import csrf
 from server.auth import Principal, Via, authenticate
 from server.context import AppContext, app_context
@@ -29,7 +30,7 @@ from server.errors import json_error, json_from, status_of
 from server.flash import FLASH_COOKIE, read_flash, set_flash
 from server.i18n import choose_locale
 from services import events, notifications
-from services.errors import N_, Invalid, KringError, TooLarge, Unauthenticated
+from services.errors import N_, Invalid, KringError, NotFound, TooLarge, Unauthenticated
 from services.notifications import Badge
 from services.transactions import begin_snapshot
 
@@ -174,6 +175,7 @@ def api_route(
             )
             call = Call(request, ctx, db, principal, locale)
             try:
+                check_request(request)
                 response = await handler(call)
             except KringError as error:
                 await db.rollback()
@@ -209,6 +211,7 @@ def page_route(path: str, handler: Handler, *, name: str, public: bool = False) 
                     # ends this tab's session too.
                     await call.watch(events.user_topic(principal.user_id))
                     call.badge = await notifications.badge(db, principal.user)
+                check_request(request)
                 result = await handler(call)
             except KringError as error:
                 result = call.render("error.html", status=status_of(error), message=call.gettext(error.message))
@@ -251,6 +254,7 @@ def form_route(
             call = _call(request, ctx, db, principal)
             call.form = form
             try:
+                check_request(request)
                 return await handler(call)
             except KringError as error:
                 await db.rollback()
@@ -289,10 +293,24 @@ def _back(request: Request) -> str:
     return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
 
+def check_request(request: Request) -> None:
+    """Refuse what no route can mean, before it reaches a service or the database: an id in the
+    path larger than an id column holds (`NotFound`: it names nothing), and the NUL character in
+    a query parameter (`Invalid`: PostgreSQL cannot compare text holding it)."""
+    if any(isinstance(value, int) and value > MAX_ID for value in request.path_params.values()):
+        raise NotFound(N_("No such item."))
+    if any("\x00" in value for value in request.query_params.values()):
+        raise Invalid(N_("Text may not contain the NUL character."))
+
+
 def form_text(call: Call, name: str, default: str = "") -> str:
     assert call.form is not None
     value = call.form.get(name, default)
-    return value if isinstance(value, str) else default
+    if not isinstance(value, str):
+        return default
+    if "\x00" in value:
+        raise Invalid(N_("Text may not contain the NUL character."), field=name)
+    return value
 
 
 def json_response(model: BaseModel | dict[str, Any], status: int = 200) -> JSONResponse:

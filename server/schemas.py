@@ -4,9 +4,9 @@ and `server.openapi` publishes them."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from models import (
     Circle,
@@ -20,10 +20,25 @@ from models import (
     Role,
     User,
 )
+from models.base import MAX_ID
+
+# An id a client sends: a number outside this range names nothing and never reaches the database.
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class Strict(BaseModel):
+    """A request body: unknown fields are refused, and so is the NUL character in any text
+    (PostgreSQL cannot store it; no one types it)."""
+
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        texts = value if isinstance(value, list) else [value]
+        if any(isinstance(text, str) and "\x00" in text for text in texts):
+            raise ValueError("text may not contain the NUL character")
+        return value
 
 
 class ErrorDetail(BaseModel):
@@ -203,7 +218,7 @@ class DecisionIn(Strict):
 
 
 class InviteIn(Strict):
-    user_id: int
+    user_id: Id
 
 
 class RoleIn(Strict):
@@ -293,7 +308,7 @@ class PostList(BaseModel):
 
 class CommentIn(Strict):
     body: str = Field(min_length=1, max_length=20_000)
-    parent_id: int | None = None
+    parent_id: Id | None = None
     client_id: str | None = Field(default=None, min_length=1, max_length=64)
 
 
@@ -336,7 +351,7 @@ class ReadersOut(BaseModel):
 class MessageIn(Strict):
     body: str = Field(min_length=1, max_length=100_000)
     client_id: str | None = Field(default=None, min_length=1, max_length=64)
-    reply_to_id: int | None = None
+    reply_to_id: Id | None = None
 
 
 class MessagePatch(Strict):
@@ -368,7 +383,7 @@ class MessageList(BaseModel):
 
 
 class ReadIn(Strict):
-    message_id: int
+    message_id: Id
 
 
 class ReadOut(BaseModel):
@@ -385,7 +400,7 @@ class PresenceOut(BaseModel):
 
 
 class ConversationIn(Strict):
-    user_ids: list[int] = Field(min_length=1, max_length=9)
+    user_ids: list[Id] = Field(min_length=1, max_length=9)
 
 
 class ConversationOut(BaseModel):

@@ -18,13 +18,14 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Circle, CircleVisibility, Membership, User
+from models.base import MAX_ID
 from services import circles, events
 from services.errors import N_, NotFound, PermissionDenied
 
 ORG = events.ORG_TOPIC
 circle_topic = events.circle_topic
 user_topic = events.user_topic
-_TOPIC = re.compile(r"^(org)$|^(circle|user):([1-9][0-9]{0,17})$")
+_TOPIC = re.compile(r"^(org)$|^(circle|user):([1-9][0-9]{0,9})$")
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,8 @@ def parse(name: str) -> Topic | None:
         return None
     if match.group(1):
         return Topic(ORG, ORG)
+    if int(match.group(3)) > MAX_ID:
+        return None
     return Topic(name, match.group(2), int(match.group(3)))
 
 

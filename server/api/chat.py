@@ -8,7 +8,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from server.endpoints import Call, api_route, json_response
-from server.pagination import limit_of
+from server.pagination import limit_of, number_param
 from server.schemas import (
     ConversationIn,
     ConversationList,
@@ -37,12 +37,10 @@ def _out(data: dict[str, Any]) -> MessageOut:
 
 
 async def history(call: Call) -> Response:
-    raw = call.request.query_params.get("before")
-    if raw is not None and not raw.isdigit():
-        raise Invalid(N_("The cursor is not valid."), field="before")
+    before = number_param(call.request, "before", N_("The cursor is not valid."))
     limit = limit_of(call.request, default=50)
     circle_id = int(call.request.path_params["circle_id"])
-    found = await chat.history(call.db, call.user, circle_id, before=int(raw) if raw else None, limit=limit)
+    found = await chat.history(call.db, call.user, circle_id, before=before, limit=limit)
     items = [_out(await chat.message_data(call.db, m)) for m in found]
     return json_response(MessageList(items=items, next=str(found[-1].id) if len(found) == limit else None))
 

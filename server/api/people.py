@@ -6,7 +6,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from server.endpoints import Call, api_route, json_response
-from server.pagination import encode_cursor, limit_of, name_id_cursor
+from server.pagination import encode_cursor, is_number, limit_of, name_id_cursor
 from server.schemas import PeopleList, PersonOut, PresenceOut
 from services import accounts
 from services.errors import N_, Invalid
@@ -32,7 +32,7 @@ async def get_person(call: Call) -> Response:
 
 async def presence(call: Call) -> Response:
     raw = call.request.query_params.getlist("user_id")[:500]
-    if not all(value.isdigit() for value in raw):
+    if not all(is_number(value) for value in raw):
         raise Invalid(N_("user_id is a number."), field="user_id")
     states = call.ctx.hub.presence_of(int(value) for value in raw)
     return json_response(PresenceOut(states={str(k): v for k, v in states.items()}))

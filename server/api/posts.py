@@ -7,7 +7,7 @@ from starlette.routing import Route
 
 from models import Comment, User
 from server.endpoints import Call, Handler, api_route, json_response, parse_enum
-from server.pagination import limit_of
+from server.pagination import limit_of, number_param
 from server.schemas import (
     BlogIn,
     CircleRef,
@@ -28,7 +28,7 @@ from server.schemas import (
     ReadersOut,
 )
 from services import comments, posts, reactions, stream
-from services.errors import N_, Invalid
+from services.errors import N_
 from services.stream import Card
 
 
@@ -72,26 +72,19 @@ async def _one(call: Call, post_id: int, status: int = 200) -> Response:
 
 
 def _before(call: Call) -> int | None:
-    raw = call.request.query_params.get("before")
-    if raw is None:
-        return None
-    if not raw.isdigit():
-        raise Invalid(N_("The cursor is not valid."), field="before")
-    return int(raw)
+    return number_param(call.request, "before", N_("The cursor is not valid."))
 
 
 async def feed(call: Call) -> Response:
     params = call.request.query_params
     chosen = parse_enum(stream.Filter, params.get("filter", "all"), field="filter", message=N_("Unknown filter."))
-    circle_id = params.get("circle_id")
-    if circle_id is not None and not circle_id.isdigit():
-        raise Invalid(N_("circle_id is a number."), field="circle_id")
+    circle_id = number_param(call.request, "circle_id", N_("circle_id is a number."))
     limit = limit_of(call.request, default=20)
     found = await stream.feed(
         call.db,
         call.user,
         filter=chosen,
-        circle_id=int(circle_id) if circle_id else None,
+        circle_id=circle_id,
         before=_before(call),
         limit=limit,
     )

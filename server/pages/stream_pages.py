@@ -11,10 +11,12 @@ from starlette.routing import Route
 from config import Settings
 from models import REACTIONS, PostKind, Role
 from server.endpoints import Call, form_file, form_route, form_text, page_route, parse_enum
+from server.pagination import is_number
 from services import chat, circles, comments, images, posts, reactions, stream
 from services.errors import N_, Invalid
 
 PAGE = 20
+MAX_FEATURED_DAYS = 3650
 EMOJI = {"thumbsup": "👍", "heart": "❤️", "tada": "🎉", "laugh": "😄", "bulb": "💡", "pray": "🙏"}
 
 
@@ -25,7 +27,7 @@ def _int(call: Call, name: str) -> int:
 def _optional_int(value: str | None, field: str) -> int | None:
     if value is None or value == "":
         return None
-    if not value.isdigit():
+    if not is_number(value):
         raise Invalid(N_("That is not a number."), field=field)
     return int(value)
 
@@ -125,6 +127,7 @@ async def write_news(call: Call) -> Response:
     featured_days = _optional_int(form_text(call, "featured_days") or None, "featured_days")
     featured_until = None
     if featured_days:
+        featured_days = min(featured_days, MAX_FEATURED_DAYS)  # a date past the calendar's end is an error
         featured_until = datetime.combine(datetime.now(UTC).date() + timedelta(days=featured_days), time.max, UTC)
     settings = call.ctx.settings
     picture = await form_file(call, "cover", settings.limit_cover_bytes)

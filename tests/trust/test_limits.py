@@ -14,6 +14,7 @@ import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import CircleVisibility
+from services import topics
 from tests.realtime.processes import Worker
 from tests.realtime.support import Colleague, Socket, database, seqs
 from tests.support import Visitor, make_circle, make_user
@@ -164,3 +165,44 @@ async def test_http_limits_answer_clearly(db: AsyncSession, visitor: Visitor) ->
     assert statuses[30] == 429
     assert int(answer.headers["Retry-After"]) > 0
     assert (await visitor.get("/api/v1/me")).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/api/v1/circles/99999999999", "/api/v1/posts/2147483648/comments"])
+async def test_an_id_beyond_what_an_id_column_holds_is_not_found(db: AsyncSession, visitor: Visitor, path: str) -> None:
+    await visitor.sign_in(await make_user(db))
+    response = await visitor.get(path)
+    assert (response.status_code, response.json()["error"]["code"]) == (404, "not_found")
+    page = await visitor.get("/circles/99999999999")
+    assert page.status_code == 404
+
+
+async def test_numbers_and_text_no_database_can_take_are_refused_clearly(db: AsyncSession, visitor: Visitor) -> None:
+    """Found by schemathesis: each of these was a 500 on PostgreSQL (an id past 32 bits, a NUL
+    character) or on both ("²" passes `str.isdigit` but not `int`)."""
+    user = await make_user(db)
+    circle = await make_circle(db, user)
+    await visitor.sign_in(user)
+    messages = f"/api/v1/circles/{circle.id}/messages"
+    refusals = [
+        await visitor.write("POST", messages, {"body": "hoi", "reply_to_id": 2**40}),
+        await visitor.write("POST", messages, {"body": "nul\x00teken"}),
+        await visitor.write("POST", "/api/v1/direct", {"user_ids": [2**31]}),
+        await visitor.write("POST", f"/api/v1/circles/{circle.id}/invitations", {"user_id": 2**31}),
+        await visitor.write("PATCH", "/api/v1/me", {"skills": ["koken", "bak\x00ken"]}),
+        await visitor.get("/api/v1/people", params={"q": "an\x00na"}),
+        await visitor.get("/api/v1/feed", params={"before": "²"}),
+        await visitor.get("/api/v1/feed", params={"circle_id": "99999999999"}),
+        await visitor.get("/api/v1/circles", params={"limit": "²"}),
+        await visitor.get(messages, params={"before": "99999999999"}),
+        await visitor.get("/api/v1/presence", params={"user_id": "²"}),
+    ]
+    assert [(r.status_code, r.json()["error"]["code"]) for r in refusals] == [(422, "invalid")] * len(refusals)
+    form = await visitor.submit(f"/circles/{circle.id}/posts", {"body": "nul\x00teken"}, page=f"/circles/{circle.id}")
+    assert form.status_code == 303  # back to the form, with the message
+    assert (await visitor.get(messages)).json()["items"] == []
+
+
+def test_a_topic_naming_an_id_no_column_holds_does_not_exist() -> None:
+    assert topics.parse("circle:2147483647") is not None
+    assert topics.parse("circle:2147483648") is None
+    assert topics.parse("user:99999999999") is None
