@@ -83,11 +83,13 @@ def parse_client_frame(text: str | bytes, *, max_bytes: int) -> Command:
     if not isinstance(frame, dict):
         raise ProtocolError(ErrorCode.BAD_REQUEST, "A frame is a JSON object.")
     op = frame.get("op")
+    if not isinstance(op, str):  # a list or an object is not hashable: `in` a set would raise
+        raise ProtocolError(ErrorCode.BAD_REQUEST, "op is a string such as subscribe or ping.")
     if op == "ping":
         return Ping()
     if op == "presence":
         state = frame.get("state")
-        if state not in {"active", "away"}:
+        if not isinstance(state, str) or state not in {"active", "away"}:
             raise ProtocolError(ErrorCode.BAD_REQUEST, "state is active or away.")
         return PresenceState(str(state))
     if op not in {"subscribe", "unsubscribe", "typing"}:

@@ -44,6 +44,9 @@ def test_valid_frames_become_commands() -> None:
         ("[1, 2]", ErrorCode.BAD_REQUEST),
         ('"subscribe"', ErrorCode.BAD_REQUEST),
         ('{"op": "dance"}', ErrorCode.BAD_REQUEST),
+        ('{"op": ["ping"]}', ErrorCode.BAD_REQUEST),  # found by Hypothesis: unhashable, a TypeError
+        ('{"op": {"x": 1}}', ErrorCode.BAD_REQUEST),
+        ('{"op": "presence", "state": ["away"]}', ErrorCode.BAD_REQUEST),
         ('{"op": "subscribe"}', ErrorCode.BAD_REQUEST),
         ('{"op": "subscribe", "topic": 42}', ErrorCode.BAD_REQUEST),
         ('{"op": "subscribe", "topic": ""}', ErrorCode.BAD_REQUEST),

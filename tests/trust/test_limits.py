@@ -83,6 +83,8 @@ async def test_a_flood_of_bad_frames_gets_clear_answers_and_leaves_others_unaffe
         '{"op": "subscribe", "topic": "' + "x" * 500 + '"}',
         '{"op": "subscribe", "topic": "circle:1", "since": -1}',
         json.dumps({"op": "subscribe", "topic": f"circle:{secret.id}"}),
+        '{"op": ["ping"]}',
+        '{"op": "presence", "state": ["away"]}',
         '{"op": "ping"}',
     ]
     stop = asyncio.Event()
