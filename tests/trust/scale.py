@@ -1,0 +1,21 @@
+"""How big the load cases run: `TRUST_SCALE=full` (make soak) runs the issue's figures, the
+default a smaller version that fits CI's time on two cores."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Scale:
+    name: str
+    clients: int
+    blackholed: int
+    posts_per_second: float
+    blackhole_seconds: float
+
+
+CI = Scale("ci", clients=80, blackholed=16, posts_per_second=20, blackhole_seconds=8)
+FULL = Scale("full", clients=500, blackholed=100, posts_per_second=50, blackhole_seconds=30)
+SCALE = FULL if os.environ.get("TRUST_SCALE") == "full" else CI
