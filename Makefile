@@ -8,7 +8,7 @@ COMPILED := $(CATALOGS:.po=.mo)
 # Parallel test processes; CI machines have 2 cores.
 TEST_WORKERS ?= 2
 
-.PHONY: install run test lint format translations extract-messages clean
+.PHONY: install run test trust soak lint format translations extract-messages clean
 
 install: $(INSTALLED) $(COMPILED)
 
@@ -40,8 +40,20 @@ format: install
 # The browser tests run in a pytest process of their own: Playwright's sync API keeps an event
 # loop in the thread, which the asyncio tests cannot share.
 test: lint
-	$(VENV)/bin/pytest -n $(TEST_WORKERS) -m "not browser"
-	$(VENV)/bin/pytest -n $(TEST_WORKERS) -m browser
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) -m "not browser and not soak"
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) -m "browser and not soak"
+
+# The trust tier alone: the fault, load and attack cases of docs/reliability.md (`make test`
+# runs them too). TRUST_REPORT=file.jsonl collects the figures they measure.
+trust: install
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) -m "trust and not browser"
+	$(VENV)/bin/pytest -m "trust and browser"
+
+# Not in CI: the load cases at the issue's full size, the fuzzers at ten times their examples,
+# then the 30-minute soak (TRUST_SOAK_SECONDS, TRUST_SOAK_CLIENTS change it).
+soak: install
+	TRUST_SCALE=full TRUST_FUZZ_EXAMPLES=3000 $(VENV)/bin/pytest -m "trust and not browser" --timeout=1800
+	$(VENV)/bin/pytest -m soak -s
 
 # After changing user-facing text: refresh the catalogs, then translate the new entries.
 extract-messages: install

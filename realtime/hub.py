@@ -139,6 +139,10 @@ class Hub:
             await self.broker.publish(self._presence_channel, b"changed")
         await self.broker.close()
 
+    @property
+    def topic_count(self) -> int:
+        return len(self._topics)
+
     def channel(self, topic: str) -> str:
         return channel_name(self.config.channel_prefix, topic)
 

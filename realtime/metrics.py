@@ -21,6 +21,8 @@ class Metrics:
         self.slow_closed = Counter(
             "kring_slow_clients_closed", "Sockets closed because their send queue overflowed", registry=self.registry
         )
+        self.tasks = Gauge("kring_asyncio_tasks", "Asyncio tasks alive in the process", registry=self.registry)
+        self.topics = Gauge("kring_hub_topics", "Topics the hub is subscribed to", registry=self.registry)
         self.broker_reconnects = Gauge(
             "kring_broker_reconnects", "Times the broker subscription was re-established", registry=self.registry
         )

@@ -40,6 +40,9 @@ async def readyz(request: Request) -> Response:
 async def metrics(request: Request) -> Response:
     ctx = app_context(request)
     ctx.hub.metrics.broker_reconnects.set(ctx.hub.broker.reconnects)
+    # Both should stay flat while the number of sockets does (the soak checks them).
+    ctx.hub.metrics.tasks.set(len(asyncio.all_tasks()))
+    ctx.hub.metrics.topics.set(ctx.hub.topic_count)
     return Response(ctx.hub.metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
 

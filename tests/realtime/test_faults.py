@@ -148,27 +148,28 @@ async def test_a_client_that_stops_reading_is_closed_and_others_go_on(
     healthy = await Socket.open(worker, cookie=reading.cookie)
     await healthy.subscribe(topic)
 
-    big = "x" * 1900
+    # Posts of 19,000 characters: the kernel's buffers fill after a few hundred frames, not thousands.
+    big = "x" * 19_000
     total = 3000
     for number in range(total):
-        response = await writer.write("PATCH", f"/api/v1/circles/{circle.id}", {"description": f"{number} {big}"})
-        assert response.status_code == 200
-        if number % 50 == 0 and (await writer.http.get("/metrics")).text.count("kring_slow_clients_closed_total 1.0"):
+        response = await writer.write("POST", f"/api/v1/circles/{circle.id}/posts", {"body": f"{number} {big}"})
+        assert response.status_code == 201
+        if number % 20 == 0 and (await writer.http.get("/metrics")).text.count("kring_slow_clients_closed_total 1.0"):
             total = number + 1
             break
     received = await healthy.wait_events(topic, total, timeout=30)
     assert seqs(received) == list(range(1, total + 1))
 
-    codes = []
     try:
         async with asyncio.timeout(10):
             async for _ in stuck:
                 pass
     except websockets.ConnectionClosed:
         pass
-    codes.append(stuck.close_code)
     stuck.transport.abort()
-    assert codes == [4008]
+    # 4008 when the close frame gets through; a client that reads nothing may find its buffers
+    # still full when the server gives up on the closing handshake, and sees the link drop.
+    assert stuck.close_code in {4008, 1006}
     metrics = (await reading.http.get("/metrics")).text
     assert "kring_slow_clients_closed_total 1.0" in metrics
     await healthy.close()

@@ -4,7 +4,10 @@ target port and can cut, blackhole or delay each connection through it.
 - `cut`: both sides are closed at once (a reset link, a killed client);
 - `blackhole`: nothing more is read or forwarded in either direction, and nothing is closed:
   the peers' buffers fill and they hear nothing, as behind a dead router;
-- `delay`: every chunk is forwarded `seconds` late, in order.
+- `delay`: every chunk is forwarded `seconds` late, in order;
+- `partition` / `heal`: the whole network between the two sides goes away: every link is
+  blackholed, and new connections are accepted but never reach the target (as a connect into a
+  dead network hangs); `heal` cuts the stale links, and new ones work again.
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ class FaultProxy:
         self.target_port = target_port
         self.links: list[Link] = []
         self.default_delay = 0.0
+        self.partitioned = False
         self._server: asyncio.Server | None = None
         self.port = 0
 
@@ -68,6 +72,17 @@ class FaultProxy:
             with contextlib.suppress(Exception):
                 await self._server.wait_closed()
 
+    def partition(self) -> None:
+        self.partitioned = True
+        for link in self.links:
+            link.blackhole()
+
+    def heal(self) -> None:
+        self.partitioned = False
+        for link in self.links:
+            if not link.flowing.is_set():
+                link.cut()
+
     def link_of(self, client_port: int) -> Link:
         return next(link for link in self.links if link.client_port == client_port)
 
@@ -75,6 +90,10 @@ class FaultProxy:
         return [link for link in self.links if not link.closed and chosen(link)]
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while self.partitioned:  # the connection hangs, unanswered, until the network is back
+            await asyncio.sleep(0.05)
+            if writer.transport.is_closing():
+                return
         try:
             upstream = await asyncio.open_connection("127.0.0.1", self.target_port)
         except OSError:
