@@ -25,6 +25,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services import events
+from tests.realtime.support import Socket, seqs
 
 MEMBERS_ONLY = frozenset({"chat.read"})
 
@@ -101,4 +102,14 @@ def compare(wanted: list[int], received: list[int]) -> Verdict:
         leaked=sorted(received_set - wanted_set),
         doubled=sorted(seq for seq, n in counts.items() if n > 1),
         out_of_order=received != sorted(received),
+    )
+
+
+async def wait_until_held(sockets: list[Socket], topic: str, seq: int, *, timeout: float = 60) -> None:
+    """Wait until one of a client's sockets (the old ones before a resume, then the live one)
+    holds `seq` of `topic`; only the last socket can still receive."""
+    if any(seq in seqs(socket.events(topic)) for socket in sockets):
+        return
+    await sockets[-1].wait_for(
+        lambda f: f["type"] == "event" and f["topic"] == topic and f["seq"] == seq, timeout=timeout
     )

@@ -18,7 +18,7 @@ from models import CircleVisibility
 from tests.realtime.processes import Worker
 from tests.realtime.support import Colleague, Socket, database, seqs
 from tests.support import add_member, make_circle, make_user
-from tests.trust.oracle import Follower, compare, expected
+from tests.trust.oracle import Follower, compare, expected, wait_until_held
 from tests.trust.proxy import FaultProxy
 from tests.trust.report import report
 from tests.trust.scale import SCALE
@@ -122,9 +122,7 @@ async def test_blackholed_clients_resume_with_nothing_lost_or_doubled(
     async with database(url) as db:
         for client in clients:
             wanted = await expected(db, Follower(client["session"].user.id, topic, client["since"], member=False))
-            live: Socket = client["sockets"][-1]
-            last = wanted[-1]
-            await live.wait_for(lambda f, s=last: f["type"] == "event" and f["seq"] == s, timeout=60)  # type: ignore[misc]
+            await wait_until_held(client["sockets"], topic, wanted[-1])
             received = [seq for socket in client["sockets"] for seq in seqs(socket.events(topic))]
             verdicts.append(compare(wanted, received))
     await asyncio.sleep(0.5)

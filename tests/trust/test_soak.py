@@ -24,7 +24,7 @@ from models import CircleVisibility
 from tests.realtime.processes import Worker
 from tests.realtime.support import Colleague, Socket, database, seqs
 from tests.support import add_member, make_circle, make_user
-from tests.trust.oracle import Follower, compare, expected
+from tests.trust.oracle import Follower, compare, expected, wait_until_held
 from tests.trust.report import report
 
 pytestmark = pytest.mark.soak
@@ -126,9 +126,7 @@ async def test_a_long_run_stays_flat_and_loses_nothing(fresh_database: str, star
                 db, Follower(client["session"].user.id or 0, client["topic"], client["since"], False)
             )
             if wanted:
-                last = wanted[-1]
-                live: Socket = client["sockets"][-1]
-                await live.wait_for(lambda f, s=last: f["type"] == "event" and f["seq"] == s, timeout=60)  # type: ignore[misc]
+                await wait_until_held(client["sockets"], client["topic"], wanted[-1])
             received = [seq for socket in client["sockets"] for seq in seqs(socket.events(client["topic"]))]
             verdicts.append(compare(wanted, received))
 

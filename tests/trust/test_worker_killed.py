@@ -17,7 +17,7 @@ from models import CircleVisibility, Post
 from tests.realtime.processes import Worker
 from tests.realtime.support import Colleague, Socket, database, seqs
 from tests.support import add_member, make_circle, make_user
-from tests.trust.oracle import Follower, compare, expected
+from tests.trust.oracle import Follower, compare, expected, wait_until_held
 from tests.trust.report import report
 
 pytestmark = pytest.mark.trust
@@ -99,9 +99,7 @@ async def test_a_killed_worker_loses_no_event_and_stores_every_write_once(
         verdicts = []
         for client in clients:
             wanted = await expected(db, Follower(client["session"].user.id or 0, topic, client["since"], member=False))
-            live: Socket = client["sockets"][-1]
-            last = wanted[-1]
-            await live.wait_for(lambda f, s=last: f["type"] == "event" and f["seq"] == s, timeout=30)  # type: ignore[misc]
+            await wait_until_held(client["sockets"], topic, wanted[-1], timeout=30)
             verdicts.append(compare(wanted, [seq for s in client["sockets"] for seq in seqs(s.events(topic))]))
     report(
         "3-worker-killed",
