@@ -516,7 +516,7 @@ class NotificationList(BaseModel):
 
 
 class NotificationsReadIn(Strict):
-    ids: list[int] | None = Field(default=None, max_length=500)
+    ids: list[Id] | None = Field(default=None, max_length=500)
     all: bool = False
 
 

@@ -8,7 +8,7 @@ from starlette.routing import Route
 from models import NotificationKind
 from server.endpoints import Call, api_route, json_response
 from server.notification_texts import describe
-from server.pagination import limit_of
+from server.pagination import limit_of, number_param
 from server.schemas import (
     BadgeOut,
     CircleNotifyIn,
@@ -45,10 +45,7 @@ def notification_out(call: Call, line: Line) -> NotificationOut:
 
 
 def before_of(call: Call) -> int | None:
-    raw = call.request.query_params.get("before")
-    if raw is not None and not raw.isdigit():
-        raise Invalid(N_("The cursor is not valid."), field="before")
-    return int(raw) if raw else None
+    return number_param(call.request, "before", N_("The cursor is not valid."))
 
 
 def _badge(badge: Badge) -> BadgeOut:

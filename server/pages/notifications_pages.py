@@ -11,6 +11,7 @@ from server.context import app_context
 from server.digest_mail import token_matches
 from server.endpoints import Call, form_route, form_text, page_route, parse_enum
 from server.notification_texts import NAMES_ITS_SUBJECT, kind_names
+from server.pagination import is_number
 from services import circles, notification_settings, notifications
 from services import digest as digests
 from services.errors import N_, NotFound
@@ -21,7 +22,7 @@ _MENU = 8
 
 def _before(call: Call) -> int | None:
     raw = call.request.query_params.get("before", "")
-    return int(raw) if raw.isdigit() else None
+    return int(raw) if is_number(raw) else None
 
 
 async def inbox(call: Call) -> Response:
@@ -36,7 +37,7 @@ async def inbox(call: Call) -> Response:
 async def menu(call: Call) -> Response:
     """The header's drop-down: the newest few, fetched when it opens."""
     raw = call.request.query_params.get("limit", "")
-    limit = min(int(raw), _PAGE) if raw.isdigit() and raw != "0" else _MENU
+    limit = min(int(raw), _PAGE) if is_number(raw) and raw != "0" else _MENU
     found = await notifications.inbox(call.db, call.user, limit=limit)
     return call.render("_notifications.html", lines=found, names_its_subject=NAMES_ITS_SUBJECT)
 

@@ -197,11 +197,15 @@ async def test_numbers_and_text_no_database_can_take_are_refused_clearly(db: Asy
         await visitor.get("/api/v1/circles", params={"limit": "²"}),
         await visitor.get(messages, params={"before": "99999999999"}),
         await visitor.get("/api/v1/presence", params={"user_id": "²"}),
+        await visitor.get("/api/v1/notifications", params={"before": "²"}),
+        await visitor.write("POST", "/api/v1/notifications/read", {"ids": [2**31]}),
     ]
     assert [(r.status_code, r.json()["error"]["code"]) for r in refusals] == [(422, "invalid")] * len(refusals)
     form = await visitor.submit(f"/circles/{circle.id}/posts", {"body": "nul\x00teken"}, page=f"/circles/{circle.id}")
     assert form.status_code == 303  # back to the form, with the message
     assert (await visitor.get(messages)).json()["items"] == []
+    for page in ("/notifications?before=²", "/notifications/menu?limit=²", "/notifications?before=99999999999"):
+        assert (await visitor.get(page)).status_code == 200, page
 
 
 def test_a_topic_naming_an_id_no_column_holds_does_not_exist() -> None:
