@@ -23,6 +23,7 @@ from starlette.routing import Route
 
 from config import Settings
 from models import Role, User
+from server.digest_mail import unsubscribe_token
 from services import accounts, avatars, chat, comments, direct, passwords, posts, reactions
 from tests.support import BASE_URL, PASSWORD, Visitor, add_member, make_circle, make_user
 from tests.trust.report import report
@@ -92,6 +93,7 @@ async def rich_organisation(db: AsyncSession, settings: Settings) -> tuple[User,
         "folder": "avatars",
         "name": str(refreshed.avatar),
         "kind": "post",
+        "token": unsubscribe_token(settings, other.id),  # the digest mail's unsubscribe link
         "emoji": "thumbsup",
     }
     assert blog.id is not None
