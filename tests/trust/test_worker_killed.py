@@ -61,7 +61,7 @@ async def test_a_killed_worker_loses_no_event_and_stores_every_write_once(
                 retry = await fallback.write("POST", f"/api/v1/circles/{circle.id}/posts", body)
                 outcomes[client_id] = "retried" if retry.status_code == 201 else "failed twice"
                 author_session = fallback
-            await asyncio.sleep(0.01)
+            await asyncio.sleep(0.05)
 
     pairs = [(await Colleague(doomed, a).sign_in(), await Colleague(survivor, a).sign_in()) for a in authors]
     writing = [asyncio.create_task(write(first, second)) for first, second in pairs]
