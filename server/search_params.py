@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from starlette.requests import Request
 
 from models import ItemKind, SearchItem
-from server.pagination import limit_of
+from server.pagination import is_number, limit_of
 from services.errors import N_, Invalid
 from services.search import Query
 
@@ -28,10 +28,10 @@ def query_from(request: Request, *, default_limit: int = 20) -> Query:
         except ValueError:
             raise Invalid(N_("Unknown type."), field="type") from None
     circle = params.get("circle") or None
-    if circle is not None and not circle.isdigit():
+    if circle is not None and not is_number(circle):
         raise Invalid(N_("Unknown circle."), field="circle")
     offset = params.get("offset") or "0"
-    if not offset.isdigit() or int(offset) > 10_000:
+    if not is_number(offset) or int(offset) > 10_000:
         raise Invalid(N_("offset must be a whole number up to 10000."), field="offset")
     since = _date(params.get("from"), "from")
     until = _date(params.get("to"), "to")

@@ -11,6 +11,7 @@ from config import Settings
 from models import DocumentVersion, ItemKind
 from server.downloads import file_response
 from server.endpoints import Call, api_route, form_file, form_filename, form_text, json_response, multipart
+from server.pagination import is_number
 from server.schemas import (
     CircleRef,
     DocumentList,
@@ -73,7 +74,7 @@ def _optional_int(call: Call, name: str) -> int | None:
     raw = form_text(call, name).strip()
     if not raw:
         return None
-    if not raw.isdigit():
+    if not is_number(raw):
         raise Invalid(N_("Give a number."), field=name)
     return int(raw)
 

@@ -12,6 +12,7 @@ from config import Settings
 from models import ItemKind
 from server.downloads import file_response
 from server.endpoints import Call, form_file, form_filename, form_route, form_text, page_route
+from server.pagination import is_number
 from services import accounts, circles, documents, knowledge_pages, search
 from services import tags as tag_names
 from services.errors import N_, Invalid
@@ -25,7 +26,7 @@ def _optional_int(call: Call, name: str) -> int | None:
     raw = form_text(call, name).strip()
     if not raw:
         return None
-    if not raw.isdigit():
+    if not is_number(raw):
         raise Invalid(N_("Give a number."), field=name)
     return int(raw)
 
