@@ -476,7 +476,7 @@ class DocumentPatch(Strict):
     title: str | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=4000)
     tags: list[str] | None = Field(default=None, max_length=30)
-    responsible_id: int | None = None
+    responsible_id: Id | None = None
     review_by: date | None = None
 
 
@@ -484,7 +484,7 @@ class PageIn(Strict):
     title: str = Field(min_length=1, max_length=200)
     body: str = Field(min_length=1, max_length=100_000)
     tags: list[str] = Field(default_factory=list, max_length=30)
-    circle_id: int | None = None
+    circle_id: Id | None = None
 
 
 class PagePatch(Strict):
@@ -492,7 +492,10 @@ class PagePatch(Strict):
     body: str | None = Field(default=None, min_length=1, max_length=100_000)
     tags: list[str] | None = Field(default=None, max_length=30)
     base_revision: int | None = Field(
-        default=None, description="The revision you started from; a later save by someone else answers 409."
+        default=None,
+        ge=0,
+        le=MAX_ID,
+        description="The revision you started from; a later save by someone else answers 409.",
     )
 
 

@@ -199,6 +199,8 @@ async def test_numbers_and_text_no_database_can_take_are_refused_clearly(db: Asy
         await visitor.get("/api/v1/presence", params={"user_id": "²"}),
         await visitor.get("/api/v1/notifications", params={"before": "²"}),
         await visitor.write("POST", "/api/v1/notifications/read", {"ids": [2**31]}),
+        await visitor.get("/api/v1/search", params={"q": "x", "offset": "²"}),
+        await visitor.get("/api/v1/search", params={"q": "x", "circle": "99999999999"}),
     ]
     assert [(r.status_code, r.json()["error"]["code"]) for r in refusals] == [(422, "invalid")] * len(refusals)
     form = await visitor.submit(f"/circles/{circle.id}/posts", {"body": "nul\x00teken"}, page=f"/circles/{circle.id}")
