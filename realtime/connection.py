@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import collections
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -54,6 +54,10 @@ class Connection:
     with 4008: the client reconnects and resumes with `since`, losing nothing, while everyone
     else's delivery goes on. An ephemeral frame (typing) pushes out the oldest ephemeral one
     instead; ephemeral frames are never worth a disconnect.
+
+    The queue is a plain deque and the writer sends everything queued each time it wakes: a
+    fan-out to thousands of sockets costs one append per socket, and a burst of frames to one
+    socket one task switch, not one per frame (docs/performance.md).
     """
 
     def __init__(self, websocket: WebSocket, viewer: Viewer, *, queue_size: int, ops_per_second: float) -> None:
@@ -64,7 +68,9 @@ class Connection:
         self.closed = False
         self.close_code: int | None = None
         self.presence = "active"  # the browser says "away" after a while without input
-        self._queue: asyncio.Queue[tuple[str, bool]] = asyncio.Queue(maxsize=queue_size)
+        self._queue_size = queue_size
+        self._pending: collections.deque[tuple[str, bool]] = collections.deque()
+        self._wake: asyncio.Future[None] | None = None
         self._on_slow: Callable[[], None] | None = None
         self.stop = asyncio.Event()
 
@@ -74,7 +80,7 @@ class Connection:
 
     def room(self) -> int:
         """How many more frames the send queue takes now."""
-        return self._queue.maxsize - self._queue.qsize()
+        return self._queue_size - len(self._pending)
 
     def on_slow(self, callback: Callable[[], None]) -> None:
         self._on_slow = callback
@@ -82,29 +88,26 @@ class Connection:
     def send(self, frame: str, *, durable: bool = True) -> None:
         if self.closed:
             return
-        try:
-            self._queue.put_nowait((frame, durable))
-        except asyncio.QueueFull:
+        pending = self._pending
+        if len(pending) >= self._queue_size:
             if durable:
                 if self._on_slow is not None:
                     self._on_slow()
                 self.close(CloseCode.TOO_SLOW)
                 return
-            self._drop_oldest_ephemeral()
-            with contextlib.suppress(asyncio.QueueFull):
-                self._queue.put_nowait((frame, durable))
+            if not self._drop_oldest_ephemeral():
+                return  # the queue holds only events: this ephemeral frame is the one dropped
+        pending.append((frame, durable))
+        wake = self._wake
+        if wake is not None and not wake.done():
+            wake.set_result(None)
 
-    def _drop_oldest_ephemeral(self) -> None:
-        kept: list[tuple[str, bool]] = []
-        dropped = False
-        while not self._queue.empty():
-            item = self._queue.get_nowait()
-            if not dropped and not item[1]:
-                dropped = True
-                continue
-            kept.append(item)
-        for item in kept:
-            self._queue.put_nowait(item)
+    def _drop_oldest_ephemeral(self) -> bool:
+        for index, (_frame, durable) in enumerate(self._pending):
+            if not durable:
+                del self._pending[index]
+                return True
+        return False
 
     def close(self, code: int) -> None:
         """Ask for the socket to close; the endpoint's tasks see `stop` and end."""
@@ -114,6 +117,14 @@ class Connection:
             self.stop.set()
 
     async def write_forever(self, send_text: Callable[[str], Awaitable[None]]) -> None:
+        loop = asyncio.get_running_loop()
+        pending = self._pending
         while True:
-            frame, _durable = await self._queue.get()
-            await send_text(frame)
+            while pending:
+                frame, _durable = pending.popleft()
+                await send_text(frame)
+            self._wake = loop.create_future()
+            try:
+                await self._wake
+            finally:
+                self._wake = None

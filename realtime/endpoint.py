@@ -61,7 +61,7 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         await websocket.close(code=CloseCode.POLICY)
         return
     await websocket.accept()
-    if sum(1 for c in rt.hub.connections if c.user_id == viewer.user_id) >= rt.sockets_per_user:
+    if rt.hub.sockets_of(viewer.user_id) >= rt.sockets_per_user:
         await websocket.send_text(error_frame(ErrorCode.RATE_LIMITED, "Too many open connections for this account."))
         await websocket.close(code=CloseCode.POLICY)
         return

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import secrets
 from collections import defaultdict
@@ -65,8 +66,11 @@ class HubConfig:
     prune_interval: float = 300.0
 
 
+PRESENCE_MIN_SPACING = 0.25  # seconds between two rounds of presence reading
 # Events for the members of a circle only, not for colleagues following an open circle.
 MEMBERS_ONLY = frozenset({"chat.read"})
+# Events whose recipients are decided per socket; every other event goes to every follower.
+_ROUTED_KINDS = MEMBERS_ONLY | {"member.joined", "member.left"}
 
 
 @dataclass
@@ -110,6 +114,12 @@ class Hub:
         self._topics: dict[str, _Topic] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._sync_now = asyncio.Event()
+        self._announcing = False
+        self._announce_again = False
+        # Counted when /metrics is read, not at every subscribe: with thousands of topics a
+        # count per subscribe made a connect storm quadratic.
+        for kind in ("org", "circle", "user"):
+            self.metrics.subscriptions.labels(kind=kind).set_function(functools.partial(self._subscriptions_of, kind))
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -157,6 +167,10 @@ class Hub:
         state.watchers.add(connection)
         self.presence_changed()
 
+    def sockets_of(self, user_id: int) -> int:
+        """How many sockets the user has open on this worker."""
+        return len(self._by_user.get(user_id, ()))
+
     async def detach(self, connection: Connection) -> None:
         self.connections.discard(connection)
         self._by_user[connection.user_id].discard(connection)
@@ -170,7 +184,6 @@ class Hub:
                 state.watchers.discard(connection)
                 await self._release(state)
         connection.topics.clear()
-        self._count_subscriptions()
         self.presence_changed()
 
     async def subscribe(self, connection: Connection, command: Subscribe) -> None:
@@ -184,7 +197,6 @@ class Hub:
         sub = _Sub()
         state.subs[connection] = sub
         connection.topics.add(name)
-        self._count_subscriptions()
         try:
             # Checked again now that events are held for this socket: a removal or a change of
             # visibility committed since the first check is seen here or among the held events.
@@ -256,7 +268,6 @@ class Hub:
     async def _unregister(self, connection: Connection, state: _Topic) -> None:
         state.subs.pop(connection, None)
         connection.topics.discard(state.name)
-        self._count_subscriptions()
         await self._release(state)
 
     def _is_me_joining(self, connection: Connection, incoming: Incoming) -> bool:
@@ -374,6 +385,27 @@ class Hub:
 
     def _deliver(self, state: _Topic, incoming: Incoming) -> None:
         assert incoming.seq is not None
+        if incoming.kind in _ROUTED_KINDS:
+            self._deliver_routed(state, incoming)
+            return
+        # The hot path: the same text to every socket that follows the topic, no per-socket
+        # decisions beyond its cursor. `send` only appends to a queue and never changes `subs`.
+        seq, text = incoming.seq, incoming.text
+        sent = 0
+        for connection, sub in state.subs.items():
+            cursor = sub.cursor
+            if cursor is None:
+                sub.held.append(incoming)
+            elif seq > cursor:
+                sub.cursor = seq
+                connection.send(text)
+                sent += 1
+        self.metrics.delivered.inc(sent)
+        self._apply(state, incoming)
+
+    def _deliver_routed(self, state: _Topic, incoming: Incoming) -> None:
+        """Events whose recipients depend on the socket: membership changes, members-only kinds."""
+        assert incoming.seq is not None
         sent = 0
         for connection, sub in list(state.subs.items()):
             if sub.cursor is None:
@@ -406,7 +438,6 @@ class Hub:
         state.subs.pop(connection, None)
         connection.topics.discard(state.name)
         connection.send(unsubscribed_frame(state.name, reason))
-        self._count_subscriptions()
 
     def _apply(self, state: _Topic, incoming: Incoming) -> None:
         """What an event changes about who receives the topic from now on."""
@@ -496,16 +527,31 @@ class Hub:
     # -- presence ----------------------------------------------------------------------------
 
     def presence_changed(self) -> None:
-        """A socket opened, closed or went away: write this worker's picture and tell the others."""
+        """A socket opened, closed or went away: write this worker's picture and tell the others.
+
+        One announcement at a time: changes that come while one is under way are announced
+        together right after it, so a thousand sockets connecting at once cost a few writes of
+        the picture, not a thousand."""
         if self._closing:
             return
         self._presence_now.set()
+        if self._announcing:
+            self._announce_again = True
+            return
+        self._announcing = True
         self._spawn(self._announce_presence())
 
     async def _announce_presence(self) -> None:
-        with contextlib.suppress(Exception):
-            await self._write_presence()
-            await self.broker.publish(self._presence_channel, b"changed")
+        try:
+            again = True
+            while again and not self._closing:
+                self._announce_again = False
+                with contextlib.suppress(Exception):
+                    await self._write_presence()
+                    await self.broker.publish(self._presence_channel, b"changed")
+                again = self._announce_again
+        finally:
+            self._announcing = False
 
     def local_presence(self) -> dict[int, str]:
         states: dict[int, str] = {}
@@ -539,15 +585,14 @@ class Hub:
                     for connection in self.connections:
                         connection.send(frame, durable=False)
             self._online = online
+            # Each round writes and reads every worker's whole picture: during a connect storm,
+            # when every new socket asks for one, take them a few per second at most.
+            await asyncio.sleep(PRESENCE_MIN_SPACING)
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def _count_subscriptions(self) -> None:
-        counts: dict[str, int] = defaultdict(int)
-        for name, state in self._topics.items():
-            counts[name.split(":", 1)[0]] += len(state.subs)
-        for kind in ("org", "circle", "user"):
-            self.metrics.subscriptions.labels(kind=kind).set(counts.get(kind, 0))
+    def _subscriptions_of(self, kind: str) -> float:
+        return float(sum(len(state.subs) for name, state in self._topics.items() if name.split(":", 1)[0] == kind))
