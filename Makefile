@@ -8,7 +8,7 @@ COMPILED := $(CATALOGS:.po=.mo)
 # Parallel test processes; CI machines have 2 cores.
 TEST_WORKERS ?= 2
 
-.PHONY: install run test trust soak lint format translations extract-messages clean
+.PHONY: install run test trust soak lint format translations extract-messages clean bench
 
 install: $(INSTALLED) $(COMPILED)
 
@@ -63,3 +63,9 @@ extract-messages: install
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache $(COMPILED)
+
+# The benchmark (docs/performance.md): not part of `make test`. BENCH_SCALE=small for a quick run;
+# BENCH_SCENARIOS=hot,idle,... to run some of them; BENCH_DATABASE=sqlite to skip PostgreSQL.
+BENCH_SCALE ?= full
+bench: install
+	BENCH_SCALE=$(BENCH_SCALE) $(PY) -m bench.run

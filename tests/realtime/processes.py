@@ -100,7 +100,7 @@ class Worker:
         self.origin = env.get("KRING_BASE_URL", "http://127.0.0.1:{port}").format(port=self.port)
         self.env = {**env, "KRING_BASE_URL": self.origin}
         # What to run instead of `python -m server` (a fault-injecting wrapper, say).
-        self.command = command or [sys.executable, "-m", "server"]
+        self.program = command or [sys.executable, "-m", "server"]
         self.log = log_dir / f"worker-{name}-{self.port}.log"
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -112,10 +112,14 @@ class Worker:
     def ws_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/ws"
 
+    def command(self) -> list[str]:
+        """What runs the worker; the benchmark's lean baseline runs another server here."""
+        return [*self.program, "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+
     def start(self) -> Worker:
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                [*self.command, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+                self.command(),
                 cwd=REPO,
                 env=self.env,
                 stdout=log,
