@@ -64,17 +64,27 @@ def hot_summary(scenario: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _load(results: dict[str, Any], key: str) -> str:
+    values = results["machine"].get(key)
+    return ", ".join(f"{x:.2f}" for x in values) if values else "–"
+
+
 def markdown(results: dict[str, Any]) -> str:
     out = [
         f"# Kring benchmark, {results['started']} (commit {results['commit']}, scale {results['scale']}, "
         f"{results['database']})",
         "",
         f"Machine: {results['machine']['cpus']} CPUs, Python {results['machine']['python']}, "
-        f"load average before {', '.join(f'{x:.2f}' for x in results['machine']['load_before'])}. "
-        "Ratios are Kring ÷ the lean baseline in the same invocation.",
+        f"load average before {_load(results, 'load_before')}, after {_load(results, 'load_after')}. "
+        "Ratios are Kring ÷ the lean baseline in the same invocation. A load average above the number of "
+        "CPUs means other processes took CPU from the servers and the driver: read such a run's latencies "
+        "as an upper bound. A driver above 0.9 of a core measured itself, not the server.",
         "",
     ]
     scenarios = results["scenarios"]
+    out += ["## Targets", "", "| target | measured | met |", "|---|---|---|"]
+    out += [f"| {name} | {measured} | {verdict} |" for name, measured, verdict in targets(scenarios)]
+    out.append("")
     if "hot" in scenarios:
         out += _hot(scenarios["hot"])
     if "idle" in scenarios:
@@ -88,6 +98,103 @@ def markdown(results: dict[str, Any]) -> str:
     if "http" in scenarios:
         out += _http(scenarios["http"])
     return "\n".join(out) + "\n"
+
+
+def _verdict(ok: bool | None) -> str:
+    return "–" if ok is None else ("yes" if ok else "**no**")
+
+
+def targets(scenarios: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """Each target of docs/performance.md with the figure of this run and whether it holds."""
+    rows: list[tuple[str, str, str]] = []
+    hot = hot_summary(scenarios.get("hot", {}))
+    if hot:
+        fps = hot["fps_ratio"]
+        rows.append(
+            ("Hot circle: frames/s at the knee ≥ 0.8 × lean", _r(fps), _verdict(None if fps is None else fps >= 0.8))
+        )
+        cpu = hot["cpu_ratio_max"]
+        rows.append(
+            (
+                "Hot circle: CPU per frame ≤ 1.3 × lean",
+                f"{_r(cpu)} (worst rate)",
+                _verdict(None if cpu is None else cpu <= 1.3),
+            )
+        )
+        p99s = [v for v in hot["p99_ratios_below_knee"].values() if v is not None]
+        worst = max(p99s, default=None)
+        rows.append(
+            (
+                "Hot circle: p99 ≤ 1.2 × lean below the knee",
+                f"{_r(worst)} (worst rate)",
+                _verdict(None if worst is None else worst <= 1.2),
+            )
+        )
+        lost = hot["lost_where_lean_clean"]
+        rows.append(
+            ("Hot circle: no loss where lean loses nothing", f"lost at {lost or 'no'} msg/s", _verdict(not lost))
+        )
+    idle = scenarios.get("idle", {}).get("kring", {})
+    if "hold" in idle:
+        kib = idle["rss_per_connection"] / 1024 if idle["rss_per_connection"] else None
+        rows.append(("Idle: ≤ 25 KiB per connection", f"{_f(kib)} KiB", _verdict(None if kib is None else kib <= 25)))
+        share = idle["cpu_share_per_10k"]
+        rows.append(
+            (
+                "Idle: 10,000 connections < 10 % of a core",
+                f"{_f(share * 100, 2)} % (scaled from {idle['clients']:,})",
+                _verdict(share < 0.10),
+            )
+        )
+    work = scenarios.get("workday", {}).get("kring", {})
+    if "latency_ms" in work:
+        p99 = work["latency_ms"]["p99"]
+        rows.append(
+            (
+                "Workday: p99 < 50 ms",
+                f"{_f(p99)} ms (sent {work['actions']['achieved']:g} of {work['actions']['offered']:g} actions/s)",
+                _verdict(None if p99 is None else p99 < 50),
+            )
+        )
+    storm = scenarios.get("storm", {}).get("kring", {})
+    if "resume_s" in storm:
+        slowest = storm["resume_s"]["max"]
+        back = storm["never_back"] == 0 and slowest is not None and slowest <= 10
+        rows.append(
+            (
+                "Storm: every client back within 10 s",
+                f"slowest {_f(slowest, 1)} s, {storm['never_back']} never",
+                _verdict(back),
+            )
+        )
+        clean = storm["lost"] == 0 and storm["duplicated"] == 0
+        rows.append(
+            ("Storm: nothing lost or doubled", f"{storm['lost']} lost, {storm['duplicated']} doubled", _verdict(clean))
+        )
+        rows.append(
+            (
+                "Storm: log read with a bounded number of queries",
+                f"{_per_resubscription(storm)} transactions per resubscription",
+                _verdict(False if storm.get("database_transactions") else None),
+            )
+        )
+    slow = scenarios.get("slow", {}).get("kring", {})
+    if "with_slow" in slow:
+        r = ratio(slow["with_slow"]["latency_ms"]["p99"], slow["all_reading"]["latency_ms"]["p99"])
+        lost = slow["with_slow"]["others_lost"] + slow["all_reading"]["others_lost"]
+        measured = f"{_r(r)}; the others lost {lost:,} frames"
+        rows.append(("Slow consumers: others' p99 within 20 %", measured, _verdict(None if r is None else r <= 1.2)))
+    http = scenarios.get("http", {}).get("kring", {})
+    if http:
+        search = http.get("search")
+        rows.append(
+            (
+                "Search: p99 < 100 ms at 50,000 items",
+                "pending: no search endpoint yet" if search == "pending" else str(search),
+                "–",
+            )
+        )
+    return rows
 
 
 def _error(scenario: dict[str, Any]) -> list[str]:
@@ -147,13 +254,14 @@ def _idle(scenario: dict[str, Any]) -> list[str]:
             f"| {target} | {run['clients']:,} | {run['connect']['connect_s']} | "
             f"{_f(run['rss_per_connection'] / 1024 if run['rss_per_connection'] else None)} | "
             f"{_f(run['hold']['server_cpu_share'] * 100, 2)} % | {_f(run['cpu_share_per_10k'] * 100, 2)} % | "
-            f"{run['hold']['wall_s']:g} | {_f(run['hold']['driver_cpu_share'], 2)} |"
+            f"{run['hold']['wall_s']:g} | {_f(run['hold']['driver_cpu_share'], 2)} | "
+            f"{_f(run['connect_usage']['server_cpu_s'] * 1000 / run['clients'] if run['clients'] else None)} |"
         )
     if rows:
         out += [
             "| server | connections | connect s | KiB RSS per connection | CPU while idle (of one core) | "
-            "per 10,000 connections | hold s | driver CPU |",
-            "|---|---|---|---|---|---|---|---|",
+            "per 10,000 connections | hold s | driver CPU | server CPU ms per connect and 5 subscribes |",
+            "|---|---|---|---|---|---|---|---|---|",
             *rows,
         ]
     return [*out, ""]
@@ -192,14 +300,23 @@ def _storm(scenario: dict[str, Any]) -> list[str]:
             "Every worker restarted (SIGTERM, then a new process), one after the other, while messages are posted.",
             "",
             "| clients | reconnections | resume p50 s | resume p99 s | slowest s | never back | "
-            "resumed from history | not recovered | lost | duplicated | post errors |",
-            "|---|---|---|---|---|---|---|---|---|---|---|",
+            "resumed from history | not recovered | lost | duplicated | post errors | DB transactions "
+            "per resubscription |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|",
             f"| {run['connect']['connected']:,} | {run['reconnections']:,} | {_f(run['resume_s']['p50'], 2)} | "
             f"{_f(run['resume_s']['p99'], 2)} | {_f(run['resume_s']['max'], 2)} | {run['never_back']} | "
             f"{run['subscriptions_recovered']:,} | {run['subscriptions_not_recovered']:,} | {run['lost']:,} | "
-            f"{run['duplicated']:,} | {run['post_errors']} |",
+            f"{run['duplicated']:,} | {run['post_errors']} | {_per_resubscription(run)} |",
         ]
     return [*out, ""]
+
+
+def _per_resubscription(run: dict[str, Any]) -> str:
+    resubscribed = run["subscriptions_recovered"] + run["subscriptions_not_recovered"]
+    transactions = run.get("database_transactions")
+    if not resubscribed or transactions is None:
+        return "–"
+    return f"{transactions / resubscribed:.1f} ({transactions:,} in all)"
 
 
 def _slow(scenario: dict[str, Any]) -> list[str]:
