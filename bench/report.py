@@ -198,7 +198,13 @@ def targets(scenarios: dict[str, Any]) -> list[tuple[str, str, str]]:
 
 
 def _error(scenario: dict[str, Any]) -> list[str]:
-    return [f"- {target}: **{run['error']}**" for target, run in scenario.items() if "error" in run]
+    if "skipped" in scenario:
+        return [f"Skipped: {scenario['skipped']}."]
+    return [
+        f"- {target}: **{run['error']}**"
+        for target, run in scenario.items()
+        if isinstance(run, dict) and "error" in run
+    ]
 
 
 def _hot(scenario: dict[str, Any]) -> list[str]:

@@ -54,7 +54,7 @@ SCALES: dict[str, dict[str, dict[str, Any]]] = {
     },
     "medium": {
         "hot": {"clients": 2000, "rates": [10, 25, 50, 100, 200], "seconds": 10},
-        "idle": {"clients": 2000, "hold": 60, "settle": 5},
+        "idle": {"clients": 1000, "hold": 60, "settle": 5},
         "workday": {"clients": 1000, "messages_per_second": 200, "seconds": 20},
         "storm": {"clients": 1000, "messages_per_second": 100, "seconds": 30, "restart_after": 5},
         "slow": {"clients": 1000, "rate": 25, "seconds": 20, "slow_percent": 5},
@@ -324,6 +324,12 @@ def main() -> int:
     parser.add_argument("--targets", default=os.environ.get("BENCH_TARGETS") or "lean,kring")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument(
+        "--budget",
+        type=float,
+        default=float(os.environ.get("BENCH_BUDGET_MINUTES") or 0) or 120,
+        help="minutes after which no further scenario starts",
+    )
+    parser.add_argument(
         "--set",
         action="append",
         default=[],
@@ -355,19 +361,25 @@ def main() -> int:
         },
         "scenarios": {},
     }
+    args.out.mkdir(parents=True, exist_ok=True)
+    stem = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d") + ("" if args.scale == "full" else f"-{args.scale}")
+    json_path = args.out / f"{stem}.json"
+    deadline = time.monotonic() + args.budget * 60
     bench = Bench(args)
     try:
         bench.setup()
         for scenario in scenarios:
+            if time.monotonic() > deadline:
+                log(f"skipping {scenario}: the time budget of {args.budget:g} minutes is spent")
+                results["scenarios"][scenario] = {"skipped": f"time budget of {args.budget:g} minutes spent"}
+                continue
             targets = [t for t in TARGETS[scenario] if t in args.targets.split(",")]
             results["scenarios"][scenario] = {target: bench.run(scenario, target) for target in targets}
+            json_path.write_text(json.dumps(results, indent=1))  # what is done survives an interruption
     finally:
         bench.teardown()
     results["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     results["machine"]["load_after"] = os.getloadavg()
-    args.out.mkdir(parents=True, exist_ok=True)
-    stem = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d") + ("" if args.scale == "full" else f"-{args.scale}")
-    json_path = args.out / f"{stem}.json"
     json_path.write_text(json.dumps(results, indent=1))
     markdown = report.write(results, args.out, stem)
     log(f"wrote {json_path} and {markdown}")
