@@ -741,6 +741,7 @@ async def storm(spec: dict[str, Any], org: Organisation, usage: Usage) -> dict[s
         subscriptions_not_recovered=sum(c.not_recovered for c in clients),
         lost=sum(c.missing for c in clients) + behind,
         lost_at_end=behind,
+        heads_checked=len(heads),  # 0: the final check against the topics' heads could not run
         duplicated=sum(c.dup_events for c in clients),
         wall_s=round(time.monotonic() - started, 1),
     )
