@@ -69,3 +69,4 @@ clean:
 BENCH_SCALE ?= full
 bench: install
 	BENCH_SCALE=$(BENCH_SCALE) $(PY) -m bench.run
+	$(PY) -m bench.search
