@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
@@ -29,6 +30,7 @@ from server.context import AppContext, app_context
 from server.errors import json_error, json_from, status_of
 from server.flash import FLASH_COOKIE, read_flash, set_flash
 from server.i18n import choose_locale
+from server.pagination import is_number
 from services import events, notifications
 from services.errors import N_, Invalid, KringError, NotFound, TooLarge, Unauthenticated
 from services.notifications import Badge
@@ -311,6 +313,27 @@ def form_text(call: Call, name: str, default: str = "") -> str:
     if "\x00" in value:
         raise Invalid(N_("Text may not contain the NUL character."), field=name)
     return value
+
+
+def form_optional_int(call: Call, name: str) -> int | None:
+    """A whole number from a form field, None when left empty."""
+    raw = form_text(call, name).strip()
+    if not raw:
+        return None
+    if not is_number(raw):
+        raise Invalid(N_("Give a number."), field=name)
+    return int(raw)
+
+
+def form_optional_date(call: Call, name: str) -> date | None:
+    """A date (YYYY-MM-DD, as date inputs send it) from a form field, None when left empty."""
+    raw = form_text(call, name).strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise Invalid(N_("Give dates as YYYY-MM-DD."), field=name) from None
 
 
 def json_response(model: BaseModel | dict[str, Any], status: int = 200) -> JSONResponse:

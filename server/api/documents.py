@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from starlette.responses import Response
 from starlette.routing import Route
 
 from config import Settings
 from models import DocumentVersion, ItemKind
 from server.downloads import file_response
-from server.endpoints import Call, api_route, form_file, form_filename, form_text, json_response, multipart
-from server.pagination import is_number
+from server.endpoints import (
+    Call,
+    api_route,
+    form_file,
+    form_filename,
+    form_optional_date,
+    form_optional_int,
+    form_text,
+    json_response,
+    multipart,
+)
 from server.schemas import (
     CircleRef,
     DocumentList,
@@ -25,7 +32,6 @@ from server.schemas import (
 from server.search_params import query_from
 from services import documents, search
 from services import tags as tag_names
-from services.errors import N_, Invalid
 
 
 def version_out(document_id: int, version: DocumentVersion) -> VersionOut:
@@ -70,25 +76,6 @@ def _id(call: Call) -> int:
     return int(call.request.path_params["document_id"])
 
 
-def _optional_int(call: Call, name: str) -> int | None:
-    raw = form_text(call, name).strip()
-    if not raw:
-        return None
-    if not is_number(raw):
-        raise Invalid(N_("Give a number."), field=name)
-    return int(raw)
-
-
-def _optional_date(call: Call, name: str) -> date | None:
-    raw = form_text(call, name).strip()
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise Invalid(N_("Give dates as YYYY-MM-DD."), field=name) from None
-
-
 async def _upload(call: Call) -> documents.Upload:
     limit = call.ctx.settings.limit_document_bytes
     await multipart(call)
@@ -126,9 +113,9 @@ async def create_document(call: Call) -> Response:
         title=form_text(call, "title"),
         description=form_text(call, "description"),
         tags=tag_names.parse(form_text(call, "tags")),
-        circle_id=_optional_int(call, "circle_id"),
-        responsible_id=_optional_int(call, "responsible_id"),
-        review_by=_optional_date(call, "review_by"),
+        circle_id=form_optional_int(call, "circle_id"),
+        responsible_id=form_optional_int(call, "responsible_id"),
+        review_by=form_optional_date(call, "review_by"),
     )
     call.ctx.extractor.wake()
     return json_response(document_out(await documents.details(call.db, document)), status=201)

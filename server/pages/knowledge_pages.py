@@ -3,42 +3,29 @@ pages (write, edit, history) and tags instead of folders."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from starlette.responses import Response
 from starlette.routing import Route
 
 from config import Settings
 from models import ItemKind
 from server.downloads import file_response
-from server.endpoints import Call, form_file, form_filename, form_route, form_text, page_route
-from server.pagination import is_number
+from server.endpoints import (
+    Call,
+    form_file,
+    form_filename,
+    form_optional_date,
+    form_optional_int,
+    form_route,
+    form_text,
+    page_route,
+)
 from services import accounts, circles, documents, knowledge_pages, search
 from services import tags as tag_names
-from services.errors import N_, Invalid
+from services.errors import N_
 
 
 def _int(call: Call, name: str) -> int:
     return int(call.request.path_params[name])
-
-
-def _optional_int(call: Call, name: str) -> int | None:
-    raw = form_text(call, name).strip()
-    if not raw:
-        return None
-    if not is_number(raw):
-        raise Invalid(N_("Give a number."), field=name)
-    return int(raw)
-
-
-def _optional_date(call: Call, name: str) -> date | None:
-    raw = form_text(call, name).strip()
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise Invalid(N_("Give dates as YYYY-MM-DD."), field=name) from None
 
 
 async def _recent(call: Call, kind: ItemKind, limit: int = 10) -> list[search.Hit]:
@@ -89,9 +76,9 @@ async def create_document(call: Call) -> Response:
         title=form_text(call, "title"),
         description=form_text(call, "description"),
         tags=tag_names.parse(form_text(call, "tags")),
-        circle_id=_optional_int(call, "circle_id"),
-        responsible_id=_optional_int(call, "responsible_id"),
-        review_by=_optional_date(call, "review_by"),
+        circle_id=form_optional_int(call, "circle_id"),
+        responsible_id=form_optional_int(call, "responsible_id"),
+        review_by=form_optional_date(call, "review_by"),
     )
     call.ctx.extractor.wake()
     return call.redirect(f"/knowledge/documents/{document.id}", message=N_("The document has been added."))
@@ -111,8 +98,8 @@ async def document_page(call: Call) -> Response:
 
 async def update_document(call: Call) -> Response:
     document_id = _int(call, "document_id")
-    responsible = _optional_int(call, "responsible_id")
-    review_by = _optional_date(call, "review_by")
+    responsible = form_optional_int(call, "responsible_id")
+    review_by = form_optional_date(call, "review_by")
     await documents.update_document(
         call.db,
         call.user,
@@ -173,7 +160,7 @@ async def create_page(call: Call) -> Response:
         title=form_text(call, "title"),
         body=form_text(call, "body"),
         tags=tag_names.parse(form_text(call, "tags")),
-        circle_id=_optional_int(call, "circle_id"),
+        circle_id=form_optional_int(call, "circle_id"),
     )
     return call.redirect(f"/knowledge/pages/{page.id}", message=N_("The page has been saved."))
 
@@ -208,7 +195,7 @@ async def save_page(call: Call) -> Response:
         title=form_text(call, "title"),
         body=form_text(call, "body"),
         tags=tag_names.parse(form_text(call, "tags")),
-        base_revision=_optional_int(call, "base_revision"),
+        base_revision=form_optional_int(call, "base_revision"),
     )
     return call.redirect(f"/knowledge/pages/{page_id}", message=N_("The page has been saved."))
 
