@@ -195,8 +195,10 @@ def api_route(
     return route
 
 
-def page_route(path: str, handler: Handler, *, name: str, public: bool = False) -> Route:
-    """An HTML page (GET). Anonymous visitors of a private page are sent to the login page."""
+def page_route(path: str, handler: Handler, *, name: str, public: bool = False, fragment: bool = False) -> Route:
+    """An HTML page (GET). Anonymous visitors of a private page are sent to the login page.
+    A `fragment` is a piece a page fetches into itself: it has no title, badge or socket of its
+    own, and leaves the page's flash message alone."""
 
     async def endpoint(request: Request) -> Response:
         ctx = app_context(request)
@@ -205,10 +207,11 @@ def page_route(path: str, handler: Handler, *, name: str, public: bool = False) 
             if principal is None and not public:
                 return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
             call = _call(request, ctx, db, principal)
-            call.flash = read_flash(request, ctx.settings.secret)
+            if not fragment:
+                call.flash = read_flash(request, ctx.settings.secret)
             await begin_snapshot(db)
             try:
-                if principal is not None:
+                if principal is not None and not fragment:
                     # Every signed-in page follows the user's own topic: a logout elsewhere
                     # ends this tab's session too.
                     await call.watch(events.user_topic(principal.user_id))
@@ -217,7 +220,7 @@ def page_route(path: str, handler: Handler, *, name: str, public: bool = False) 
                 result = await handler(call)
             except KringError as error:
                 result = call.render("error.html", status=status_of(error), message=call.gettext(error.message))
-            if FLASH_COOKIE in request.cookies:
+            if FLASH_COOKIE in request.cookies and not fragment:
                 result.delete_cookie(FLASH_COOKIE)
             return result
 

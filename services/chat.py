@@ -222,7 +222,6 @@ async def delete_message(db: AsyncSession, user: User, message_id: int) -> Messa
     await notifications.forget(db, [message_target(message_id)])
     circle = await db.get(Circle, message.circle_id)
     if circle is not None and circle.kind is CircleKind.DIRECT:
-        await db.flush()
         await _announce_participants(db, message.circle_id)
     await db.commit()
     return message
@@ -266,7 +265,6 @@ async def mark_read(db: AsyncSession, user: User, circle_id: int, message_id: in
     await events.record(db, events.circle_topic(circle_id), "chat.read", data)
     await events.record(db, events.user_topic(user.id or 0), "chat.read", data)
     if access.circle.kind is CircleKind.DIRECT:
-        await db.flush()
         await notifications.announce(db, [user.id or 0])
     await db.commit()
     return target

@@ -336,7 +336,6 @@ async def decide_join_request(
         member = await db.get(User, request.user_id)
         assert member is not None
         await _joined(db, member, membership)
-    await db.flush()
     if await _pending_requests(db, circle_id) == 0:
         await notifications.settle(
             db, await _admins(db, circle_id), NotificationKind.JOIN_REQUEST, f"circle:{circle_id}"
@@ -476,7 +475,6 @@ async def _left(db: AsyncSession, circle: Circle, user_id: int, *, reason: str) 
     # The visibility tells every hub whether the leaver may go on following the topic.
     data = {"circle_id": circle.id, "user_id": user_id, "reason": reason, "visibility": circle.visibility.value}
     await events.record(db, events.circle_topic(circle.id or 0), "member.left", data)
-    await db.flush()
     await notifications.announce(db, [user_id])  # what was about this circle may be out of sight now
 
 

@@ -230,7 +230,6 @@ async def notify(
         row.title = shorten(about.title)
         row.detail = shorten(detail)
         db.add(row)
-    await db.flush()
     await announce(db, chosen)
     return chosen
 
@@ -349,7 +348,6 @@ async def open_notification(db: AsyncSession, user: User, notification_id: int) 
     if found.read_at is None:
         found.read_at = utcnow()
         db.add(found)
-        await db.flush()
         await announce(db, [user.id or 0])
     await db.commit()
     return url

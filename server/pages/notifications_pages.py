@@ -115,7 +115,7 @@ async def unsubscribe(request: Request) -> Response:
 _U = "/unsubscribe/{user_id:int}/{token:str}"
 routes = [
     page_route("/notifications", inbox, name="notifications"),
-    page_route("/notifications/menu", menu, name="notifications_menu"),
+    page_route("/notifications/menu", menu, name="notifications_menu", fragment=True),
     page_route("/notifications/settings", settings_page, name="notification_settings"),
     form_route("/notifications/settings", save_settings, name="notification_settings_save"),
     form_route("/notifications/read", read_all, name="notifications_read"),

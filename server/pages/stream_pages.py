@@ -253,7 +253,7 @@ def upload_routes(settings: Settings) -> list[Route]:
 
 routes: list[Route] = [
     page_route("/", home, name="home"),
-    page_route("/stream/items", stream_items, name="stream_items"),
+    page_route("/stream/items", stream_items, name="stream_items", fragment=True),
     page_route("/posts/{post_id:int}", post_page, name="post"),
     page_route("/news/new", news_form, name="news_form"),
     page_route("/blog/new", blog_form, name="blog_form"),

@@ -16,7 +16,6 @@ from email.policy import default as default_policy
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
@@ -27,7 +26,7 @@ from models import DigestFrequency
 from models.base import utcnow
 from server.context import AppContext
 from server.digest_mail import Mailer, unsubscribe_url
-from services import accounts, chat, circles, comments, direct, notification_settings, posts, reactions
+from services import accounts, chat, circles, comments, direct, notification_settings, notifications, posts, reactions
 from services.digest import period_start
 from tests.support import BASE_URL, Visitor, make_circle, make_user
 
@@ -97,9 +96,7 @@ async def test_the_digest_holds_exactly_what_is_unseen(db: AsyncSession, context
     await reactions.set_reaction(db, anna, "post", soup.id or 0, "heart", on=True)
     await comments.add_comment(db, carl, cake.id or 0, body="Lekker!")
     await reactions.set_reaction(db, carl, "post", cake.id or 0, "tada", on=True)
-    seen = [line for line in await _inbox(db, bram) if line.notification.kind.value == "reaction"]
-    from services import notifications
-
+    seen = [line for line in await notifications.inbox(db, bram) if line.notification.kind.value == "reaction"]
     cake_reaction = next(line for line in seen if line.notification.subject == f"post:{cake.id}")
     await notifications.mark_read(db, bram, [cake_reaction.notification.id or 0])  # seen in Kring
     conversation = await direct.open_conversation(db, anna, [bram.id or 0])
@@ -131,12 +128,6 @@ async def test_the_digest_holds_exactly_what_is_unseen(db: AsyncSession, context
     assert "Anna de Vries commented" in plain
     assert "reacted to your post" not in plain
     assert "direct message" not in plain
-
-
-async def _inbox(db: AsyncSession, user: Any) -> list[Any]:
-    from services import notifications
-
-    return await notifications.inbox(db, user)
 
 
 async def test_dutch_mail_for_dutch_colleagues_and_weekly_choices(
@@ -205,7 +196,16 @@ async def test_the_unsubscribe_link_stops_the_digest(
     assert choices.digest is DigestFrequency.NEVER
 
 
-def test_the_digest_command_sends_from_cron(settings: Settings, inbox: Inbox, tmp_path: Any) -> None:
+async def test_the_digest_command_sends_from_cron(
+    db: AsyncSession, settings: Settings, inbox: Inbox, tmp_path: Any
+) -> None:
+    anna = await make_user(db, "Anna de Vries")
+    bram = await make_user(db, "Bram Bakker")
+    circle = await make_circle(db, anna)
+    assert circle.id is not None
+    await circles.join_circle(db, bram, circle.id)
+    post = await posts.create_post(db, anna, circle.id, body="Wie doet de boodschappen?")
+    await reactions.set_reaction(db, bram, "post", post.id or 0, "heart", on=True)
     env = {
         **os.environ,
         "KRING_DATABASE_URL": settings.database_url,
@@ -213,22 +213,21 @@ def test_the_digest_command_sends_from_cron(settings: Settings, inbox: Inbox, tm
         "KRING_SECRET_KEY": settings.secret.decode(),
         "KRING_VAR_DIR": str(tmp_path),
     }
-    done = subprocess.run(
-        [sys.executable, "-m", "server", "digest"], env=env, capture_output=True, text=True, timeout=60, check=False
-    )
+
+    def digest(environment: dict[str, str]) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "server", "digest"]
+        return subprocess.run(command, env=environment, capture_output=True, text=True, timeout=60, check=False)
+
+    done = await asyncio.to_thread(digest, env)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "kring: sent 0 digest mails"
-    missing = subprocess.run(
-        [sys.executable, "-m", "server", "digest"],
-        env={**env, "KRING_SMTP_URL": ""},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    assert done.stdout.strip() == "kring: sent 1 digest mail"
+    [mail] = inbox.take()
+    assert anna.email in str(mail["To"])
+    again = await asyncio.to_thread(digest, env)
+    assert again.stdout.strip() == "kring: sent 0 digest mails"
+    missing = await asyncio.to_thread(digest, {**env, "KRING_SMTP_URL": ""})
     assert missing.returncode == 2
     assert "KRING_SMTP_URL" in missing.stderr
-    assert httpx  # the module is used by the fixtures' visitor
 
 
 class TestThePeriodicTask:

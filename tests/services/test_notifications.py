@@ -206,13 +206,14 @@ async def test_nothing_about_a_secret_circle_once_its_member_left(db: AsyncSessi
     assert await lines(db, outsider) == []  # a mention of a non-member notifies nobody
 
     await reactions.set_reaction(db, owner, "post", post.id or 0, "heart", on=True)
+    [reaction] = await lines(db, member)
     assert (await notifications.badge(db, member)).count == 1
     await circles.leave_circle(db, member, secret.id)
     assert await lines(db, member) == []
     assert (await notifications.badge(db, member)).count == 0
     assert await last_badge(db, member) == {"count": 0, "notifications": 0, "direct": 0}
-    with pytest.raises(NotFound):
-        await notifications.open_notification(db, member, 10**6)
+    with pytest.raises(NotFound):  # not by its id either
+        await notifications.open_notification(db, member, reaction.notification.id or 0)
 
 
 async def test_comments_by_a_leaver_are_not_followed_into_a_closed_circle(db: AsyncSession) -> None:
