@@ -5,8 +5,9 @@
 outside the SQLModel metadata, made by the migration:
 - SQLite: the FTS5 table `search_fts` (external content over `search_items`), kept in step by
   triggers, so an item and its index entry change in the same transaction;
-- PostgreSQL: the generated `tsvector` column `search_items.document` in the text search
-  configuration `kring` (`dutch` with `unaccent`), with the GIN index `ix_search_items_document`.
+- PostgreSQL: the generated `tsvector` columns `search_items.document` (everything) and
+  `search_items.heading` (title and tags) in the text search configuration `kring` (`dutch` with
+  `unaccent`), each with a GIN index.
 `include_name` and `include_object` keep those out of Alembic's model comparison.
 """
 
@@ -78,8 +79,8 @@ class Tagging(SQLModel, table=True):
 
 
 FTS_TABLE = "search_fts"
-TSVECTOR_COLUMN = "document"
-TSVECTOR_INDEX = "ix_search_items_document"
+TSVECTOR_COLUMNS = frozenset({"document", "heading"})
+TSVECTOR_INDEXES = frozenset({"ix_search_items_document", "ix_search_items_heading"})
 
 
 def include_name(name: str | None, type_: str, _parent: Any) -> bool:
@@ -88,6 +89,6 @@ def include_name(name: str | None, type_: str, _parent: Any) -> bool:
 
 
 def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
-    if reflected and compare_to is None and type_ == "column" and name == TSVECTOR_COLUMN:
+    if reflected and compare_to is None and type_ == "column" and name in TSVECTOR_COLUMNS:
         return getattr(getattr(obj, "table", None), "name", None) != SearchItem.__tablename__
-    return not (type_ == "index" and name == TSVECTOR_INDEX)
+    return not (type_ == "index" and name in TSVECTOR_INDEXES)

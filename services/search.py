@@ -36,6 +36,8 @@ from sqlalchemy import (
     or_,
     table,
     text,
+    union,
+    union_all,
 )
 from sqlalchemy import (
     select as sa_select,
@@ -270,7 +272,7 @@ async def search(db: AsyncSession, user: User, query: Query) -> Results:
         statement = statement.where(col(SearchItem.created_at) < query.until)
     backend = _POSTGRES if db.get_bind().dialect.name == "postgresql" else _SQLITE
     if terms:
-        statement = backend.match(statement, terms)
+        statement = backend.match(statement, terms, depth=query.offset + query.limit + 1)
     else:
         statement = statement.add_columns(literal_column("NULL")).order_by(
             col(SearchItem.updated_at).desc(), col(SearchItem.id).desc()
@@ -281,7 +283,7 @@ async def search(db: AsyncSession, user: User, query: Query) -> Results:
     ids = [item.id or 0 for item in items]
     snippets: dict[int, str] = {item.id or 0: snippet for item, snippet in rows if snippet}
     if terms and ids and not snippets:
-        snippets = await backend.snippets(db, ids, terms)
+        snippets = await backend.snippets(db, items, terms)
     item_tags = await tags_of(db, ids)
     hits = [
         Hit(
@@ -295,17 +297,33 @@ async def search(db: AsyncSession, user: User, query: Query) -> Results:
 
 
 class _Backend:
-    def match(self, statement: Select[Any], terms: list[str]) -> Select[Any]:
-        """Only the matches, best first, with a snippet column (None when `snippets` makes them)."""
+    # How many of the newest matches, and of the newest title or tag matches, are ranked: ranking
+    # every match of a common word costs more than the rest of the search together.
+    RANKED = 500
+
+    def window(self, depth: int) -> int:
+        """Reading past the window widens it by whole windows, so pages within one agree."""
+        return self.RANKED * -(-depth // self.RANKED)
+
+    def match(self, statement: Select[Any], terms: list[str], *, depth: int) -> Select[Any]:
+        """Only the matches, best first, with a snippet column (None when `snippets` makes them);
+        `depth` is how far down the caller will read (offset + limit)."""
         raise NotImplementedError
 
-    async def snippets(self, db: AsyncSession, ids: list[int], terms: list[str]) -> dict[int, str]:
+    async def snippets(self, db: AsyncSession, items: list[SearchItem], terms: list[str]) -> dict[int, str]:
         """Snippets for the page of results shown, never for every match."""
         raise NotImplementedError
 
 
 class _Sqlite(_Backend):
-    """FTS5 over the unstemmed words: each query word as a prefix, and its stem as a prefix."""
+    """FTS5 over the unstemmed words: each query word as a prefix, and its stem as a prefix.
+
+    Ranked: title or tag matches first, then the rest, newest first within each, over a window
+    of the newest matches and the newest title or tag matches (bm25 over every match of a common
+    word took longer than the 100 ms a search may take at 50,000 items). Snippets are cut here
+    from the page's bodies by the same prefix rule, because FTS5 makes a snippet only by running
+    the whole match again for each row.
+    """
 
     def _expression(self, terms: list[str]) -> str:
         parts = []
@@ -314,22 +332,70 @@ class _Sqlite(_Backend):
             parts.append(f'"{stem}"*' if term.startswith(stem) else f'("{term}"* OR "{stem}"*)')
         return " AND ".join(parts)
 
-    def match(self, statement: Select[Any], terms: list[str]) -> Select[Any]:
-        # SQLite computes the snippet only for the rows the LIMIT keeps, in the same pass.
-        snippet = func.snippet(literal_column("search_fts"), -1, MARK_START, MARK_END, "…", 24)
+    def _newest(self, statement: Select[Any], expression: str, name: str, window: int, titled: int) -> Select[Any]:
         return (
-            statement.add_columns(snippet)
-            .join(_FTS, _FTS.c.rowid == col(SearchItem.id))
-            .where(text("search_fts MATCH :match").bindparams(match=self._expression(terms)))
-            .order_by(text("bm25(search_fts, 10.0, 5.0, 1.0)"), col(SearchItem.id).desc())
+            statement.with_only_columns(_FTS.c.rowid.label("id"), literal_column(str(titled)).label("titled"))
+            .join_from(SearchItem, _FTS, _FTS.c.rowid == col(SearchItem.id))
+            .where(text(f"search_fts MATCH :{name}").bindparams(**{name: expression}))
+            .order_by(_FTS.c.rowid.desc())
+            .limit(window)
         )
 
-    async def snippets(self, db: AsyncSession, ids: list[int], terms: list[str]) -> dict[int, str]:
-        return {}  # made by `match`
+    def match(self, statement: Select[Any], terms: list[str], *, depth: int) -> Select[Any]:
+        expression = self._expression(terms)
+        window = self.window(depth)
+        newest = self._newest(statement, expression, "match_any", window, 0)
+        titled = self._newest(statement, f"{{title tags}} : ({expression})", "match_heading", window, 1)
+        # SQLite takes ORDER BY and LIMIT in a compound's parts only inside subqueries.
+        parts = [branch.subquery() for branch in (newest, titled)]
+        found = union_all(*(sa_select(part.c.id, part.c.titled) for part in parts)).subquery()
+        candidates = sa_select(found.c.id, func.max(found.c.titled).label("titled")).group_by(found.c.id).subquery()
+        matches: Select[Any] = sa_select(SearchItem).add_columns(literal_column("NULL"))
+        return matches.join(candidates, candidates.c.id == col(SearchItem.id)).order_by(
+            candidates.c.titled.desc(), col(SearchItem.id).desc()
+        )
+
+    async def snippets(self, db: AsyncSession, items: list[SearchItem], terms: list[str]) -> dict[int, str]:
+        prefixes = tuple({*terms, *(_stemmer.stemWord(term) for term in terms)})
+        made = {item.id or 0: _snippet(item.body, prefixes) for item in items}
+        return {item_id: snippet for item_id, snippet in made.items() if snippet}
+
+
+def _snippet(body: str, prefixes: tuple[str, ...], words: int = 24) -> str:
+    """The stretch of `words` words of `body` with the most words starting with one of
+    `prefixes` (folded), those marked; empty when none does."""
+    tokens = list(_WORD.finditer(body))
+    hits = [fold(token.group()).startswith(prefixes) for token in tokens]
+    if not any(hits):
+        return ""
+    best, count = 0, sum(hits[:words])
+    running = count
+    for start in range(1, max(1, len(tokens) - words + 1)):
+        running += hits[start + words - 1] - hits[start - 1]
+        if running > count:
+            best, count = start, running
+    shown = range(best, min(len(tokens), best + words))
+    pieces = ["…" if best > 0 else ""]
+    position = tokens[best].start()
+    for index in shown:
+        token = tokens[index]
+        pieces.append(body[position : token.start()])
+        pieces.append(f"{MARK_START}{token.group()}{MARK_END}" if hits[index] else token.group())
+        position = token.end()
+    last = tokens[shown[-1]].end()
+    pieces.append(body[position:last] + ("…" if shown[-1] < len(tokens) - 1 else ""))
+    return " ".join("".join(pieces).split())
 
 
 class _Postgres(_Backend):
-    """The generated `document` column; each query word as a stemmed prefix (`word:*`)."""
+    """The generated `document` column; each query word as a stemmed prefix (`word:*`).
+
+    A common word matches a third of everything, and ranking every match reads every match's
+    whole `document`. So only a window is ranked: the newest matches, and the newest whose title
+    or tags match (the small `heading` vector has its own index), `RANKED` of each, by
+    `ts_rank`. A title or tag match of any age is therefore ranked, a body match if it is among
+    the newest `RANKED`.
+    """
 
     _config: ColumnElement[Any] = literal_column("'kring'::regconfig")
 
@@ -339,16 +405,26 @@ class _Postgres(_Backend):
         words = " & ".join(f"{term}:*" for term in terms)
         return sa_select(func.to_tsquery(self._config, words)).scalar_subquery()
 
-    def match(self, statement: Select[Any], terms: list[str]) -> Select[Any]:
+    def match(self, statement: Select[Any], terms: list[str], *, depth: int) -> Select[Any]:
         tsquery = self._tsquery(terms)
         document: ColumnElement[Any] = literal_column("search_items.document")
-        return (
-            statement.add_columns(literal_column("NULL"))
-            .where(document.op("@@")(tsquery))
-            .order_by(func.ts_rank(document, tsquery).desc(), col(SearchItem.id).desc())
+        heading: ColumnElement[Any] = literal_column("search_items.heading")
+        window = self.window(depth)
+        ids = statement.with_only_columns(col(SearchItem.id))
+        # `id + 0`: walking the primary key backwards and testing every row for the words looks
+        # cheap to the planner, which cannot see how rare the words are, and reads the whole
+        # table when they match nothing; the GIN index and a sort of the matches is always fast.
+        newest_first = (col(SearchItem.id) + 0).desc()
+        newest = ids.where(document.op("@@")(tsquery)).order_by(newest_first).limit(window)
+        titled = ids.where(heading.op("@@")(tsquery)).order_by(newest_first).limit(window)
+        candidates = union(newest, titled).subquery()
+        matches: Select[Any] = sa_select(SearchItem).add_columns(literal_column("NULL"))
+        return matches.where(col(SearchItem.id).in_(sa_select(candidates.c.id))).order_by(
+            func.ts_rank(document, tsquery).desc(), col(SearchItem.id).desc()
         )
 
-    async def snippets(self, db: AsyncSession, ids: list[int], terms: list[str]) -> dict[int, str]:
+    async def snippets(self, db: AsyncSession, items: list[SearchItem], terms: list[str]) -> dict[int, str]:
+        ids = [item.id or 0 for item in items]
         options = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, MaxFragments=2"
         headline = func.ts_headline(self._config, SearchItem.body, self._tsquery(terms), options)
         statement = sa_select(col(SearchItem.id), headline).where(col(SearchItem.id).in_(ids))

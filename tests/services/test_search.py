@@ -152,3 +152,24 @@ async def test_tag_counts_narrow_down(db: AsyncSession) -> None:
     assert await search.tag_counts(db, reader, within=["ziekte"]) == [("personeelszaken", 1), ("ziekte", 2)]
     related = await search.related(db, reader, ItemKind.DOCUMENT, 2)
     assert sorted(item.title for item in related) == ["A", "C"]
+
+
+async def test_an_old_title_match_beats_many_newer_body_matches_and_every_match_can_be_paged_to(
+    db: AsyncSession,
+) -> None:
+    """PostgreSQL ranks a window of the newest matches (services/search.py); a title match of any
+    age must still come first, and paging must still reach every match exactly once."""
+    reader = await make_user(db)
+    oldest = Entry(ItemKind.DOCUMENT, 1, "Overlegstructuur", "Wie met wie spreekt.")
+    newer = (Entry(ItemKind.MESSAGE, n, "", f"Na het overleg van week {n} gaan we lunchen.") for n in range(2, 1202))
+    assert await search.bulk_index(db, [oldest, *newer]) == 1201
+    await db.commit()
+    first = await search.search(db, reader, Query(text="overleg", limit=5))
+    assert first.hits[0].item.title == "Overlegstructuur"
+    seen: list[int] = []
+    for offset in range(0, 1300, 100):
+        page = await search.search(db, reader, Query(text="overleg", limit=100, offset=offset))
+        seen += [hit.item.ref_id for hit in page.hits]
+        if not page.more:
+            break
+    assert sorted(seen) == list(range(1, 1202))
