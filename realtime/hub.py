@@ -67,6 +67,7 @@ class HubConfig:
 
 
 PRESENCE_MIN_SPACING = 0.25  # seconds between two rounds of presence reading
+PRESENCE_SOCKETS_PER_SECOND = 10_000  # and one more second per this many sockets
 # Events for the members of a circle only, not for colleagues following an open circle.
 MEMBERS_ONLY = frozenset({"chat.read"})
 # Events whose recipients are decided per socket; every other event goes to every follower.
@@ -578,16 +579,22 @@ class Hub:
             except Exception:
                 log.exception("presence could not be read or written")
                 continue
-            for user_id in set(online) | set(self._online):
-                now, before = online.get(user_id, "offline"), self._online.get(user_id, "offline")
-                if now != before:
-                    frame = ephemeral_frame("presence", "presence", {"user_id": user_id, "state": now})
-                    for connection in self.connections:
-                        connection.send(frame, durable=False)
+            changed = {
+                str(user_id): online.get(user_id, "offline")
+                for user_id in set(online) | set(self._online)
+                if online.get(user_id, "offline") != self._online.get(user_id, "offline")
+            }
+            if changed:
+                # One frame per round with every change: a frame per colleague coming online
+                # would cost n sockets × n colleagues frames when everyone connects at once.
+                frame = ephemeral_frame("presence", "presence", {"states": changed})
+                for connection in self.connections:
+                    connection.send(frame, durable=False)
             self._online = online
-            # Each round writes and reads every worker's whole picture: during a connect storm,
-            # when every new socket asks for one, take them a few per second at most.
-            await asyncio.sleep(PRESENCE_MIN_SPACING)
+            # Each round writes and reads every worker's whole picture and sends a frame to every
+            # socket: during a connect storm, when every new socket asks for one, take them a
+            # few per second at most, and fewer the more sockets there are.
+            await asyncio.sleep(PRESENCE_MIN_SPACING + len(self.connections) / PRESENCE_SOCKETS_PER_SECOND)
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(coroutine)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 from tests.realtime.processes import Worker
@@ -11,12 +12,23 @@ from tests.support import make_user
 StartWorkers = Callable[..., list[Worker]]
 
 
-def presence_of(user_id: int) -> Callable[[dict[str, object]], bool]:
+def presence_of(user_id: int, state: str | None = None) -> Callable[[dict[str, object]], bool]:
+    """A `presence` frame that says something of `user_id` (and that it is `state`)."""
+
     def check(frame: dict[str, object]) -> bool:
         data = frame.get("data")
-        return frame.get("kind") == "presence" and isinstance(data, dict) and data.get("user_id") == user_id
+        if frame.get("kind") != "presence" or not isinstance(data, dict):
+            return False
+        told = data.get("states", {}).get(str(user_id))
+        return told is not None and (state is None or told == state)
 
     return check
+
+
+def state_in(frame: dict[str, object], user_id: int) -> str:
+    data = frame["data"]
+    assert isinstance(data, dict)
+    return str(data["states"][str(user_id)])
 
 
 async def test_presence_follows_sockets_across_workers_and_a_killed_worker_goes_offline(
@@ -38,27 +50,55 @@ async def test_presence_follows_sockets_across_workers_and_a_killed_worker_goes_
     assert await state_on_b() == "offline"
     anna_socket = await Socket.open(a, cookie=anna_session.cookie)
     online = await watcher.wait_for(presence_of(anna.id or 0))
-    assert online["data"]["state"] == "active"
+    assert state_in(online, anna.id or 0) == "active"
     assert await state_on_b() == "active"
 
     start = len(watcher.frames)
     await anna_socket.send({"op": "presence", "state": "away"})
     away = await watcher.wait_for(presence_of(anna.id or 0), start=start)
-    assert away["data"]["state"] == "away"
+    assert state_in(away, anna.id or 0) == "away"
 
     start = len(watcher.frames)
     await anna_socket.close()
     gone = await watcher.wait_for(presence_of(anna.id or 0), start=start)
-    assert gone["data"]["state"] == "offline"
+    assert state_in(gone, anna.id or 0) == "offline"
 
     back = await Socket.open(a, cookie=anna_session.cookie)
     start = len(watcher.frames)
-    await watcher.wait_for(lambda f: presence_of(anna.id or 0)(f) and f["data"]["state"] == "active", start=start)
+    await watcher.wait_for(presence_of(anna.id or 0, "active"), start=start)
     a.kill()  # no goodbye: only the expiry can take her offline
     start = len(watcher.frames)
     expired = await watcher.wait_for(presence_of(anna.id or 0), start=start, timeout=10)
-    assert expired["data"]["state"] == "offline"
+    assert state_in(expired, anna.id or 0) == "offline"
     await back.close()
     await watcher.close()
     await anna_session.close()
     await bert_session.close()
+
+
+async def test_colleagues_coming_online_together_are_told_in_a_few_frames(
+    fresh_database: str, start_workers: StartWorkers
+) -> None:
+    """A frame per colleague to every socket would cost n² frames when an organisation signs in
+    at once; each round of presence carries every change in one frame instead."""
+    url = fresh_database
+    async with database(url) as db:
+        watcher_user = await make_user(db)
+        others = [await make_user(db) for _ in range(24)]
+    (worker,) = start_workers(url, 1)
+    watcher_session = await Colleague(worker, watcher_user).sign_in()
+    watcher = await Socket.open(worker, cookie=watcher_session.cookie)
+    sessions = [await Colleague(worker, user).sign_in() for user in others]
+    start = len(watcher.frames)
+    sockets = await asyncio.gather(*(Socket.open(worker, cookie=session.cookie) for session in sessions))
+    for user in others:
+        await watcher.wait_for(presence_of(user.id or 0, "active"), start=start)
+    frames = [frame for frame in watcher.frames[start:] if frame.get("kind") == "presence"]
+    told = {user_id for frame in frames for user_id in frame["data"]["states"]}
+    assert told >= {str(user.id) for user in others}
+    assert len(frames) < len(others)
+    for socket in sockets:
+        await socket.close()
+    await watcher.close()
+    for session in [watcher_session, *sessions]:
+        await session.close()

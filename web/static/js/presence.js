@@ -9,9 +9,11 @@
   let idle = null;
 
   kring.on("presence", (frame) => {
-    for (const dot of document.querySelectorAll(`[data-presence-for="${frame.data.user_id}"]`)) {
-      dot.dataset.state = frame.data.state;
-      dot.setAttribute("aria-label", labels[frame.data.state] || frame.data.state);
+    for (const [userId, next] of Object.entries(frame.data.states || {})) {
+      for (const dot of document.querySelectorAll(`[data-presence-for="${CSS.escape(userId)}"]`)) {
+        dot.dataset.state = next;
+        dot.setAttribute("aria-label", labels[next] || next);
+      }
     }
   });
 
