@@ -503,6 +503,27 @@ async def _pending_requests(db: AsyncSession, circle_id: int) -> int:
     return int((await db.exec(statement)).one())
 
 
+async def standing(db: AsyncSession, user: User, circle_id: int) -> tuple[CircleVisibility, bool]:
+    """The circle's visibility and whether `user` is a member, in one query (every live
+    subscription asks); `NotFound` exactly where `access_circle` raises it."""
+    statement = (
+        select(Circle.visibility, Membership.id)
+        .outerjoin(Membership, (col(Membership.circle_id) == col(Circle.id)) & (col(Membership.user_id) == user.id))
+        .where(col(Circle.id) == circle_id)
+    )
+    row = (await db.exec(statement)).first()
+    if row is None:
+        raise NotFound(N_("No such circle."))
+    visibility, member = CircleVisibility(row[0]), row[1] is not None
+    if (
+        visibility is CircleVisibility.SECRET
+        and not member
+        and await _pending(db, Invitation, circle_id, user.id) is None
+    ):
+        raise NotFound(N_("No such circle."))
+    return visibility, member
+
+
 async def _admins(db: AsyncSession, circle_id: int) -> list[int]:
     statement = select(Membership.user_id).where(Membership.circle_id == circle_id, Membership.role == MemberRole.ADMIN)
     return list((await db.exec(statement)).all())

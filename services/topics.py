@@ -57,20 +57,25 @@ async def authorize(db: AsyncSession, user: User, name: str) -> Topic:
     return (await access(db, user, name)).topic
 
 
-async def access(db: AsyncSession, user: User, name: str) -> TopicAccess:
-    """Like `authorize`, also saying whether the user is a member of the topic's circle."""
+def precheck(user: User, name: str) -> Topic:
+    """What can be refused without the database: a malformed name, someone else's user topic."""
     topic = parse(name)
     if topic is None:
         raise NotFound(N_("No such topic."))
-    if topic.kind == "user":
-        if topic.id != user.id:
-            raise PermissionDenied(N_("That topic belongs to someone else."))
-    elif topic.kind == "circle":
+    if topic.kind == "user" and topic.id != user.id:
+        raise PermissionDenied(N_("That topic belongs to someone else."))
+    return topic
+
+
+async def access(db: AsyncSession, user: User, name: str) -> TopicAccess:
+    """Like `authorize`, also saying whether the user is a member of the topic's circle."""
+    topic = precheck(user, name)
+    if topic.kind == "circle":
         assert topic.id is not None
-        circle_access = await circles.access_circle(db, user, topic.id)
-        if not circle_access.is_member and circle_access.circle.visibility is not CircleVisibility.OPEN:
+        visibility, member = await circles.standing(db, user, topic.id)
+        if not member and visibility is not CircleVisibility.OPEN:
             raise PermissionDenied(N_("Only members may follow this circle live."))
-        return TopicAccess(topic, circle_access.is_member)
+        return TopicAccess(topic, member)
     return TopicAccess(topic, True)
 
 
