@@ -149,7 +149,7 @@ async def post_message(
     )
     db.add(message)
     await db.flush()
-    await search.index(db, search_entry(message))
+    await search.index(db, search_entry(message), new=True)
     await events.record(db, events.circle_topic(circle_id), "message.created", await message_data(db, message, user))
     await _notify(db, user, access.circle, message, set(rendered.mentions))
     await db.commit()

@@ -91,7 +91,8 @@ async def access_circle(db: AsyncSession, user: User, circle_id: int) -> CircleA
     if circle is None:
         raise NotFound(N_("No such circle."))
     membership = await _membership(db, circle_id, user.id)
-    invitation = await _pending(db, Invitation, circle_id, user.id)
+    # A member's invitation, if one is still pending, has nothing left to offer.
+    invitation = await _pending(db, Invitation, circle_id, user.id) if membership is None else None
     if circle.visibility is CircleVisibility.SECRET and membership is None and invitation is None:
         raise NotFound(N_("No such circle."))
     request = await _pending(db, JoinRequest, circle_id, user.id) if membership is None else None

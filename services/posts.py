@@ -190,7 +190,7 @@ async def _publish(db: AsyncSession, author: User, post: Post) -> Post:
     assert post.id is not None
     for user_id in rendered.mentions:
         db.add(Mention(target=post_target(post.id), user_id=user_id))
-    await search.index(db, search_entry(post))
+    await search.index(db, search_entry(post), new=True)
     await events.record(db, topic_of(post), "post.created", await post_data(db, post, author))
     await _notify(db, author, post, set(rendered.mentions), must_read=post.must_read)
     await db.commit()

@@ -124,12 +124,18 @@ def terms_of(value: str) -> list[str]:
 # ---- keeping the catalogue ----
 
 
-async def index(db: AsyncSession, entry: Entry) -> SearchItem:
+async def index(db: AsyncSession, entry: Entry, *, new: bool = False) -> SearchItem:
     """Add or replace the catalogue entry of one thing, with its tags. Call it inside the write
-    transaction of the change; the full-text index follows in the same transaction."""
+    transaction of the change; the full-text index follows in the same transaction. `new` says
+    the thing was created in this transaction, so there is nothing to replace (two round trips
+    fewer on every chat message and post)."""
     item = (
-        await db.exec(select(SearchItem).where(SearchItem.kind == entry.kind, SearchItem.ref_id == entry.ref_id))
-    ).first()
+        None
+        if new
+        else (
+            await db.exec(select(SearchItem).where(SearchItem.kind == entry.kind, SearchItem.ref_id == entry.ref_id))
+        ).first()
+    )
     names = tag_names.clean_all(entry.tags)
     now = utcnow()
     if item is None:
@@ -143,7 +149,8 @@ async def index(db: AsyncSession, entry: Entry) -> SearchItem:
     db.add(item)
     await db.flush()
     assert item.id is not None
-    await db.exec(delete(Tagging).where(col(Tagging.item_id) == item.id))
+    if not new:
+        await db.exec(delete(Tagging).where(col(Tagging.item_id) == item.id))
     for tag_id in await _tag_ids(db, names):
         db.add(Tagging(tag_id=tag_id, item_id=item.id))
     return item
