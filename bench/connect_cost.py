@@ -6,9 +6,9 @@ Seeds a PostgreSQL database of its own, starts one Kring worker on the shared Re
 `--sockets` colleagues with their API tokens, each subscribing to its user topic, `org` and one
 circle (50 at a time, as a browser tab does on load), waits until every `subscribed` frame is
 in and a few presence rounds have passed, and prints the worker's CPU seconds (user + system,
-from /proc) per socket. With `--profile`, py-spy samples the worker meanwhile (raw collapsed
-stacks, for `python -m bench.profile_summary`). The figure is CPU time, not wall time, so other
-work on the machine moves it far less than a latency would.
+from /proc) and the growth of its resident memory per socket. With `--profile`, py-spy samples
+the worker meanwhile (raw collapsed stacks, for `python -m bench.profile_summary`). The figure
+is CPU time, not wall time, so other work on the machine moves it far less than a latency would.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pathlib import Path
 
 from websockets.asyncio.client import ClientConnection, connect
 
-from bench.cost import cpu_seconds, sampled, scratch_database, start_worker
+from bench.cost import cpu_seconds, rss_kib, sampled, scratch_database, start_worker
 from bench.seed import seed
 
 AT_ONCE = 50
@@ -58,10 +58,10 @@ async def measure(sockets: int, profile: Path | None, tmp: Path) -> dict[str, fl
                     opened.append(await _connect(worker.ws_url, org.tokens[index], topics))
 
             async with sampled(pid, profile):
-                before, started = cpu_seconds(pid), time.perf_counter()
+                before, started, memory = cpu_seconds(pid), time.perf_counter(), rss_kib(pid)
                 await asyncio.gather(*(one(index) for index in range(sockets)))
                 await asyncio.sleep(3)  # the presence rounds the connects asked for
-                cpu, wall = cpu_seconds(pid) - before, time.perf_counter() - started
+                cpu, wall, memory = cpu_seconds(pid) - before, time.perf_counter() - started, rss_kib(pid) - memory
         finally:
             for socket in opened:
                 await socket.close()
@@ -71,6 +71,7 @@ async def measure(sockets: int, profile: Path | None, tmp: Path) -> dict[str, fl
         "cpu_seconds": round(cpu, 2),
         "ms_per_socket": round(1000 * cpu / sockets, 1),
         "wall_seconds": round(wall, 1),
+        "rss_kib_per_socket": round(memory / sockets, 1),
     }
 
 
