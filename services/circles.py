@@ -470,6 +470,11 @@ async def _joined(db: AsyncSession, user: User, membership: Membership) -> None:
         "role": membership.role.value,
     }
     await events.record(db, events.circle_topic(membership.circle_id), "member.joined", data)
+    circle = await db.get(Circle, membership.circle_id)
+    if circle is not None and circle.visibility is not CircleVisibility.OPEN:
+        # Unread lines about this circle from an earlier membership are in sight again (found
+        # while building case 7 of docs/reliability.md: the badge went up without a `badge.changed`).
+        await notifications.announce(db, [user.id or 0])
 
 
 async def _left(db: AsyncSession, circle: Circle, user_id: int, *, reason: str) -> None:

@@ -216,6 +216,25 @@ async def test_nothing_about_a_secret_circle_once_its_member_left(db: AsyncSessi
         await notifications.open_notification(db, member, reaction.notification.id or 0)
 
 
+async def test_rejoining_a_closed_circle_brings_its_unread_lines_back_into_the_badge(db: AsyncSession) -> None:
+    owner = await make_user(db)
+    member = await make_user(db)
+    closed = await make_circle(db, owner, CircleVisibility.CLOSED)
+    assert closed.id is not None
+    await add_member(db, owner, closed, member)
+    post = await posts.create_post(db, member, closed.id, body="Voorstel")
+    await reactions.set_reaction(db, owner, "post", post.id or 0, "heart", on=True)
+    await circles.leave_circle(db, member, closed.id)
+    assert await last_badge(db, member) == {"count": 0, "notifications": 0, "direct": 0}
+    await circles.invite(db, owner, closed.id, member.id or 0)
+    [invitation] = [line.notification.id for line in await notifications.inbox(db, member, unread_only=True)]
+    await notifications.mark_read(db, member, [invitation or 0])  # read, not yet answered
+
+    await circles.join_circle(db, member, closed.id)
+    assert (await notifications.badge(db, member)).count == 1  # the reaction is in sight again
+    assert await last_badge(db, member) == {"count": 1, "notifications": 1, "direct": 0}
+
+
 async def test_comments_by_a_leaver_are_not_followed_into_a_closed_circle(db: AsyncSession) -> None:
     owner = await make_user(db)
     leaver = await make_user(db)
