@@ -229,16 +229,21 @@ class Hub:
             raise
         if state.subs.get(connection) is not sub:  # unsubscribed or closed meanwhile
             return
+        replayed = [self._incoming(e) for e in replay]
         if recovered and len(replay) > connection.room() * 0.8:
             # More than the socket's queue can take: sending it would only close the socket as
             # too slow, and the client would ask again forever. It reloads over HTTP instead.
-            recovered, replay = False, []
+            recovered, replayed = False, []
+        if recovered and self._withholds(connection, state, access.member, replayed):
+            # The replay would leave out what the socket was not entitled to while outside the
+            # circle, then go on: the client could never rebuild the state from it.
+            recovered, replayed = False, []
         connection.send(subscribed_frame(name, epoch=epoch, seq=head, recovered=recovered))
         sub.member = access.member
         cursor = command.since if recovered and command.since is not None else head
         # From here to the end nothing awaits, so no event slips between replay and live.
         outside = False
-        for incoming in [self._incoming(e) for e in replay] + sub.held:
+        for incoming in replayed + sub.held:
             if incoming.seq is None or incoming.seq <= cursor:
                 continue
             cursor = incoming.seq
@@ -261,6 +266,28 @@ class Hub:
         sub.cursor = max(cursor, head)
         if outside:
             self._drop(connection, state, "removed")
+
+    def _withholds(self, connection: Connection, state: _Topic, member: bool, replayed: list[Incoming]) -> bool:
+        """Whether a replay leaves out a stretch and then goes on: the socket's user was removed
+        from the circle and added again, or, following an open circle from outside, saw it closed
+        and opened again. The events between are not theirs to see, and without them the client
+        cannot bring its state up to date; it must reload instead. (A replay that ends outside
+        is complete: the client learns it lost the circle.)"""
+        outside = skipped = False
+        for incoming in replayed:
+            if self._loses_access(connection, state, incoming):
+                outside = True
+            elif self._is_me_joining(connection, incoming) or (
+                incoming.kind == "circle.updated" and not member and incoming.data.get("visibility") == "open"
+            ):
+                if outside and skipped:
+                    return True
+                outside = False
+            elif incoming.kind == "circle.updated" and not member:
+                outside = True
+            elif outside:
+                skipped = True
+        return False
 
     async def _unregister(self, connection: Connection, state: _Topic) -> None:
         state.subs.pop(connection, None)

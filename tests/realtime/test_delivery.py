@@ -13,7 +13,7 @@ from models import CircleVisibility
 from services import circles, events
 from tests.realtime.processes import Worker
 from tests.realtime.support import Colleague, Socket, database, seqs
-from tests.support import make_circle, make_user
+from tests.support import add_member, make_circle, make_user
 
 StartWorkers = Callable[..., list[Worker]]
 
@@ -133,6 +133,45 @@ async def test_resuming_with_since_gets_exactly_the_missed_events_then_live_ones
     await again.close()
     await writer.close()
     await reading.close()
+
+
+@pytest.mark.trust
+async def test_a_resume_across_leaving_and_rejoining_a_closed_circle_reloads_rather_than_skips(
+    fresh_database: str, start_workers: StartWorkers
+) -> None:
+    """Found while building case 7: the replay left out the post written while the member was
+    away, went on with `recovered: true`, and the tab could never show it."""
+    url = fresh_database
+    async with database(url) as db:
+        owner = await make_user(db)
+        member = await make_user(db)
+        closed = await make_circle(db, owner, CircleVisibility.CLOSED)
+        await add_member(db, owner, closed, member)
+    a, b = start_workers(url, 2)
+    topic = f"circle:{closed.id}"
+    admin = await Colleague(b, owner).sign_in()
+    away = await Colleague(a, member).sign_in()
+    socket = await Socket.open(a, cookie=away.cookie)
+    first = await socket.subscribe(topic)
+    await socket.close()
+
+    assert (await away.write("POST", f"/api/v1/circles/{closed.id}/leave")).status_code == 200
+    written = await admin.write("POST", f"/api/v1/circles/{closed.id}/posts", {"body": "Terwijl je weg was"})
+    assert written.status_code == 201
+    invited = await admin.write("POST", f"/api/v1/circles/{closed.id}/invitations", {"user_id": member.id})
+    assert invited.status_code == 201
+    assert (await away.write("POST", f"/api/v1/circles/{closed.id}/join", {})).status_code == 200
+    feed = await away.http.get("/api/v1/feed", params={"filter": "circle", "circle_id": closed.id})
+    assert [item["id"] for item in feed.json()["items"]] == [written.json()["id"]]  # theirs to read now
+
+    again = await Socket.open(b, cookie=away.cookie)
+    resumed = await again.subscribe(topic, since=first["seq"], epoch=first["epoch"])
+    assert resumed["recovered"] is False  # reload: the replay could not include that post
+    await admin.write("POST", f"/api/v1/circles/{closed.id}/posts", {"body": "Welkom terug"})
+    [live] = await again.wait_events(topic, 1)
+    assert (live["kind"], live["seq"]) == ("post.created", resumed["seq"] + 1)
+    for closable in (again, admin, away):
+        await closable.close()
 
 
 @pytest.mark.trust
