@@ -83,9 +83,13 @@ async def access_circle(db: AsyncSession, user: User, circle_id: int) -> CircleA
 
     Inside a write transaction the circle's row is locked (PostgreSQL; SQLite's writer lock
     already serialises), so membership and visibility changes of one circle commit one after
-    the other and each event carries the visibility that holds at its commit."""
+    the other and each event carries the visibility that holds at its commit. The lock is
+    `FOR NO KEY UPDATE`: a plain `FOR UPDATE` also blocks the key-share locks that inserting any
+    row referring to the circle takes (a notification, a message), and a writer holding the
+    circle's topic head while inserting such a row then deadlocked with one holding the circle
+    while waiting for that head."""
     if is_writing(db):
-        circle = await db.get(Circle, circle_id, with_for_update=True, populate_existing=True)
+        circle = await db.get(Circle, circle_id, with_for_update={"key_share": True}, populate_existing=True)
     else:
         circle = await db.get(Circle, circle_id)
     if circle is None:

@@ -34,7 +34,7 @@ async def open_conversation(db: AsyncSession, user: User, others: Iterable[int])
         select(User.id)
         .where(col(User.id).in_(participants), col(User.is_active))
         .order_by(col(User.id))
-        .with_for_update()
+        .with_for_update(key_share=True)  # FOR NO KEY UPDATE: see circles.access_circle
     )
     if set(found.all()) != participants:
         raise NotFound(N_("No such colleague."))

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from models import Notification, NotificationKind
 from server.context import AppContext
 from services import chat, circles, direct, events, notifications, posts, reactions
+from services.transactions import begin_write
 from tests.support import make_circle, make_user
 
 
@@ -38,3 +41,31 @@ async def test_parallel_writers_agree_on_every_badge(db: AsyncSession, context: 
         badges = [e.data for e in replay.events if e.kind == notifications.BADGE_EVENT]
         if badges:
             assert badges[-1] == (await notifications.badge(db, person)).data()
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])  # SQLite has one writer: nothing to interleave
+async def test_a_circle_locked_for_a_change_does_not_hold_up_rows_that_refer_to_it(
+    db: AsyncSession, context: AppContext
+) -> None:
+    """A change to a circle locks its row (`access_circle`); a plain FOR UPDATE also blocked the
+    key-share lock every insert of a row referring to the circle takes. A writer holding the
+    circle's topic head while inserting a notification about it then deadlocked with one holding
+    the circle and waiting for that head (found by trust case 9)."""
+    owner, reader = await make_user(db), await make_user(db)
+    circle = await make_circle(db, owner)
+    assert circle.id is not None
+    async with context.db() as holding, context.db() as referring:
+        await begin_write(holding)
+        await circles.access_circle(holding, owner, circle.id)
+        await begin_write(referring)
+        referring.add(
+            Notification(
+                user_id=reader.id or 0,
+                kind=NotificationKind.MENTION,
+                subject="post:1",
+                circle_id=circle.id,
+                url=f"/circles/{circle.id}",
+            )
+        )
+        await asyncio.wait_for(referring.commit(), timeout=5)
+        await holding.rollback()
