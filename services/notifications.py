@@ -29,6 +29,7 @@ from models import (
     CircleKind,
     CircleVisibility,
     Comment,
+    Invitation,
     Membership,
     Message,
     Notification,
@@ -37,6 +38,7 @@ from models import (
     NotifyLevel,
     Post,
     ReadMarker,
+    RequestStatus,
     User,
 )
 from models.base import utcnow
@@ -65,20 +67,40 @@ class Badge:
         return {"count": self.count, "notifications": self.notifications, "direct": self.direct}
 
 
+# Lines about a circle itself, which its recipient may see without being a member.
+CIRCLE_LINES = (NotificationKind.INVITATION, NotificationKind.JOIN_ANSWER)
+
+
 def shorten(text: str, limit: int = _TITLE_CHARS) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def visible() -> ColumnElement[bool]:
-    """SQL condition: the notification's recipient may (still) see what it is about."""
+    """SQL condition: the notification's recipient may (still) see what it is about: a circle's
+    item while they may read the circle (`services.posts.readable_by`), a line about the circle
+    itself while it exists for them (`services.circles`: not secret, or they are in it or invited)."""
     member = exists().where(
         col(Membership.circle_id) == col(Notification.circle_id), col(Membership.user_id) == col(Notification.user_id)
     )
     open_circle = exists().where(
         col(Circle.id) == col(Notification.circle_id), col(Circle.visibility) == CircleVisibility.OPEN
     )
-    return or_(col(Notification.circle_id).is_(None), member, open_circle)
+    listed_circle = exists().where(
+        col(Circle.id) == col(Notification.circle_id), col(Circle.visibility) != CircleVisibility.SECRET
+    )
+    invited = exists().where(
+        col(Invitation.circle_id) == col(Notification.circle_id),
+        col(Invitation.user_id) == col(Notification.user_id),
+        col(Invitation.status) == RequestStatus.PENDING,
+    )
+    about_the_circle = col(Notification.kind).in_(CIRCLE_LINES)
+    return or_(
+        col(Notification.circle_id).is_(None),
+        member,
+        and_(~about_the_circle, open_circle),
+        and_(about_the_circle, or_(listed_circle, invited)),
+    )
 
 
 async def badges(db: AsyncSession, user_ids: Iterable[int]) -> dict[int, Badge]:
@@ -174,6 +196,9 @@ class About:
     url: str
     title: str
     circle_id: int | None = None  # the circle whose readers may see the subject
+    # False: the line is about the circle itself (an invitation, the answer to a join request):
+    # its recipient need not be a member, and sees it while the circle exists for them.
+    members_only: bool = True
 
 
 async def notify(
@@ -187,7 +212,8 @@ async def notify(
 ) -> set[int]:
     """Tell `recipients` that `actor` did `kind` to `about`, in the caller's write transaction.
     Returns who was notified, after every rule in the module docstring."""
-    chosen = await _eligible(db, set(recipients) - {actor.id}, kind, about.circle_id)
+    circle_id = about.circle_id if about.members_only else None
+    chosen = await _eligible(db, set(recipients) - {actor.id}, kind, circle_id)
     if not chosen:
         return set()
     now = utcnow()
@@ -368,7 +394,7 @@ def about_message(message: Message) -> About:
 def about_circle(circle: Circle, *, members_only: bool = True) -> About:
     """A circle as the subject; `members_only=False` for lines its recipient may read without
     being a member (an invitation, the answer to a join request)."""
-    return About(f"circle:{circle.id}", f"/circles/{circle.id}", circle.name, circle.id if members_only else None)
+    return About(f"circle:{circle.id}", f"/circles/{circle.id}", circle.name, circle.id, members_only=members_only)
 
 
 async def settle(db: AsyncSession, user_ids: Iterable[int], kind: NotificationKind, subject: str) -> None:

@@ -235,6 +235,36 @@ async def test_rejoining_a_closed_circle_brings_its_unread_lines_back_into_the_b
     assert await last_badge(db, member) == {"count": 1, "notifications": 1, "direct": 0}
 
 
+async def test_invitations_and_answers_name_a_circle_only_while_it_exists_for_their_reader(
+    db: AsyncSession,
+) -> None:
+    """An invitation names a secret circle; once its reader left it (or declined) the circle does
+    not exist for them, and neither does the line (found by trust case 9)."""
+    owner, guest, declining, asker = [await make_user(db) for _ in range(4)]
+    secret = await make_circle(db, owner, CircleVisibility.SECRET, name="Geheim overleg")
+    closed = await make_circle(db, owner, CircleVisibility.CLOSED, name="Stuurgroep")
+    assert secret.id is not None
+    assert closed.id is not None
+    await circles.invite(db, owner, secret.id, guest.id or 0)
+    await circles.invite(db, owner, secret.id, declining.id or 0)
+    titles = [line.notification.title for line in await notifications.inbox(db, guest)]
+    assert titles == ["Geheim overleg"]
+    await circles.join_circle(db, guest, secret.id)
+    await circles.leave_circle(db, guest, secret.id)
+    await circles.decline_invitation(db, declining, secret.id)
+    assert await notifications.inbox(db, guest) == []
+    assert await notifications.inbox(db, declining) == []
+
+    outcome = await circles.join_circle(db, asker, closed.id)
+    assert outcome.request is not None
+    await circles.decide_join_request(db, owner, closed.id, outcome.request.id or 0, approve=False)
+    [answer] = await notifications.inbox(db, asker)  # a closed circle is no secret
+    assert (answer.notification.kind, answer.notification.detail) == (NotificationKind.JOIN_ANSWER, "declined")
+    await circles.update_circle(db, owner, closed.id, visibility=CircleVisibility.SECRET)
+    assert await notifications.inbox(db, asker) == []
+    assert (await notifications.badge(db, asker)).count == 0
+
+
 async def test_comments_by_a_leaver_are_not_followed_into_a_closed_circle(db: AsyncSession) -> None:
     owner = await make_user(db)
     leaver = await make_user(db)
