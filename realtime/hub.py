@@ -8,10 +8,14 @@ Guarantees to each socket, per topic it follows:
 - a subscribe with `since` gets `subscribed`, then every missed event, then live ones, with
   nothing missed or doubled between replay and live (events that arrive during the replay are
   held and sent after it, deduplicated by `seq`); or `recovered: false` and no event;
-- recipients are decided here from membership at the event: a `member.left` of a closed or
-  secret circle unsubscribes that member's sockets, a circle turning closed or secret holds its
-  events until every subscriber is authorised again, and `session.ended` closes the sockets of
-  the session (logout), the token (revoked) or the user (password change, deactivation).
+- recipients are decided here from membership at the event, followed per socket through the
+  topic's own `member.joined` and `member.left` events: a `member.left` of a closed or secret
+  circle unsubscribes that member's sockets after it, a circle turning closed or secret
+  unsubscribes its outside followers before it (they never see its new name), and
+  `session.ended` closes the sockets of the session (logout), the token (revoked) or the user
+  (password change, deactivation);
+- a replay is routed by the same rules from the membership at its cursor: it is exactly what the
+  socket would have received live, so a resume from before a removal ends with that removal.
 The hub never awaits a socket: frames go into each connection's bounded queue.
 """
 
@@ -26,6 +30,8 @@ from collections import defaultdict
 from collections.abc import Coroutine, Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.database import SessionMaker
 from realtime.broker import Broker
@@ -74,6 +80,11 @@ MEMBERS_ONLY = frozenset({"chat.read"})
 _ROUTED_KINDS = MEMBERS_ONLY | {"member.joined", "member.left"}
 
 
+def _closes(incoming: Incoming) -> bool:
+    """A circle turning closed or secret: its outside followers lose it."""
+    return incoming.kind == "circle.updated" and incoming.data.get("visibility") != "open"
+
+
 @dataclass
 class _Sub:
     cursor: int | None = None  # the last seq sent; None while the subscribe replays
@@ -88,7 +99,7 @@ class _Topic:
     watchers: set[Connection] = field(default_factory=set)  # user topics: sockets to control
     last: int | None = None  # the highest seq processed in order
     pending: dict[int, Incoming] = field(default_factory=dict)
-    busy: bool = True  # initialising, filling a gap or re-authorising: events wait in pending
+    busy: bool = True  # initialising or filling a gap: events wait in pending
     ready: asyncio.Event = field(default_factory=asyncio.Event)
 
 
@@ -206,10 +217,7 @@ class Hub:
         state.subs[connection] = sub
         connection.topics.add(name)
         try:
-            # Checked once events are held for this socket: a removal or a change of visibility
-            # committed before is seen here, one committed after among the held events.
             async with self.db() as db:
-                access = await topics.access(db, connection.viewer.user, name)
                 epoch = self._epoch = self._epoch or await events.epoch(db)
                 replay: list[events.CommittedEvent] = []
                 recovered: bool | None = None
@@ -220,6 +228,16 @@ class Hub:
                 else:
                     result = await events.list_since(db, name, command.since, limit=self.config.history_events)
                     head, recovered, replay = result.head, result.recovered, result.events
+                # Checked again after the head is read, now that events are held for this
+                # socket: a removal or a change of visibility committed before this check is
+                # refused here, one committed after it is among the held events. (Read before
+                # the head, a removal committed in between was behind the head and never seen.)
+                access = await topics.access(db, connection.viewer.user, name)
+                if recovered and replay and command.since is not None:
+                    member = self._member_before(connection, self._incomings(replay), now=access.member)
+                    was_open = await self._was_open(db, name, command.since, replay, now=access.open)
+                    if not member and not was_open:
+                        recovered, replay = False, []  # an outsider is owed nothing of a closed time
         except (NotFound, PermissionDenied) as refused:
             await self._unregister(connection, state)
             connection.send(_refusal_frame(refused, name))
@@ -239,33 +257,70 @@ class Hub:
             # circle, then go on: the client could never rebuild the state from it.
             recovered, replayed = False, []
         connection.send(subscribed_frame(name, epoch=epoch, seq=head, recovered=recovered))
-        sub.member = access.member
         cursor = command.since if recovered and command.since is not None else head
+        later = [i for i in replayed + sub.held if i.seq is not None and i.seq > cursor]
+        # The replay and the held events are routed exactly as they would have been live, from
+        # the membership at the cursor: the first change of the socket's own membership among
+        # them tells what it was before (else it is what the check just found).
+        sub.member = self._member_before(connection, later, now=access.member)
         # From here to the end nothing awaits, so no event slips between replay and live.
-        outside = False
-        for incoming in replayed + sub.held:
-            if incoming.seq is None or incoming.seq <= cursor:
-                continue
+        for incoming in later:
+            assert incoming.seq is not None
+            if incoming.seq <= cursor:
+                continue  # the same event replayed and held
             cursor = incoming.seq
-            if self._loses_access(connection, state, incoming):
+            send, sub.member, dropped = self._route(connection, sub, incoming)
+            if send:
                 connection.send(incoming.text)
-                outside = True
-            elif self._is_me_joining(connection, incoming):
-                outside = False
-                connection.send(incoming.text)
-            elif incoming.kind in MEMBERS_ONLY and not sub.member:
-                pass
-            elif incoming.kind == "circle.updated" and not access.member:
-                # An outsider following an open circle: while it was closed or secret, nothing.
-                outside = incoming.data.get("visibility") != "open"
-                if not outside:
-                    connection.send(incoming.text)
-            elif not outside:
-                connection.send(incoming.text)
+            if dropped is not None:
+                self._drop(connection, state, dropped)  # and nothing after it, as live
+                return
         sub.held = []
         sub.cursor = max(cursor, head)
-        if outside:
-            self._drop(connection, state, "removed")
+
+    async def _was_open(
+        self, db: AsyncSession, name: str, since: int, replay: list[events.CommittedEvent], *, now: bool
+    ) -> bool:
+        """Whether the circle was open at `since`: as its last `circle.updated` up to then left
+        it; without one, as it is `now` unless one came after (then it is unknown: no)."""
+        last = await events.last_of_kind(db, name, "circle.updated", at_most=since)
+        if last is not None:
+            return last.data.get("visibility") == "open"
+        return now and not any(e.kind == "circle.updated" for e in replay)
+
+    def _incomings(self, replay: list[events.CommittedEvent]) -> list[Incoming]:
+        return [self._incoming(e) for e in replay]
+
+    def _member_before(self, connection: Connection, later: list[Incoming], *, now: bool) -> bool:
+        for incoming in later:
+            if self._is_me_joining(connection, incoming):
+                return False
+            if incoming.kind == "member.left" and incoming.data.get("user_id") == connection.user_id:
+                return True
+        return now
+
+    def _route(self, connection: Connection, sub: _Sub, incoming: Incoming) -> tuple[bool, bool, str | None]:
+        """For one socket: whether it gets `incoming`, whether it is a member of the circle
+        after it, and why it stops following the topic after it (None: it follows on). A
+        member removed from a closed or secret circle gets the `member.left` about them, then
+        `unsubscribed`; an outsider following an open circle that closes gets only
+        `unsubscribed`, not the event with the circle's new name and description."""
+        if self._is_me_joining(connection, incoming):
+            return True, True, None
+        if incoming.kind == "member.left" and incoming.data.get("user_id") == connection.user_id:
+            return True, False, None if incoming.data.get("visibility") == "open" else "removed"
+        if not sub.member and _closes(incoming):
+            return False, False, "forbidden"
+        if not sub.member and incoming.kind in MEMBERS_ONLY:
+            return False, False, None
+        return True, sub.member, None
+
+    def _loses_access(self, connection: Connection, state: _Topic, incoming: Incoming) -> bool:
+        return (
+            incoming.kind == "member.left"
+            and incoming.data.get("user_id") == connection.user_id
+            and incoming.data.get("visibility") != "open"
+        )
 
     def _withholds(self, connection: Connection, state: _Topic, member: bool, replayed: list[Incoming]) -> bool:
         """Whether a replay leaves out a stretch and then goes on: the socket's user was removed
@@ -356,8 +411,6 @@ class Hub:
         if state is None:
             return
         if incoming.seq is None:
-            if state.busy:  # re-authorising: who may see a typing name is being decided
-                return
             for connection, sub in state.subs.items():
                 if sub.cursor is not None:
                     connection.send(incoming.text, durable=False)
@@ -409,7 +462,7 @@ class Hub:
 
     def _deliver(self, state: _Topic, incoming: Incoming) -> None:
         assert incoming.seq is not None
-        if incoming.kind in _ROUTED_KINDS:
+        if incoming.kind in _ROUTED_KINDS or _closes(incoming):
             self._deliver_routed(state, incoming)
             return
         # The hot path: the same text to every socket that follows the topic, no per-socket
@@ -428,7 +481,8 @@ class Hub:
         self._apply(state, incoming)
 
     def _deliver_routed(self, state: _Topic, incoming: Incoming) -> None:
-        """Events whose recipients depend on the socket: membership changes, members-only kinds."""
+        """Events whose recipients depend on the socket: membership changes, members-only kinds,
+        a circle closing."""
         assert incoming.seq is not None
         sent = 0
         for connection, sub in list(state.subs.items()):
@@ -438,25 +492,14 @@ class Hub:
             if incoming.seq <= sub.cursor:
                 continue
             sub.cursor = incoming.seq
-            if self._is_me_joining(connection, incoming):
-                sub.member = True
-            elif incoming.kind == "member.left" and incoming.data.get("user_id") == connection.user_id:
-                sub.member = False
-            if incoming.kind in MEMBERS_ONLY and not sub.member:
-                continue
-            connection.send(incoming.text)
-            sent += 1
-            if self._loses_access(connection, state, incoming):
-                self._drop(connection, state, "removed")
+            send, sub.member, dropped = self._route(connection, sub, incoming)
+            if send:
+                connection.send(incoming.text)
+                sent += 1
+            if dropped is not None:
+                self._drop(connection, state, dropped)
         self.metrics.delivered.inc(sent)
         self._apply(state, incoming)
-
-    def _loses_access(self, connection: Connection, state: _Topic, incoming: Incoming) -> bool:
-        return (
-            incoming.kind == "member.left"
-            and incoming.data.get("user_id") == connection.user_id
-            and incoming.data.get("visibility") != "open"
-        )
 
     def _drop(self, connection: Connection, state: _Topic, reason: str) -> None:
         state.subs.pop(connection, None)
@@ -465,10 +508,7 @@ class Hub:
 
     def _apply(self, state: _Topic, incoming: Incoming) -> None:
         """What an event changes about who receives the topic from now on."""
-        if incoming.kind == "circle.updated" and incoming.data.get("visibility") != "open":
-            state.busy = True
-            self._spawn(self._reauthorise(state))
-        elif incoming.kind == "session.ended":
+        if incoming.kind == "session.ended":
             for connection in list(state.watchers):
                 data = incoming.data
                 if (
@@ -477,22 +517,6 @@ class Hub:
                     or (data.get("token_id") is not None and data.get("token_id") == connection.viewer.token_id)
                 ):
                     connection.close(CloseCode.SESSION_ENDED)
-
-    async def _reauthorise(self, state: _Topic) -> None:
-        try:
-            judged = list(state.subs)  # later subscribers are authorised by their own subscribe
-            async with self.db() as db:
-                allowed = await topics.allowed_users(db, state.name, {c.user_id for c in judged})
-            for connection in judged:
-                if connection.user_id not in allowed and connection in state.subs:
-                    self._drop(connection, state, "forbidden")
-        except Exception:
-            log.exception("could not re-authorise %s; closing its subscribers to be safe", state.name)
-            for connection in list(state.subs):
-                connection.close(CloseCode.RESYNC)
-        finally:
-            state.busy = False
-        self._advance(state)
 
     def _incoming(self, event: events.CommittedEvent) -> Incoming:
         text = event_frame(event.topic, event.seq, event.kind, event.data, event.at)

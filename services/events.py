@@ -171,6 +171,19 @@ async def list_since(db: AsyncSession, topic: str, since: int, *, limit: int = 1
     return Replay(current, True, events)
 
 
+async def last_of_kind(db: AsyncSession, topic: str, kind: str, *, at_most: int) -> CommittedEvent | None:
+    """The newest event of `kind` on `topic` with seq <= `at_most`, if the log still holds one."""
+    row = (
+        await db.exec(
+            select(Event)
+            .where(col(Event.topic) == topic, col(Event.kind) == kind, col(Event.seq) <= at_most)
+            .order_by(col(Event.seq).desc())
+            .limit(1)
+        )
+    ).first()
+    return CommittedEvent.of(row) if row is not None else None
+
+
 async def events_between(db: AsyncSession, topic: str, after: int, upto: int) -> list[CommittedEvent]:
     """The events with after < seq <= upto, for filling a gap (may be fewer if pruned)."""
     rows = await db.exec(

@@ -11,13 +11,11 @@ they are not in) is `NotFound`; one that exists but is not theirs is `Permission
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import Circle, CircleVisibility, Membership, User
+from models import CircleVisibility, User
 from models.base import MAX_ID
 from services import circles, events
 from services.errors import N_, NotFound, PermissionDenied
@@ -50,6 +48,7 @@ def parse(name: str) -> Topic | None:
 class TopicAccess:
     topic: Topic
     member: bool  # for circles: whether the user is a member (else they follow an open circle)
+    open: bool = True  # for circles: whether it is open now
 
 
 async def authorize(db: AsyncSession, user: User, name: str) -> Topic:
@@ -75,28 +74,5 @@ async def access(db: AsyncSession, user: User, name: str) -> TopicAccess:
         visibility, member = await circles.standing(db, user, topic.id)
         if not member and visibility is not CircleVisibility.OPEN:
             raise PermissionDenied(N_("Only members may follow this circle live."))
-        return TopicAccess(topic, member)
+        return TopicAccess(topic, member, visibility is CircleVisibility.OPEN)
     return TopicAccess(topic, True)
-
-
-async def allowed_users(db: AsyncSession, name: str, user_ids: Iterable[int]) -> set[int]:
-    """Which of `user_ids` may receive `name` now: one query for a whole topic's subscribers,
-    used when a circle's visibility changes under them."""
-    ids = set(user_ids)
-    topic = parse(name)
-    if topic is None or not ids:
-        return set()
-    if topic.kind == "user":
-        return ids & {topic.id or 0}
-    active = set((await db.exec(select(User.id).where(col(User.id).in_(ids), col(User.is_active)))).all())
-    if topic.kind == "org":
-        return {i for i in active if i is not None}
-    circle = await db.get(Circle, topic.id)
-    if circle is None:
-        return set()
-    if circle.visibility is CircleVisibility.OPEN:
-        return {i for i in active if i is not None}
-    members = await db.exec(
-        select(Membership.user_id).where(Membership.circle_id == circle.id, col(Membership.user_id).in_(ids))
-    )
-    return set(members.all()) & {i for i in active if i is not None}
