@@ -41,7 +41,10 @@ class Colleague:
     def __init__(self, worker: Worker, user: User) -> None:
         self.worker = worker
         self.user = user
-        self.http = httpx.AsyncClient(base_url=worker.url, timeout=30)
+        # Idle connections are dropped before uvicorn's keep-alive (5 s) ends, or the server may
+        # close one just as a request reuses it (a ReadError after a pause).
+        limits = httpx.Limits(keepalive_expiry=2.0)
+        self.http = httpx.AsyncClient(base_url=worker.url, timeout=30, limits=limits)
         self.csrf = ""
 
     async def sign_in(self) -> Colleague:
