@@ -9,8 +9,10 @@ rebuilt from the `member.joined` and `member.left` events in the same log:
 - a circle's members get every event, up to and including the `member.left` about themselves,
   and from the `member.joined` about themselves on;
 - a colleague who only follows an open circle gets every event but the members-only ones
-  (`chat.read`), and nothing from a `circle.updated` that made it closed or secret on, until it
-  is open again.
+  (`chat.read`), and nothing from a `circle.updated` that made it closed or secret on (not that
+  event either: its new name and description are the members' now);
+- a follower whose subscription began while the circle was closed or secret and they were not
+  in it (which the hub should never allow) is owed nothing until they join or it opens.
 
 `compare` then says what was lost (in the oracle, not received) and leaked (received, not in it),
 and what arrived twice or out of order.
@@ -36,6 +38,9 @@ class Follower:
     topic: str
     since: int  # the client's cursor when it started following
     member: bool  # a member of the topic's circle at `since` (ignored for org and user topics)
+    # For an outsider: whether the circle was open at `since`. A closed or secret circle gives an
+    # outsider nothing until it opens again or they join.
+    open_at_since: bool = True
 
 
 @dataclass
@@ -65,9 +70,12 @@ def eligible(follower: Follower, log: list[events.CommittedEvent]) -> list[int]:
         return [e.seq for e in log] if follower.topic == f"user:{follower.user_id}" else []
     if not follower.topic.startswith("circle:"):
         return [e.seq for e in log]
-    member, shut = follower.member, False
+    member, is_open = follower.member, follower.open_at_since
     wanted = []
     for event in log:
+        was_open = is_open
+        if event.kind == "circle.updated":
+            is_open = event.data.get("visibility") == "open"
         if event.kind == "member.joined" and _about(event, follower.user_id):
             member = True
         if member:
@@ -77,13 +85,36 @@ def eligible(follower: Follower, log: list[events.CommittedEvent]) -> list[int]:
                 if event.data.get("visibility") != "open":
                     break  # unsubscribed: nothing after it on this subscription
             continue
-        if event.kind == "circle.updated":
-            shut = event.data.get("visibility") != "open"
-            if shut:
-                break  # the hub unsubscribes outsiders of a circle that closes
-        if event.kind not in MEMBERS_ONLY and not shut:
+        if not is_open:
+            if was_open:
+                break  # the hub unsubscribes outsiders of a circle that closes, and tells them no more
+            continue
+        if event.kind not in MEMBERS_ONLY:
             wanted.append(event.seq)
     return wanted
+
+
+@dataclass(frozen=True)
+class CircleAtStart:
+    """A circle as it was created, before its log begins: creating one records no event."""
+
+    members: frozenset[int]
+    open: bool
+
+
+def circle_state_at(start: CircleAtStart, log: list[events.CommittedEvent], since: int) -> tuple[set[int], bool]:
+    """The members of a circle and whether it was open after `since`, from its whole log."""
+    members, is_open = set(start.members), start.open
+    for event in log:
+        if event.seq > since:
+            break
+        if event.kind == "member.joined":
+            members.add(int(event.data["user"]["id"]))
+        elif event.kind == "member.left":
+            members.discard(int(event.data["user_id"]))
+        elif event.kind == "circle.updated":
+            is_open = event.data.get("visibility") == "open"
+    return members, is_open
 
 
 async def expected(db: AsyncSession, follower: Follower) -> list[int]:

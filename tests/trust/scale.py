@@ -19,3 +19,18 @@ class Scale:
 CI = Scale("ci", clients=80, blackholed=16, posts_per_second=20, blackhole_seconds=8)
 FULL = Scale("full", clients=500, blackholed=100, posts_per_second=50, blackhole_seconds=30)
 SCALE = FULL if os.environ.get("TRUST_SCALE") == "full" else CI
+
+
+@dataclass(frozen=True)
+class LeakScale:
+    """Case 9: how many events the random run writes, by how many concurrent writers."""
+
+    name: str
+    events: int
+    writers: int
+    items_checked_per_user: int
+
+
+LEAKS_CI = LeakScale("ci", events=1_000, writers=6, items_checked_per_user=16)
+LEAKS_FULL = LeakScale("full", events=10_000, writers=8, items_checked_per_user=60)
+LEAKS = LEAKS_FULL if os.environ.get("TRUST_SCALE") == "full" else LEAKS_CI
