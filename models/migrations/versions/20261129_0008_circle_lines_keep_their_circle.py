@@ -4,8 +4,8 @@ Lines about a circle itself (an invitation, the answer to a join request) were s
 their circle, so they stayed in the inbox, naming the circle, after it had become secret to
 their recipient. They now carry it, and are shown while the circle exists for the recipient.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-29 22:40:00
 """
 
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0007"
-down_revision: str | None = "0006"
+revision: str = "0008"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
