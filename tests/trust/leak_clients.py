@@ -47,7 +47,7 @@ class SocketRecord:
         for sub in self.subscribed.values():
             sub.seqs, sub.ended = [], None
         for index, frame in enumerate(self.socket.frames):
-            kind, topic = frame.get("type"), frame.get("topic")
+            kind, topic = frame.get("type"), str(frame.get("topic"))
             if kind == "subscribed" and index in self.subscribed:
                 open_[topic] = self.subscribed[index]
             elif kind == "event":

@@ -68,7 +68,6 @@ class World:
         self.items: list[Item] = []
         self.done: Counter[str] = Counter()  # successful actions by name
         self.refused: Counter[str] = Counter()
-        self.removals: list[tuple[int, int]] = []  # (circle, user) removed or left
         self._numbers = iter(range(1, 10**9))
 
     @classmethod
@@ -116,17 +115,6 @@ class World:
     def items_in(self, circles: list[CircleModel], *kinds: str) -> list[Item]:
         ids = {c.id for c in circles}
         return [i for i in self.items if i.circle_id in ids and i.kind in kinds]
-
-    async def refresh(self, url: str) -> None:
-        """Take the circles' real state from the database (between phases)."""
-        async with database(url) as db:
-            for circle in self.circles:
-                row = await db.get(Circle, circle.id, populate_existing=True)
-                assert row is not None
-                circle.visibility = row.visibility
-                rows = (await db.exec(select(Membership).where(Membership.circle_id == circle.id))).all()
-                circle.members = {m.user_id for m in rows}
-                circle.admins = {m.user_id for m in rows if m.role.value == "admin"}
 
     async def state(self, url: str) -> WorldState:
         """Who may see what now, from the database: the rules of services/ written out again."""
@@ -316,7 +304,6 @@ class Actor:
         if got is not None:
             circle.members.discard(uid)
             circle.admins.discard(uid)
-            self.world.removals.append((circle.id, uid))
             self.removed(uid)
         return got is not None
 
@@ -339,7 +326,6 @@ class Actor:
         if got is not None:
             circle.members.discard(member)
             circle.admins.discard(member)
-            self.world.removals.append((circle.id, member))
             self.removed(member)
         return got is not None
 
