@@ -108,8 +108,9 @@ async def check_paths(
         paths += [f"/api/v1/search?q={m}" for m in markers]
         paths += [] if quick else [f"/search?q={m}" for m in markers]
         jobs += [(user_id, path, None) for path in paths]
-        documents = [i for i in world.items if i.kind == "document"]  # few, and each a file: all of them
-        others = [i for i in world.items if i.kind != "document"]
+        # Documents are few, and each a file: all of them, but half-way.
+        documents = [] if quick else [i for i in world.items if i.kind == "document"]
+        others = [i for i in world.items if quick or i.kind != "document"]
         jobs += [(user_id, path.format(id=d.id), d) for d in documents for path in ITEM_PATHS["document"]]
         readable = [i for i in others if state.may_read(user_id, i.circle_id)]
         unreadable = [i for i in others if not state.may_read(user_id, i.circle_id)]

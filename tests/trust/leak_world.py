@@ -24,6 +24,7 @@ from tests.realtime.support import Colleague, database
 from tests.support import add_member, make_circle, make_user
 
 VISIBILITIES = (CircleVisibility.OPEN, CircleVisibility.CLOSED, CircleVisibility.SECRET)
+FEWEST_MEMBERS = 3
 _CONSONANTS = "bcdfghjklmnpqrstvwxz"
 
 
@@ -297,7 +298,8 @@ class Actor:
         return got is not None
 
     async def _leave(self, who: Colleague, uid: int) -> bool | None:
-        circle = self._pick(self.world.mine(uid))
+        # Circles keep a few members, or the world ends in empty secret circles nobody can act in.
+        circle = self._pick([c for c in self.world.mine(uid) if len(c.members) > FEWEST_MEMBERS])
         if circle is None:
             return None
         got = await self._call(who, "POST", f"/api/v1/circles/{circle.id}/leave", {})
@@ -320,7 +322,7 @@ class Actor:
         if circle is None:
             return None
         member = self._pick(sorted(circle.members - {uid}))
-        if member is None:
+        if member is None or len(circle.members) <= FEWEST_MEMBERS:
             return None
         got = await self._call(who, "DELETE", f"/api/v1/circles/{circle.id}/members/{member}")
         if got is not None:

@@ -116,12 +116,17 @@ async def test_no_path_shows_a_colleague_what_membership_hides(
     writing = asyncio.create_task(writers.run())
     churning = asyncio.create_task(churn(clients, random.Random(rng.random()), lambda: writers.running))
     midway: PathsVerdict | None = None
-    shown = started
+    shown = progressed = started
+    progress = 0
     while True:
         await asyncio.sleep(0.5)
         if writing.done():
             await writing  # an action that hit a server error
         written = await count_events(url) - before
+        if written > progress:
+            progress, progressed = written, time.monotonic()
+        elif time.monotonic() - progressed > 60:
+            raise AssertionError(f"seed {seed}: no event for 60 s; refused: {world.refused}")
         if time.monotonic() - shown > 10:
             shown = time.monotonic()
             print(f"{written} events after {shown - started:.0f} s", flush=True)
@@ -129,6 +134,7 @@ async def test_no_path_shows_a_colleague_what_membership_hides(
             await writers.pause()
             midway = await check_paths(await world.state(url), sessions, rng, items_per_user=4, quick=True)
             writers.resume()
+            progressed = time.monotonic()
         if written >= LEAKS.events:
             break
     writers.stop()
