@@ -58,6 +58,9 @@ class Connection:
     The queue is a plain deque and the writer sends everything queued each time it wakes: a
     fan-out to thousands of sockets costs one append per socket, and a burst of frames to one
     socket one task switch, not one per frame (docs/performance.md).
+
+    A replay longer than the queue is fed in as the writer drains it (`drained`); frames of a
+    closed socket are dropped at once, so a socket closed as too slow holds no memory for them.
     """
 
     def __init__(self, websocket: WebSocket, viewer: Viewer, *, queue_size: int, ops_per_second: float) -> None:
@@ -71,12 +74,19 @@ class Connection:
         self._queue_size = queue_size
         self._pending: collections.deque[tuple[str, bool]] = collections.deque()
         self._wake: asyncio.Future[None] | None = None
+        self._drain: asyncio.Future[None] | None = None
+        self._drain_mark = 0  # `drained` returns once at most this many frames wait
         self._on_slow: Callable[[], None] | None = None
         self.stop = asyncio.Event()
 
     @property
     def user_id(self) -> int:
         return self.viewer.user_id
+
+    @property
+    def queue_size(self) -> int:
+        """How many frames the send queue holds before the socket is closed as too slow."""
+        return self._queue_size
 
     def room(self) -> int:
         """How many more frames the send queue takes now."""
@@ -91,9 +101,7 @@ class Connection:
         pending = self._pending
         if len(pending) >= self._queue_size:
             if durable:
-                if self._on_slow is not None:
-                    self._on_slow()
-                self.close(CloseCode.TOO_SLOW)
+                self.too_slow()
                 return
             if not self._drop_oldest_ephemeral():
                 return  # the queue holds only events: this ephemeral frame is the one dropped
@@ -109,12 +117,42 @@ class Connection:
                 return True
         return False
 
+    def too_slow(self) -> None:
+        """Close the socket with 4008: it cannot keep up, and resumes with `since`."""
+        if self.closed:
+            return
+        if self._on_slow is not None:
+            self._on_slow()
+        self.close(CloseCode.TOO_SLOW)
+
     def close(self, code: int) -> None:
-        """Ask for the socket to close; the endpoint's tasks see `stop` and end."""
+        """Ask for the socket to close; the endpoint's tasks see `stop` and end. Queued frames
+        are dropped: the writer stops with the socket and would never send them."""
         if not self.closed:
             self.closed = True
             self.close_code = code
+            self._pending.clear()
+            self._release_drain()
             self.stop.set()
+
+    async def drained(self, backlog: int) -> None:
+        """Return once at most `backlog` frames wait in the queue, or the socket is closed.
+
+        One waiter at a time: only the socket's own subscribe, which its read loop awaits, waits."""
+        if self.closed or len(self._pending) <= backlog:
+            return
+        assert self._drain is None, "one replay at a time per socket"
+        self._drain_mark = backlog
+        self._drain = asyncio.get_running_loop().create_future()
+        try:
+            await self._drain
+        finally:
+            self._drain = None
+
+    def _release_drain(self) -> None:
+        drain = self._drain
+        if drain is not None and not drain.done():
+            drain.set_result(None)
 
     async def write_forever(self, send_text: Callable[[str], Awaitable[None]]) -> None:
         loop = asyncio.get_running_loop()
@@ -123,6 +161,8 @@ class Connection:
             while pending:
                 frame, _durable = pending.popleft()
                 await send_text(frame)
+                if self._drain is not None and len(pending) <= self._drain_mark:
+                    self._release_drain()
             self._wake = loop.create_future()
             try:
                 await self._wake

@@ -41,6 +41,7 @@ class RealtimeContext:
     queue_size: int
     ops_per_second: float
     sockets_per_user: int
+    slow_close_seconds: float  # how long a socket closed as too slow has to take its close frame
 
 
 def realtime_context(websocket: WebSocket) -> RealtimeContext:
@@ -89,8 +90,13 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
                 await task
         await rt.hub.detach(connection)
         if connection.close_code is not None:
+            # The close frame waits behind whatever the socket's buffers still hold. A client
+            # closed as too slow gets as long to read its way to it as a peer gets to answer a
+            # ping, so that once it catches up it learns why (4008) and resumes; its queue is
+            # already freed, only the buffers are held meanwhile.
+            grace = rt.slow_close_seconds if connection.close_code == CloseCode.TOO_SLOW else 1
             with contextlib.suppress(Exception):
-                async with asyncio.timeout(1):
+                async with asyncio.timeout(grace):
                     await websocket.close(code=connection.close_code)
 
 

@@ -7,7 +7,13 @@ Guarantees to each socket, per topic it follows:
   broker reconnect, catches events whose publish never happened at all;
 - a subscribe with `since` gets `subscribed`, then every missed event, then live ones, with
   nothing missed or doubled between replay and live (events that arrive during the replay are
-  held and sent after it, deduplicated by `seq`); or `recovered: false` and no event;
+  held and sent after it, deduplicated by `seq`); or `recovered: false` and no event, when the
+  missed events are no longer all in the log's history window;
+- a replay of any length within that window is paced: read from the log a page at a time and
+  queued as the socket drains, never filling more than half its send queue, so a client that
+  was closed as too slow (about a queue's worth behind) can resume losslessly. A socket that
+  falls further behind meanwhile (more live events held than its queue takes) is closed as too
+  slow like any other; the memory a replay holds is one page and at most a queue of held events;
 - recipients are decided here from membership at the event, followed per socket through the
   topic's own `member.joined` and `member.left` events: a `member.left` of a closed or secret
   circle unsubscribes that member's sockets after it, a circle turning closed or secret
@@ -16,7 +22,8 @@ Guarantees to each socket, per topic it follows:
   (password change, deactivation);
 - a replay is routed by the same rules from the membership at its cursor: it is exactly what the
   socket would have received live, so a resume from before a removal ends with that removal.
-The hub never awaits a socket: frames go into each connection's bounded queue.
+The fan-out never awaits a socket: frames go into each connection's bounded queue. Only a
+socket's own subscribe, in its read loop, waits for that socket's queue to drain.
 """
 
 from __future__ import annotations
@@ -72,12 +79,15 @@ class HubConfig:
     prune_interval: float = 300.0
 
 
+REPLAY_PAGE_MIN = 100  # events a replay reads from the log at a time, at least
 PRESENCE_MIN_SPACING = 0.25  # seconds between two rounds of presence reading
 PRESENCE_SOCKETS_PER_SECOND = 10_000  # and one more second per this many sockets
 # Events for the members of a circle only, not for colleagues following an open circle.
 MEMBERS_ONLY = frozenset({"chat.read"})
 # Events whose recipients are decided per socket; every other event goes to every follower.
 _ROUTED_KINDS = MEMBERS_ONLY | {"member.joined", "member.left"}
+# Events that can take a socket out of a circle's stream or bring it back in.
+ACCESS_KINDS = ("member.joined", "member.left", "circle.updated")
 
 
 def _closes(incoming: Incoming) -> bool:
@@ -90,6 +100,14 @@ class _Sub:
     cursor: int | None = None  # the last seq sent; None while the subscribe replays
     held: list[Incoming] = field(default_factory=list)
     member: bool = True  # of the topic's circle; False for outsiders following an open circle
+
+
+@dataclass
+class _Replay:
+    """How far a subscribe's replay has come on its socket."""
+
+    cursor: int  # the last seq handled
+    dropped: str | None = None  # why the socket stops following the topic on the way (None: it follows on)
 
 
 @dataclass
@@ -220,24 +238,32 @@ class Hub:
             async with self.db() as db:
                 epoch = self._epoch = self._epoch or await events.epoch(db)
                 replay: list[events.CommittedEvent] = []
+                turns: list[events.CommittedEvent] = []  # access changes after the first page
                 recovered: bool | None = None
                 if command.since is None:
                     head = await events.head(db, name)
                 elif command.epoch is not None and command.epoch != epoch:
                     head, recovered = await events.head(db, name), False
                 else:
-                    result = await events.list_since(db, name, command.since, limit=self.config.history_events)
+                    result = await events.list_since(
+                        db, name, command.since, limit=self.config.history_events, first=self._page(connection)
+                    )
                     head, recovered, replay = result.head, result.recovered, result.events
+                    if recovered and replay and replay[-1].seq < head:
+                        # The rest comes page by page; whether the socket may have it is known now.
+                        turns = await events.of_kinds_between(db, name, replay[-1].seq, head, ACCESS_KINDS)
                 # Checked again after the head is read, now that events are held for this
                 # socket: a removal or a change of visibility committed before this check is
                 # refused here, one committed after it is among the held events. (Read before
                 # the head, a removal committed in between was behind the head and never seen.)
                 access = await topics.access(db, connection.viewer.user, name)
                 if recovered and replay and command.since is not None:
-                    member = self._member_before(connection, self._incomings(replay), now=access.member)
-                    was_open = await self._was_open(db, name, command.since, replay, now=access.open)
+                    ahead = [*replay, *turns]
+                    member = self._member_before(connection, self._incomings(ahead), now=access.member)
+                    was_open = await self._was_open(db, name, command.since, ahead, now=access.open)
                     if not member and not was_open:
-                        recovered, replay = False, []  # an outsider is owed nothing of a closed time
+                        # An outsider is owed nothing of a closed time.
+                        recovered, replay, turns = False, [], []
         except (NotFound, PermissionDenied) as refused:
             await self._unregister(connection, state)
             connection.send(_refusal_frame(refused, name))
@@ -247,36 +273,23 @@ class Hub:
             raise
         if state.subs.get(connection) is not sub:  # unsubscribed or closed meanwhile
             return
-        replayed = [self._incoming(e) for e in replay]
-        if recovered and len(replay) > connection.room() * 0.8:
-            # More than the socket's queue can take: sending it would only close the socket as
-            # too slow, and the client would ask again forever. It reloads over HTTP instead.
-            recovered, replayed = False, []
-        if recovered and self._withholds(connection, state, access.member, replayed):
-            # The replay would leave out what the socket was not entitled to while outside the
-            # circle, then go on: the client could never rebuild the state from it.
-            recovered, replayed = False, []
+        if recovered and command.since is not None:
+            gate = self._incomings([*replay, *turns])
+            if self._withholds(connection, state, access.member, gate, command.since):
+                # The replay would leave out what the socket was not entitled to while outside the
+                # circle, then go on: the client could never rebuild the state from it.
+                recovered, replay, turns = False, [], []
         connection.send(subscribed_frame(name, epoch=epoch, seq=head, recovered=recovered))
-        cursor = command.since if recovered and command.since is not None else head
-        later = [i for i in replayed + sub.held if i.seq is not None and i.seq > cursor]
+        progress = _Replay(command.since if recovered and command.since is not None else head)
         # The replay and the held events are routed exactly as they would have been live, from
         # the membership at the cursor: the first change of the socket's own membership among
         # them tells what it was before (else it is what the check just found).
+        later = self._incomings([*replay, *turns]) + sub.held
         sub.member = self._member_before(connection, later, now=access.member)
-        # From here to the end nothing awaits, so no event slips between replay and live.
-        for incoming in later:
-            assert incoming.seq is not None
-            if incoming.seq <= cursor:
-                continue  # the same event replayed and held
-            cursor = incoming.seq
-            send, sub.member, dropped = self._route(connection, sub, incoming)
-            if send:
-                connection.send(incoming.text)
-            if dropped is not None:
-                self._drop(connection, state, dropped)  # and nothing after it, as live
-                return
-        sub.held = []
-        sub.cursor = max(cursor, head)
+        if not await self._replay(connection, state, sub, progress, replay, head):
+            return  # the socket was closed or unsubscribed meanwhile; its close says what to do
+        if progress.dropped is not None:
+            self._drop(connection, state, progress.dropped)  # and nothing after it, as live
 
     async def _was_open(
         self, db: AsyncSession, name: str, since: int, replay: list[events.CommittedEvent], *, now: bool
@@ -322,14 +335,22 @@ class Hub:
             and incoming.data.get("visibility") != "open"
         )
 
-    def _withholds(self, connection: Connection, state: _Topic, member: bool, replayed: list[Incoming]) -> bool:
+    def _withholds(
+        self, connection: Connection, state: _Topic, member: bool, replayed: list[Incoming], since: int
+    ) -> bool:
         """Whether a replay leaves out a stretch and then goes on: the socket's user was removed
         from the circle and added again, or, following an open circle from outside, saw it closed
         and opened again. The events between are not theirs to see, and without them the client
         cannot bring its state up to date; it must reload instead. (A replay that ends outside
-        is complete: the client learns it lost the circle.)"""
+        is complete: the client learns it lost the circle.) `replayed` may hold only the events
+        that change access after some point: a gap in its seqs while outside is a stretch skipped."""
         outside = skipped = False
+        previous = since
         for incoming in replayed:
+            seq = incoming.seq if incoming.seq is not None else previous
+            if outside and seq > previous + 1:
+                skipped = True
+            previous = seq
             if self._loses_access(connection, state, incoming):
                 outside = True
             elif self._is_me_joining(connection, incoming) or (
@@ -343,6 +364,90 @@ class Hub:
             elif outside:
                 skipped = True
         return False
+
+    @staticmethod
+    def _chunk(connection: Connection) -> int:
+        """How many replayed events go into the socket's queue at a time."""
+        return max(1, connection.queue_size // 4)
+
+    @classmethod
+    def _page(cls, connection: Connection) -> int:
+        """How many events a replay reads from the log at a time: a few chunks, and never so few
+        that a small queue makes the replay wait on the database rather than on the socket."""
+        return max(REPLAY_PAGE_MIN, cls._chunk(connection))
+
+    async def _replay(
+        self,
+        connection: Connection,
+        state: _Topic,
+        sub: _Sub,
+        progress: _Replay,
+        first: list[events.CommittedEvent],
+        head: int,
+    ) -> bool:
+        """Queue the missed events up to `head`, then the live ones held meanwhile, a chunk at a
+        time as the socket drains; then hand the socket to the live fan-out. False when the
+        socket went away or lost the subscription on the way."""
+        page, after = first, progress.cursor
+        chunk = self._chunk(connection)
+        while True:
+            for start in range(0, len(page), chunk):
+                part = page[start : start + chunk]
+                if not await self._room_for(connection, state, sub, len(part)):
+                    return False
+                for event in part:
+                    self._send_replayed(connection, state, sub, progress, self._incoming(event))
+                if progress.dropped is not None:
+                    return True  # nothing after the drop, as live
+            self.metrics.replayed.inc(len(page))
+            after = page[-1].seq if page else after
+            if after >= head:
+                break
+            upto = min(head, after + self._page(connection))
+            try:
+                async with self.db() as db:
+                    page = await events.events_between(db, state.name, after, upto)
+            except Exception:
+                log.exception("a replay of %s failed half-way; the socket resumes elsewhere", state.name)
+                connection.close(CloseCode.FAILED)
+                return False
+            if [event.seq for event in page] != list(range(after + 1, upto + 1)):
+                # Pruned while the replay went on: it began at the edge of the history window.
+                connection.close(CloseCode.RESYNC)
+                return False
+        while True:
+            if not await self._room_for(connection, state, sub, chunk):
+                return False
+            if len(sub.held) <= chunk:
+                break
+            held = sub.held[:chunk]
+            del sub.held[:chunk]
+            for incoming in held:
+                self._send_replayed(connection, state, sub, progress, incoming)
+        # From here to the end nothing awaits, so no event slips between replay and live.
+        for incoming in sub.held:
+            self._send_replayed(connection, state, sub, progress, incoming)
+        sub.held = []
+        sub.cursor = max(progress.cursor, head)
+        return True
+
+    async def _room_for(self, connection: Connection, state: _Topic, sub: _Sub, frames: int) -> bool:
+        """Wait until `frames` more fit in the half of the socket's queue a replay may fill (the
+        other half stays for its other topics); False when the socket or subscription is gone."""
+        await connection.drained(max(0, connection.queue_size // 2 - frames))
+        return not connection.closed and state.subs.get(connection) is sub
+
+    def _send_replayed(
+        self, connection: Connection, state: _Topic, sub: _Sub, progress: _Replay, incoming: Incoming
+    ) -> None:
+        """One replayed or held event, routed by the rules the live fan-out applies
+        (`_route`), from the membership at the replay's cursor."""
+        if incoming.seq is None or incoming.seq <= progress.cursor or progress.dropped is not None:
+            return
+        progress.cursor = incoming.seq
+        send, sub.member, progress.dropped = self._route(connection, sub, incoming)
+        if send:
+            connection.send(incoming.text)
 
     async def _unregister(self, connection: Connection, state: _Topic) -> None:
         state.subs.pop(connection, None)
@@ -472,7 +577,7 @@ class Hub:
         for connection, sub in state.subs.items():
             cursor = sub.cursor
             if cursor is None:
-                sub.held.append(incoming)
+                self._hold(connection, sub, incoming)
             elif seq > cursor:
                 sub.cursor = seq
                 connection.send(text)
@@ -487,7 +592,7 @@ class Hub:
         sent = 0
         for connection, sub in list(state.subs.items()):
             if sub.cursor is None:
-                sub.held.append(incoming)
+                self._hold(connection, sub, incoming)
                 continue
             if incoming.seq <= sub.cursor:
                 continue
@@ -500,6 +605,15 @@ class Hub:
                 self._drop(connection, state, dropped)
         self.metrics.delivered.inc(sent)
         self._apply(state, incoming)
+
+    def _hold(self, connection: Connection, sub: _Sub, incoming: Incoming) -> None:
+        """Keep a live event for a socket that is subscribing; held events count as its queue."""
+        if connection.closed:
+            return  # detached soon; nothing more will be sent
+        sub.held.append(incoming)
+        if len(sub.held) > connection.queue_size:
+            sub.held.clear()
+            connection.too_slow()
 
     def _drop(self, connection: Connection, state: _Topic, reason: str) -> None:
         state.subs.pop(connection, None)

@@ -17,6 +17,9 @@ class Metrics:
             "kring_events_publish_failures", "Broker publishes that failed and were retried", registry=self.registry
         )
         self.delivered = Counter("kring_frames_delivered", "Event frames queued to sockets", registry=self.registry)
+        self.replayed = Counter(
+            "kring_events_replayed", "Events read from the log to replay to resuming sockets", registry=self.registry
+        )
         self.gap_fills = Counter("kring_gap_fills", "Gaps in a topic filled from the event log", registry=self.registry)
         self.slow_closed = Counter(
             "kring_slow_clients_closed", "Sockets closed because their send queue overflowed", registry=self.registry

@@ -27,6 +27,7 @@ class CloseCode:
     NORMAL = 1000
     POLICY = 1008  # refused before or at the handshake
     TOO_BIG = 1009
+    FAILED = 1011  # the server failed half-way through a replay: reconnect and resume with `since`
     RESTART = 1012  # the server is restarting: reconnect elsewhere
     SESSION_ENDED = 4001  # logout, password change, deactivation, token revoked: do not reconnect
     TOO_SLOW = 4008  # the send queue overflowed: reconnect and resume with `since`

@@ -143,6 +143,7 @@ def _realtime_context(settings: Settings, hub: Hub) -> RealtimeContext:
         queue_size=settings.limit_ws_queue,
         ops_per_second=settings.limit_ws_ops_per_second,
         sockets_per_user=settings.limit_sockets_per_user,
+        slow_close_seconds=settings.realtime_ping_seconds,
     )
 
 

@@ -142,17 +142,22 @@ async def epoch(db: AsyncSession) -> str:
 
 @dataclass(frozen=True)
 class Replay:
-    """What a resuming client gets: `recovered` with every missed event, or nothing at all."""
+    """What a resuming client gets: `recovered` with the missed events (all of them, or the
+    first page), or nothing at all."""
 
     head: int
     recovered: bool
     events: list[CommittedEvent]
 
 
-async def list_since(db: AsyncSession, topic: str, since: int, *, limit: int = 10_000) -> Replay:
+async def list_since(
+    db: AsyncSession, topic: str, since: int, *, limit: int = 10_000, first: int | None = None
+) -> Replay:
     """Every event of `topic` after `since`, or `recovered=False` when that cannot be complete:
     `since` is ahead of the head, some of the events were pruned, or there are more than
-    `limit`. Never a partial replay."""
+    `limit`. Never a partial replay. With `first`, only the first `first` events are returned,
+    but `recovered` still says that all of them are held: the caller reads the rest in pages
+    (`events_between`)."""
     current = await head(db, topic)
     if since > current:
         return Replay(current, False, [])
@@ -160,13 +165,17 @@ async def list_since(db: AsyncSession, topic: str, since: int, *, limit: int = 1
         return Replay(current, True, [])
     if current - since > limit:
         return Replay(current, False, [])
-    rows = await db.exec(
-        select(Event)
-        .where(col(Event.topic) == topic, col(Event.seq) > since, col(Event.seq) <= current)
-        .order_by(col(Event.seq))
-    )
-    events = [CommittedEvent.of(row) for row in rows.all()]
-    if len(events) != current - since:
+    upto = current if first is None else min(current, since + max(1, first))
+    if upto < current:
+        held = await db.exec(
+            select(func.count())
+            .select_from(Event)
+            .where(col(Event.topic) == topic, col(Event.seq) > since, col(Event.seq) <= current)
+        )
+        if held.one() != current - since:
+            return Replay(current, False, [])
+    events = await events_between(db, topic, since, upto)
+    if len(events) != upto - since:
         return Replay(current, False, [])
     return Replay(current, True, events)
 
@@ -189,6 +198,18 @@ async def events_between(db: AsyncSession, topic: str, after: int, upto: int) ->
     rows = await db.exec(
         select(Event)
         .where(col(Event.topic) == topic, col(Event.seq) > after, col(Event.seq) <= upto)
+        .order_by(col(Event.seq))
+    )
+    return [CommittedEvent.of(row) for row in rows.all()]
+
+
+async def of_kinds_between(
+    db: AsyncSession, topic: str, after: int, upto: int, kinds: Sequence[str]
+) -> list[CommittedEvent]:
+    """The events of the given kinds with after < seq <= upto, in order."""
+    rows = await db.exec(
+        select(Event)
+        .where(col(Event.topic) == topic, col(Event.seq) > after, col(Event.seq) <= upto, col(Event.kind).in_(kinds))
         .order_by(col(Event.seq))
     )
     return [CommittedEvent.of(row) for row in rows.all()]

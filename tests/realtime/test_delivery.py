@@ -3,19 +3,34 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
+import socket as sockets
 from collections.abc import Callable
 
 import pytest
+import websockets
 
 from models import CircleVisibility
-from services import circles, events
+from services import circles, events, posts
 from tests.realtime.processes import Worker
 from tests.realtime.support import Colleague, Socket, database, seqs
 from tests.support import add_member, make_circle, make_user
 
 StartWorkers = Callable[..., list[Worker]]
+
+
+async def open_unread_socket(worker: Worker, cookie: str) -> websockets.ClientConnection:
+    """A client that reads nothing: websockets stops reading the socket once its queue of one
+    frame is full, and the small receive window makes the server's buffers fill soon after."""
+    raw = sockets.socket()
+    raw.setsockopt(sockets.SOL_SOCKET, sockets.SO_RCVBUF, 4096)  # before connect: a small window
+    raw.setblocking(False)
+    await asyncio.get_running_loop().sock_connect(raw, ("127.0.0.1", worker.port))
+    return await websockets.connect(
+        worker.ws_url, sock=raw, additional_headers={"Cookie": cookie, "Origin": worker.origin}, max_queue=1
+    )
 
 
 async def test_a_client_on_one_worker_gets_what_another_worker_commits(
@@ -325,28 +340,95 @@ async def test_a_page_resumes_from_the_head_it_was_rendered_with(
 
 @pytest.mark.trust
 @pytest.mark.parametrize("rt_backend", ["sqlite"])
-async def test_a_replay_larger_than_the_send_queue_is_refused_not_looped(
+async def test_a_replay_larger_than_the_send_queue_is_paced_with_live_events_after_it(
     rt_backend: str, fresh_database: str, start_workers: StartWorkers
 ) -> None:
-    """Queueing 100 missed events into a queue of 50 would close the socket as too slow, and the
-    client would resume into the same wall forever: it is told to reload instead."""
+    """300 missed events into a queue of 50: the replay goes in as the socket drains, while
+    live events are held and follow it, with no gap and nothing twice. (Refusing it instead
+    would leave a client closed as too slow, a queue behind by definition, unable to resume.)"""
     url = fresh_database
     async with database(url) as db:
         owner = await make_user(db)
         circle = await make_circle(db, owner, CircleVisibility.OPEN)
         assert circle.id is not None
-        for number in range(100):
+        for number in range(300):
             await circles.update_circle(db, owner, circle.id, description=f"v{number}")
+    # Fewer live events than the queue takes: however the replay and the writer interleave on a
+    # loaded machine, a client that reads is never too slow here.
     (worker,) = start_workers(url, 1, KRING_LIMIT_WS_QUEUE="50")
     topic = f"circle:{circle.id}"
     colleague = await Colleague(worker, owner).sign_in()
     socket = await Socket.open(worker, cookie=colleague.cookie)
     epoch = (await socket.subscribe(topic))["epoch"]
-    big = await socket.subscribe(topic, since=0, epoch=epoch)
-    assert (big["recovered"], big["seq"]) == (False, 100)
-    small = await socket.subscribe(topic, since=80, epoch=epoch)
-    assert small["recovered"] is True
-    assert seqs(await socket.wait_events(topic, 20)) == list(range(81, 101))
+
+    async def write_live() -> None:
+        for number in range(40):
+            response = await colleague.write("PATCH", f"/api/v1/circles/{circle.id}", {"description": f"live {number}"})
+            assert response.status_code == 200
+
+    writing = asyncio.create_task(write_live())
+    resumed = await socket.subscribe(topic, since=0, epoch=epoch)
+    await writing
+    assert resumed["recovered"] is True
+    assert resumed["seq"] >= 300
+    received = await socket.wait_events(topic, 340, timeout=30)
+    await asyncio.sleep(0.5)  # anything doubled would arrive now
+    received = socket.events(topic)
+    assert seqs(received) == list(range(1, 341))
+    assert received[-1]["data"]["description"] == "live 39"
+    assert socket.frames.index(resumed) < socket.frames.index(received[0])
     assert socket.closed_with is None
+    metrics = (await colleague.http.get("/metrics")).text
+    assert "kring_events_replayed_total 300.0" in metrics
+    assert "kring_slow_clients_closed_total 0.0" in metrics
     await socket.close()
     await colleague.close()
+
+
+@pytest.mark.trust
+@pytest.mark.parametrize("rt_backend", ["sqlite"])
+async def test_a_client_that_stops_reading_during_its_replay_is_closed_as_too_slow(
+    rt_backend: str, fresh_database: str, start_workers: StartWorkers
+) -> None:
+    """A paced replay waits for the socket to drain; a socket that never drains while live events
+    keep coming is closed with 4008 once more are held than its queue takes, not kept forever."""
+    url = fresh_database
+    async with database(url) as db:
+        owner = await make_user(db)
+        sleeper = await make_user(db)
+        circle = await make_circle(db, owner, CircleVisibility.OPEN)
+        assert circle.id is not None
+        # About 4 MB of history: more than the kernel buffers of a socket that reads nothing.
+        for number in range(200):
+            await posts.create_post(db, owner, circle.id, body=f"{number} " + "x" * 19_000)
+    (worker,) = start_workers(url, 1, KRING_LIMIT_WS_QUEUE="10")
+    topic = f"circle:{circle.id}"
+    writer = await Colleague(worker, owner).sign_in()
+    sleeping = await Colleague(worker, sleeper).sign_in()
+    stuck = await open_unread_socket(worker, sleeping.cookie)
+    await stuck.send(json.dumps({"op": "subscribe", "topic": topic, "since": 0}))
+
+    async def slow_closed() -> str:
+        return (await writer.http.get("/metrics")).text
+
+    await asyncio.sleep(1)  # the replay fills the buffers and waits for room
+    assert "kring_slow_clients_closed_total 0.0" in await slow_closed()
+    for number in range(12):  # one more than the queue: held for the stuck replay
+        response = await writer.write("PATCH", f"/api/v1/circles/{circle.id}", {"description": f"live {number}"})
+        assert response.status_code == 200
+    async with asyncio.timeout(30):
+        while "kring_slow_clients_closed_total 1.0" not in await slow_closed():
+            await asyncio.sleep(0.1)
+    frames = []
+    with contextlib.suppress(websockets.ConnectionClosed):
+        async with asyncio.timeout(20):
+            async for message in stuck:
+                frames.append(json.loads(message))
+    stuck.transport.abort()
+    assert stuck.close_code == 4008
+    replayed = [f["seq"] for f in frames if f["type"] == "event"]
+    assert next(f for f in frames if f["type"] == "subscribed")["recovered"] is True
+    assert replayed == list(range(1, len(replayed) + 1))  # what got through was in order
+    assert len(replayed) < 200
+    await writer.close()
+    await sleeping.close()

@@ -167,9 +167,8 @@ async def test_a_client_that_stops_reading_is_closed_and_others_go_on(
     except websockets.ConnectionClosed:
         pass
     stuck.transport.abort()
-    # 4008 when the close frame gets through; a client that reads nothing may find its buffers
-    # still full when the server gives up on the closing handshake, and sees the link drop.
-    assert stuck.close_code in {4008, 1006}
+    # The close frame waited behind the full buffers until the client read again.
+    assert stuck.close_code == 4008
     metrics = (await reading.http.get("/metrics")).text
     assert "kring_slow_clients_closed_total 1.0" in metrics
     await healthy.close()
