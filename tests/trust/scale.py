@@ -14,10 +14,28 @@ class Scale:
     blackholed: int
     posts_per_second: float
     blackhole_seconds: float
+    slow_case_readers: int  # case 8: the clients that read, beside the ten that stop
+    slow_case_queue: int  # case 8: KRING_LIMIT_WS_QUEUE (the default is 1,000)
 
 
-CI = Scale("ci", clients=80, blackholed=16, posts_per_second=20, blackhole_seconds=8)
-FULL = Scale("full", clients=500, blackholed=100, posts_per_second=50, blackhole_seconds=30)
+CI = Scale(
+    "ci",
+    clients=80,
+    blackholed=16,
+    posts_per_second=20,
+    blackhole_seconds=8,
+    slow_case_readers=120,
+    slow_case_queue=200,
+)
+FULL = Scale(
+    "full",
+    clients=500,
+    blackholed=100,
+    posts_per_second=50,
+    blackhole_seconds=30,
+    slow_case_readers=500,
+    slow_case_queue=1000,
+)
 SCALE = FULL if os.environ.get("TRUST_SCALE") == "full" else CI
 
 
