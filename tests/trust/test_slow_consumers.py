@@ -459,8 +459,8 @@ async def test_ten_clients_that_stop_reading_slow_no_one_and_resume_with_nothing
     assert (lost, doubled, leaked) == (0, 0, 0)
     assert all(v.clean for v in verdicts)
     # Worker a's readers against worker b's at the same moments: the machine's load moves both
-    # (the median by a fifth between phases in our runs), the slow clients only a's. Runs on the
-    # shared development machine gave 0.93 to 1.04.
+    # (by up to 40 % between phases in our runs), the slow clients only a's. Runs on the
+    # shared development machine gave 0.92 to 1.08.
     assert relative <= 1.2, relative
     for before, highest in zip(rss_before, rss_highest, strict=True):
         assert highest - before <= bound_mib, (rss_before, rss_highest, bound_mib)
