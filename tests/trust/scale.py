@@ -16,6 +16,7 @@ class Scale:
     blackhole_seconds: float
     slow_case_readers: int  # case 8: the clients that read, beside the ten that stop
     slow_case_queue: int  # case 8: KRING_LIMIT_WS_QUEUE (the default is 1,000)
+    slow_case_posts_per_second: float  # case 8: into the circle everyone follows
 
 
 CI = Scale(
@@ -26,6 +27,7 @@ CI = Scale(
     blackhole_seconds=8,
     slow_case_readers=120,
     slow_case_queue=200,
+    slow_case_posts_per_second=20,
 )
 FULL = Scale(
     "full",
@@ -35,6 +37,7 @@ FULL = Scale(
     blackhole_seconds=30,
     slow_case_readers=500,
     slow_case_queue=1000,
+    slow_case_posts_per_second=10,  # to 500 readers: as many frames as the test's own client reads
 )
 SCALE = FULL if os.environ.get("TRUST_SCALE") == "full" else CI
 
