@@ -36,7 +36,8 @@ def rss_kib(pid: int) -> int:
     raise RuntimeError(f"no VmRSS for process {pid}")
 
 
-async def _postgres(statement: str) -> None:
+async def postgres(statement: str) -> None:
+    """Run one statement on the server's maintenance database (to create or drop others)."""
     connection = await asyncpg.connect(POSTGRES_URL)
     try:
         await connection.execute(statement)
@@ -48,7 +49,7 @@ async def _postgres(statement: str) -> None:
 async def scratch_database(label: str) -> AsyncIterator[str]:
     """A migrated PostgreSQL database of this run's own, dropped afterwards."""
     name = f"kring_bench_{label}_{os.getpid()}"
-    await _postgres(f'CREATE DATABASE "{name}"')
+    await postgres(f'CREATE DATABASE "{name}"')
     url = POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
     try:
         env = {**os.environ, "KRING_DATABASE_URL": url, "KRING_SECRET_KEY": SECRET}
@@ -56,7 +57,7 @@ async def scratch_database(label: str) -> AsyncIterator[str]:
         await asyncio.to_thread(subprocess.run, migrate, env=env, check=True, cwd=REPO, timeout=300)
         yield url
     finally:
-        await _postgres(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await postgres(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def start_worker(database_url: str, tmp: Path, label: str, **env: str) -> Worker:

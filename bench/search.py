@@ -29,8 +29,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-import asyncpg
-
+from bench.cost import POSTGRES_URL, postgres
 from models import CircleKind, CircleVisibility
 from models.database import make_engine, make_sessionmaker
 from models.search import Audience, ItemKind
@@ -41,7 +40,6 @@ REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results"
 DRIVE = REPO / "server" / "demo_drive"
 NO_SIGN_IN = "!"  # not an argon2 hash: nobody signs in as the searcher
-POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 QUERIES = ["verlof", "ziekmelding", "protocol", "cliënt", "client", "buurt", "regeling", "jongeren", "soep"]
 QUERIES += ["verlof aanvragen", "melding ziekte", "statushouders begeleiding", "xyzzyplugh"]
 
@@ -131,14 +129,6 @@ def migrate(url: str) -> None:
     subprocess.run([sys.executable, "-m", "server", "migrate"], env=env, check=True, cwd=REPO, timeout=300)
 
 
-async def _postgres(statement: str) -> None:
-    connection = await asyncpg.connect(POSTGRES_URL)
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.search")
     parser.add_argument("--items", type=int, default=int(os.environ.get("BENCH_SEARCH_ITEMS", "50000")))
@@ -152,14 +142,14 @@ def main() -> int:
             measure(sqlite_url.replace("sqlite://", "sqlite+aiosqlite://"), args.items, args.queries)
         )
     name = f"kring_bench_search_{os.getpid()}"
-    asyncio.run(_postgres(f'CREATE DATABASE "{name}"'))
+    asyncio.run(postgres(f'CREATE DATABASE "{name}"'))
     try:
         pg_url = POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
         migrate(pg_url)
         async_url = pg_url.replace("postgresql://", "postgresql+asyncpg://")
         results["postgresql"] = asyncio.run(measure(async_url, args.items, args.queries))
     finally:
-        asyncio.run(_postgres(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(postgres(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"{dt.date.today().isoformat()}-search.json"
     out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
