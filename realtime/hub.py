@@ -284,7 +284,11 @@ class Hub:
         # The replay and the held events are routed exactly as they would have been live, from
         # the membership at the cursor: the first change of the socket's own membership among
         # them tells what it was before (else it is what the check just found).
-        later = self._incomings([*replay, *turns]) + sub.held
+        later = [
+            incoming
+            for incoming in self._incomings([*replay, *turns]) + sub.held
+            if incoming.seq is not None and incoming.seq > progress.cursor
+        ]
         sub.member = self._member_before(connection, later, now=access.member)
         if not await self._replay(connection, state, sub, progress, replay, head):
             return  # the socket was closed or unsubscribed meanwhile; its close says what to do
