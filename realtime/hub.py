@@ -275,7 +275,7 @@ class Hub:
             return
         if recovered and command.since is not None:
             gate = self._incomings([*replay, *turns])
-            if self._withholds(connection, state, access.member, gate, command.since):
+            if self._withholds(connection, state, access.member, gate):
                 # The replay would leave out what the socket was not entitled to while outside the
                 # circle, then go on: the client could never rebuild the state from it.
                 recovered, replay, turns = False, [], []
@@ -339,34 +339,25 @@ class Hub:
             and incoming.data.get("visibility") != "open"
         )
 
-    def _withholds(
-        self, connection: Connection, state: _Topic, member: bool, replayed: list[Incoming], since: int
-    ) -> bool:
-        """Whether a replay leaves out a stretch and then goes on: the socket's user was removed
-        from the circle and added again, or, following an open circle from outside, saw it closed
-        and opened again. The events between are not theirs to see, and without them the client
-        cannot bring its state up to date; it must reload instead. (A replay that ends outside
-        is complete: the client learns it lost the circle.) `replayed` may hold only the events
-        that change access after some point: a gap in its seqs while outside is a stretch skipped."""
-        outside = skipped = False
-        previous = since
+    def _withholds(self, connection: Connection, state: _Topic, member: bool, replayed: list[Incoming]) -> bool:
+        """Whether a replay loses the socket access and then gives it back: the socket's user was
+        removed from the circle and added again, or, following an open circle from outside, saw
+        it closed and opened again. A replay is routed as live delivery would be, and live
+        delivery ends at the loss (`_route`), so the replay cannot go on to the events after the
+        return; and the events between are not theirs to see. The client must reload instead. (A
+        replay that ends outside is complete: the client learns it lost the circle.) `replayed`
+        may hold only the events that change access after some point (`turns`)."""
+        outside = False
         for incoming in replayed:
-            seq = incoming.seq if incoming.seq is not None else previous
-            if outside and seq > previous + 1:
-                skipped = True
-            previous = seq
             if self._loses_access(connection, state, incoming):
                 outside = True
             elif self._is_me_joining(connection, incoming) or (
                 incoming.kind == "circle.updated" and not member and incoming.data.get("visibility") == "open"
             ):
-                if outside and skipped:
+                if outside:
                     return True
-                outside = False
-            elif incoming.kind == "circle.updated" and not member:
+            elif incoming.kind == "circle.updated" and not member and _closes(incoming):
                 outside = True
-            elif outside:
-                skipped = True
         return False
 
     @staticmethod

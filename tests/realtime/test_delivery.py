@@ -189,6 +189,41 @@ async def test_a_resume_across_leaving_and_rejoining_a_closed_circle_reloads_rat
         await closable.close()
 
 
+async def test_a_resume_across_leaving_and_at_once_rejoining_reloads_rather_than_ends_at_the_leave(
+    fresh_database: str, start_workers: StartWorkers
+) -> None:
+    """Found by case 7 in CI: with nothing written while the member was away, the replay was
+    answered `recovered: true`, ended at the `member.left` as live delivery does, and the tab
+    showed the circle gone while its colleague was a member again."""
+    url = fresh_database
+    async with database(url) as db:
+        owner = await make_user(db)
+        member = await make_user(db)
+        closed = await make_circle(db, owner, CircleVisibility.CLOSED)
+        await add_member(db, owner, closed, member)
+    (a,) = start_workers(url, 1)
+    topic = f"circle:{closed.id}"
+    admin = await Colleague(a, owner).sign_in()
+    away = await Colleague(a, member).sign_in()
+    socket = await Socket.open(a, cookie=away.cookie)
+    first = await socket.subscribe(topic)
+    await socket.close()
+
+    assert (await away.write("POST", f"/api/v1/circles/{closed.id}/leave")).status_code == 200
+    invited = await admin.write("POST", f"/api/v1/circles/{closed.id}/invitations", {"user_id": member.id})
+    assert invited.status_code == 201
+    assert (await away.write("POST", f"/api/v1/circles/{closed.id}/join", {})).status_code == 200
+
+    again = await Socket.open(a, cookie=away.cookie)
+    resumed = await again.subscribe(topic, since=first["seq"], epoch=first["epoch"])
+    assert resumed["recovered"] is False
+    await admin.write("POST", f"/api/v1/circles/{closed.id}/posts", {"body": "Welkom terug"})
+    [live] = await again.wait_events(topic, 1)  # still following: nothing ended the subscription
+    assert (live["kind"], live["seq"]) == ("post.created", resumed["seq"] + 1)
+    for closable in (again, admin, away):
+        await closable.close()
+
+
 @pytest.mark.trust
 @pytest.mark.parametrize("rt_backend", ["sqlite"])
 async def test_resume_outside_the_window_is_refused_without_any_event(
