@@ -257,13 +257,14 @@ class Hub:
                 # refused here, one committed after it is among the held events. (Read before
                 # the head, a removal committed in between was behind the head and never seen.)
                 access = await topics.access(db, connection.viewer.user, name)
-                if recovered and replay and command.since is not None:
-                    ahead = [*replay, *turns]
-                    member = self._member_before(connection, self._incomings(ahead), now=access.member)
+                # Each replayed event becomes its frame once, here, for every check and the send.
+                ahead = self._incomings([*replay, *turns])
+                if recovered and ahead and command.since is not None:
+                    member = self._member_before(connection, ahead, now=access.member)
                     was_open = await self._was_open(db, name, command.since, ahead, now=access.open)
                     if not member and not was_open:
                         # An outsider is owed nothing of a closed time.
-                        recovered, replay, turns = False, [], []
+                        recovered, replay, ahead = False, [], []
         except (NotFound, PermissionDenied) as refused:
             await self._unregister(connection, state)
             connection.send(_refusal_frame(refused, name))
@@ -273,31 +274,25 @@ class Hub:
             raise
         if state.subs.get(connection) is not sub:  # unsubscribed or closed meanwhile
             return
-        if recovered and command.since is not None:
-            gate = self._incomings([*replay, *turns])
-            if self._withholds(connection, state, access.member, gate):
-                # The replay would leave out what the socket was not entitled to while outside the
-                # circle, then go on: the client could never rebuild the state from it.
-                recovered, replay, turns = False, [], []
+        if recovered and command.since is not None and self._withholds(connection, access.member, ahead):
+            # The replay would leave out what the socket was not entitled to while outside the
+            # circle, then go on: the client could never rebuild the state from it.
+            recovered, replay, ahead = False, [], []
         connection.send(subscribed_frame(name, epoch=epoch, seq=head, recovered=recovered))
         progress = _Replay(command.since if recovered and command.since is not None else head)
         # The replay and the held events are routed exactly as they would have been live, from
         # the membership at the cursor: the first change of the socket's own membership among
         # them tells what it was before (else it is what the check just found).
         later = [
-            incoming
-            for incoming in self._incomings([*replay, *turns]) + sub.held
-            if incoming.seq is not None and incoming.seq > progress.cursor
+            incoming for incoming in ahead + sub.held if incoming.seq is not None and incoming.seq > progress.cursor
         ]
         sub.member = self._member_before(connection, later, now=access.member)
-        if not await self._replay(connection, state, sub, progress, replay, head):
+        if not await self._replay(connection, state, sub, progress, ahead[: len(replay)], head):
             return  # the socket was closed or unsubscribed meanwhile; its close says what to do
         if progress.dropped is not None:
             self._drop(connection, state, progress.dropped)  # and nothing after it, as live
 
-    async def _was_open(
-        self, db: AsyncSession, name: str, since: int, replay: list[events.CommittedEvent], *, now: bool
-    ) -> bool:
+    async def _was_open(self, db: AsyncSession, name: str, since: int, replay: list[Incoming], *, now: bool) -> bool:
         """Whether the circle was open at `since`: as its last `circle.updated` up to then left
         it; without one, as it is `now` unless one came after (then it is unknown: no)."""
         last = await events.last_of_kind(db, name, "circle.updated", at_most=since)
@@ -332,14 +327,14 @@ class Hub:
             return False, False, None
         return True, sub.member, None
 
-    def _loses_access(self, connection: Connection, state: _Topic, incoming: Incoming) -> bool:
+    def _loses_access(self, connection: Connection, incoming: Incoming) -> bool:
         return (
             incoming.kind == "member.left"
             and incoming.data.get("user_id") == connection.user_id
             and incoming.data.get("visibility") != "open"
         )
 
-    def _withholds(self, connection: Connection, state: _Topic, member: bool, replayed: list[Incoming]) -> bool:
+    def _withholds(self, connection: Connection, member: bool, replayed: list[Incoming]) -> bool:
         """Whether a replay loses the socket access and then gives it back: the socket's user was
         removed from the circle and added again, or, following an open circle from outside, saw
         it closed and opened again. A replay is routed as live delivery would be, and live
@@ -349,7 +344,7 @@ class Hub:
         may hold only the events that change access after some point (`turns`)."""
         outside = False
         for incoming in replayed:
-            if self._loses_access(connection, state, incoming):
+            if self._loses_access(connection, incoming):
                 outside = True
             elif self._is_me_joining(connection, incoming) or (
                 incoming.kind == "circle.updated" and not member and incoming.data.get("visibility") == "open"
@@ -377,7 +372,7 @@ class Hub:
         state: _Topic,
         sub: _Sub,
         progress: _Replay,
-        first: list[events.CommittedEvent],
+        first: list[Incoming],
         head: int,
     ) -> bool:
         """Queue the missed events up to `head`, then the live ones held meanwhile, a chunk at a
@@ -390,18 +385,18 @@ class Hub:
                 part = page[start : start + chunk]
                 if not await self._room_for(connection, state, sub, len(part)):
                     return False
-                for event in part:
-                    self._send_replayed(connection, state, sub, progress, self._incoming(event))
+                for incoming in part:
+                    self._send_replayed(connection, state, sub, progress, incoming)
                 if progress.dropped is not None:
                     return True  # nothing after the drop, as live
             self.metrics.replayed.inc(len(page))
-            after = page[-1].seq if page else after
+            after = page[-1].seq or after if page else after
             if after >= head:
                 break
             upto = min(head, after + self._page(connection))
             try:
                 async with self.db() as db:
-                    page = await events.events_between(db, state.name, after, upto)
+                    page = self._incomings(await events.events_between(db, state.name, after, upto))
             except Exception:
                 log.exception("a replay of %s failed half-way; the socket resumes elsewhere", state.name)
                 connection.close(CloseCode.FAILED)
