@@ -13,16 +13,14 @@ is CPU time, not wall time, so other work on the machine moves it far less than 
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
-import tempfile
 import time
 from pathlib import Path
 
 from websockets.asyncio.client import ClientConnection, connect
 
-from bench.cost import cpu_seconds, rss_kib, sampled, scratch_database, start_worker
+from bench.cost import command_line, cpu_seconds, rss_kib, sampled, scratch_database, start_worker
 from bench.seed import seed
 
 AT_ONCE = 50
@@ -75,16 +73,5 @@ async def measure(sockets: int, profile: Path | None, tmp: Path) -> dict[str, fl
     }
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.connect_cost")
-    parser.add_argument("--sockets", type=int, default=300)
-    parser.add_argument("--profile", type=Path)
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="kring-bench-connect-") as tmp:
-        result = asyncio.run(measure(args.sockets, args.profile, Path(tmp)))
-    print(json.dumps(result))
-    return 0
-
-
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(command_line("connect_cost", "sockets", 300, measure))

@@ -3,15 +3,19 @@ PostgreSQL database, one Kring worker on the shared Redis, its CPU time, and py-
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
+import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+import tempfile
+from collections.abc import AsyncIterator, Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 
@@ -91,3 +95,19 @@ async def sampled(pid: int, profile: Path | None) -> AsyncIterator[None]:
     finally:
         spy.send_signal(signal.SIGINT)
         await asyncio.wait_for(spy.wait(), timeout=60)
+
+
+Measure = Callable[[int, Path | None, Path], Coroutine[Any, Any, dict[str, float]]]
+
+
+def command_line(name: str, count: str, default: int, measure: Measure) -> int:
+    """`python -m bench.<name> [--<count> N] [--profile FILE]`: run `measure(N, profile, tmp)`
+    in a scratch folder and print its figures as one JSON line."""
+    parser = argparse.ArgumentParser(prog=f"python -m bench.{name}")
+    parser.add_argument(f"--{count}", type=int, default=default)
+    parser.add_argument("--profile", type=Path)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix=f"kring-bench-{name}-") as tmp:
+        result = asyncio.run(measure(getattr(args, count), args.profile, Path(tmp)))
+    print(json.dumps(result))
+    return 0

@@ -11,16 +11,13 @@ one circle, nobody connected, so no fan-out is counted) and prints the worker's 
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import json
-import tempfile
 import time
 from pathlib import Path
 
 import httpx
 
-from bench.cost import cpu_seconds, sampled, scratch_database, start_worker
+from bench.cost import command_line, cpu_seconds, sampled, scratch_database, start_worker
 from bench.seed import seed
 
 MEMBERS = 20
@@ -68,16 +65,5 @@ async def measure(messages: int, profile: Path | None, tmp: Path) -> dict[str, f
     }
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.post_cost")
-    parser.add_argument("--messages", type=int, default=400)
-    parser.add_argument("--profile", type=Path)
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="kring-bench-post-") as tmp:
-        result = asyncio.run(measure(args.messages, args.profile, Path(tmp)))
-    print(json.dumps(result))
-    return 0
-
-
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(command_line("post_cost", "messages", 400, measure))
