@@ -6,6 +6,13 @@ calls `on_reconnect`. A Redis that stops answering while its TCP connection look
 server) is caught by a probe: the process publishes to its own probe channel every
 `probe_interval` seconds, and a probe not received within `probe_timeout` marks the broker
 unhealthy and forces a reconnect.
+
+The reader task alone opens and closes the subscriber connection; other tasks only ask it to
+reconnect. redis-py reconnects a failed connection on its own before it raises, so a connection
+closed under a reader (or a subscribe) in flight comes back to life outside any pool and stays
+open until the garbage collector finds it. For the same reason the subscriber does no retries of
+its own: a silent reconnect and resubscribe inside redis-py would skip `on_reconnect`, and with it
+the refill of the messages published while it was away.
 """
 
 from __future__ import annotations
@@ -19,6 +26,8 @@ import time
 
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from realtime.broker import BrokerUnavailable, MessageHandler, ReconnectHandler
@@ -53,6 +62,9 @@ class RedisBroker:
         self._problem: str | None = "not connected yet"
         self._reconnects = 0
         self._reconnect_now = asyncio.Event()
+        # Held by subscribe and unsubscribe while they use the connection, and by the reader
+        # while it closes it.
+        self._subscriber_lock = asyncio.Lock()
 
     async def start(self, on_message: MessageHandler, on_reconnect: ReconnectHandler) -> None:
         self._on_message = on_message
@@ -74,18 +86,24 @@ class RedisBroker:
 
     async def subscribe(self, channel: str) -> None:
         self._channels.add(channel)
-        if self._pubsub is not None and self._connected.is_set():
+        async with self._subscriber_lock:
+            if self._pubsub is None or not self._connected.is_set():
+                return
             try:
-                await self._pubsub.subscribe(channel)
-            except (RedisError, OSError) as exc:
-                log.warning("subscribe %s failed (%s); the reconnect will apply it", channel, exc)
+                async with asyncio.timeout(self._publish_timeout):
+                    await self._pubsub.subscribe(channel)
+            except (RedisError, OSError, TimeoutError) as exc:
+                log.warning("subscribe %s failed (%r); the reconnect will apply it", channel, exc)
                 self._reconnect_now.set()
 
     async def unsubscribe(self, channel: str) -> None:
         self._channels.discard(channel)
-        if self._pubsub is not None and self._connected.is_set():
-            with contextlib.suppress(RedisError, OSError):
-                await self._pubsub.unsubscribe(channel)
+        async with self._subscriber_lock:
+            if self._pubsub is None or not self._connected.is_set():
+                return
+            with contextlib.suppress(RedisError, OSError, TimeoutError):
+                async with asyncio.timeout(self._publish_timeout):
+                    await self._pubsub.unsubscribe(channel)
 
     async def close(self) -> None:
         for task in self._tasks:
@@ -127,7 +145,9 @@ class RedisBroker:
             backoff = min(backoff * 2, 5.0)
 
     async def _connect(self) -> None:
-        self._subscriber = Redis.from_url(self._url, socket_connect_timeout=2, socket_timeout=None)
+        self._subscriber = Redis.from_url(
+            self._url, socket_connect_timeout=2, socket_timeout=None, retry=Retry(NoBackoff(), 0)
+        )
         self._pubsub = self._subscriber.pubsub(ignore_subscribe_messages=True)
         subscribed = {*self._channels}
         async with asyncio.timeout(5):
@@ -145,7 +165,9 @@ class RedisBroker:
     async def _pump(self) -> None:
         assert self._pubsub is not None
         while not self._reconnect_now.is_set():
-            message = await self._pubsub.get_message(ignore_subscribe_messages=True, timeout=0.5)
+            # The outer bound is for a read stuck half-way through a reply from a frozen server.
+            async with asyncio.timeout(self._probe_timeout):
+                message = await self._pubsub.get_message(ignore_subscribe_messages=True, timeout=0.5)
             if message is None or message["type"] != "message":
                 continue
             channel = message["channel"].decode()
@@ -167,12 +189,12 @@ class RedisBroker:
             if silent_for > self._probe_timeout:
                 self._problem = f"redis: no probe answer for {silent_for:.0f}s"
                 log.warning("Redis probe unanswered for %.1fs; forcing a reconnect", silent_for)
-                self._reconnect_now.set()
-                await self._drop_subscriber()
+                self._reconnect_now.set()  # the reader sees it within half a second
 
     async def _drop_subscriber(self) -> None:
-        pubsub, subscriber = self._pubsub, self._subscriber
-        self._pubsub = self._subscriber = None
+        async with self._subscriber_lock:
+            pubsub, subscriber = self._pubsub, self._subscriber
+            self._pubsub = self._subscriber = None
         if pubsub is not None:
             connection = pubsub.connection
             try:

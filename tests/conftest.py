@@ -8,6 +8,7 @@ worker gets a database of its own, migrated once and truncated before every test
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -38,6 +39,14 @@ WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 # Databases are named per test run, so two runs on one machine (a developer's and CI's) never
 # migrate or truncate each other's.
 RUN = os.environ.get("PYTEST_XDIST_TESTRUNUID", f"{os.getpid():x}")[:10]
+
+
+@pytest.fixture(autouse=True)
+def _collect_what_the_test_left() -> Iterator[None]:
+    """A socket or connection a test leaves open is collected in that test's own teardown, so its
+    ResourceWarning fails the test that leaked it, not whichever test the collector runs in next."""
+    yield
+    gc.collect()
 
 
 @pytest.fixture(scope="session")

@@ -134,6 +134,7 @@ class Worker:
                     return self
             except httpx.HTTPError:
                 time.sleep(0.05)
+        self.terminate()  # the caller never got it, so no one else would stop it
         pytest.fail(f"worker {self.name} did not answer /healthz within 30s:\n{self.tail()}", pytrace=False)
 
     def terminate(self) -> None:
