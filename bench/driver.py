@@ -130,6 +130,9 @@ class Client:
         self._reader: asyncio.Task[None] | None = None
         self.reconnect = False
         self.stopping = False
+        # One reconnect loop at a time: a second one would hold a second socket for the same
+        # client, whose frames would count as duplicates and move `last` under the first.
+        self._reconnecting = False
 
     async def open(self) -> None:
         self.ws = await connect(
@@ -211,8 +214,11 @@ class Client:
             code = ws.close_code
             self.closed_with = code if code is not None else 1006
             if self.reconnect and not self.stopping:
-                self.closed_at = time.monotonic()
-                asyncio.get_running_loop().create_task(self._reconnect())
+                if self.closed_at is None:  # resume time counts from the first drop
+                    self.closed_at = time.monotonic()
+                if not self._reconnecting:
+                    self._reconnecting = True
+                    asyncio.get_running_loop().create_task(self._reconnect())
 
     def _check_seq(self, text: str) -> None:
         found = read_seq(text)
@@ -233,16 +239,26 @@ class Client:
     async def _reconnect(self) -> None:
         """As realtime.js does: jittered exponential backoff, another worker first."""
         delay = 0.5
-        for attempt in range(30):
-            if self.stopping:
-                return
-            await asyncio.sleep(delay * (0.5 + random.random()))
-            self.url = self.urls[(self.urls.index(self.url) + 1 + attempt) % len(self.urls)]
-            try:
-                await self.open()
-                return
-            except (OSError, websockets.WebSocketException, TimeoutError):
-                delay = min(delay * 2, 30)
+        try:
+            for attempt in range(30):
+                if self.stopping:
+                    return
+                await asyncio.sleep(delay * (0.5 + random.random()))
+                self.url = self.urls[(self.urls.index(self.url) + 1 + attempt) % len(self.urls)]
+                try:
+                    await self.open()
+                except (OSError, websockets.WebSocketException, TimeoutError):
+                    if self.ws is not None:
+                        self.ws.transport.abort()  # half-opened: its reader ends without a new loop
+                    delay = min(delay * 2, 30)
+                    continue
+                self._reconnecting = False
+                if self._reader is None or not self._reader.done():
+                    return
+                # Closed before this loop let go: its reader left the reconnect to us.
+                self._reconnecting = True
+        finally:
+            self._reconnecting = False
 
     async def close(self) -> None:
         self.stopping = True
@@ -727,7 +743,12 @@ async def storm(spec: dict[str, Any], org: Organisation, usage: Usage) -> dict[s
         await probe.wait_subscribed(30)
         heads = {t: s[1] for t, s in probe.subscribed.items()}
     await probe.close()
-    behind = sum(max(0, heads[t] - c.last.get(t, 0)) for c in clients for t in c.topics if t in heads)
+
+    def behind(client: Client) -> int:
+        return sum(max(0, heads[t] - client.last.get(t, 0)) for t in client.topics if t in heads)
+
+    back = [c for c in clients if c.closed_at is None]
+    away = [c for c in clients if c.closed_at is not None]
     resumed = [d for c in clients for d in c.resumed_after]
     result.update(
         posts=achieved,
@@ -735,12 +756,15 @@ async def storm(spec: dict[str, Any], org: Organisation, usage: Usage) -> dict[s
         post_retries=poster.retries,
         post_error_samples=poster.error_samples,
         reconnections=len(resumed),
-        never_back=sum(1 for c in clients if c.closed_at is not None),
+        never_back=len(away),
         resume_s=summarise(resumed).as_dict(),
         subscriptions_recovered=sum(c.recovered for c in clients),
         subscriptions_not_recovered=sum(c.not_recovered for c in clients),
-        lost=sum(c.missing for c in clients) + behind,
-        lost_at_end=behind,
+        # Lost: a gap in what a client received, or a client that is back but behind the head.
+        lost=sum(c.missing for c in clients) + sum(behind(c) for c in back),
+        lost_at_end=sum(behind(c) for c in back),
+        # Not lost yet: what the clients still away will replay from history when they are back.
+        awaited_by_those_away=sum(behind(c) for c in away),
         heads_checked=len(heads),  # 0: the final check against the topics' heads could not run
         duplicated=sum(c.dup_events for c in clients),
         wall_s=round(time.monotonic() - started, 1),
@@ -855,11 +879,6 @@ async def http_load(spec: dict[str, Any], org: Organisation, usage: Usage) -> di
             "latency_ms": summarise(latencies).as_dict(),
             "usage": used,
         }
-    # Search comes with the knowledge base; until its endpoint exists, say so rather than guess.
-    async with httpx.AsyncClient(base_url=spec["http_urls"][0], timeout=30) as client:
-        paths = (await client.get("/api/v1/openapi.json", headers=headers)).json().get("paths", {})
-    search = [p for p in paths if "search" in p]
-    result["search"] = {"paths": search} if search else "pending"
     return result
 
 

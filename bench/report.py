@@ -168,9 +168,13 @@ def targets(scenarios: dict[str, Any]) -> list[tuple[str, str, str]]:
             )
         )
         clean = storm["lost"] == 0 and storm["duplicated"] == 0
-        rows.append(
-            ("Storm: nothing lost or doubled", f"{storm['lost']} lost, {storm['duplicated']} doubled", _verdict(clean))
-        )
+        measured = f"{storm['lost']:,} lost, {storm['duplicated']:,} doubled"
+        if storm.get("never_back"):
+            measured += (
+                f" among the clients back; {storm.get('awaited_by_those_away', '?'):,} events wait in history"
+                f" for the {storm['never_back']:,} still away"
+            )
+        rows.append(("Storm: nothing lost or doubled", measured, _verdict(clean)))
         rows.append(
             (
                 "Storm: log read with a bounded number of queries",
@@ -184,16 +188,7 @@ def targets(scenarios: dict[str, Any]) -> list[tuple[str, str, str]]:
         lost = slow["with_slow"]["others_lost"] + slow["all_reading"]["others_lost"]
         measured = f"{_r(r)}; the others lost {lost:,} frames"
         rows.append(("Slow consumers: others' p99 within 20 %", measured, _verdict(None if r is None else r <= 1.2)))
-    http = scenarios.get("http", {}).get("kring", {})
-    if http:
-        search = http.get("search")
-        rows.append(
-            (
-                "Search: p99 < 100 ms at 50,000 items",
-                "pending: no search endpoint yet" if search == "pending" else str(search),
-                "–",
-            )
-        )
+    rows.append(("Search: p99 < 100 ms at 50,000 items", "section 7 (`python -m bench.search`)", "–"))
     return rows
 
 
@@ -364,8 +359,6 @@ def _http(scenario: dict[str, Any]) -> list[str]:
             "|---|---|---|---|---|---|---|",
             *rows,
         ]
-    if run.get("search") == "pending":
-        out += ["", "Search: **pending** — no search endpoint on this commit (the knowledge-base branch adds it)."]
     return [*out, ""]
 
 
