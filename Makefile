@@ -69,4 +69,4 @@ clean:
 BENCH_SCALE ?= full
 bench: install
 	BENCH_SCALE=$(BENCH_SCALE) $(PY) -m bench.run
-	$(PY) -m bench.search
+	BENCH_SCALE=$(BENCH_SCALE) $(PY) -m bench.search
