@@ -1,5 +1,5 @@
-"""Seeding the demo organisation (data in `server.demo_data`), through the services, as its
-colleagues would have built it."""
+"""Seeding the demo organisation (the files in `server/demo_content/`, read by `server.demo_data`), through the
+services, as its colleagues would have built it."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from config import Settings
-from models import CircleKind, CircleVisibility, MemberRole, Role, User
+from models import CircleVisibility, MemberRole, User
 from models.base import utcnow
 from models.database import assert_migrated, make_engine, make_sessionmaker
-from server import demo_data, demo_stream
+from server import demo_data
+from server.demo_data import DemoBlogPost, DemoContent, DemoNews, DemoPost, Reactions
 from services import (
     accounts,
     chat,
@@ -33,6 +34,9 @@ DEMO_DRIVE = Path(__file__).resolve().parent / "demo_drive"
 
 
 async def seed_demo(settings: Settings) -> int:
+    """Fill an empty database with the demo organisation, its texts naming the organisation `settings.org_name`;
+    do nothing when it has accounts. A malformed data file raises `DemoContentError` before anything is written."""
+    content = demo_data.load(settings.org_name)
     engine = make_engine(settings.async_database_url)
     try:
         await assert_migrated(engine)
@@ -40,10 +44,10 @@ async def seed_demo(settings: Settings) -> int:
             if await _has_users(db):
                 print("kring: the database already has accounts; the demo is not seeded again")
             else:
-                await _seed(db)
-                imported = await _seed_knowledge(db, settings)
+                await _seed(db, content)
+                imported = await _seed_knowledge(db, settings, content)
                 print(
-                    f"kring: seeded {len(demo_data.PEOPLE)} colleagues, {len(demo_data.CIRCLES)} circles and "
+                    f"kring: seeded {len(content.people)} colleagues, {len(content.circles)} circles and "
                     f"{imported} documents from the demo group drive"
                 )
         # The documents' text is read now, so the demo's search finds their words at once.
@@ -51,23 +55,26 @@ async def seed_demo(settings: Settings) -> int:
             pass
     finally:
         await engine.dispose()
-    first = demo_data.PEOPLE[0]
+    first, organisation = content.people[0], content.organisation
     print(
-        f"kring: sign in as {first.local}@{demo_data.DEMO_DOMAIN} ({first.name}) "
-        f"with password {demo_data.DEMO_PASSWORD}; every demo colleague has that password"
+        f"kring: sign in as {first.local}@{organisation.domain} ({first.name}) "
+        f"with password {organisation.password}; every demo colleague has that password"
     )
     return 0
 
 
-async def _seed_knowledge(db: AsyncSession, settings: Settings) -> int:
-    """The drive brought in by the communications editor, and a few pages linking to each other."""
-    editor = await accounts.find_by_email(db, f"eva.groen@{demo_data.DEMO_DOMAIN}")
-    assert editor is not None
+async def _seed_knowledge(db: AsyncSession, settings: Settings, content: DemoContent) -> int:
+    """The drive brought in by an editor, and a few pages linking to each other."""
+    domain = content.organisation.domain
+    importer = await accounts.find_by_email(db, f"{content.organisation.drive_imported_by}@{domain}")
+    assert importer is not None
     report = await drive_import.import_drive(
-        db, editor, DEMO_DRIVE, media_dir=settings.media_dir, max_bytes=settings.limit_document_bytes
+        db, importer, DEMO_DRIVE, media_dir=settings.media_dir, max_bytes=settings.limit_document_bytes
     )
-    for title, body, tags in demo_data.KNOWLEDGE_PAGES:
-        await knowledge_pages.create_page(db, editor, title=title, body=body, tags=tags)
+    for page in content.pages:
+        author = await accounts.find_by_email(db, f"{page.author}@{domain}")
+        assert author is not None
+        await knowledge_pages.create_page(db, author, title=page.title, body=page.body, tags=page.tags)
     return len(report.imported)
 
 
@@ -75,24 +82,24 @@ async def _has_users(db: AsyncSession) -> bool:
     return (await db.exec(select(func.count()).select_from(User))).one() > 0
 
 
-async def _seed(db: AsyncSession) -> None:
+async def _seed(db: AsyncSession, content: DemoContent) -> None:
     # One hash for everyone: sixty argon2 hashes would take seconds for nothing.
-    shared_hash = passwords.hash_password(demo_data.DEMO_PASSWORD)
+    shared_hash = passwords.hash_password(content.organisation.password)
     people: dict[str, User] = {}
-    for person in demo_data.PEOPLE:
+    for person in content.people:
         people[person.local] = await accounts.create_user(
             db,
-            email=f"{person.local}@{demo_data.DEMO_DOMAIN}",
+            email=f"{person.local}@{content.organisation.domain}",
             name=person.name,
             password_hash=shared_hash,
-            role=Role(person.role),
+            role=person.role,
             job_title=person.job_title,
             team=person.team,
             location=person.location,
             bio=person.bio,
             skills=person.skills,
         )
-    for spec in demo_data.CIRCLES:
+    for spec in content.circles:
         founder = people[spec.admins[0]]
         circle = await circles.create_circle(
             db,
@@ -100,35 +107,33 @@ async def _seed(db: AsyncSession) -> None:
             name=spec.name,
             description=spec.description,
             color=spec.color,
-            kind=CircleKind(spec.kind),
-            visibility=CircleVisibility(spec.visibility),
+            kind=spec.kind,
+            visibility=spec.visibility,
         )
         circle_id = circle.id or 0
         for local in (*spec.admins[1:], *spec.members):
-            await _bring_in(db, founder, people[local], circle_id, CircleVisibility(spec.visibility))
+            await _bring_in(db, founder, people[local], circle_id, spec.visibility)
         for local in spec.admins[1:]:
             await circles.set_member_role(db, founder, circle_id, people[local].id or 0, MemberRole.ADMIN)
-    await _seed_stream(db, people)
+    await _seed_stream(db, people, content)
 
 
-async def _seed_stream(db: AsyncSession, people: dict[str, User]) -> None:
+async def _seed_stream(db: AsyncSession, people: dict[str, User], content: DemoContent) -> None:
     """News, blogs and circle posts, oldest first (the stream orders by id), dated in the past."""
-    circle_ids = {
-        c.name: c.id or 0 for c in await circles.list_circles(db, people[demo_data.PEOPLE[0].local], limit=500)
-    }
-    for spec in demo_data.CIRCLES:  # secret circles are not visible to the first colleague
+    circle_ids = {c.name: c.id or 0 for c in await circles.list_circles(db, people[content.people[0].local], limit=500)}
+    for spec in content.circles:  # secret circles are not visible to the first colleague
         if spec.name not in circle_ids:
             member = people[spec.admins[0]]
             circle_ids.update({c.name: c.id or 0 for c in await circles.list_circles(db, member, mine=True, limit=500)})
-    await _seed_chat(db, people, circle_ids)
+    await _seed_chat(db, people, circle_ids, content)
     now = utcnow()
-    items: list[tuple[datetime, demo_stream.DemoNews | demo_stream.DemoBlogPost | demo_stream.DemoPost]] = [
-        *((now - timedelta(days=n.days_ago, hours=2), n) for n in demo_stream.NEWS),
-        *((now - timedelta(days=b.days_ago, hours=5), b) for b in demo_stream.BLOG),
-        *((now - timedelta(days=p.days_ago, hours=p.hours_ago), p) for p in demo_stream.POSTS),
+    items: list[tuple[datetime, DemoNews | DemoBlogPost | DemoPost]] = [
+        *((now - timedelta(days=n.days_ago, hours=2), n) for n in content.news),
+        *((now - timedelta(days=b.days_ago, hours=5), b) for b in content.blog),
+        *((now - timedelta(days=p.days_ago, hours=p.hours_ago), p) for p in content.posts),
     ]
     for when, entry in sorted(items, key=lambda item: item[0]):
-        if isinstance(entry, demo_stream.DemoNews):
+        if isinstance(entry, DemoNews):
             featured = when + timedelta(days=entry.featured_days) if entry.featured_days else None
             post = await posts.create_news(
                 db,
@@ -139,48 +144,37 @@ async def _seed_stream(db: AsyncSession, people: dict[str, User]) -> None:
                 featured_until=featured,
                 must_read=entry.must_read,
             )
-        elif isinstance(entry, demo_stream.DemoBlogPost):
+        elif isinstance(entry, DemoBlogPost):
             post = await posts.create_blog_post(db, people[entry.author], title=entry.title, body=entry.body)
         else:
-            assert isinstance(entry, demo_stream.DemoPost)
             post = await posts.create_post(db, people[entry.author], circle_ids[entry.circle], body=entry.body)
         post.created_at = when  # the demo's history: services always stamp "now"
         db.add(post)
         await db.commit()
         assert post.id is not None
-        for local, emoji in entry.reactions:
-            await reactions.set_reaction(db, people[local], "post", post.id, emoji, on=True)
+        await _react(db, people, "post", post.id, entry.reactions)
         for comment in entry.comments:
-            made = await comments.add_comment(db, people[comment.author], post.id, body=comment.body)
+            made = await comments.add_comment(db, people[comment.author], post.id, body=comment.text)
             await _react(db, people, "comment", made.id or 0, comment.reactions)
             for reply in comment.replies:
                 answer = await comments.add_comment(
-                    db, people[reply.author], post.id, body=reply.body, parent_id=made.id
+                    db, people[reply.author], post.id, body=reply.text, parent_id=made.id
                 )
                 await _react(db, people, "comment", answer.id or 0, reply.reactions)
 
 
-DEMO_CHAT = (
-    ("Goedemorgen! Wie heeft vandaag de sleutel van het wijkpunt?", 0),
-    ("Ik, ik ben er vanaf half negen.", 1),
-    ("Top. Ik neem koffie mee 🙂", 2),
-)
-
-
-async def _seed_chat(db: AsyncSession, people: dict[str, User], circle_ids: dict[str, int]) -> None:
-    """A few chat messages in the first colleague's team circle."""
-    first = demo_data.PEOPLE[0]
-    team = next(c for c in demo_data.CIRCLES if c.kind == "team" and first.local in {*c.admins, *c.members})
-    speakers = [first.local, *(local for local in (*team.admins, *team.members) if local != first.local)]
-    for text, speaker in DEMO_CHAT:
-        await chat.post_message(db, people[speakers[speaker % len(speakers)]], circle_ids[team.name], body=text)
-
-
-async def _react(
-    db: AsyncSession, people: dict[str, User], kind: str, target_id: int, given: tuple[tuple[str, str], ...]
+async def _seed_chat(
+    db: AsyncSession, people: dict[str, User], circle_ids: dict[str, int], content: DemoContent
 ) -> None:
-    for local, emoji in given:
-        await reactions.set_reaction(db, people[local], kind, target_id, emoji, on=True)
+    """A few chat messages in one circle."""
+    for message in content.chat.messages:
+        await chat.post_message(db, people[message.author], circle_ids[content.chat.circle], body=message.text)
+
+
+async def _react(db: AsyncSession, people: dict[str, User], kind: str, target_id: int, given: Reactions) -> None:
+    for emoji, locals_ in given.items():
+        for local in locals_:
+            await reactions.set_reaction(db, people[local], kind, target_id, emoji, on=True)
 
 
 async def _bring_in(db: AsyncSession, admin: User, user: User, circle_id: int, visibility: CircleVisibility) -> None:
