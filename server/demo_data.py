@@ -174,11 +174,11 @@ _M = TypeVar("_M", bound=BaseModel)
 _T = TypeVar("_T")
 
 
-def load(org_name: str | None = None, directory: Path = CONTENT_DIR) -> DemoContent:
-    """Read and check every file under `directory`. With `org_name`, each `{org_name}` in a text becomes that name;
-    without, the placeholder stays as written. Raises `DemoContentError` on the first file that is wrong, or with
-    every reference between files that does not resolve."""
-    reader = _Reader(directory, org_name)
+def load(org_name: str | None = None, directory: Path | None = None) -> DemoContent:
+    """Read and check every file under `directory` (`CONTENT_DIR` by default). With `org_name`, each `{org_name}` in
+    a text becomes that name; without, the placeholder stays as written. Raises `DemoContentError` on the first file
+    that is wrong, or with every reference between files that does not resolve."""
+    reader = _Reader(directory or CONTENT_DIR, org_name)
     organisation = reader.one(DemoOrganisation, "organisation.yaml")
     people = reader.many(DemoPerson, "people.yaml")
     circles = reader.many(DemoCircle, "circles.yaml")
