@@ -189,11 +189,10 @@ def _import_drive(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _seed_demo(settings: Settings, args: argparse.Namespace) -> int:
-    from server.demo_data import DemoContentError  # reads the shipped files, so a malformed one is reported below
+    from server.demo import seed_demo
+    from server.demo_data import DemoContentError
 
     try:
-        from server.demo import seed_demo
-
         return asyncio.run(seed_demo(settings))
     except DemoContentError as exc:
         print(f"kring: the demo content is not valid, nothing was seeded:\n{exc}", file=sys.stderr)
