@@ -72,6 +72,7 @@ class Settings(BaseSettings):
     limit_ws_queue: int = Field(default=1_000, ge=10)
     limit_ws_ops_per_second: float = Field(default=20.0, gt=0)
     limit_sockets_per_user: int = Field(default=16, ge=1)
+    limit_statement_seconds: float = Field(default=10.0, gt=0, le=3600)
 
     realtime_history_seconds: int = Field(default=86_400, ge=60)
     realtime_history_events: int = Field(default=5_000, ge=100)

@@ -17,7 +17,7 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 from config import Settings, load_settings
-from models.database import assert_migrated, make_engine, make_sessionmaker
+from models.database import DatabaseBusy, assert_migrated, make_engine, make_sessionmaker
 from realtime import endpoint as realtime_endpoint
 from realtime.broker import Broker, MemoryBroker
 from realtime.endpoint import RealtimeContext
@@ -68,7 +68,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
-        engine = make_engine(settings.async_database_url)
+        engine = make_engine(settings.async_database_url, statement_timeout=settings.limit_statement_seconds)
         try:
             await assert_migrated(engine)
             catalogs = Catalogs()
@@ -112,7 +112,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Middleware(OriginGuard, trusted_origins=settings.trusted_origins),
             Middleware(BodyLimit, max_body_size=settings.limit_request_bytes),
         ],
-        exception_handlers={HTTPException: _http_error},
+        exception_handlers={HTTPException: _http_error, DatabaseBusy: _database_busy},
         lifespan=lifespan,
     )
 
@@ -182,3 +182,20 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     if request.url.path.startswith("/api/"):
         return json_error(code, exc.detail, exc.status_code)
     return HTMLResponse(f"<!doctype html><title>{exc.status_code}</title><p>{exc.status_code}</p>", exc.status_code)
+
+
+async def _database_busy(request: Request, exc: Exception) -> Response:
+    """A statement past `KRING_LIMIT_STATEMENT_SECONDS` (a locked table, a runaway query): the
+    request is answered "try again" rather than held."""
+    assert isinstance(exc, DatabaseBusy)
+    message = "The database is busy; try again in a moment."
+    if request.url.path.startswith("/api/"):
+        response: Response = json_error("unavailable", message, 503)
+    else:
+        response = HTMLResponse(
+            "<!doctype html><title>503</title><p>De database is bezet; probeer het zo opnieuw.</p>"
+            f"<p lang=en>{message}</p>",
+            503,
+        )
+    response.headers["Retry-After"] = "5"
+    return response
