@@ -26,7 +26,7 @@ from realtime.metrics import Metrics
 from realtime.presence import MemoryPresence, RedisPresence
 from realtime.publisher import Publisher
 from realtime.redis_broker import RedisBroker
-from server import health, openapi
+from server import health, openapi, reading
 from server.api import chat as chat_api
 from server.api import circles as circles_api
 from server.api import documents as documents_api
@@ -69,6 +69,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         engine = make_engine(settings.async_database_url, statement_timeout=settings.limit_statement_seconds)
+        sandbox = reading.open_sandbox(settings)
         try:
             await assert_migrated(engine)
             catalogs = Catalogs()
@@ -83,7 +84,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             hub = Hub(broker, db, _hub_config(settings), metrics, presence)
             await hub.start()
             publisher.start()
-            extractor = Extractor(db, settings.media_dir)
+            extractor = Extractor(db, settings.media_dir, sandbox, reading.text_limits(settings))
             extractor.start()
             context = AppContext(settings, engine, db, catalogs, templates, hub, extractor)
             digests = (
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 await hub.close()
                 await presence.close()
         finally:
+            sandbox.close()
             await engine.dispose()
 
     return Starlette(

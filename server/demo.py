@@ -14,14 +14,13 @@ from config import Settings
 from models import CircleKind, CircleVisibility, MemberRole, Role, User
 from models.base import utcnow
 from models.database import assert_migrated, make_engine, make_sessionmaker
-from server import demo_data, demo_stream
+from server import demo_data, demo_stream, reading
 from services import (
     accounts,
     chat,
     circles,
     comments,
     drive_import,
-    extraction,
     knowledge_pages,
     passwords,
     posts,
@@ -47,8 +46,7 @@ async def seed_demo(settings: Settings) -> int:
                     f"{imported} documents from the demo group drive"
                 )
         # The documents' text is read now, so the demo's search finds their words at once.
-        while await extraction.extract_pending(make_sessionmaker(engine), settings.media_dir):
-            pass
+        await reading.read_all_pending(make_sessionmaker(engine), settings)
     finally:
         await engine.dispose()
     first = demo_data.PEOPLE[0]

@@ -19,7 +19,7 @@ from server.endpoints import (
     form_text,
     page_route,
 )
-from services import accounts, circles, documents, knowledge_pages, search
+from services import accounts, circles, documents, extraction, knowledge_pages, search
 from services import tags as tag_names
 from services.errors import N_
 
@@ -93,6 +93,7 @@ async def document_page(call: Call) -> Response:
         versions=await documents.versions(call.db, call.user, document_id),
         related=await search.related(call.db, call.user, ItemKind.DOCUMENT, document_id),
         people=await accounts.list_people(call.db, limit=500),
+        unreadable_reasons=extraction.SHOWN_REASONS,
     )
 
 

@@ -9,11 +9,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from config import Settings
 from models import CircleVisibility, Extraction, ItemKind, Role
+from server import reading
 from server.context import AppContext
 from services import documents, extraction, files, search
 from services.documents import Upload
 from services.errors import Invalid, NotFound, PermissionDenied, TooLarge
 from services.search import Query
+from tests.hostile_files import pdf_bomb
 from tests.support import DEMO_DRIVE, add_member, make_circle, make_user
 
 PDF = (DEMO_DRIVE / "01 Organisatie/Beleid/Privacyreglement.pdf").read_bytes()
@@ -21,8 +23,7 @@ DOCX = (DEMO_DRIVE / "02 Personeelszaken/Regelingen/Verlofregeling 2018.docx").r
 
 
 async def _extract(context: AppContext, settings: Settings) -> None:
-    while await extraction.extract_pending(context.db, settings.media_dir):
-        pass
+    await reading.read_all_pending(context.db, settings)
 
 
 async def test_versions_are_kept_and_the_current_one_is_searched(
@@ -138,3 +139,23 @@ async def test_who_may_add_and_change(db: AsyncSession, settings: Settings) -> N
         db, responsible, document.id or 0, review_by=date.today() + timedelta(days=90)
     )
     assert not documents.is_overdue(later)
+
+
+async def test_a_document_past_the_reading_limits_is_marked_unreadable_and_the_others_are_read(
+    db: AsyncSession, settings: Settings, context: AppContext
+) -> None:
+    editor = await make_user(db, role=Role.EDITOR)
+    kwargs = {"media_dir": settings.media_dir, "max_bytes": settings.limit_document_bytes}
+    hostile = await documents.create_document(db, editor, Upload(pdf_bomb(), "bom.pdf"), title="Bom", **kwargs)
+    normal = await documents.create_document(db, editor, Upload(b"Roosterwijzigingen.", "r.txt"), **kwargs)
+    limited = settings.model_copy(update={"limit_extract_cpu_seconds": 1, "limit_extract_wall_seconds": 60})
+    await reading.read_all_pending(context.db, limited)
+    await db.commit()  # end the read snapshot
+
+    (bomb,) = await documents.versions(db, editor, hostile.id or 0)
+    assert (bomb.extraction, bomb.extraction_error) == (Extraction.FAILED, extraction.TOO_SLOW)
+    (read,) = await documents.versions(db, editor, normal.id or 0)
+    assert read.extraction is Extraction.DONE
+    found = await search.search(db, editor, Query(text="roosterwijzigingen"))
+    assert [hit.item.ref_id for hit in found.hits] == [normal.id]
+    assert [hit.item.ref_id for hit in (await search.search(db, editor, Query(text="bom"))).hits] == [hostile.id]
