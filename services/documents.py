@@ -155,7 +155,7 @@ async def create_document(
         review_by=review_by,
         created_by=user.id or 0,
     )
-    stored = files.store(upload.data, media_dir=media_dir, max_bytes=max_bytes, filename=filename)
+    stored = await files.store(upload.data, media_dir=media_dir, max_bytes=max_bytes, filename=filename)
     db.add(document)
     await db.flush()
     assert document.id is not None
@@ -190,7 +190,7 @@ async def add_version(
     document = await access_document(db, user, document_id)
     await _may_change(db, user, document)
     filename = files.safe_filename(upload.filename)
-    stored = files.store(upload.data, media_dir=media_dir, max_bytes=max_bytes, filename=filename)
+    stored = await files.store(upload.data, media_dir=media_dir, max_bytes=max_bytes, filename=filename)
     latest = (
         await db.exec(select(func.max(DocumentVersion.number)).where(DocumentVersion.document_id == document_id))
     ).one()
