@@ -18,12 +18,19 @@ import re
 import struct
 import unicodedata
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models import DocumentVersion
 from services import images
 from services.blocking import run_blocking
 from services.errors import N_, Invalid, TooLarge
+from services.transactions import writes
 
 FOLDER = "documents"
 NAME = re.compile(r"^[0-9a-f]{64}\.(pdf|docx|odt|txt|md|png|jpg|webp)$")
@@ -54,6 +61,7 @@ MAX_RATIO = 200  # deflate packs at most about 1,030 to 1; office files about 5 
 _MIMETYPE_READ = 128
 _END_OF_DIRECTORY = b"PK\x05\x06"
 _END_RECORD = 22  # bytes, before the archive's comment (at most 65,535)
+_LOCK_SPACE = 0x4B52  # "KR": the advisory locks of document files
 TOO_PACKED = N_("This file unpacks to far more than its own size and is not accepted.")
 
 
@@ -126,10 +134,13 @@ class Stored:
     size: int
 
 
-async def store(data: bytes, *, media_dir: Path, max_bytes: int, filename: str = "") -> Stored:
-    """Check and keep a document file; the same content twice is kept once. The work (hashing,
-    telling the type, writing) runs in the file-work pool, never on the event loop."""
+async def store(db: AsyncSession, data: bytes, *, media_dir: Path, max_bytes: int, filename: str = "") -> Stored:
+    """Check and keep a document file for a version the caller adds in its write transaction;
+    the same content twice is kept once. The work (hashing, telling the type, writing) runs in
+    the file-work pool, never on the event loop. The file is held (`hold`) until the caller's
+    transaction ends, so no collection removes it before the version referring to it is in."""
     checked = await run_blocking(_check, data, max_bytes=max_bytes, filename=filename)
+    await hold(db, checked.name)
     await run_blocking(_keep, data, media_dir / FOLDER, checked.name)
     return checked
 
@@ -156,6 +167,35 @@ def _keep(data: bytes, target_dir: Path, name: str) -> None:
         partial = target_dir / f".{name}.{os.getpid()}.part"
         partial.write_bytes(data)
         partial.replace(target)
+
+
+async def hold(db: AsyncSession, name: str) -> None:
+    """Until the current write transaction ends, nobody else keeps or collects the file `name`.
+    On PostgreSQL a transaction-scoped advisory lock on the name; on SQLite the write
+    transaction (`BEGIN IMMEDIATE`) already excludes every other writer."""
+    if db.get_bind().dialect.name == "postgresql":
+        await db.exec(select(func.pg_advisory_xact_lock(_LOCK_SPACE, _lock_key(name))))
+
+
+def _lock_key(name: str) -> int:
+    return int(name[:8], 16) - (1 << 31)  # a signed 32-bit key from the hash's first digits
+
+
+@writes
+async def collect(db: AsyncSession, media_dir: Path, names: Iterable[str]) -> list[str]:
+    """Remove those of the files `names` that no document version refers to any more (a file is
+    shared by every version with the same content); returns the names removed. Call it after the
+    transaction that deleted the versions has committed."""
+    removed: list[str] = []
+    for name in sorted(set(names)):
+        await hold(db, name)
+        used = (await db.exec(select(DocumentVersion.id).where(col(DocumentVersion.file) == name).limit(1))).first()
+        path = path_of(media_dir, name)
+        if used is None and path is not None:
+            await run_blocking(path.unlink, missing_ok=True)
+            removed.append(name)
+    await db.commit()
+    return removed
 
 
 def path_of(media_dir: Path, name: str) -> Path | None:

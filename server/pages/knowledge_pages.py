@@ -133,7 +133,9 @@ async def add_version(call: Call) -> Response:
 
 
 async def delete_document(call: Call) -> Response:
-    await documents.delete_document(call.db, call.user, _int(call, "document_id"))
+    await documents.delete_document(
+        call.db, call.user, _int(call, "document_id"), media_dir=call.ctx.settings.media_dir
+    )
     return call.redirect("/knowledge", message=N_("The document has been deleted."))
 
 
