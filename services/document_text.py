@@ -50,11 +50,14 @@ def read_text(path: Path, extension: str, limits: TextLimits) -> str:
 
 
 def _joined(parts: Iterable[str], max_chars: int) -> str:
-    """The parts one to a line, until `max_chars` is reached: later parts are never read."""
+    """The parts one to a line, empty ones left out, until `max_chars` is reached: later parts
+    are never read."""
     kept: list[str] = []
     size = 0
     for part in parts:
         part = part.replace("\x00", "")
+        if not part.strip():
+            continue
         kept.append(part[: max_chars - size])
         size += len(kept[-1]) + 1
         if size >= max_chars:
