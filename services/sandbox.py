@@ -15,6 +15,9 @@ time, and guarantees of each job:
 The processes come from a fork server (`multiprocessing`'s "forkserver" start method): a clean
 single-threaded process that imported the readers once (`preload`), and forks a child per job in
 a few milliseconds. Forking the web worker itself would copy its threads' locks and its sockets.
+Each child imports the program's main module again unless it is a package's `__main__` (as
+`python -m server` is), so a program that uses the sandbox guards its start with
+`if __name__ == "__main__"`.
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -16,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models import Role
 from server.context import AppContext
 from tests.support import Visitor, make_user
+from tests.trust.report import report
 
 # Without the timeout the request below waits for as long as the lock is held: the test's own
 # bound would end it, as a colleague's patience would.
@@ -64,8 +66,11 @@ async def test_a_locked_table_answers_503_within_the_timeout(
             await asyncio.sleep(0.02)
 
     async with _locked(backend, database_url), asyncio.timeout(PATIENCE):
+        started = time.monotonic()
         busy = await visitor.write("PATCH", url, json={"title": "Nieuwe werkafspraken"})
+        answered = time.monotonic() - started
         page = await visitor.get(f"/knowledge/documents/{document['id']}")
+    report("statement-timeout", backend=backend, timeout_s=1, busy_answer_s=round(answered, 2))
     assert busy.status_code == 503
     assert busy.json()["error"]["code"] == "unavailable"
     assert busy.headers["retry-after"]
