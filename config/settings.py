@@ -72,6 +72,12 @@ class Settings(BaseSettings):
     limit_ws_queue: int = Field(default=1_000, ge=10)
     limit_ws_ops_per_second: float = Field(default=20.0, gt=0)
     limit_sockets_per_user: int = Field(default=16, ge=1)
+    limit_statement_seconds: float = Field(default=10.0, gt=0, le=3600)
+    limit_extract_cpu_seconds: int = Field(default=30, ge=1, le=3600)
+    limit_extract_wall_seconds: float = Field(default=120.0, gt=0, le=7200)
+    limit_extract_memory_bytes: int = Field(default=1_073_741_824, ge=268_435_456)
+    limit_extract_pages: int = Field(default=1_000, ge=1)
+    extract_processes: int = Field(default=2, ge=1, le=32)
 
     realtime_history_seconds: int = Field(default=86_400, ge=60)
     realtime_history_events: int = Field(default=5_000, ge=100)
@@ -173,6 +179,15 @@ class Settings(BaseSettings):
     def _digest_needs_mail(self) -> Settings:
         if self.digest_enabled and self.smtp_url is None:
             raise ValueError("KRING_DIGEST_ENABLED needs KRING_SMTP_URL: there is no mail server to send through")
+        return self
+
+    @model_validator(mode="after")
+    def _extraction_wall_after_cpu(self) -> Settings:
+        if self.limit_extract_wall_seconds < self.limit_extract_cpu_seconds:
+            raise ValueError(
+                "KRING_LIMIT_EXTRACT_WALL_SECONDS must be at least KRING_LIMIT_EXTRACT_CPU_SECONDS: "
+                "a reader is stopped by the clock before it may use its CPU time"
+            )
         return self
 
     @model_validator(mode="after")

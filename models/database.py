@@ -6,6 +6,7 @@ async URL comes from `Settings.async_database_url`.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import event
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, ExceptionContext
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -25,19 +26,50 @@ SessionMaker = async_sessionmaker[AsyncSession]
 IMMEDIATE = "kring_immediate"
 
 
+_DEADLINE = "kring_deadline"
+_SQLITE_DEFAULT_BUSY_SECONDS = 30.0
+# PostgreSQL's SQLSTATEs for a statement cancelled by `statement_timeout` and a lock not granted.
+_PG_TIMEOUTS = frozenset({"57014", "55P03"})
+# SQLite's messages for the same: the progress handler's interrupt, the busy timeout running out.
+_SQLITE_TIMEOUTS = ("interrupted", "database is locked", "database table is locked")
+
+
 class DatabaseNotMigrated(Exception):
     """The schema is behind the code; the message says what to run."""
 
 
-def make_engine(async_url: str, **kwargs: Any) -> AsyncEngine:
-    """An engine for `async_url`; SQLite files get WAL, foreign keys and a busy timeout."""
+class DatabaseBusy(Exception):
+    """A statement ran past the statement timeout, or waited that long for a lock; the caller
+    should answer "try again later" (the transaction was rolled back)."""
+
+
+def make_engine(async_url: str, *, statement_timeout: float | None = None, **kwargs: Any) -> AsyncEngine:
+    """An engine for `async_url`; SQLite files get WAL, foreign keys and a busy timeout.
+
+    With `statement_timeout` (seconds), no statement runs or waits for a lock longer: PostgreSQL
+    cancels it (`statement_timeout`), SQLite stops waiting for the write lock (busy timeout) or
+    interrupts the statement (a progress handler), and the engine raises `DatabaseBusy`. Without
+    it (migrations, commands) statements may run as long as they take."""
     if async_url.startswith("sqlite"):
         _ensure_sqlite_dir(async_url)
-        engine = create_async_engine(async_url, connect_args={"timeout": 30}, **kwargs)
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        busy = statement_timeout or _SQLITE_DEFAULT_BUSY_SECONDS
+        engine = create_async_engine(async_url, connect_args={"timeout": busy}, **kwargs)
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas(busy, statement_timeout))
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
-        return engine
-    return create_async_engine(async_url, pool_pre_ping=True, **kwargs)
+        if statement_timeout is not None:
+            event.listen(engine.sync_engine, "before_cursor_execute", _start_deadline)
+            # COMMIT and ROLLBACK run without a cursor event: they must never meet an old deadline.
+            event.listen(engine.sync_engine, "after_cursor_execute", _end_deadline)
+            event.listen(engine.sync_engine, "handle_error", _end_deadline_on_error)
+    else:
+        if statement_timeout is not None:
+            milliseconds = str(max(1, round(statement_timeout * 1000)))
+            connect_args = kwargs.pop("connect_args", {})
+            kwargs["connect_args"] = {**connect_args, "server_settings": {"statement_timeout": milliseconds}}
+        engine = create_async_engine(async_url, pool_pre_ping=True, **kwargs)
+    if statement_timeout is not None:
+        event.listen(engine.sync_engine, "handle_error", _busy_on_timeout)
+    return engine
 
 
 def make_sessionmaker(engine: AsyncEngine, info: dict[str, Any] | None = None) -> SessionMaker:
@@ -79,15 +111,72 @@ def _ensure_sqlite_dir(async_url: str) -> None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # The driver's own implicit BEGIN cannot be made IMMEDIATE; _sqlite_begin issues ours.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.close()
+def _sqlite_pragmas(busy_seconds: float, statement_timeout: float | None) -> Any:
+    def on_connect(dbapi_connection: Any, record: Any) -> None:
+        # The driver's own implicit BEGIN cannot be made IMMEDIATE; _sqlite_begin issues ours.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={round(busy_seconds * 1000)}")
+        cursor.close()
+        if statement_timeout is not None:
+            deadline = _Deadline(statement_timeout)
+            record.info[_DEADLINE] = deadline
+            # SQLite calls the handler every thousand virtual machine steps, in aiosqlite's thread.
+            dbapi_connection.run_async(lambda driver: driver.set_progress_handler(deadline.passed, 1000))
+
+    return on_connect
+
+
+class _Deadline:
+    """When the running statement of one SQLite connection must stop (set before each)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.at = float("inf")
+
+    def start(self) -> None:
+        self.at = time.monotonic() + self.seconds
+
+    def end(self) -> None:
+        self.at = float("inf")
+
+    def passed(self) -> int:
+        return 1 if time.monotonic() > self.at else 0
+
+
+def _start_deadline(conn: Connection, *_args: Any) -> None:
+    deadline = conn.info.get(_DEADLINE)
+    if isinstance(deadline, _Deadline):
+        deadline.start()
+
+
+def _end_deadline(conn: Connection, *_args: Any) -> None:
+    deadline = conn.info.get(_DEADLINE)
+    if isinstance(deadline, _Deadline):
+        deadline.end()
+
+
+def _end_deadline_on_error(context: ExceptionContext) -> None:
+    if context.connection is not None:
+        _end_deadline(context.connection)
+
+
+def _busy_on_timeout(context: ExceptionContext) -> None:
+    if _is_timeout(context.original_exception):
+        raise DatabaseBusy("the database did not answer within the statement timeout") from (
+            context.sqlalchemy_exception or context.original_exception
+        )
+
+
+def _is_timeout(error: BaseException) -> bool:
+    code = getattr(error, "sqlstate", None) or getattr(error, "pgcode", None)
+    if code is not None:
+        return str(code) in _PG_TIMEOUTS
+    message = str(error).lower()
+    return type(error).__name__ == "OperationalError" and message.startswith(_SQLITE_TIMEOUTS)
 
 
 def _sqlite_begin(conn: Connection) -> None:

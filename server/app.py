@@ -17,7 +17,7 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 from config import Settings, load_settings
-from models.database import assert_migrated, make_engine, make_sessionmaker
+from models.database import DatabaseBusy, assert_migrated, make_engine, make_sessionmaker
 from realtime import endpoint as realtime_endpoint
 from realtime.broker import Broker, MemoryBroker
 from realtime.endpoint import RealtimeContext
@@ -26,7 +26,7 @@ from realtime.metrics import Metrics
 from realtime.presence import MemoryPresence, RedisPresence
 from realtime.publisher import Publisher
 from realtime.redis_broker import RedisBroker
-from server import health, openapi
+from server import health, openapi, reading
 from server.api import chat as chat_api
 from server.api import circles as circles_api
 from server.api import documents as documents_api
@@ -68,7 +68,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
-        engine = make_engine(settings.async_database_url)
+        engine = make_engine(settings.async_database_url, statement_timeout=settings.limit_statement_seconds)
+        sandbox = reading.open_sandbox(settings)
         try:
             await assert_migrated(engine)
             catalogs = Catalogs()
@@ -83,7 +84,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             hub = Hub(broker, db, _hub_config(settings), metrics, presence)
             await hub.start()
             publisher.start()
-            extractor = Extractor(db, settings.media_dir)
+            extractor = Extractor(db, settings.media_dir, sandbox, reading.text_limits(settings))
             extractor.start()
             context = AppContext(settings, engine, db, catalogs, templates, hub, extractor)
             digests = (
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 await hub.close()
                 await presence.close()
         finally:
+            sandbox.close()
             await engine.dispose()
 
     return Starlette(
@@ -112,7 +114,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Middleware(OriginGuard, trusted_origins=settings.trusted_origins),
             Middleware(BodyLimit, max_body_size=settings.limit_request_bytes),
         ],
-        exception_handlers={HTTPException: _http_error},
+        exception_handlers={HTTPException: _http_error, DatabaseBusy: _database_busy},
         lifespan=lifespan,
     )
 
@@ -182,3 +184,20 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     if request.url.path.startswith("/api/"):
         return json_error(code, exc.detail, exc.status_code)
     return HTMLResponse(f"<!doctype html><title>{exc.status_code}</title><p>{exc.status_code}</p>", exc.status_code)
+
+
+async def _database_busy(request: Request, exc: Exception) -> Response:
+    """A statement past `KRING_LIMIT_STATEMENT_SECONDS` (a locked table, a runaway query): the
+    request is answered "try again" rather than held."""
+    assert isinstance(exc, DatabaseBusy)
+    message = "The database is busy; try again in a moment."
+    if request.url.path.startswith("/api/"):
+        response: Response = json_error("unavailable", message, 503)
+    else:
+        response = HTMLResponse(
+            "<!doctype html><title>503</title><p>De database is bezet; probeer het zo opnieuw.</p>"
+            f"<p lang=en>{message}</p>",
+            503,
+        )
+    response.headers["Retry-After"] = "5"
+    return response

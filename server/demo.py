@@ -14,7 +14,7 @@ from config import Settings
 from models import CircleVisibility, MemberRole, User
 from models.base import utcnow
 from models.database import assert_migrated, make_engine, make_sessionmaker
-from server import demo_data
+from server import demo_data, reading
 from server.demo_data import DemoBlogPost, DemoContent, DemoNews, DemoPost, Reactions
 from services import (
     accounts,
@@ -22,7 +22,6 @@ from services import (
     circles,
     comments,
     drive_import,
-    extraction,
     knowledge_pages,
     passwords,
     posts,
@@ -51,8 +50,7 @@ async def seed_demo(settings: Settings) -> int:
                     f"{imported} documents from the demo group drive"
                 )
         # The documents' text is read now, so the demo's search finds their words at once.
-        while await extraction.extract_pending(make_sessionmaker(engine), settings.media_dir):
-            pass
+        await reading.read_all_pending(make_sessionmaker(engine), settings)
     finally:
         await engine.dispose()
     first, organisation = content.people[0], content.organisation

@@ -13,7 +13,8 @@ from tqdm import tqdm
 from config import Settings
 from models import Role, User
 from models.database import assert_migrated, make_engine, make_sessionmaker
-from services import accounts, drive_import, extraction
+from server import reading
+from services import accounts, drive_import
 
 
 async def import_drive(
@@ -53,8 +54,7 @@ async def import_drive(
                     progress=advance,
                 )
         # The text is read now, so every document is searchable when the command returns.
-        while await extraction.extract_pending(sessions, settings.media_dir):
-            pass
+        await reading.read_all_pending(sessions, settings)
     finally:
         await engine.dispose()
     if as_json:

@@ -155,7 +155,7 @@ async def create_document(
         review_by=review_by,
         created_by=user.id or 0,
     )
-    stored = files.store(upload.data, media_dir=media_dir, max_bytes=max_bytes, filename=filename)
+    stored = await files.store(db, upload.data, media_dir=media_dir, max_bytes=max_bytes, filename=filename)
     db.add(document)
     await db.flush()
     assert document.id is not None
@@ -190,7 +190,7 @@ async def add_version(
     document = await access_document(db, user, document_id)
     await _may_change(db, user, document)
     filename = files.safe_filename(upload.filename)
-    stored = files.store(upload.data, media_dir=media_dir, max_bytes=max_bytes, filename=filename)
+    stored = await files.store(db, upload.data, media_dir=media_dir, max_bytes=max_bytes, filename=filename)
     latest = (
         await db.exec(select(func.max(DocumentVersion.number)).where(DocumentVersion.document_id == document_id))
     ).one()
@@ -236,14 +236,22 @@ async def update_document(
     return document
 
 
+async def delete_document(db: AsyncSession, user: User, document_id: int, *, media_dir: Path) -> None:
+    """The document and its versions go, and then each of their files that no other version
+    refers to (versions with the same content share one file)."""
+    names = await _delete_document(db, user, document_id)
+    await files.collect(db, media_dir, names)
+
+
 @writes
-async def delete_document(db: AsyncSession, user: User, document_id: int) -> None:
-    """The document and its versions go; the files stay on disk, as others may share them."""
+async def _delete_document(db: AsyncSession, user: User, document_id: int) -> list[str]:
     document = await access_document(db, user, document_id)
     await _may_delete(db, user, document)
+    names = list((await db.exec(select(DocumentVersion.file).where(DocumentVersion.document_id == document_id))).all())
     await search.unindex(db, ItemKind.DOCUMENT, document_id)
     await db.delete(document)
     await db.commit()
+    return names
 
 
 async def versions(db: AsyncSession, user: User, document_id: int) -> list[DocumentVersion]:

@@ -124,7 +124,12 @@ async def import_drive(
             report.skipped.append({"path": relative, "reason": reason})
             continue
         data = path.read_bytes()
-        if files.detect(data, path.name) is None:
+        try:
+            kind = files.detect(data, path.name)
+        except KringError as error:  # an archive that unpacks to far more than its size
+            report.skipped.append({"path": relative, "reason": "refused", "message": error.message})
+            continue
+        if kind is None:
             report.skipped.append({"path": relative, "reason": "unsupported-type"})
             continue
         existing = await documents.find_by_hash(db, hashlib.sha256(data).hexdigest())

@@ -1,9 +1,14 @@
-"""Text from document files, for search: PDF (pypdf), DOCX (python-docx), ODT (odfpy), text.
+"""Reading uploaded documents' text for search, in the background and in the sandbox.
 
-Extraction runs in the background: an upload stores its version as `pending` and returns; a
-runner (`Extractor`, owned by the web process's lifespan, or the import command itself) calls
-`extract_pending`, which reads each pending file in a worker thread and records the text, or
-the reason it failed, in a transaction of its own. A failure keeps the file and says so.
+An upload stores its version as `pending` and returns; a runner (`Extractor`, owned by the web
+process's lifespan, or the import command itself through `extract_pending`) reads each pending
+file with `services.document_text` in a process of the `Sandbox` (time, memory, page and
+character limits) and records the text, or why it could not be read, in a transaction of its own.
+
+Guarantees: several documents are read at once (as many as the sandbox has processes), so a
+hostile one holds up only its own slot, and only until a limit stops it; every version that is
+read ends `done` or `failed` (a failure keeps the file and says why); nothing one document does,
+its file or its text, stops the runner.
 """
 
 from __future__ import annotations
@@ -11,9 +16,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import zipfile
+from collections.abc import Collection
 from pathlib import Path
-from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -21,111 +25,82 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models import DocumentVersion, Extraction
 from models.database import SessionMaker
 from services import files
+from services.document_text import TextLimits, read_text
+from services.errors import N_
+from services.sandbox import JobFailed, Limit, LimitHit, Sandbox
 from services.transactions import writes
 
-MAX_TEXT = 1_000_000
 log = logging.getLogger(__name__)
+# What the fork server imports once, so each reading process starts at once.
+PRELOAD = ("services.document_text",)
+
+# Why a file could not be read, as the page shows it (translated) and the API says it.
+TOO_SLOW = N_("Reading the file took longer than allowed.")
+TOO_BIG = N_("Reading the file needed more memory than allowed.")
+MISSING = N_("The stored file is missing.")
+SHOWN_REASONS = frozenset({TOO_SLOW, TOO_BIG, MISSING})  # others are a parser's words, for the log
+_RETRY_SECONDS = 5.0  # after the database failed the runner's own query
 
 
-class ExtractionFailed(Exception):
-    pass
-
-
-def extract_text(path: Path, extension: str) -> str:
-    """The text of one file; `ExtractionFailed` with a short reason when it cannot be read."""
-    try:
-        if extension == "pdf":
-            text = _pdf(path)
-        elif extension == "docx":
-            text = _docx(path)
-        elif extension == "odt":
-            text = _odt(path)
-        elif extension in {"txt", "md"}:
-            text = path.read_bytes().decode("utf-8", errors="replace")
-        else:
-            return ""
-    except ExtractionFailed:
-        raise
-    except Exception as exc:  # every library has its own errors for a damaged file
-        raise ExtractionFailed(f"{type(exc).__name__}: {exc}"[:300]) from exc
-    return text.replace("\x00", "")[:MAX_TEXT]
-
-
-def _pdf(path: Path) -> str:
-    from pypdf import PdfReader
-
-    reader = PdfReader(path)
-    if reader.is_encrypted:
-        raise ExtractionFailed("the PDF is encrypted")
-    return "\n".join(page.extract_text() or "" for page in reader.pages)
-
-
-def _docx(path: Path) -> str:
-    import docx
-
-    document = docx.Document(str(path))
-    parts = [paragraph.text for paragraph in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            parts.extend(cell.text for cell in row.cells)
-    return "\n".join(parts)
-
-
-def _odt(path: Path) -> str:
-    from odf import teletype
-    from odf.namespaces import TEXTNS
-    from odf.opendocument import load
-
-    try:
-        document = load(str(path))
-    except (zipfile.BadZipFile, KeyError) as exc:
-        raise ExtractionFailed(f"not a readable ODT file: {exc}"[:300]) from exc
-    texts: list[str] = []
-    wanted = {(TEXTNS, "h"), (TEXTNS, "p")}
-
-    def walk(node: Any) -> None:  # headings and paragraphs in document order
-        for child in getattr(node, "childNodes", ()):
-            if getattr(child, "qname", None) in wanted:
-                texts.append(teletype.extractText(child))
-            else:
-                walk(child)
-
-    walk(document.text)
-    return "\n".join(texts)
-
-
-async def extract_pending(sessions: SessionMaker, media_dir: Path, *, limit: int = 100) -> int:
-    """Extract the text of up to `limit` pending versions, oldest first; returns how many."""
+async def extract_one(
+    sessions: SessionMaker, media_dir: Path, sandbox: Sandbox, limits: TextLimits, version_id: int, name: str
+) -> None:
+    """Read one version's text and record it, or why it could not be read; never raises but
+    for cancellation (an error of its own is logged, and the version marked failed)."""
     from services import documents
 
-    async with sessions() as db:
-        pending = list(
-            (
-                await db.exec(
-                    select(DocumentVersion.id, DocumentVersion.file)
-                    .where(DocumentVersion.extraction == Extraction.PENDING)
-                    .order_by(col(DocumentVersion.id))
-                    .limit(limit)
-                )
-            ).all()
-        )
-        await db.commit()
-    for version_id, name in pending:
-        assert version_id is not None
-        path = files.path_of(media_dir, name)
-        try:
-            if path is None:
-                raise ExtractionFailed("the stored file is missing")
-            text = await asyncio.to_thread(extract_text, path, name.rsplit(".", 1)[1])
-        except ExtractionFailed as exc:
-            log.warning("text extraction failed for document version %s: %s", version_id, exc)
-            async with sessions() as db:
-                await _record(db, version_id, "", str(exc))
-            continue
+    try:
+        text, error = await _read(media_dir, sandbox, limits, version_id, name)
         async with sessions() as db:
-            await _record(db, version_id, text, None)
-        await documents.reindex_version(sessions, version_id)
-    return len(pending)
+            await _record(db, version_id, text, error)
+        if error is None:
+            await documents.reindex_version(sessions, version_id)
+    except Exception:
+        log.exception("text extraction of document version %s failed", version_id)
+        with contextlib.suppress(Exception):
+            async with sessions() as db:
+                await _record(db, version_id, "", "an error of Kring's own; see the server log")
+
+
+async def _read(
+    media_dir: Path, sandbox: Sandbox, limits: TextLimits, version_id: int, name: str
+) -> tuple[str, str | None]:
+    path = files.path_of(media_dir, name)
+    if path is None:
+        return "", MISSING
+    try:
+        return await sandbox.run(read_text, path, name.rsplit(".", 1)[1], limits), None
+    except LimitHit as hit:
+        log.warning("document version %s could not be read: the %s limit", version_id, hit.limit.value)
+        return "", TOO_BIG if hit.limit is Limit.MEMORY else TOO_SLOW
+    except JobFailed as failed:
+        log.warning("text extraction failed for document version %s: %s", version_id, failed)
+        return "", str(failed)
+
+
+async def pending(sessions: SessionMaker, *, besides: Collection[int] = (), limit: int = 100) -> list[tuple[int, str]]:
+    """Up to `limit` pending versions (id, stored file name), oldest first, but those in `besides`."""
+    async with sessions() as db:
+        statement = select(DocumentVersion.id, DocumentVersion.file).where(
+            DocumentVersion.extraction == Extraction.PENDING
+        )
+        if besides:
+            statement = statement.where(col(DocumentVersion.id).not_in(list(besides)))
+        found = (await db.exec(statement.order_by(col(DocumentVersion.id)).limit(limit))).all()
+        await db.commit()
+    return [(version_id, name) for version_id, name in found if version_id is not None]
+
+
+async def extract_pending(
+    sessions: SessionMaker, media_dir: Path, sandbox: Sandbox, limits: TextLimits, *, limit: int = 100
+) -> int:
+    """Read up to `limit` pending versions, as many at once as the sandbox allows; returns how
+    many were read (each is `done` or `failed` afterwards)."""
+    found = await pending(sessions, limit=limit)
+    await asyncio.gather(
+        *(extract_one(sessions, media_dir, sandbox, limits, version_id, name) for version_id, name in found)
+    )
+    return len(found)
 
 
 @writes
@@ -142,13 +117,17 @@ async def _record(db: AsyncSession, version_id: int, text: str, error: str | Non
 
 class Extractor:
     """The background runner: `wake()` after a commit that added pending versions; it also
-    looks once at start-up, so versions left pending by a stopped process are done."""
+    looks once at start-up, so versions left pending by a stopped process are read. Each
+    version is read by a task of its own; `idle` is set while none is pending or being read."""
 
-    def __init__(self, sessions: SessionMaker, media_dir: Path) -> None:
+    def __init__(self, sessions: SessionMaker, media_dir: Path, sandbox: Sandbox, limits: TextLimits) -> None:
         self._sessions = sessions
         self._media_dir = media_dir
+        self._sandbox = sandbox
+        self._limits = limits
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._reading: dict[int, asyncio.Task[None]] = {}
         self.idle = asyncio.Event()
 
     def start(self) -> None:
@@ -160,19 +139,33 @@ class Extractor:
         self._wake.set()
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        tasks = [*self._reading.values(), *([self._task] if self._task is not None else [])]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+                await task
 
     async def _run(self) -> None:
         while True:
             await self._wake.wait()
             self._wake.clear()
             try:
-                while await extract_pending(self._sessions, self._media_dir):
-                    pass
+                found = await pending(self._sessions, besides=self._reading.keys())
             except Exception:
-                log.exception("text extraction stopped; it resumes with the next upload")
-            if not self._wake.is_set():
+                log.exception("looking for documents to read failed; trying again in %s s", _RETRY_SECONDS)
+                asyncio.get_running_loop().call_later(_RETRY_SECONDS, self._wake.set)
+                continue
+            for version_id, name in found:
+                self._reading[version_id] = asyncio.create_task(
+                    self._read(version_id, name), name=f"kring-extract-{version_id}"
+                )
+            if not self._reading and not self._wake.is_set():
                 self.idle.set()
+
+    async def _read(self, version_id: int, name: str) -> None:
+        try:
+            await extract_one(self._sessions, self._media_dir, self._sandbox, self._limits, version_id, name)
+        finally:
+            del self._reading[version_id]
+            self._wake.set()  # more may be pending; and whether all is read is decided there

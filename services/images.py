@@ -1,5 +1,6 @@
 """Uploaded pictures (profile pictures, news covers): checked by content, stored by content hash
-under the media directory, so no name a user chose ever reaches the file system."""
+under the media directory, so no name a user chose ever reaches the file system. Storing one
+(hashing and writing) runs in the file-work pool, off the event loop."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import os
 import re
 from pathlib import Path
 
+from services.blocking import run_blocking
 from services.errors import N_, Invalid
 
 NAME = re.compile(r"^[0-9a-f]{64}\.(png|jpg|webp)$")
@@ -26,8 +28,12 @@ def image_type(data: bytes) -> str | None:
     return None
 
 
-def store(data: bytes, *, media_dir: Path, folder: str, max_bytes: int) -> str:
+async def store(data: bytes, *, media_dir: Path, folder: str, max_bytes: int) -> str:
     """Keep a picture and return its name (`<sha256>.<type>`); the same picture twice is kept once."""
+    return await run_blocking(_store, data, media_dir=media_dir, folder=folder, max_bytes=max_bytes)
+
+
+def _store(data: bytes, *, media_dir: Path, folder: str, max_bytes: int) -> str:
     assert folder in FOLDERS
     if not data:
         raise Invalid(N_("Choose a picture to upload."), field="picture")

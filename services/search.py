@@ -64,6 +64,14 @@ from services import tags as tag_names
 
 MAX_TERMS = 8
 MAX_TITLE = 300
+# The body kept for search, in UTF-8 bytes. PostgreSQL refuses a tsvector whose words and their
+# positions take over 1 MiB. Its parser makes at most about three bytes of those from a byte of
+# text (2.9 for web addresses with short parts, each indexed whole, as host and as path; plain
+# words less than one), so this keeps almost twice that margin.
+MAX_BODY_BYTES = 192 * 1024
+# Snippets are cut from this many characters at the start of a body: ts_headline and our own
+# snippet read all the text they are given (170 ms for 880 KB).
+SNIPPET_CHARS = 10_000
 MARK_START = "\x02"
 MARK_END = "\x03"
 _WORD = re.compile(r"[^\W_]+")  # letters and digits: nothing a query syntax could read
@@ -121,6 +129,13 @@ def terms_of(value: str) -> list[str]:
     return _WORD.findall(fold(value))[:MAX_TERMS]
 
 
+def searchable_body(body: str) -> str:
+    """`body` cut to what the full-text index holds (`MAX_BODY_BYTES`), between characters."""
+    if len(body) <= MAX_BODY_BYTES // 4:  # four bytes a character at most: short enough
+        return body
+    return body.encode()[:MAX_BODY_BYTES].decode(errors="ignore")
+
+
 # ---- keeping the catalogue ----
 
 
@@ -141,7 +156,7 @@ async def index(db: AsyncSession, entry: Entry, *, new: bool = False) -> SearchI
     if item is None:
         item = SearchItem(kind=entry.kind, ref_id=entry.ref_id, created_at=entry.created_at or now)
     item.title = entry.title[:MAX_TITLE]
-    item.body = entry.body
+    item.body = searchable_body(entry.body)
     item.tags = " ".join(names)
     item.circle_id = entry.circle_id
     item.audience = entry.audience
@@ -176,7 +191,7 @@ async def bulk_index(db: AsyncSession, entries: Iterable[Entry], *, batch: int =
                 "audience": entry.audience,
                 "title": entry.title[:MAX_TITLE],
                 "tags": " ".join(tag_names.clean_all(entry.tags)),
-                "body": entry.body,
+                "body": searchable_body(entry.body),
                 "created_at": entry.created_at or now,
                 "updated_at": entry.created_at or now,
             }
@@ -295,7 +310,7 @@ async def search(db: AsyncSession, user: User, query: Query) -> Results:
     hits = [
         Hit(
             item,
-            _pieces(snippets[item.id or 0]) if snippets.get(item.id or 0) else _opening(item.body),
+            _pieces(snippets[item.id or 0]) if snippets.get(item.id or 0) else _opening(item.body[:SNIPPET_CHARS]),
             item_tags.get(item.id or 0, []),
         )
         for item in items
@@ -364,7 +379,7 @@ class _Sqlite(_Backend):
 
     async def snippets(self, db: AsyncSession, items: list[SearchItem], terms: list[str]) -> dict[int, str]:
         prefixes = tuple({*terms, *(_stemmer.stemWord(term) for term in terms)})
-        made = {item.id or 0: _snippet(item.body, prefixes) for item in items}
+        made = {item.id or 0: _snippet(item.body[:SNIPPET_CHARS], prefixes) for item in items}
         return {item_id: snippet for item_id, snippet in made.items() if snippet}
 
 
@@ -433,7 +448,8 @@ class _Postgres(_Backend):
     async def snippets(self, db: AsyncSession, items: list[SearchItem], terms: list[str]) -> dict[int, str]:
         ids = [item.id or 0 for item in items]
         options = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, MaxFragments=2"
-        headline = func.ts_headline(self._config, SearchItem.body, self._tsquery(terms), options)
+        prefix = func.substr(SearchItem.body, 1, SNIPPET_CHARS)
+        headline = func.ts_headline(self._config, prefix, self._tsquery(terms), options)
         statement = sa_select(col(SearchItem.id), headline).where(col(SearchItem.id).in_(ids))
         rows = (await db.exec(cast(Any, statement))).all()
         return {int(row_id): str(value) for row_id, value in rows}

@@ -145,7 +145,7 @@ async def update_document(call: Call) -> Response:
 
 
 async def delete_document(call: Call) -> Response:
-    await documents.delete_document(call.db, call.user, _id(call))
+    await documents.delete_document(call.db, call.user, _id(call), media_dir=call.ctx.settings.media_dir)
     return json_response(Ok())
 
 

@@ -19,7 +19,7 @@ from server.endpoints import (
     form_text,
     page_route,
 )
-from services import accounts, circles, documents, knowledge_pages, search
+from services import accounts, circles, documents, extraction, knowledge_pages, search
 from services import tags as tag_names
 from services.errors import N_
 
@@ -93,6 +93,7 @@ async def document_page(call: Call) -> Response:
         versions=await documents.versions(call.db, call.user, document_id),
         related=await search.related(call.db, call.user, ItemKind.DOCUMENT, document_id),
         people=await accounts.list_people(call.db, limit=500),
+        unreadable_reasons=extraction.SHOWN_REASONS,
     )
 
 
@@ -132,7 +133,9 @@ async def add_version(call: Call) -> Response:
 
 
 async def delete_document(call: Call) -> Response:
-    await documents.delete_document(call.db, call.user, _int(call, "document_id"))
+    await documents.delete_document(
+        call.db, call.user, _int(call, "document_id"), media_dir=call.ctx.settings.media_dir
+    )
     return call.redirect("/knowledge", message=N_("The document has been deleted."))
 
 

@@ -133,7 +133,7 @@ async def write_news(call: Call) -> Response:
     picture = await form_file(call, "cover", settings.limit_cover_bytes)
     cover = None
     if picture:
-        cover = images.store(
+        cover = await images.store(
             picture, media_dir=settings.media_dir, folder="covers", max_bytes=settings.limit_cover_bytes
         )
     post = await posts.create_news(

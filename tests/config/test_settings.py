@@ -49,6 +49,9 @@ def test_environment_is_read(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
         ("KRING_LIMIT_LOGIN_PER_ADDRESS", "0", "KRING_LIMIT_LOGIN_PER_ADDRESS:"),
         ("KRING_TIMEZONE", "Mars/Olympus", "KRING_TIMEZONE: 'Mars/Olympus' is not a time zone"),
         ("KRING_ORG_LOGO", "/nonexistent/logo.png", "KRING_ORG_LOGO: /nonexistent/logo.png is not a file"),
+        ("KRING_LIMIT_STATEMENT_SECONDS", "0", "KRING_LIMIT_STATEMENT_SECONDS:"),
+        ("KRING_LIMIT_EXTRACT_MEMORY_BYTES", "1000000", "KRING_LIMIT_EXTRACT_MEMORY_BYTES:"),
+        ("KRING_LIMIT_EXTRACT_WALL_SECONDS", "5", "KRING_LIMIT_EXTRACT_WALL_SECONDS must be at least"),
     ],
 )
 def test_bad_values_name_the_variable(

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, timedelta
 
 import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from config import Settings
-from models import CircleVisibility, Extraction, ItemKind, Role
+from models import CircleVisibility, Document, Extraction, ItemKind, Role
+from server import reading
 from server.context import AppContext
 from services import documents, extraction, files, search
 from services.documents import Upload
 from services.errors import Invalid, NotFound, PermissionDenied, TooLarge
 from services.search import Query
+from services.transactions import begin_write
+from tests.hostile_files import pdf_bomb
 from tests.support import DEMO_DRIVE, add_member, make_circle, make_user
 
 PDF = (DEMO_DRIVE / "01 Organisatie/Beleid/Privacyreglement.pdf").read_bytes()
@@ -21,8 +25,7 @@ DOCX = (DEMO_DRIVE / "02 Personeelszaken/Regelingen/Verlofregeling 2018.docx").r
 
 
 async def _extract(context: AppContext, settings: Settings) -> None:
-    while await extraction.extract_pending(context.db, settings.media_dir):
-        pass
+    await reading.read_all_pending(context.db, settings)
 
 
 async def test_versions_are_kept_and_the_current_one_is_searched(
@@ -110,7 +113,7 @@ async def test_a_secret_circle_document_does_not_exist_for_outsiders(db: AsyncSe
         documents.versions(db, outsider, document.id),
         documents.version_file(db, outsider, document.id, 1, settings.media_dir),
         documents.update_document(db, outsider, document.id, title="Overgenomen"),
-        documents.delete_document(db, outsider, document.id),
+        documents.delete_document(db, outsider, document.id, media_dir=settings.media_dir),
     ):
         with pytest.raises(NotFound):
             await call
@@ -138,3 +141,50 @@ async def test_who_may_add_and_change(db: AsyncSession, settings: Settings) -> N
         db, responsible, document.id or 0, review_by=date.today() + timedelta(days=90)
     )
     assert not documents.is_overdue(later)
+
+
+async def test_a_document_past_the_reading_limits_is_marked_unreadable_and_the_others_are_read(
+    db: AsyncSession, settings: Settings, context: AppContext
+) -> None:
+    editor = await make_user(db, role=Role.EDITOR)
+    kwargs = {"media_dir": settings.media_dir, "max_bytes": settings.limit_document_bytes}
+    hostile = await documents.create_document(db, editor, Upload(pdf_bomb(), "bom.pdf"), title="Bom", **kwargs)
+    normal = await documents.create_document(db, editor, Upload(b"Roosterwijzigingen.", "r.txt"), **kwargs)
+    limited = settings.model_copy(update={"limit_extract_cpu_seconds": 1, "limit_extract_wall_seconds": 60})
+    await reading.read_all_pending(context.db, limited)
+    await db.commit()  # end the read snapshot
+
+    (bomb,) = await documents.versions(db, editor, hostile.id or 0)
+    assert (bomb.extraction, bomb.extraction_error) == (Extraction.FAILED, extraction.TOO_SLOW)
+    (read,) = await documents.versions(db, editor, normal.id or 0)
+    assert read.extraction is Extraction.DONE
+    found = await search.search(db, editor, Query(text="roosterwijzigingen"))
+    assert [hit.item.ref_id for hit in found.hits] == [normal.id]
+    assert [hit.item.ref_id for hit in (await search.search(db, editor, Query(text="bom"))).hits] == [hostile.id]
+
+
+async def test_a_collection_never_removes_a_file_an_upload_is_about_to_refer_to(
+    db: AsyncSession, settings: Settings, context: AppContext
+) -> None:
+    """An upload of the same content as a deleted document's file, racing its collection: the
+    collection waits for the upload's transaction and then keeps the file."""
+    editor = await make_user(db, role=Role.EDITOR)
+    kwargs = {"media_dir": settings.media_dir, "max_bytes": 100_000}
+    old = await documents.create_document(db, editor, Upload(b"Dezelfde tekst.", "oud.txt"), **kwargs)
+    (version,) = await documents.versions(db, editor, old.id or 0)
+    await db.commit()
+    await documents._delete_document(db, editor, old.id or 0)  # the file's collection is still to come
+
+    async with context.db() as uploading:
+        await begin_write(uploading)
+        stored = await files.store(uploading, b"Dezelfde tekst.", filename="nieuw.txt", **kwargs)
+        assert stored.name == version.file
+        collecting = asyncio.create_task(files.collect(db, settings.media_dir, [version.file]))
+        await asyncio.sleep(0.5)  # the collection, left to itself, would be done by now
+        new = Document(title="Nieuw", created_by=editor.id or 0)
+        uploading.add(new)
+        await uploading.flush()
+        uploading.add(documents._version(new.id or 0, 1, stored, "nieuw.txt", editor, None))
+        await uploading.commit()
+    assert await collecting == []
+    assert (settings.media_dir / "documents" / version.file).read_bytes() == b"Dezelfde tekst."

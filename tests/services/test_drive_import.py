@@ -11,8 +11,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from config import Settings
 from models import CircleVisibility, Document, DocumentVersion, Extraction, ItemKind, Role
+from server import reading
 from server.context import AppContext
-from services import drive_import, extraction, search
+from services import drive_import, search
 from services.search import Query
 from tests.support import DEMO_DRIVE, make_circle, make_user
 
@@ -64,8 +65,7 @@ async def test_the_sample_drive_is_imported_searchable_once(
     stored = sorted(path.name for path in (settings.media_dir / "documents").iterdir())
     assert len(stored) == len(REAL_DOCUMENTS)
 
-    while await extraction.extract_pending(context.db, settings.media_dir):
-        pass
+    await reading.read_all_pending(context.db, settings)
     failed = (await db.exec(select(DocumentVersion).where(DocumentVersion.extraction != Extraction.DONE))).all()
     assert failed == []
     reader = await make_user(db)
@@ -104,8 +104,7 @@ async def test_a_circle_import_is_hidden_from_outsiders_of_a_secret_circle(
         tag_prefix="pz-",
     )
     assert report.imported[0]["tags"][0].startswith("pz-")
-    while await extraction.extract_pending(context.db, settings.media_dir):
-        pass
+    await reading.read_all_pending(context.db, settings)
     outsider = await make_user(db)
     assert (await search.search(db, outsider, Query(text="voltijds"))).hits == []
     assert (await search.search(db, owner, Query(text="voltijds"))).hits != []
