@@ -77,7 +77,7 @@ async def _has_users(db: AsyncSession) -> bool:
 
 async def _seed(db: AsyncSession) -> None:
     # One hash for everyone: sixty argon2 hashes would take seconds for nothing.
-    shared_hash = passwords.hash_password(demo_data.DEMO_PASSWORD)
+    shared_hash = await passwords.hash_password(demo_data.DEMO_PASSWORD)
     people: dict[str, User] = {}
     for person in demo_data.PEOPLE:
         people[person.local] = await accounts.create_user(

@@ -133,7 +133,7 @@ async def test_no_get_changes_data_and_every_private_answer_is_no_store(
 
 
 def test_passwords_are_argon2id_with_at_least_owasp_parameters() -> None:
-    hashed = passwords.hash_password("een lang genoeg wachtwoord")
+    hashed = passwords.hash_blocking("een lang genoeg wachtwoord")
     parameters = argon2.extract_parameters(hashed)
     assert parameters.type is argon2.Type.ID
     # OWASP's floor for argon2id: 19 MiB with 2 passes, or more memory with fewer.
