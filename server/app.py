@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -15,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from config import Settings, load_settings
 from models.database import assert_migrated, make_engine, make_sessionmaker
@@ -42,7 +46,7 @@ from server.context import AppContext
 from server.csrf import OriginGuard
 from server.digest_mail import Mailer
 from server.errors import json_error
-from server.i18n import LANGUAGE_NAMES, Catalogs
+from server.i18n import LANGUAGE_NAMES, Catalogs, choose_locale
 from server.pages import (
     brand,
     circles_pages,
@@ -56,10 +60,16 @@ from server.pages import (
 from server.search_params import url_of
 from server.security_headers import SecurityHeaders
 from server.templating import Templates
+from services.errors import N_
 from services.events import SINK_KEY
 from services.extraction import Extractor
 
+log = logging.getLogger("kring.app")
 STATIC_DIR = Path(__file__).resolve().parent.parent / "web" / "static"
+# What a database that is down, restarting, unreachable, locked or out of connections raises: a
+# passing fault, answered 503 with Retry-After rather than a bare 500.
+DATABASE_FAULTS = (OperationalError, InterfaceError, PoolTimeout, ConnectionError)
+DATABASE_RETRY_AFTER = 5
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -108,11 +118,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
     return Starlette(
         routes=_routes(settings),
         middleware=[
+            # The same rule uvicorn applies (`serve` passes it `forwarded_allow_ips`), here too so
+            # it holds under any server and in tests: only KRING_TRUSTED_PROXIES name the client.
+            Middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies)),
             Middleware(SecurityHeaders, hsts=settings.secure_cookies),
             Middleware(OriginGuard, trusted_origins=settings.trusted_origins),
             Middleware(BodyLimit, max_body_size=settings.limit_request_bytes),
         ],
-        exception_handlers={HTTPException: _http_error},
+        exception_handlers={HTTPException: _http_error, **dict.fromkeys(DATABASE_FAULTS, _database_fault)},
         lifespan=lifespan,
     )
 
@@ -174,6 +187,23 @@ def _routes(settings: Settings) -> list[BaseRoute]:
         *brand.routes,
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
+
+
+async def _database_fault(request: Request, exc: Exception) -> Response:
+    """The API's JSON error, or a page, with Retry-After; the fault itself goes to the log."""
+    log.warning("database fault on %s %s: %s", request.method, request.url.path, exc)
+    message = N_("Kring cannot reach its database just now. Try again in a moment.")
+    headers = {"Retry-After": str(DATABASE_RETRY_AFTER)}
+    if request.url.path.startswith("/api/"):
+        response: Response = json_error("unavailable", message, 503)
+        response.headers.update(headers)
+        return response
+    ctx: AppContext = request.state.kring
+    locale = choose_locale(request, None, ctx.settings.locale)
+    context = {"request": request, "me": None, "csrf_token": "", "flash": None, "org_name": ctx.settings.org_name}
+    context["message"] = ctx.catalogs.get(locale).gettext(message)
+    html = ctx.templates.render(locale, "error.html", context)
+    return HTMLResponse(html, status_code=503, headers=headers)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
