@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -66,10 +66,22 @@ from services.extraction import Extractor
 
 log = logging.getLogger("kring.app")
 STATIC_DIR = Path(__file__).resolve().parent.parent / "web" / "static"
-# What a database that is down, restarting, unreachable, locked or out of connections raises: a
-# passing fault, answered 503 with Retry-After rather than a bare 500.
-DATABASE_FAULTS = (OperationalError, InterfaceError, PoolTimeout, ConnectionError)
 DATABASE_RETRY_AFTER = 5
+# PostgreSQL's error classes of a database that is down, restarting, unreachable, out of
+# connections or cancelled the statement: 08 connection, 53 resources, 57 operator intervention
+# (shutdown, cannot connect now, statement timeout), 58 system; 55000 "not accepting connections".
+_FAULT_STATES = ("08", "53", "57", "58", "55000")
+
+
+def is_database_fault(exc: BaseException) -> bool:
+    """A passing fault of the database (answered 503 with Retry-After), not a fault of Kring's
+    (a constraint or a bad statement stays a 500 and a stack trace)."""
+    if isinstance(exc, (OperationalError, InterfaceError, PoolTimeout, ConnectionError)):
+        return True  # SQLite's "database is locked" and I/O errors are OperationalError
+    if isinstance(exc, DBAPIError):
+        state = str(getattr(exc.orig, "sqlstate", None) or "")
+        return exc.connection_invalidated or state.startswith(_FAULT_STATES)
+    return False
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -125,7 +137,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Middleware(OriginGuard, trusted_origins=settings.trusted_origins),
             Middleware(BodyLimit, max_body_size=settings.limit_request_bytes),
         ],
-        exception_handlers={HTTPException: _http_error, **dict.fromkeys(DATABASE_FAULTS, _database_fault)},
+        exception_handlers={
+            HTTPException: _http_error,
+            **dict.fromkeys((DBAPIError, PoolTimeout, ConnectionError), _database_fault),
+        },
         lifespan=lifespan,
     )
 
@@ -191,6 +206,8 @@ def _routes(settings: Settings) -> list[BaseRoute]:
 
 async def _database_fault(request: Request, exc: Exception) -> Response:
     """The API's JSON error, or a page, with Retry-After; the fault itself goes to the log."""
+    if not is_database_fault(exc):
+        raise exc  # a fault of Kring's own: the server's 500 and the stack trace in the log
     log.warning("database fault on %s %s: %s", request.method, request.url.path, exc)
     message = N_("Kring cannot reach its database just now. Try again in a moment.")
     headers = {"Retry-After": str(DATABASE_RETRY_AFTER)}
@@ -200,8 +217,17 @@ async def _database_fault(request: Request, exc: Exception) -> Response:
         return response
     ctx: AppContext = request.state.kring
     locale = choose_locale(request, None, ctx.settings.locale)
-    context = {"request": request, "me": None, "csrf_token": "", "flash": None, "org_name": ctx.settings.org_name}
-    context["message"] = ctx.catalogs.get(locale).gettext(message)
+    context = {
+        "request": request,
+        "me": None,  # whoever asked: with the database away, nobody can be looked up
+        "csrf_token": "",
+        "flash": None,
+        "org_name": ctx.settings.org_name,
+        "has_logo": ctx.settings.org_logo is not None,
+        "realtime": None,
+        "badge": None,
+        "message": ctx.catalogs.get(locale).gettext(message),
+    }
     html = ctx.templates.render(locale, "error.html", context)
     return HTMLResponse(html, status_code=503, headers=headers)
 

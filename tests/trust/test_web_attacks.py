@@ -260,10 +260,10 @@ async def test_login_throttling_never_tells_which_addresses_have_accounts(
         assert {(status, message) for status, message, _ in tries} == {(401, "Wrong e-mail address or password.")}, (
             email
         )
-    # Locked now, all three alike, even with the right password.
+    # Slowed down now, all three alike, even with the right password.
     locked = {email: await attempt(email, PASSWORD) for email in answers}
     assert {(status, message) for status, message, _ in locked.values()} == {
-        (429, "Too many failed sign-in attempts. Try again later.")
+        (429, "Too many failed sign-in attempts. Try again in a minute.")
     }
     medians = {email: statistics.median(t for _, _, t in tries) for email, tries in answers.items()}
     slowest, fastest = max(medians.values()), min(medians.values())
@@ -276,7 +276,7 @@ async def test_login_throttling_never_tells_which_addresses_have_accounts(
     # Every failure costs one argon2 verification, known account or not.
     assert slowest < 3 * fastest, medians
 
-    # The address limit: 30 failures from one address lock it for every account.
+    # The address limit: 30 failures from one address slow it down for every account.
     for number in range(30 - 15):
         status, _, _ = await attempt(f"nummer{number}@kring.test")
         assert status == 401
