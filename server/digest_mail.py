@@ -48,7 +48,11 @@ def unsubscribe_url(settings: Settings, user_id: int) -> str:
 def header_text(text: str) -> str:
     """`text` fit for a mail header: no line breaks or other control or formatting characters
     (names stored before they were refused may hold them; a header refuses them outright)."""
-    kept = "".join(char for char in text if unicodedata.category(char) not in {"Cc", "Cf", "Zl", "Zp"})
+    kept = "".join(
+        " " if category in {"Cc", "Zl", "Zp"} else char
+        for char, category in ((char, unicodedata.category(char)) for char in text)
+        if category != "Cf"
+    )
     return " ".join(kept.split())
 
 

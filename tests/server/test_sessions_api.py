@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from models import Role
 from services import accounts
 from tests.support import BASE_URL, PASSWORD, Visitor, make_user
 
@@ -220,3 +221,32 @@ async def test_cookie_is_secure_behind_https(
     )
     assert response.status_code == 200
     assert "secure" in response.headers["set-cookie"].lower()
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Eva\r\nBcc: iedereen@example.org", "Eva\tde Vries", "\u202eseirV ed avE", "Eva\u200bde Vries", "Eva\u2028Vries"],
+)
+async def test_a_name_with_line_breaks_or_invisible_characters_is_refused(
+    db: AsyncSession, visitor: Visitor, name: str
+) -> None:
+    user = await make_user(db, "Eva de Vries")
+    await visitor.sign_in(user)
+    refused = await visitor.write("PATCH", "/api/v1/me", {"name": name})
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"]["field"] == "name"
+    assert (await visitor.get("/api/v1/me")).json()["name"] == "Eva de Vries"
+
+
+async def test_names_are_normalised_and_nobody_takes_a_colleagues_name(db: AsyncSession, visitor: Visitor) -> None:
+    await make_user(db, "Anna de Vries", role=Role.ADMIN)
+    user = await make_user(db, "Eva Jansen")
+    await visitor.sign_in(user)
+    wide = await visitor.write("PATCH", "/api/v1/me", {"name": "  Ｅｖａ   Jansen-Smit "})
+    assert wide.json()["name"] == "Eva Jansen-Smit"
+    for taken in ("Anna de Vries", "ANNA  DE VRIES", "Ａｎｎａ de vries"):
+        refused = await visitor.write("PATCH", "/api/v1/me", {"name": taken})
+        assert refused.status_code == 409, (taken, refused.text)
+        assert refused.json()["error"]["field"] == "name"
+    assert (await visitor.write("PATCH", "/api/v1/me", {"name": "Anna de Vries-Jansen"})).status_code == 200
+    assert (await visitor.write("PATCH", "/api/v1/me", {"name": "anna de vries-jansen"})).status_code == 200
