@@ -96,7 +96,7 @@ async def test_sixteen_sign_ins_at_once_leave_the_loop_free(fresh_database: str,
             )
     await socket.close()
     await colleague.close()
-    report("15-sign-in-burst", bursts=bursts)
+    report("16-sign-in-burst", bursts=bursts)
     assert socket.closed_with == 1000, "the colleague's socket stayed open throughout"
     # The worker's log holds where the loop thread was at each stall the probe's watchdog saw.
     assert min(burst["stall_ms"] for burst in bursts) < STALL_BOUND_MS, (bursts, worker.tail(200))
@@ -139,7 +139,7 @@ async def test_forty_concurrent_wrong_passwords_check_at_most_the_account_limit(
     )
     async with context.db() as db:
         recorded = (await db.exec(select(func.count()).where(col(LoginFailure.email) == user.email))).one()
-    report("15-account-limit", attempts=40, checked=len(checked), recorded=recorded)
+    report("16-account-limit", attempts=40, checked=len(checked), recorded=recorded)
     assert len(checked) <= limits.per_account
     assert outcomes.count("wrong") == len(checked) == recorded
     assert outcomes.count("limited") == 40 - len(checked)
@@ -154,7 +154,7 @@ async def test_forty_five_concurrent_attempts_from_one_address_record_at_most_it
     )
     async with context.db() as db:
         recorded = (await db.exec(select(func.count()).where(col(LoginFailure.address) == "203.0.113.9"))).one()
-    report("15-address-limit", attempts=45, checked=len(checked), recorded=recorded)
+    report("16-address-limit", attempts=45, checked=len(checked), recorded=recorded)
     assert recorded <= limits.per_address
     assert len(checked) == recorded == outcomes.count("wrong")
     assert outcomes.count("limited") == 45 - recorded
