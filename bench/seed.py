@@ -66,7 +66,7 @@ async def seed(
     now = utcnow()
     try:
         async with make_sessionmaker(engine)() as db:
-            password = hash_password("bench-password")
+            password = await hash_password("bench-password")
             rows = [
                 {
                     "email": f"bench{i}@bench.example",

@@ -8,6 +8,7 @@ is one line naming the variable and the reason.
 from __future__ import annotations
 
 import enum
+import ipaddress
 import re
 import secrets
 from pathlib import Path
@@ -19,7 +20,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ENV_PREFIX = "KRING_"
-_HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+_HEX_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 _MIN_SECRET_LENGTH = 32
 SUPPORTED_LOCALES = ("nl", "en")
 
@@ -46,6 +47,12 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
     base_url: str = "http://127.0.0.1:8000"
     allowed_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or CIDR ranges);
+    # from anyone else those headers are ignored, so a client cannot pick its own address.
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
+    # Who may read /metrics: clients from these ranges, or anyone sending this Bearer token.
+    metrics_addresses: Annotated[tuple[str, ...], NoDecode] = ()
+    metrics_token: SecretStr | None = None
     media_dir: Path = Path("var/media")
     smtp_url: str | None = None
     mail_from: str = "Kring <kring@localhost>"
@@ -133,10 +140,32 @@ class Settings(BaseSettings):
                 raise ValueError(f"{origin!r} is not an origin such as https://app.example.org")
         return origins
 
+    @field_validator("trusted_proxies", "metrics_addresses", mode="before")
+    @classmethod
+    def _split_networks(cls, value: Any) -> tuple[str, ...]:
+        if isinstance(value, str):
+            value = [item.strip() for item in value.split(",") if item.strip()]
+        networks = []
+        for item in value:
+            try:
+                networks.append(str(ipaddress.ip_network(str(item), strict=False)))
+            except ValueError:
+                raise ValueError(f"{item!r} is not an address or a range such as 10.0.0.0/8") from None
+        return tuple(networks)
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _long_metrics_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value():
+            return None
+        if value is not None and len(value.get_secret_value()) < _MIN_SECRET_LENGTH:
+            raise ValueError(f"must be at least {_MIN_SECRET_LENGTH} characters")
+        return value
+
     @field_validator("org_color")
     @classmethod
     def _hex_color(cls, value: str) -> str:
-        if not _HEX_COLOR.match(value):
+        if not _HEX_COLOR.fullmatch(value):
             raise ValueError(f"must be a colour like #0b6e4f, not {value!r}")
         return value.lower()
 

@@ -55,7 +55,9 @@ class Circle(SQLModel, table=True):
     __tablename__ = "circles"
 
     id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(sa_column=Column(String(80), unique=True, nullable=False))
+    # Unique only among the circles one colleague can see (services.circles): a name unique
+    # across secret circles would tell outsiders they exist.
+    name: str = Field(sa_column=Column(String(80), nullable=False, index=True))
     description: str = Field(default="", max_length=2000)
     color: str = Field(default="#0b6e4f", max_length=7)
     kind: CircleKind = Field(sa_type=StrEnumType(CircleKind))

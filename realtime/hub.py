@@ -33,6 +33,7 @@ import contextlib
 import functools
 import logging
 import secrets
+import time
 from collections import defaultdict
 from collections.abc import Coroutine, Iterable
 from dataclasses import dataclass, field
@@ -44,7 +45,7 @@ from models.database import SessionMaker
 from realtime.broker import Broker
 from realtime.connection import Connection
 from realtime.metrics import Metrics
-from realtime.presence import MemoryPresence, PresenceStore, best
+from realtime.presence import HeldPresence, MemoryPresence, PresenceStore, best
 from realtime.protocol import (
     CloseCode,
     ErrorCode,
@@ -82,6 +83,7 @@ class HubConfig:
 REPLAY_PAGE_MIN = 100  # events a replay reads from the log at a time, at least
 PRESENCE_MIN_SPACING = 0.25  # seconds between two rounds of presence reading
 PRESENCE_SOCKETS_PER_SECOND = 10_000  # and one more second per this many sockets
+PRESENCE_HOLD = 2.0  # seconds a colleague's shown state stays before it may change again
 # Events for the members of a circle only, not for colleagues following an open circle.
 MEMBERS_ONLY = frozenset({"chat.read"})
 # Events whose recipients are decided per socket; every other event goes to every follower.
@@ -146,6 +148,9 @@ class Hub:
         self._sync_now = asyncio.Event()
         self._announcing = False
         self._announce_again = False
+        self._held = HeldPresence(PRESENCE_HOLD)
+        self._announced: dict[int, str] = {}  # the picture last written for the others
+        self._hold_ends: asyncio.TimerHandle | None = None
         # The log's incarnation changes only when its tables are reset, and a reset under a
         # running worker already breaks the heads it keeps per topic: read it once.
         self._epoch: str | None = None
@@ -169,6 +174,8 @@ class Hub:
 
     async def close(self) -> None:
         self._closing = True  # from here no presence write but the last one below
+        if self._hold_ends is not None:
+            self._hold_ends.cancel()
         for connection in list(self.connections):
             connection.close(CloseCode.RESTART)
         tasks = list(self._tasks)
@@ -683,8 +690,9 @@ class Hub:
 
         One announcement at a time: changes that come while one is under way are announced
         together right after it, so a thousand sockets connecting at once cost a few writes of
-        the picture, not a thousand."""
-        if self._closing:
+        the picture, not a thousand. A change the hold keeps back (`HeldPresence`) costs nothing
+        now: it is announced when its hold ends."""
+        if self._closing or self.local_presence() == self._announced:
             return
         self._presence_now.set()
         if self._announcing:
@@ -706,17 +714,29 @@ class Hub:
             self._announcing = False
 
     def local_presence(self) -> dict[int, str]:
+        """This worker's picture as the others may see it now (each colleague's best state over
+        their sockets here, through the hold)."""
         states: dict[int, str] = {}
         for connection in self.connections:
             states[connection.user_id] = best(connection.presence, states.get(connection.user_id, connection.presence))
-        return states
+        now = time.monotonic()
+        picture, due = self._held.update(states, now)
+        if due is not None and self._hold_ends is None and not self._closing:
+            self._hold_ends = asyncio.get_running_loop().call_later(due - now, self._hold_ended)
+        return picture
+
+    def _hold_ended(self) -> None:
+        self._hold_ends = None
+        self.presence_changed()
 
     def presence_of(self, user_ids: Iterable[int]) -> dict[int, str]:
         """Each user's state as last read ("offline" when not online anywhere)."""
         return {user_id: self._online.get(user_id, "offline") for user_id in user_ids}
 
     async def _write_presence(self) -> None:
-        await self.presence.write(self.worker_id, self.local_presence(), self.config.presence_ttl)
+        picture = self.local_presence()
+        await self.presence.write(self.worker_id, picture, self.config.presence_ttl)
+        self._announced = picture
 
     async def _presence_forever(self) -> None:
         """Refresh this worker's picture, read everyone's, and tell local sockets what changed."""

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -15,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from config import Settings, load_settings
 from models.database import DatabaseBusy, assert_migrated, make_engine, make_sessionmaker
@@ -42,7 +46,7 @@ from server.context import AppContext
 from server.csrf import OriginGuard
 from server.digest_mail import Mailer
 from server.errors import json_error
-from server.i18n import LANGUAGE_NAMES, Catalogs
+from server.i18n import LANGUAGE_NAMES, Catalogs, choose_locale
 from server.pages import (
     brand,
     circles_pages,
@@ -56,10 +60,30 @@ from server.pages import (
 from server.search_params import url_of
 from server.security_headers import SecurityHeaders
 from server.templating import Templates
+from services.errors import N_
 from services.events import SINK_KEY
 from services.extraction import Extractor
 
+log = logging.getLogger("kring.app")
 STATIC_DIR = Path(__file__).resolve().parent.parent / "web" / "static"
+DATABASE_RETRY_AFTER = 5
+# PostgreSQL's error classes of a database that is down, restarting, unreachable, out of
+# connections or cancelled the statement: 08 connection, 53 resources, 57 operator intervention
+# (shutdown, cannot connect now, statement timeout), 58 system; 55000 "not accepting connections".
+_FAULT_STATES = ("08", "53", "57", "58", "55000")
+
+
+def is_database_fault(exc: BaseException) -> bool:
+    """A passing fault of the database (answered 503 with Retry-After), not a fault of Kring's
+    (a constraint or a bad statement stays a 500 and a stack trace)."""
+    if isinstance(exc, (OperationalError, InterfaceError, PoolTimeout, ConnectionError, DatabaseBusy)):
+        # SQLite's "database is locked" and I/O errors are OperationalError; DatabaseBusy is a
+        # statement past KRING_LIMIT_STATEMENT_SECONDS (a locked table, a runaway query).
+        return True
+    if isinstance(exc, DBAPIError):
+        state = str(getattr(exc.orig, "sqlstate", None) or "")
+        return exc.connection_invalidated or state.startswith(_FAULT_STATES)
+    return False
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -110,11 +134,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
     return Starlette(
         routes=_routes(settings),
         middleware=[
+            # The same rule uvicorn applies (`serve` passes it `forwarded_allow_ips`), here too so
+            # it holds under any server and in tests: only KRING_TRUSTED_PROXIES name the client.
+            Middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies)),
             Middleware(SecurityHeaders, hsts=settings.secure_cookies),
             Middleware(OriginGuard, trusted_origins=settings.trusted_origins),
             Middleware(BodyLimit, max_body_size=settings.limit_request_bytes),
         ],
-        exception_handlers={HTTPException: _http_error, DatabaseBusy: _database_busy},
+        exception_handlers={
+            HTTPException: _http_error,
+            **dict.fromkeys((DBAPIError, PoolTimeout, ConnectionError, DatabaseBusy), _database_fault),
+        },
         lifespan=lifespan,
     )
 
@@ -178,26 +208,37 @@ def _routes(settings: Settings) -> list[BaseRoute]:
     ]
 
 
+async def _database_fault(request: Request, exc: Exception) -> Response:
+    """The API's JSON error, or a page, with Retry-After; the fault itself goes to the log."""
+    if not is_database_fault(exc):
+        raise exc  # a fault of Kring's own: the server's 500 and the stack trace in the log
+    log.warning("database fault on %s %s: %s", request.method, request.url.path, exc)
+    message = N_("Kring cannot reach its database just now. Try again in a moment.")
+    headers = {"Retry-After": str(DATABASE_RETRY_AFTER)}
+    if request.url.path.startswith("/api/"):
+        response: Response = json_error("unavailable", message, 503)
+        response.headers.update(headers)
+        return response
+    ctx: AppContext = request.state.kring
+    locale = choose_locale(request, None, ctx.settings.locale)
+    context = {
+        "request": request,
+        "me": None,  # whoever asked: with the database away, nobody can be looked up
+        "csrf_token": "",
+        "flash": None,
+        "org_name": ctx.settings.org_name,
+        "has_logo": ctx.settings.org_logo is not None,
+        "realtime": None,
+        "badge": None,
+        "message": ctx.catalogs.get(locale).gettext(message),
+    }
+    html = ctx.templates.render(locale, "error.html", context)
+    return HTMLResponse(html, status_code=503, headers=headers)
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(exc.status_code, "error")
     if request.url.path.startswith("/api/"):
         return json_error(code, exc.detail, exc.status_code)
     return HTMLResponse(f"<!doctype html><title>{exc.status_code}</title><p>{exc.status_code}</p>", exc.status_code)
-
-
-async def _database_busy(request: Request, exc: Exception) -> Response:
-    """A statement past `KRING_LIMIT_STATEMENT_SECONDS` (a locked table, a runaway query): the
-    request is answered "try again" rather than held."""
-    assert isinstance(exc, DatabaseBusy)
-    message = "The database is busy; try again in a moment."
-    if request.url.path.startswith("/api/"):
-        response: Response = json_error("unavailable", message, 503)
-    else:
-        response = HTMLResponse(
-            "<!doctype html><title>503</title><p>De database is bezet; probeer het zo opnieuw.</p>"
-            f"<p lang=en>{message}</p>",
-            503,
-        )
-    response.headers["Retry-After"] = "5"
-    return response

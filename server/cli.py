@@ -92,7 +92,10 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         workers=args.workers,
-        proxy_headers=True,
+        # Only the configured proxies may name the client (X-Forwarded-For); uvicorn's default
+        # trusts any local process, which would let anyone on the host pick their own address.
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=list(settings.trusted_proxies),
         ws_max_size=settings.limit_ws_frame_bytes,
         ws_ping_interval=settings.realtime_ping_seconds,
         ws_ping_timeout=settings.realtime_ping_seconds,

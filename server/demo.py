@@ -82,7 +82,7 @@ async def _has_users(db: AsyncSession) -> bool:
 
 async def _seed(db: AsyncSession, content: DemoContent) -> None:
     # One hash for everyone: sixty argon2 hashes would take seconds for nothing.
-    shared_hash = passwords.hash_password(content.organisation.password)
+    shared_hash = await passwords.hash_password(content.organisation.password)
     people: dict[str, User] = {}
     for person in content.people:
         people[person.local] = await accounts.create_user(

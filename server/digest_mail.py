@@ -11,6 +11,7 @@ import asyncio
 import hashlib
 import hmac
 import logging
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -42,6 +43,17 @@ def token_matches(settings: Settings, user_id: int, token: str) -> bool:
 
 def unsubscribe_url(settings: Settings, user_id: int) -> str:
     return f"{settings.base_url.rstrip('/')}/unsubscribe/{user_id}/{unsubscribe_token(settings, user_id)}"
+
+
+def header_text(text: str) -> str:
+    """`text` fit for a mail header: no line breaks or other control or formatting characters
+    (names stored before they were refused may hold them; a header refuses them outright)."""
+    kept = "".join(
+        " " if category in {"Cc", "Zl", "Zp"} else char
+        for char, category in ((char, unicodedata.category(char)) for char in text)
+        if category != "Cf"
+    )
+    return " ".join(kept.split())
 
 
 @dataclass(frozen=True)
@@ -78,7 +90,7 @@ class Mailer:
         message = EmailMessage()
         message["Subject"] = translations.gettext("What you missed in %(org)s") % {"org": settings.org_name}
         message["From"] = settings.mail_from
-        message["To"] = formataddr((digest.user.name, digest.user.email))
+        message["To"] = formataddr((header_text(digest.user.name), digest.user.email))
         message["Message-ID"] = make_msgid(domain=urlsplit(base).hostname or "kring")
         message["List-Unsubscribe"] = f"<{context['unsubscribe_url']}>"
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
@@ -119,6 +131,12 @@ class Mailer:
                     await self.send(self.compose(digest))
                 except (aiosmtplib.SMTPException, OSError) as exc:
                     log.warning("digest for user %s not sent, will retry: %s", user_id, exc)
+                    await digests.give_back(db, digest)
+                    continue
+                except Exception:
+                    # Whatever one colleague's digest holds must not cost the others theirs:
+                    # give this one back (the next run tries again) and go on.
+                    log.exception("digest for user %s could not be made; given back", user_id)
                     await digests.give_back(db, digest)
                     continue
                 sent += 1

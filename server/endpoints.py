@@ -219,7 +219,7 @@ def page_route(path: str, handler: Handler, *, name: str, public: bool = False, 
                 check_request(request)
                 result = await handler(call)
             except KringError as error:
-                result = call.render("error.html", status=status_of(error), message=call.gettext(error.message))
+                result = call.render("error.html", status=status_of(error), message=error.text(call.gettext))
             if FLASH_COOKIE in request.cookies and not fragment:
                 result.delete_cookie(FLASH_COOKIE)
             return result

@@ -41,7 +41,7 @@ def json_error(code: str, message: str, status: int, *, field: str | None = None
 
 
 def json_from(error: KringError) -> JSONResponse:
-    response = json_error(error.code, error.message, status_of(error), field=error.field)
+    response = json_error(error.code, error.text(), status_of(error), field=error.field)
     if isinstance(error, RateLimited):
         response.headers["Retry-After"] = str(error.retry_after)
     return response

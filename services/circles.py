@@ -41,7 +41,7 @@ from services import events, notifications, search
 from services.errors import N_, Conflict, Invalid, NotFound, PermissionDenied
 from services.transactions import is_writing, writes
 
-_HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+_HEX_COLOR = re.compile(r"#[0-9a-fA-F]{6}")  # matched whole
 _Pending = TypeVar("_Pending", JoinRequest, Invitation)
 
 
@@ -174,7 +174,7 @@ async def create_circle(
     """Create a circle; its creator becomes its first admin."""
     if kind is CircleKind.DIRECT:
         raise Invalid(N_("Start a conversation from a colleague's profile."), field="kind")
-    name = await _valid_name(db, name)
+    name = await _valid_name(db, user, name)
     circle = Circle(
         name=name,
         description=description.strip()[:2000],
@@ -206,7 +206,10 @@ async def update_circle(
     access = await _administer(db, user, circle_id)
     circle = access.circle
     if name is not None and name.strip() != circle.name:
-        circle.name = await _valid_name(db, name)
+        circle.name = await _valid_name(db, user, name, renaming=circle_id)
+    elif visibility not in {None, CircleVisibility.SECRET} and circle.visibility is CircleVisibility.SECRET:
+        # Out of hiding, it must not share its name with a circle this admin sees.
+        await _valid_name(db, user, circle.name, renaming=circle_id)
     if description is not None:
         circle.description = description.strip()[:2000]
     if color is not None:
@@ -551,17 +554,25 @@ async def _pending(db: AsyncSession, table: type[_Pending], circle_id: int, user
     return (await db.exec(statement)).first()
 
 
-async def _valid_name(db: AsyncSession, name: str) -> str:
+async def _valid_name(db: AsyncSession, user: User, name: str, *, renaming: int | None = None) -> str:
+    """The cleaned name, unique (regardless of case) among the circles `user` can see.
+
+    Only those: the answer must not differ with the existence of a secret circle `user` is not
+    in. So a secret circle and a visible one may share a name; its members tell them apart by
+    the visibility every list shows beside the name."""
     name = " ".join(name.split())
     if not 2 <= len(name) <= 80:
         raise Invalid(N_("A circle's name has 2 to 80 characters."), field="name")
-    taken = await db.exec(select(Circle.id).where(func.lower(Circle.name) == name.lower()))
+    statement = select(Circle.id).where(func.lower(Circle.name) == name.lower(), _visible_to(user))
+    if renaming is not None:
+        statement = statement.where(col(Circle.id) != renaming)
+    taken = await db.exec(statement)
     if taken.first() is not None:
         raise Conflict(N_("A circle with that name already exists."), field="name")
     return name
 
 
 def _valid_color(color: str) -> str:
-    if not _HEX_COLOR.match(color):
+    if not _HEX_COLOR.fullmatch(color):
         raise Invalid(N_("A colour looks like #0b6e4f."), field="color")
     return color.lower()

@@ -160,7 +160,7 @@ async def create_document(
     await db.flush()
     assert document.id is not None
     db.add(_version(document.id, 1, stored, filename, user, upload.source_path))
-    await _index(db, document, tag_names.clean_all(tags))
+    await _index(db, document, tag_names.for_item(tags))
     await db.commit()
     return document
 
@@ -231,7 +231,7 @@ async def update_document(
         document.review_by = review_by
     document.updated_at = utcnow()
     db.add(document)
-    await _index(db, document, tag_names.clean_all(tags) if tags is not None else await tags_of(db, document_id))
+    await _index(db, document, tag_names.for_item(tags) if tags is not None else await tags_of(db, document_id))
     await db.commit()
     return document
 

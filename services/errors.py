@@ -10,10 +10,13 @@
     └── RateLimited       too many attempts; `retry_after` in seconds
 
 `server/` maps these to HTTP statuses and `realtime/` to error frames. Messages are English and
-marked with `N_` so the web pages can show them translated.
+marked with `N_` so the web pages can show them translated; a message with `%(name)s` places gets
+their values in `params`, filled in by `text()` after translation.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable, Mapping
 
 
 def N_(message: str) -> str:
@@ -24,10 +27,16 @@ def N_(message: str) -> str:
 class KringError(Exception):
     code = "error"
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, *, field: str | None = None, params: Mapping[str, object] | None = None) -> None:
+        super().__init__(message % params if params else message)
         self.message = message
         self.field = field
+        self.params = dict(params or {})
+
+    def text(self, gettext: Callable[[str], str] | None = None) -> str:
+        """The message, translated by `gettext` when given, with its params filled in."""
+        template = gettext(self.message) if gettext is not None else self.message
+        return template % self.params if self.params else template
 
 
 class Unauthenticated(KringError):
@@ -57,6 +66,6 @@ class TooLarge(KringError):
 class RateLimited(KringError):
     code = "rate_limited"
 
-    def __init__(self, message: str, *, retry_after: int) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, *, retry_after: int, params: Mapping[str, object] | None = None) -> None:
+        super().__init__(message, params=params)
         self.retry_after = retry_after

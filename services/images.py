@@ -12,7 +12,7 @@ from pathlib import Path
 from services.blocking import run_blocking
 from services.errors import N_, Invalid
 
-NAME = re.compile(r"^[0-9a-f]{64}\.(png|jpg|webp)$")
+NAME = re.compile(r"[0-9a-f]{64}\.(png|jpg|webp)")  # matched whole
 CONTENT_TYPES = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp"}
 FOLDERS = frozenset({"avatars", "covers"})
 
@@ -56,7 +56,7 @@ def _store(data: bytes, *, media_dir: Path, folder: str, max_bytes: int) -> str:
 
 def path_of(media_dir: Path, folder: str, name: str) -> Path | None:
     """The file behind a stored picture's name, or None for anything that is not one of ours."""
-    if folder not in FOLDERS or not NAME.match(name):
+    if folder not in FOLDERS or not NAME.fullmatch(name):
         return None
     path = media_dir / folder / name
     return path if path.is_file() else None

@@ -123,7 +123,7 @@ async def create_page(
     await db.flush()
     assert page.id is not None
     db.add(PageRevision(page_id=page.id, number=1, title=title, body=body, editor_id=user.id or 0))
-    await _index(db, page, tag_names.clean_all(tags))
+    await _index(db, page, tag_names.for_item(tags))
     await db.commit()
     return page
 
@@ -157,7 +157,7 @@ async def edit_page(
         db.add(
             PageRevision(page_id=page_id, number=page.revision, title=new_title, body=new_body, editor_id=user.id or 0)
         )
-    await _index(db, page, tag_names.clean_all(tags) if tags is not None else await tags_of(db, page_id))
+    await _index(db, page, tag_names.for_item(tags) if tags is not None else await tags_of(db, page_id))
     await db.commit()
     return page
 

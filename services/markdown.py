@@ -12,13 +12,16 @@ from dataclasses import dataclass
 
 import nh3
 from markdown_it import MarkdownIt
+from sqlalchemy import or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import User
+from services.errors import N_, Invalid
 
 MENTION = re.compile(r"(?<![\w@/])@([a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?)", re.IGNORECASE)
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]()#+!<>|~])")
+MAX_MENTIONS = 50  # different @handles in one post, comment, message or page
 
 _renderer = MarkdownIt("commonmark", {"html": False, "linkify": True}).enable(["linkify", "strikethrough", "table"])
 
@@ -47,21 +50,34 @@ def to_safe_html(markdown: str) -> str:
     )
 
 
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def handle_of(user: User) -> str:
     """What colleagues type after @ to mention someone: their e-mail address's local part."""
     return user.email.split("@", 1)[0].lower()
 
 
 async def render(db: AsyncSession, markdown: str) -> Rendered:
-    """Safe HTML for `markdown`, with each `@handle` of an active colleague made a link to them."""
+    """Safe HTML for `markdown`, with each `@handle` of an active colleague made a link to them.
+
+    The handles are looked up in one query. More than `MAX_MENTIONS` different ones is `Invalid`
+    (a clear refusal rather than silently linking some): nobody addresses fifty colleagues by
+    name in one item, and each costs a notification."""
     handles = {match.lower() for match in MENTION.findall(markdown)}
+    if len(handles) > MAX_MENTIONS:
+        raise Invalid(N_("Mention at most 50 colleagues in one text."), field="body")
     found: dict[str, User] = {}
-    for handle in sorted(handles):
-        user = (
-            await db.exec(select(User).where(col(User.email).like(f"{handle}@%"), col(User.is_active).is_(True)))
-        ).first()
-        if user is not None and handle_of(user) == handle:
-            found[handle] = user
+    if handles:
+        # `_` and `%` are wildcards to LIKE: escaped, so a handle matches only itself.
+        patterns = [_escape_like(handle) + "@%" for handle in handles]
+        statement = select(User).where(
+            or_(*(col(User.email).like(pattern, escape="\\") for pattern in patterns)), col(User.is_active).is_(True)
+        )
+        for user in (await db.exec(statement)).all():
+            if handle_of(user) in handles:
+                found[handle_of(user)] = user
     order: list[int] = []
 
     def link(match: re.Match[str]) -> str:

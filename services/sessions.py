@@ -38,7 +38,6 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-@writes
 async def sign_in(
     db: AsyncSession,
     limits: throttle.LoginLimits,
@@ -50,17 +49,23 @@ async def sign_in(
     session_days: int = 14,
 ) -> SignedIn:
     """Check the credentials and open a session. Unknown address, wrong password and
-    deactivated account all fail alike, in the same time, so none can be told apart."""
+    deactivated account all fail alike, in the same time, so none can be told apart.
+
+    The attempt is recorded as a failure before the password is checked (`throttle`), in a
+    transaction of its own, and the check runs off the event loop with no transaction open, so a
+    burst of sign-ins holds neither the loop nor database connections; a success takes the
+    failure back."""
     email = email.strip().lower()[:254]
-    await throttle.check_login_allowed(db, limits, email=email, address=address)
     user = await find_by_email(db, email) if email else None
-    ok = passwords.verify_password(user.password_hash if user else None, password)
+    attempt = await throttle.begin_attempt(db, limits, email=email, address=address)
+    ok = await passwords.verify_password(user.password_hash if user else None, password)
     if user is None or not ok or not user.is_active:
-        await throttle.record_failure(db, email=email, address=address)
         raise Unauthenticated(N_("Wrong e-mail address or password."))
-    await throttle.clear_account(db, email)
-    if passwords.needs_rehash(user.password_hash):
-        user.password_hash = passwords.hash_password(password)
+    stronger = await passwords.rehash(password) if passwords.needs_rehash(user.password_hash) else None
+    await begin_write(db)
+    await throttle.forgive(db, attempt)
+    if stronger is not None:
+        user.password_hash = stronger
         db.add(user)
     token = secrets.token_urlsafe(32)
     session = UserSession(

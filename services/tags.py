@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from services.errors import N_, Invalid
+
 MAX_TAG = 60
+MAX_PER_ITEM = 20  # tags on one document or page: past that they stop helping anyone find it
 
 
 def clean(name: str) -> str:
@@ -19,6 +22,14 @@ def clean_all(names: Iterable[str]) -> list[str]:
         if tag := clean(name):
             seen.setdefault(tag, None)
     return list(seen)
+
+
+def for_item(names: Iterable[str]) -> list[str]:
+    """`clean_all` for the tags of one document or page; more than `MAX_PER_ITEM` is `Invalid`."""
+    cleaned = clean_all(names)
+    if len(cleaned) > MAX_PER_ITEM:
+        raise Invalid(N_("Give an item at most 20 tags."), field="tags")
+    return cleaned
 
 
 def parse(value: str) -> list[str]:

@@ -1,11 +1,24 @@
-"""Login throttling per account and per address, shared by every worker through the database."""
+"""Login throttling per account and per address, shared by every worker through the database.
+
+Each attempt is counted as a failure *before* its password is checked (`begin_attempt`), and a
+success takes it back (`forgive`). The check of the limits and that record are one step under a
+lock on the account's and the address's names, so however many attempts arrive at once, no more
+passwords are checked than the limits allow.
+
+Past a limit the account or address is slowed down, not shut: the next attempt waits
+`first_delay_seconds` after the latest failure, each further failure doubles the wait, up to the
+window. An attempt after the wait is checked as usual, so a colleague whose account a stranger
+hammers still gets in with the right password once the wait is over; the answer before then says
+when.
+"""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, func
+from sqlalchemy import ColumnElement, delete, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -20,37 +33,51 @@ class LoginLimits:
     per_account: int
     per_address: int
     window_seconds: int
+    first_delay_seconds: int = 30
 
 
-async def check_login_allowed(db: AsyncSession, limits: LoginLimits, *, email: str, address: str) -> None:
-    """Raise `RateLimited` when the account or the address failed too often in the window.
+@dataclass(frozen=True)
+class Attempt:
+    """A sign-in attempt, counted as a failure until `forgive` takes it back."""
 
-    Checked before the password, so a locked account answers the same whether or not the
-    password would have been right, and whether or not the account exists."""
-    since = utcnow() - timedelta(seconds=limits.window_seconds)
+    email: str
+    address: str
+
+
+@writes
+async def begin_attempt(db: AsyncSession, limits: LoginLimits, *, email: str, address: str) -> Attempt:
+    """Record the attempt as a failure, or raise `RateLimited` (with the seconds to wait) when the
+    account or the address must wait first.
+
+    Checked before the password, so a slowed-down account answers the same whether or not the
+    password would have been right, and whether or not the account exists. Atomic: on SQLite the
+    write transaction holds the one writer's lock; on PostgreSQL a transaction-scoped advisory lock
+    on each name serialises the attempts for that account and that address (no row exists to lock
+    for an address or an unknown account)."""
+    await _lock(db, f"login:account:{email}", f"login:address:{address}")
+    now = utcnow()
     for column, value, limit in (
-        (LoginFailure.email, email, limits.per_account),
-        (LoginFailure.address, address, limits.per_address),
+        (col(LoginFailure.email), email, limits.per_account),
+        (col(LoginFailure.address), address, limits.per_address),
     ):
-        statement = select(func.count(), func.min(LoginFailure.at)).where(
-            column == value, col(LoginFailure.at) >= since
-        )
-        count, oldest = (await db.exec(statement)).one()
-        if count >= limit:
-            raise RateLimited(
-                N_("Too many failed sign-in attempts. Try again later."),
-                retry_after=_seconds_until_free(oldest, limits.window_seconds),
-            )
-
-
-async def record_failure(db: AsyncSession, *, email: str, address: str) -> None:
-    db.add(LoginFailure(email=email, address=address))
+        wait = await _wait(db, limits, column == value, limit, now)
+        if wait > 0:
+            await db.commit()  # nothing written: ends the transaction and its lock, expires nothing
+            raise _slowed_down(wait)
+    db.add(LoginFailure(email=email, address=address, at=now))
     await db.commit()
+    return Attempt(email, address)
 
 
-async def clear_account(db: AsyncSession, email: str) -> None:
-    """Forget an account's failures after a successful sign-in; the address keeps its count."""
-    await db.exec(delete(LoginFailure).where(col(LoginFailure.email) == email))
+async def forgive(db: AsyncSession, attempt: Attempt) -> None:
+    """The attempt succeeded: forget the account's failures, this attempt's with them. Run inside
+    the caller's write transaction."""
+    await db.exec(delete(LoginFailure).where(col(LoginFailure.email) == attempt.email))
+
+
+def delay_after(excess: int, limits: LoginLimits) -> int:
+    """Seconds an attempt waits after the latest failure, `excess` failures past the limit."""
+    return int(min(limits.first_delay_seconds * 2 ** min(excess, 30), limits.window_seconds))
 
 
 @writes
@@ -61,12 +88,34 @@ async def prune(db: AsyncSession, limits: LoginLimits) -> int:
     return int(result.rowcount or 0)
 
 
-def _seconds_until_free(oldest: datetime | None, window_seconds: int) -> int:
-    if oldest is None:
-        return window_seconds
-    if oldest.tzinfo is None:  # aggregates bypass the column type on SQLite
-        from datetime import UTC
+async def _lock(db: AsyncSession, *names: str) -> None:
+    if db.get_bind().dialect.name != "postgresql":
+        return  # the write transaction already holds SQLite's one writer lock
+    for name in sorted(names):  # always in one order, so two attempts never wait on each other
+        await db.exec(select(func.pg_advisory_xact_lock(func.hashtextextended(name, 0))))
 
-        oldest = oldest.replace(tzinfo=UTC)
-    remaining = oldest + timedelta(seconds=window_seconds) - utcnow()
-    return max(1, int(remaining.total_seconds()) + 1)
+
+async def _wait(
+    db: AsyncSession, limits: LoginLimits, condition: ColumnElement[bool], limit: int, now: datetime
+) -> int:
+    since = now - timedelta(seconds=limits.window_seconds)
+    statement = select(func.count(), func.max(LoginFailure.at)).where(condition, col(LoginFailure.at) >= since)
+    count, latest = (await db.exec(statement)).one()
+    if count < limit or latest is None:
+        return 0
+    if latest.tzinfo is None:  # aggregates bypass the column type on SQLite
+        latest = datetime.fromisoformat(latest) if isinstance(latest, str) else latest
+        latest = latest.replace(tzinfo=UTC)
+    free_at = latest + timedelta(seconds=delay_after(count - limit, limits))
+    return max(0, math.ceil((free_at - now).total_seconds()))
+
+
+def _slowed_down(seconds: int) -> RateLimited:
+    minutes = math.ceil(seconds / 60)
+    if minutes <= 1:
+        return RateLimited(N_("Too many failed sign-in attempts. Try again in a minute."), retry_after=seconds)
+    return RateLimited(
+        N_("Too many failed sign-in attempts. Try again in %(minutes)s minutes."),
+        retry_after=seconds,
+        params={"minutes": minutes},
+    )

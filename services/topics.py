@@ -23,7 +23,9 @@ from services.errors import N_, NotFound, PermissionDenied
 ORG = events.ORG_TOPIC
 circle_topic = events.circle_topic
 user_topic = events.user_topic
-_TOPIC = re.compile(r"^(org)$|^(circle|user):([1-9][0-9]{0,9})$")
+# Matched whole (`fullmatch`): with `match` and `$`, "circle:1\n" would pass, since `$` also
+# matches before a final newline.
+_TOPIC = re.compile(r"(org)|(circle|user):([1-9][0-9]{0,9})")
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,7 @@ class Topic:
 
 
 def parse(name: str) -> Topic | None:
-    match = _TOPIC.match(name)
+    match = _TOPIC.fullmatch(name)
     if match is None:
         return None
     if match.group(1):

@@ -15,7 +15,7 @@ from services import accounts, circles, passwords
 BASE_URL = "http://kring.test"
 PASSWORD = "correct horse battery staple"
 # One argon2 hash for every test account: hashing is deliberately slow.
-PASSWORD_HASH = passwords.hash_password(PASSWORD)
+PASSWORD_HASH = passwords.hash_blocking(PASSWORD)
 _numbers = itertools.count(1)
 
 

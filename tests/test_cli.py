@@ -61,7 +61,7 @@ async def test_create_user_from_a_password_file(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     users = await _users(tmp_path)
     assert [(u.email, u.role) for u in users] == [("beheer@rivierenland.example", Role.ADMIN)]
-    assert passwords.verify_password(users[0].password_hash, "een lang wachtwoord")
+    assert await passwords.verify_password(users[0].password_hash, "een lang wachtwoord")
 
     again = run(tmp_path, "create-user", "--email", "beheer@rivierenland.example", "--name", "X",
                 "--password-file", str(secret_file))  # fmt: skip

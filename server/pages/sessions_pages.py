@@ -42,7 +42,7 @@ async def login(call: Call) -> Response:
     except (Unauthenticated, RateLimited) as error:
         status = 429 if isinstance(error, RateLimited) else 401
         page = call.render(
-            "login.html", status=status, next=next_url, email=email[:254], error=call.gettext(error.message)
+            "login.html", status=status, next=next_url, email=email[:254], error=error.text(call.gettext)
         )
         if isinstance(error, RateLimited):
             page.headers["Retry-After"] = str(error.retry_after)

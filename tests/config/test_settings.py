@@ -52,6 +52,9 @@ def test_environment_is_read(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
         ("KRING_LIMIT_STATEMENT_SECONDS", "0", "KRING_LIMIT_STATEMENT_SECONDS:"),
         ("KRING_LIMIT_EXTRACT_MEMORY_BYTES", "1000000", "KRING_LIMIT_EXTRACT_MEMORY_BYTES:"),
         ("KRING_LIMIT_EXTRACT_WALL_SECONDS", "5", "KRING_LIMIT_EXTRACT_WALL_SECONDS must be at least"),
+        ("KRING_TRUSTED_PROXIES", "10.0.0.0/8, proxy.internal", "KRING_TRUSTED_PROXIES: 'proxy.internal' is not an"),
+        ("KRING_METRICS_ADDRESSES", "10.0.0.0/33", "KRING_METRICS_ADDRESSES: '10.0.0.0/33' is not an"),
+        ("KRING_METRICS_TOKEN", "short", "KRING_METRICS_TOKEN: must be at least 32 characters"),
     ],
 )
 def test_bad_values_name_the_variable(
@@ -63,6 +66,17 @@ def test_bad_values_name_the_variable(
     message = str(caught.value)
     assert message.startswith(expected)
     assert "\n" not in message
+
+
+def test_proxies_and_metrics_readers_are_networks_and_trust_nobody_by_default(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    assert load_settings(var_dir=tmp_path).trusted_proxies == ()
+    monkeypatch.setenv("KRING_TRUSTED_PROXIES", "10.1.2.3, 192.168.0.0/16,::1")
+    monkeypatch.setenv("KRING_METRICS_ADDRESSES", "10.9.0.0/255.255.0.0")
+    settings = load_settings(var_dir=tmp_path)
+    assert settings.trusted_proxies == ("10.1.2.3/32", "192.168.0.0/16", "::1/128")
+    assert settings.metrics_addresses == ("10.9.0.0/16",)
 
 
 def test_production_requires_a_secret_key(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -81,6 +81,7 @@ def start_workers(tmp_path: Path) -> Iterator[Callable[..., list[Worker]]]:
             "KRING_SECRET_KEY": SECRET,
             "KRING_VAR_DIR": str(tmp_path / "var"),
             "KRING_REALTIME_SYNC_SECONDS": "0.5",
+            "KRING_METRICS_ADDRESSES": "127.0.0.1",  # the tests read each worker's /metrics
             **env,
         }
         workers = [

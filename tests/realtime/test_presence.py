@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Callable
 
+from realtime.hub import PRESENCE_HOLD
+from realtime.presence import HeldPresence
 from tests.realtime.processes import Worker
 from tests.realtime.support import Colleague, Socket, database
 from tests.support import make_user
@@ -102,3 +105,63 @@ async def test_colleagues_coming_online_together_are_told_in_a_few_frames(
     await watcher.close()
     for session in [watcher_session, *sessions]:
         await session.close()
+
+
+async def test_a_tab_flipping_away_and_active_costs_others_one_frame_per_hold(
+    fresh_database: str, start_workers: StartWorkers
+) -> None:
+    """A tab switching between away and active every 60 ms for four seconds: the watcher on the
+    other worker hears of it once per hold at most (it heard ~3.5 frames a second before), and
+    ends up with the state the tab was left in."""
+    url = fresh_database
+    async with database(url) as db:
+        anna = await make_user(db)
+        bert = await make_user(db)
+    a, b = start_workers(url, 2, KRING_REALTIME_PRESENCE_SECONDS="0.5")
+    anna_session = await Colleague(a, anna).sign_in()
+    bert_session = await Colleague(b, bert).sign_in()
+    watcher = await Socket.open(b, cookie=bert_session.cookie)
+    anna_socket = await Socket.open(a, cookie=anna_session.cookie)
+    await watcher.wait_for(presence_of(anna.id or 0, "active"))
+    await asyncio.sleep(PRESENCE_HOLD)  # her coming online is the last change; let its hold pass
+    start = len(watcher.frames)
+
+    seconds, flips = 4.0, 0
+    loop = asyncio.get_running_loop()
+    ends = loop.time() + seconds
+    while loop.time() < ends:
+        flips += 1
+        await anna_socket.send({"op": "presence", "state": "away" if flips % 2 else "active"})
+        await asyncio.sleep(0.06)  # under the socket's frame limit: every flip is taken
+    last = "away" if flips % 2 else "active"
+
+    async def told_last() -> None:
+        while True:
+            about_anna = [frame for frame in watcher.frames[start:] if presence_of(anna.id or 0)(frame)]
+            if about_anna and state_in(about_anna[-1], anna.id or 0) == last:
+                return
+            await watcher.wait_for(presence_of(anna.id or 0), start=len(watcher.frames), timeout=10)
+
+    await asyncio.wait_for(told_last(), timeout=15)
+    await asyncio.sleep(PRESENCE_HOLD + 1)  # nothing more comes after the last state
+    told = [frame for frame in watcher.frames[start:] if presence_of(anna.id or 0)(frame)]
+    assert state_in(told[-1], anna.id or 0) == last
+    assert flips > 50
+    # The first flip at once, then one per hold while she flips, and the last state after.
+    assert len(told) <= 1 + math.ceil(seconds / PRESENCE_HOLD) + 1, [state_in(f, anna.id or 0) for f in told]
+    await anna_socket.close()
+    await watcher.close()
+    await anna_session.close()
+    await bert_session.close()
+
+
+def test_the_hold_shows_a_first_change_at_once_and_coalesces_what_follows() -> None:
+    held = HeldPresence(2.0)
+    assert held.update({1: "active"}, 0.0) == ({1: "active"}, None)
+    assert held.update({1: "away"}, 0.5) == ({1: "active"}, 2.0)  # held until 2.0
+    assert held.update({1: "active"}, 1.0) == ({1: "active"}, None)  # back as shown: nothing due
+    assert held.update({1: "away"}, 1.5) == ({1: "active"}, 2.0)
+    assert held.update({1: "away"}, 2.0) == ({1: "away"}, None)  # the latest, once the hold ends
+    assert held.update({}, 2.5) == ({1: "away"}, 4.0)  # going offline waits its turn too
+    assert held.update({}, 4.0) == ({}, None)
+    assert held.update({1: "active", 2: "active"}, 4.1) == ({2: "active"}, 6.0)  # a newcomer at once

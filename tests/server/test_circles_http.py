@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+import httpx
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import CircleVisibility
@@ -193,3 +194,39 @@ async def test_form_errors_come_back_as_a_message_on_the_page(db: AsyncSession, 
     assert "Er bestaat al een kring met die naam." in page.text  # Dutch: the default language
     again = await visitor.get("/circles")
     assert "flash" not in again.text.split("<main")[0]  # shown once
+
+
+async def test_a_name_probe_gets_the_same_answer_whether_or_not_a_secret_circle_has_it(
+    db: AsyncSession, new_visitor: Callable[[], Awaitable[Visitor]]
+) -> None:
+    owner = await make_user(db, "Samira Geheim")
+    outsider = await make_user(db, "Olaf Buiten")
+    await make_circle(db, owner, CircleVisibility.SECRET, name="Vertrouwenspersonen")
+    await make_circle(db, owner, CircleVisibility.SECRET, name="Klachtencommissie")
+    prober, member = await new_visitor(), await new_visitor()
+    await prober.sign_in(outsider)
+    await member.sign_in(owner)
+
+    def circle(name: str) -> dict[str, str]:
+        return {"name": name, "kind": "interest", "visibility": "open"}
+
+    async def answer(response: Awaitable[httpx.Response]) -> tuple[int, str | None]:
+        given = await response
+        return given.status_code, given.json().get("error", {}).get("code")
+
+    # Creating: a name a secret circle has, and one nobody has, answer alike.
+    taken = await answer(prober.write("POST", "/api/v1/circles", circle("vertrouwenspersonen")))
+    free = await answer(prober.write("POST", "/api/v1/circles", circle("Niemands kring")))
+    assert taken == free == (201, None)
+    # Renaming too.
+    mine = (await prober.write("POST", "/api/v1/circles", circle("Olafs kring"))).json()["id"]
+    renamed_to_taken = await answer(prober.write("PATCH", f"/api/v1/circles/{mine}", {"name": "KLACHTENCOMMISSIE"}))
+    renamed_to_free = await answer(prober.write("PATCH", f"/api/v1/circles/{mine}", {"name": "Nog een naam"}))
+    assert renamed_to_taken == renamed_to_free == (200, None)
+    # Among the circles one can see, a name is still one circle's: the secret circle's member
+    # sees the outsider's open "vertrouwenspersonen" and may not make another.
+    assert await answer(member.write("POST", "/api/v1/circles", circle("Vertrouwenspersonen"))) == (409, "conflict")
+    # The lists tell the two apart by their visibility.
+    listed = (await member.get("/circles")).text
+    assert listed.count(">Vertrouwenspersonen<") == 1
+    assert listed.count(">vertrouwenspersonen<") == 1

@@ -19,10 +19,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
+from sqlalchemy import update
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from config import Settings
-from models import DigestFrequency
+from models import DigestFrequency, User
 from models.base import utcnow
 from server.context import AppContext
 from server.digest_mail import Mailer, unsubscribe_url
@@ -258,3 +260,27 @@ class TestThePeriodicTask:
         assert "Bram Bakker reageerde op je bericht" in parts(mail)[0]
         await asyncio.sleep(5)
         assert inbox.take() == []  # once per period
+
+
+async def test_a_digest_run_survives_any_stored_name(db: AsyncSession, context: AppContext, inbox: Inbox) -> None:
+    """Names are refused with line breaks now, but older rows may hold anything: one such
+    colleague, first in the run, neither stops the digests of those after her nor loses her own."""
+    reactor = await make_user(db, "Rik Reageert")
+    eva, bram, carl = [await make_user(db, name) for name in ("Eva", "Bram Bakker", "Carl Smit")]
+    circle = await make_circle(db, reactor)
+    for colleague in (eva, bram, carl):
+        await circles.join_circle(db, colleague, circle.id or 0)
+        post = await posts.create_post(db, colleague, circle.id or 0, body=f"Bericht van {colleague.name}")
+        await reactions.set_reaction(db, reactor, "post", post.id or 0, "heart", on=True)
+    hostile = "Eva\r\nBcc: iedereen@example.org\u202egnaL"
+    await db.exec(update(User).where(col(User.id) == eva.id).values(name=hostile))  # type: ignore[call-overload]
+    await db.commit()
+
+    assert await mailer(context).send_due(utcnow()) == 3
+    mails = {str(mail["To"]): mail for mail in inbox.take()}
+    assert mails.keys() == {
+        f'"Eva Bcc: iedereen@example.orggnaL" <{eva.email}>',  # one quoted name, no header
+        f"Bram Bakker <{bram.email}>",
+        f"Carl Smit <{carl.email}>",
+    }
+    assert all(mail["Bcc"] is None for mail in mails.values())

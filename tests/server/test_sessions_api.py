@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from models import Role
 from services import accounts
 from tests.support import BASE_URL, PASSWORD, Visitor, make_user
 
@@ -105,6 +106,55 @@ async def test_login_throttling_engages_per_address(
     assert (await visitor.sign_in(user)).status_code == 429
 
 
+async def _spray(visitor: Visitor, count: int, forwarded_for: str | None = None) -> list[int]:
+    """`count` wrong sign-ins for unknown accounts, each claiming another client address."""
+    statuses = []
+    for number in range(count):
+        headers = {"Origin": BASE_URL, "X-Forwarded-For": forwarded_for or f"192.0.2.{number}"}
+        response = await visitor.http.post(
+            "/api/v1/session", json={"email": f"spray{number}@kring.test", "password": "x"}, headers=headers
+        )
+        statuses.append(response.status_code)
+    return statuses
+
+
+@pytest.mark.parametrize("settings_overrides", [{"limit_login_per_address": 4}])
+async def test_a_client_cannot_dodge_the_address_limit_by_naming_other_addresses(
+    visitor: Visitor, settings_overrides: dict[str, Any]
+) -> None:
+    # No KRING_TRUSTED_PROXIES: X-Forwarded-For is ignored, the connection's address counts.
+    assert await _spray(visitor, 6) == [401] * 4 + [429] * 2
+
+
+@pytest.mark.parametrize("settings_overrides", [{"limit_login_per_address": 4, "trusted_proxies": "127.0.0.0/8"}])
+async def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit(
+    visitor: Visitor, settings_overrides: dict[str, Any]
+) -> None:
+    # The test client connects from 127.0.0.1, the proxy named in the settings.
+    assert await _spray(visitor, 6) == [401] * 6
+    assert await _spray(visitor, 6, forwarded_for="198.51.100.7") == [401] * 4 + [429] * 2
+
+
+@pytest.mark.parametrize("settings_overrides", [{"limit_login_per_account": 2}])
+async def test_the_login_page_says_when_to_try_again_in_both_languages(
+    db: AsyncSession, visitor: Visitor, settings_overrides: dict[str, Any]
+) -> None:
+    user = await make_user(db)
+    token = await visitor.form_token("/login")
+    for _ in range(2):
+        wrong = await visitor.http.post("/login", data={"email": user.email, "password": "guess", "csrf_token": token})
+        assert wrong.status_code == 401
+    said = {}
+    for locale in ("nl", "en"):
+        visitor.http.cookies.set("kring_lang", locale)
+        page = await visitor.http.post("/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token})
+        assert page.status_code == 429
+        assert 0 < int(page.headers["retry-after"]) <= 30
+        said[locale] = page.text
+    assert "Probeer het over een minuut opnieuw." in said["nl"]
+    assert "Try again in a minute." in said["en"]
+
+
 async def test_bearer_token_works_without_csrf_and_stops_when_revoked(
     db: AsyncSession, visitor: Visitor, new_visitor: Callable[[], Awaitable[Visitor]]
 ) -> None:
@@ -171,3 +221,32 @@ async def test_cookie_is_secure_behind_https(
     )
     assert response.status_code == 200
     assert "secure" in response.headers["set-cookie"].lower()
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Eva\r\nBcc: iedereen@example.org", "Eva\tde Vries", "\u202eseirV ed avE", "Eva\u200bde Vries", "Eva\u2028Vries"],
+)
+async def test_a_name_with_line_breaks_or_invisible_characters_is_refused(
+    db: AsyncSession, visitor: Visitor, name: str
+) -> None:
+    user = await make_user(db, "Eva de Vries")
+    await visitor.sign_in(user)
+    refused = await visitor.write("PATCH", "/api/v1/me", {"name": name})
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"]["field"] == "name"
+    assert (await visitor.get("/api/v1/me")).json()["name"] == "Eva de Vries"
+
+
+async def test_names_are_normalised_and_nobody_takes_a_colleagues_name(db: AsyncSession, visitor: Visitor) -> None:
+    await make_user(db, "Anna de Vries", role=Role.ADMIN)
+    user = await make_user(db, "Eva Jansen")
+    await visitor.sign_in(user)
+    wide = await visitor.write("PATCH", "/api/v1/me", {"name": "  Ｅｖａ   Jansen-Smit "})
+    assert wide.json()["name"] == "Eva Jansen-Smit"
+    for taken in ("Anna de Vries", "ANNA  DE VRIES", "Ａｎｎａ de vries"):
+        refused = await visitor.write("PATCH", "/api/v1/me", {"name": taken})
+        assert refused.status_code == 409, (taken, refused.text)
+        assert refused.json()["error"]["field"] == "name"
+    assert (await visitor.write("PATCH", "/api/v1/me", {"name": "Anna de Vries-Jansen"})).status_code == 200
+    assert (await visitor.write("PATCH", "/api/v1/me", {"name": "anna de vries-jansen"})).status_code == 200

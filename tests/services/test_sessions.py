@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from models import LoginFailure
 from services import accounts, sessions
 from services.errors import RateLimited, Unauthenticated
 from services.throttle import LoginLimits
@@ -25,14 +29,45 @@ async def test_wrong_password_unknown_account_and_deactivated_fail_alike(db: Asy
     assert len(messages) == 1
 
 
-async def test_account_is_throttled_even_with_the_right_password(db: AsyncSession) -> None:
+async def _age_failures(db: AsyncSession, seconds: float) -> None:
+    """Move every recorded failure `seconds` into the past, as if that time had gone by."""
+    for failure in (await db.exec(select(LoginFailure))).all():
+        failure.at -= timedelta(seconds=seconds)
+        db.add(failure)
+    await db.commit()
+
+
+async def test_past_the_account_limit_even_the_right_password_waits_but_only_the_delay(db: AsyncSession) -> None:
     user = await make_user(db)
     for attempt in range(LIMITS.per_account):
         with pytest.raises(Unauthenticated):
             await sessions.sign_in(db, LIMITS, email=user.email, password="guess", address=f"10.0.0.{attempt}")
     with pytest.raises(RateLimited) as caught:
         await sessions.sign_in(db, LIMITS, email=user.email, password=PASSWORD, address="10.0.9.9")
-    assert 0 < caught.value.retry_after <= LIMITS.window_seconds + 1
+    assert 0 < caught.value.retry_after <= LIMITS.first_delay_seconds
+    assert caught.value.text() == "Too many failed sign-in attempts. Try again in a minute."
+    await _age_failures(db, LIMITS.first_delay_seconds)
+    signed_in = await sessions.sign_in(db, LIMITS, email=user.email, password=PASSWORD, address="10.0.9.9")
+    assert signed_in.user.id == user.id
+
+
+async def test_each_failure_past_the_limit_doubles_the_wait(db: AsyncSession) -> None:
+    user = await make_user(db)
+    for attempt in range(LIMITS.per_account):
+        with pytest.raises(Unauthenticated):
+            await sessions.sign_in(db, LIMITS, email=user.email, password="guess", address=f"10.0.1.{attempt}")
+    waits = []
+    for _ in range(4):
+        with pytest.raises(RateLimited) as caught:
+            await sessions.sign_in(db, LIMITS, email=user.email, password="guess", address="10.0.1.99")
+        waits.append(caught.value.retry_after)
+        await _age_failures(db, caught.value.retry_after)  # wait it out, then fail once more
+        with pytest.raises(Unauthenticated):
+            await sessions.sign_in(db, LIMITS, email=user.email, password="guess", address="10.0.1.99")
+    assert [round(wait / LIMITS.first_delay_seconds) for wait in waits] == [1, 2, 4, 8]
+    with pytest.raises(RateLimited) as caught:
+        await sessions.sign_in(db, LIMITS, email=user.email, password=PASSWORD, address="10.0.1.99")
+    assert caught.value.text() == "Too many failed sign-in attempts. Try again in 8 minutes."
 
 
 async def test_address_is_throttled_across_accounts(db: AsyncSession) -> None:

@@ -214,3 +214,9 @@ def test_a_topic_naming_an_id_no_column_holds_does_not_exist() -> None:
     assert topics.parse("circle:2147483647") is not None
     assert topics.parse("circle:2147483648") is None
     assert topics.parse("user:99999999999") is None
+
+
+@pytest.mark.parametrize("name", ["org\n", "circle:1\n", "user:7\n", "circle:1\r", " org", "circle:01"])
+def test_a_topic_is_its_whole_name_not_a_prefix_before_a_newline(name: str) -> None:
+    assert topics.parse(name) is None
+    assert topics.parse(name.strip()) is not None or name.strip() == "circle:01"

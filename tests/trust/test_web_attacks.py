@@ -133,7 +133,7 @@ async def test_no_get_changes_data_and_every_private_answer_is_no_store(
 
 
 def test_passwords_are_argon2id_with_at_least_owasp_parameters() -> None:
-    hashed = passwords.hash_password("een lang genoeg wachtwoord")
+    hashed = passwords.hash_blocking("een lang genoeg wachtwoord")
     parameters = argon2.extract_parameters(hashed)
     assert parameters.type is argon2.Type.ID
     # OWASP's floor for argon2id: 19 MiB with 2 passes, or more memory with fewer.
@@ -260,10 +260,10 @@ async def test_login_throttling_never_tells_which_addresses_have_accounts(
         assert {(status, message) for status, message, _ in tries} == {(401, "Wrong e-mail address or password.")}, (
             email
         )
-    # Locked now, all three alike, even with the right password.
+    # Slowed down now, all three alike, even with the right password.
     locked = {email: await attempt(email, PASSWORD) for email in answers}
     assert {(status, message) for status, message, _ in locked.values()} == {
-        (429, "Too many failed sign-in attempts. Try again later.")
+        (429, "Too many failed sign-in attempts. Try again in a minute.")
     }
     medians = {email: statistics.median(t for _, _, t in tries) for email, tries in answers.items()}
     slowest, fastest = max(medians.values()), min(medians.values())
@@ -276,7 +276,7 @@ async def test_login_throttling_never_tells_which_addresses_have_accounts(
     # Every failure costs one argon2 verification, known account or not.
     assert slowest < 3 * fastest, medians
 
-    # The address limit: 30 failures from one address lock it for every account.
+    # The address limit: 30 failures from one address slow it down for every account.
     for number in range(30 - 15):
         status, _, _ = await attempt(f"nummer{number}@kring.test")
         assert status == 401
