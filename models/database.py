@@ -43,8 +43,15 @@ class DatabaseBusy(Exception):
     should answer "try again later" (the transaction was rolled back)."""
 
 
-def make_engine(async_url: str, *, statement_timeout: float | None = None, **kwargs: Any) -> AsyncEngine:
+def make_engine(
+    async_url: str, *, statement_timeout: float | None = None, foreign_keys: bool = True, **kwargs: Any
+) -> AsyncEngine:
     """An engine for `async_url`; SQLite files get WAL, foreign keys and a busy timeout.
+
+    `foreign_keys=False` is for migrations on SQLite: rebuilding a table (Alembic's batch mode)
+    drops the old one, and with foreign keys enforced that drop would delete every row referring
+    to it through `ON DELETE CASCADE` (a circle's memberships, say) or fail. The migration
+    environment checks the keys itself afterwards (`PRAGMA foreign_key_check`).
 
     With `statement_timeout` (seconds), no statement runs or waits for a lock longer: PostgreSQL
     cancels it (`statement_timeout`), SQLite stops waiting for the write lock (busy timeout) or
@@ -54,7 +61,7 @@ def make_engine(async_url: str, *, statement_timeout: float | None = None, **kwa
         _ensure_sqlite_dir(async_url)
         busy = statement_timeout or _SQLITE_DEFAULT_BUSY_SECONDS
         engine = create_async_engine(async_url, connect_args={"timeout": busy}, **kwargs)
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas(busy, statement_timeout))
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas(busy, statement_timeout, foreign_keys))
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         if statement_timeout is not None:
             event.listen(engine.sync_engine, "before_cursor_execute", _start_deadline)
@@ -111,13 +118,13 @@ def _ensure_sqlite_dir(async_url: str) -> None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
-def _sqlite_pragmas(busy_seconds: float, statement_timeout: float | None) -> Any:
+def _sqlite_pragmas(busy_seconds: float, statement_timeout: float | None, foreign_keys: bool) -> Any:
     def on_connect(dbapi_connection: Any, record: Any) -> None:
         # The driver's own implicit BEGIN cannot be made IMMEDIATE; _sqlite_begin issues ours.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute(f"PRAGMA busy_timeout={round(busy_seconds * 1000)}")
         cursor.close()

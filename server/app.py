@@ -213,7 +213,7 @@ async def _database_fault(request: Request, exc: Exception) -> Response:
     if not is_database_fault(exc):
         raise exc  # a fault of Kring's own: the server's 500 and the stack trace in the log
     log.warning("database fault on %s %s: %s", request.method, request.url.path, exc)
-    message = N_("Kring cannot reach its database just now. Try again in a moment.")
+    message = N_("Kring's database is not answering just now. Try again in a moment.")
     headers = {"Retry-After": str(DATABASE_RETRY_AFTER)}
     if request.url.path.startswith("/api/"):
         response: Response = json_error("unavailable", message, 503)

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from asgi_lifespan import LifespanManager
+from sqlalchemy import func
 from sqlalchemy.engine import Connection
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, select
 
 import models  # noqa: F401  (registers the tables)
 from config import load_settings
-from models.database import DatabaseNotMigrated, make_engine
+from models import CircleVisibility, Membership, Message
+from models.database import DatabaseNotMigrated, alembic_config, make_engine, make_sessionmaker
 from models.search import include_name, include_object
 from server.app import create_app
+from services import chat
 from tests.conftest import SECRET
+from tests.support import add_member, make_circle, make_user
 
 
 def _diff(conn: Connection) -> list[object]:
@@ -41,3 +47,27 @@ async def test_start_up_refuses_an_unmigrated_database(tmp_path: Path) -> None:
     with pytest.raises(DatabaseNotMigrated, match=r"python -m server migrate"):
         async with LifespanManager(create_app(settings)):
             pass
+
+
+async def test_rebuilding_the_circles_table_keeps_what_refers_to_it(tmp_path: Path) -> None:
+    """Migration 0009 rebuilds `circles` on SQLite (to drop its name's unique constraint). With
+    foreign keys enforced, dropping the old table deleted every membership, message and post of
+    every circle through ON DELETE CASCADE, or failed as "database table is locked". An
+    installation upgraded with its circles keeps everything in them, down and up again."""
+    url = f"sqlite+aiosqlite:///{tmp_path}/kring.db"
+    await asyncio.to_thread(command.upgrade, alembic_config(url), "0008")
+    engine = make_engine(url)
+    try:
+        async with make_sessionmaker(engine)() as db:
+            owner, member = await make_user(db), await make_user(db)
+            circle = await make_circle(db, owner, CircleVisibility.CLOSED, name="Buurtteam Oost")
+            await add_member(db, owner, circle, member)
+            await chat.post_message(db, member, circle.id or 0, body="Fijn dat ik erbij ben")
+        for step, revision in ((command.upgrade, "head"), (command.downgrade, "0008"), (command.upgrade, "head")):
+            await asyncio.to_thread(step, alembic_config(url), revision)
+            async with make_sessionmaker(engine)() as db:
+                members = (await db.exec(select(func.count()).select_from(Membership))).one()
+                messages = (await db.exec(select(func.count()).select_from(Message))).one()
+                assert (members, messages) == (2, 1), revision
+    finally:
+        await engine.dispose()

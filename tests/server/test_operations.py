@@ -71,6 +71,6 @@ async def test_a_database_fault_answers_503_json_for_the_api_and_a_page_for_brow
     assert int(api.headers["retry-after"]) > 0
     assert page.status_code == 503, page.text
     assert page.headers["content-type"].startswith("text/html")
-    assert "Kring kan zijn database nu even niet bereiken." in page.text
+    assert "Kring krijgt nu even geen antwoord van zijn database." in page.text
     assert int(page.headers["retry-after"]) > 0
     assert (await visitor.get("/api/v1/me")).status_code == 200  # and back once it is

@@ -76,7 +76,8 @@ async def test_a_locked_table_answers_503_within_the_timeout(
     assert busy.headers["retry-after"]
     if backend == "postgresql":
         assert page.status_code == 503
-        assert "probeer het zo opnieuw" in page.text
+        assert "Kring krijgt nu even geen antwoord van zijn database. Probeer het zo opnieuw." in page.text
+        assert page.headers["retry-after"]
     else:
         assert page.status_code == 200  # a reader never waits for SQLite's writer
 

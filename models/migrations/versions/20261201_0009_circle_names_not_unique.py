@@ -34,6 +34,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # Under the name each upgrade above looks for, so the two can run again and again.
+    name = "uq_circles_name" if op.get_bind().dialect.name == "sqlite" else "circles_name_key"
     with op.batch_alter_table("circles") as batch_op:
         batch_op.drop_index("ix_circles_name")
-        batch_op.create_unique_constraint("circles_name_key", ["name"])
+        batch_op.create_unique_constraint(name, ["name"])
