@@ -139,6 +139,8 @@ async def _read(websocket: WebSocket, connection: Connection, rt: RealtimeContex
         elif isinstance(command, Typing):
             if command.topic not in connection.topics:
                 connection.send(error_frame(ErrorCode.FORBIDDEN, "Subscribe to a topic before typing in it."))
+            elif not rt.hub.may_write(connection, command.topic):
+                connection.send(error_frame(ErrorCode.FORBIDDEN, "Only the circle's members may type in it."))
             elif typing.allow():
                 user = connection.viewer.user
                 frame = ephemeral_frame(command.topic, "typing", {"user": {"id": user.id, "name": user.name}})

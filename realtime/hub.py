@@ -41,6 +41,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from models import CircleVisibility
 from models.database import SessionMaker
 from realtime.broker import Broker
 from realtime.connection import Connection
@@ -59,6 +60,7 @@ from realtime.protocol import (
     unsubscribed_frame,
 )
 from services import events, topics
+from services.access import Standing
 from services.errors import NotFound, PermissionDenied
 
 log = logging.getLogger("kring.realtime.hub")
@@ -94,7 +96,16 @@ ACCESS_KINDS = ("member.joined", "member.left", "circle.updated")
 
 def _closes(incoming: Incoming) -> bool:
     """A circle turning closed or secret: its outside followers lose it."""
-    return incoming.kind == "circle.updated" and incoming.data.get("visibility") != "open"
+    return incoming.kind == "circle.updated" and not outsider_reads(incoming.data.get("visibility"))
+
+
+def outsider_reads(visibility: object) -> bool:
+    """Whether a colleague who is not a member reads a circle of `visibility` (services.access):
+    an outside follower keeps the circle's topic while this holds."""
+    try:
+        return Standing(CircleVisibility(str(visibility))).can_read
+    except ValueError:
+        return False
 
 
 @dataclass
@@ -304,7 +315,7 @@ class Hub:
         it; without one, as it is `now` unless one came after (then it is unknown: no)."""
         last = await events.last_of_kind(db, name, "circle.updated", at_most=since)
         if last is not None:
-            return last.data.get("visibility") == "open"
+            return outsider_reads(last.data.get("visibility"))
         return now and not any(e.kind == "circle.updated" for e in replay)
 
     def _incomings(self, replay: list[events.CommittedEvent]) -> list[Incoming]:
@@ -327,7 +338,7 @@ class Hub:
         if self._is_me_joining(connection, incoming):
             return True, True, None
         if incoming.kind == "member.left" and incoming.data.get("user_id") == connection.user_id:
-            return True, False, None if incoming.data.get("visibility") == "open" else "removed"
+            return True, False, None if outsider_reads(incoming.data.get("visibility")) else "removed"
         if not sub.member and _closes(incoming):
             return False, False, "forbidden"
         if not sub.member and incoming.kind in MEMBERS_ONLY:
@@ -338,7 +349,7 @@ class Hub:
         return (
             incoming.kind == "member.left"
             and incoming.data.get("user_id") == connection.user_id
-            and incoming.data.get("visibility") != "open"
+            and not outsider_reads(incoming.data.get("visibility"))
         )
 
     def _withholds(self, connection: Connection, member: bool, replayed: list[Incoming]) -> bool:
@@ -354,7 +365,7 @@ class Hub:
             if self._loses_access(connection, incoming):
                 outside = True
             elif self._is_me_joining(connection, incoming) or (
-                incoming.kind == "circle.updated" and not member and incoming.data.get("visibility") == "open"
+                incoming.kind == "circle.updated" and not member and outsider_reads(incoming.data.get("visibility"))
             ):
                 if outside:
                     return True
@@ -450,6 +461,14 @@ class Hub:
         state.subs.pop(connection, None)
         connection.topics.discard(state.name)
         await self._release(state)
+
+    def may_write(self, connection: Connection, topic: str) -> bool:
+        """Whether the socket's colleague may act in the circle of `topic` now: they must be a
+        member (`services.access.Standing.can_write`), which the subscription tracks live as
+        `member.joined` and `member.left` arrive, so a follower of an open circle may not."""
+        state = self._topics.get(topic)
+        sub = state.subs.get(connection) if state is not None else None
+        return sub is not None and topic.startswith("circle:") and sub.member
 
     def _is_me_joining(self, connection: Connection, incoming: Incoming) -> bool:
         user = incoming.data.get("user")

@@ -21,7 +21,6 @@ from models import (
     Audience,
     Circle,
     CircleKind,
-    CircleVisibility,
     ItemKind,
     Membership,
     Message,
@@ -30,7 +29,8 @@ from models import (
     User,
 )
 from models.base import utcnow
-from services import circles, events, markdown, notifications, search
+from services import events, markdown, notifications, search
+from services.access import circle_of_item, readable_circle, writable_circle
 from services.errors import N_, Conflict, Invalid, NotFound, PermissionDenied, RateLimited
 from services.transactions import writes
 
@@ -45,13 +45,6 @@ class ChatLimits:
 
 def message_target(message_id: int) -> str:
     return f"message:{message_id}"
-
-
-async def _readable_circle(db: AsyncSession, user: User, circle_id: int) -> circles.CircleAccess:
-    access = await circles.access_circle(db, user, circle_id)
-    if not access.is_member and access.circle.visibility is not CircleVisibility.OPEN:
-        raise PermissionDenied(N_("Only members can read this circle."))
-    return access
 
 
 def search_entry(message: Message) -> search.Entry:
@@ -108,9 +101,7 @@ async def post_message(
 ) -> Message:
     if client_id is not None and not 1 <= len(client_id) <= 64:
         raise Invalid(N_("client_id has 1 to 64 characters."), field="client_id")
-    access = await circles.access_circle(db, user, circle_id)
-    if not access.is_member:
-        raise PermissionDenied(N_("Join the circle to chat in it."))
+    access = await writable_circle(db, user, circle_id, N_("Join the circle to chat in it."))
     if client_id:
         existing = (
             await db.exec(select(Message).where(Message.author_id == user.id, Message.client_id == client_id))
@@ -180,8 +171,8 @@ async def _own(db: AsyncSession, user: User, message_id: int, *, admins_too: boo
     message = await db.get(Message, message_id)
     if message is None or message.deleted_at is not None:
         raise NotFound(N_("No such message."))
-    access = await _readable_circle(db, user, message.circle_id)
-    if message.author_id != user.id and not (admins_too and circles.can_administer(user, access)):
+    access = await circle_of_item(db, user, message.circle_id, N_("No such message."))
+    if message.author_id != user.id and not (admins_too and access.standing.can_administer):
         raise PermissionDenied(N_("Only the author may change this."))
     return message
 
@@ -231,7 +222,7 @@ async def history(
     db: AsyncSession, user: User, circle_id: int, *, before: int | None = None, limit: int = 50
 ) -> list[Message]:
     """The newest messages before message `before`, newest first (one index range scan)."""
-    await _readable_circle(db, user, circle_id)
+    await readable_circle(db, user, circle_id)
     return list((await db.exec(history_query(circle_id, before, limit))).all())
 
 
@@ -245,9 +236,7 @@ def history_query(circle_id: int, before: int | None, limit: int) -> Any:
 @writes
 async def mark_read(db: AsyncSession, user: User, circle_id: int, message_id: int) -> int:
     """Move the user's read marker forward to `message_id` (never back); returns the marker."""
-    access = await circles.access_circle(db, user, circle_id)
-    if not access.is_member:
-        raise PermissionDenied(N_("Only members keep a read marker."))
+    access = await writable_circle(db, user, circle_id, N_("Only members keep a read marker."))
     newest = (await db.exec(select(func.max(Message.id)).where(Message.circle_id == circle_id))).one() or 0
     target = min(message_id, newest)
     marker = (

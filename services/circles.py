@@ -1,13 +1,7 @@
-"""Circles: who may see them, join them, leave them and run them.
+"""Circles: creating, joining, leaving and running them.
 
-Visibility rules, enforced here and nowhere else:
-- `open` and `closed` circles are visible to every active colleague; `secret` circles only to
-  their members and to colleagues with a pending invitation. For anyone else a secret circle
-  does not exist: every operation answers `NotFound`, never `PermissionDenied`.
-- The members of an `open` circle are visible to every colleague; those of a `closed` or
-  `secret` circle only to its members.
-- Circle admins (and organisation admins, for circles they can see) change the circle, decide
-  join requests, invite and remove members. Organisation admins get no view into secret circles.
+Who may see, read, write in and administer a circle is `services.access`, the one rule; this
+module asks it and never decides that itself.
 """
 
 from __future__ import annotations
@@ -17,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, exists, func, or_
+from sqlalchemy import ColumnElement, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -33,74 +27,24 @@ from models import (
     Membership,
     NotificationKind,
     RequestStatus,
-    Role,
     User,
 )
 from models.base import utcnow
 from services import events, notifications, search
+from services.access import CircleAccess, access_circle, readable_circle, sql_can_see, sql_member
 from services.errors import N_, Conflict, Invalid, NotFound, PermissionDenied
-from services.transactions import is_writing, writes
+from services.transactions import writes
 
 _HEX_COLOR = re.compile(r"#[0-9a-fA-F]{6}")  # matched whole
 _Pending = TypeVar("_Pending", JoinRequest, Invitation)
 
 
-@dataclass(frozen=True)
-class CircleAccess:
-    """A circle as one user may see it."""
-
-    circle: Circle
-    membership: Membership | None
-    pending_request: JoinRequest | None = None
-    pending_invitation: Invitation | None = None
-
-    @property
-    def is_member(self) -> bool:
-        return self.membership is not None
-
-    @property
-    def circle_id(self) -> int:
-        assert self.circle.id is not None
-        return self.circle.id
-
-
 def _visible_to(user: User) -> ColumnElement[bool]:
-    """SQL condition: the circle is visible to `user` (the rule in the module docstring)."""
-    invited = exists().where(
-        col(Invitation.circle_id) == col(Circle.id),
-        col(Invitation.user_id) == user.id,
-        col(Invitation.status) == RequestStatus.PENDING,
-    )
-    return or_(col(Circle.visibility) != CircleVisibility.SECRET, _is_member(user), invited)
+    return sql_can_see(user, col(Circle.id))
 
 
 def _is_member(user: User) -> ColumnElement[bool]:
-    return exists().where(col(Membership.circle_id) == col(Circle.id), col(Membership.user_id) == user.id)
-
-
-async def access_circle(db: AsyncSession, user: User, circle_id: int) -> CircleAccess:
-    """Load a circle for `user`, or raise `NotFound` if it does not exist for them.
-
-    Inside a write transaction the circle's row is locked (PostgreSQL; SQLite's writer lock
-    already serialises), so membership and visibility changes of one circle commit one after
-    the other and each event carries the visibility that holds at its commit. The lock is
-    `FOR NO KEY UPDATE`: a plain `FOR UPDATE` also blocks the key-share locks that inserting any
-    row referring to the circle takes (a notification, a message), and a writer holding the
-    circle's topic head while inserting such a row then deadlocked with one holding the circle
-    while waiting for that head."""
-    if is_writing(db):
-        circle = await db.get(Circle, circle_id, with_for_update={"key_share": True}, populate_existing=True)
-    else:
-        circle = await db.get(Circle, circle_id)
-    if circle is None:
-        raise NotFound(N_("No such circle."))
-    membership = await _membership(db, circle_id, user.id)
-    # A member's invitation, if one is still pending, has nothing left to offer.
-    invitation = await _pending(db, Invitation, circle_id, user.id) if membership is None else None
-    if circle.visibility is CircleVisibility.SECRET and membership is None and invitation is None:
-        raise NotFound(N_("No such circle."))
-    request = await _pending(db, JoinRequest, circle_id, user.id) if membership is None else None
-    return CircleAccess(circle, membership, request, invitation)
+    return sql_member(user, col(Circle.id))
 
 
 async def list_circles(
@@ -298,9 +242,7 @@ async def list_members(
     limit: int = 100,
 ) -> list[tuple[User, Membership]]:
     """Members in name order. Closed and secret circles show their members to members only."""
-    access = await access_circle(db, user, circle_id)
-    if access.circle.visibility is not CircleVisibility.OPEN and not access.is_member:
-        raise PermissionDenied(N_("Only members can see who is in this circle."))
+    await readable_circle(db, user, circle_id, N_("Only members can see who is in this circle."))
     statement = (
         select(User, Membership)
         .join(Membership, col(Membership.user_id) == col(User.id))
@@ -426,16 +368,9 @@ async def set_member_role(db: AsyncSession, user: User, circle_id: int, member_i
     return membership
 
 
-def can_administer(user: User, access: CircleAccess) -> bool:
-    if access.membership is not None and access.membership.role is MemberRole.ADMIN:
-        return True
-    return user.role is Role.ADMIN and access.circle.visibility is not CircleVisibility.SECRET
-
-
 async def _administer(db: AsyncSession, user: User, circle_id: int) -> CircleAccess:
     access = await access_circle(db, user, circle_id)
-    if not can_administer(user, access):
-        raise PermissionDenied(N_("Only the circle's admins may do this."))
+    access.standing.ensure_administer()
     if access.circle.kind is CircleKind.DIRECT:
         # A conversation's members are exactly its participants: nobody invites, removes or
         # promotes anyone in it (services.direct).
@@ -514,27 +449,6 @@ async def _pending_requests(db: AsyncSession, circle_id: int) -> int:
         JoinRequest.circle_id == circle_id, JoinRequest.status == RequestStatus.PENDING
     )
     return int((await db.exec(statement)).one())
-
-
-async def standing(db: AsyncSession, user: User, circle_id: int) -> tuple[CircleVisibility, bool]:
-    """The circle's visibility and whether `user` is a member, in one query (every live
-    subscription asks); `NotFound` exactly where `access_circle` raises it."""
-    statement = (
-        select(Circle.visibility, Membership.id)
-        .outerjoin(Membership, (col(Membership.circle_id) == col(Circle.id)) & (col(Membership.user_id) == user.id))
-        .where(col(Circle.id) == circle_id)
-    )
-    row = (await db.exec(statement)).first()
-    if row is None:
-        raise NotFound(N_("No such circle."))
-    visibility, member = CircleVisibility(row[0]), row[1] is not None
-    if (
-        visibility is CircleVisibility.SECRET
-        and not member
-        and await _pending(db, Invitation, circle_id, user.id) is None
-    ):
-        raise NotFound(N_("No such circle."))
-    return visibility, member
 
 
 async def _admins(db: AsyncSession, circle_id: int) -> list[int]:

@@ -16,14 +16,13 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import ColumnElement, exists, func, or_
+from sqlalchemy import ColumnElement, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import (
     Audience,
     Circle,
-    CircleVisibility,
     Document,
     DocumentVersion,
     Extraction,
@@ -36,8 +35,9 @@ from models import (
 )
 from models.base import utcnow
 from models.database import SessionMaker
-from services import circles, files, search
+from services import files, search
 from services import tags as tag_names
+from services.access import sql_can_read_item, writable_circle
 from services.errors import N_, Invalid, NotFound, PermissionDenied
 from services.transactions import writes
 
@@ -54,11 +54,7 @@ class Upload:
 
 def readable_by(user: User) -> ColumnElement[bool]:
     """SQL condition: `user` may read the document (the rule in the module docstring)."""
-    open_circle = exists().where(
-        col(Circle.id) == col(Document.circle_id), col(Circle.visibility) == CircleVisibility.OPEN
-    )
-    member = exists().where(col(Membership.circle_id) == col(Document.circle_id), col(Membership.user_id) == user.id)
-    return or_(col(Document.circle_id).is_(None), open_circle, member)
+    return sql_can_read_item(user, col(Document.circle_id))
 
 
 async def access_document(db: AsyncSession, user: User, document_id: int) -> Document:
@@ -78,9 +74,7 @@ async def _may_add(db: AsyncSession, user: User, circle_id: int | None) -> None:
         if user.role not in {Role.EDITOR, Role.ADMIN}:
             raise PermissionDenied(N_("Only editors may add documents for the whole organisation."))
         return
-    access = await circles.access_circle(db, user, circle_id)
-    if not access.is_member:
-        raise PermissionDenied(N_("Join the circle to add documents to it."))
+    await writable_circle(db, user, circle_id, N_("Join the circle to add documents to it."))
 
 
 async def _may_change(db: AsyncSession, user: User, document: Document) -> None:

@@ -13,14 +13,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, exists, func, or_
+from sqlalchemy import ColumnElement, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import (
     Audience,
-    Circle,
-    CircleVisibility,
     ItemKind,
     KnowledgePage,
     MemberRole,
@@ -31,8 +29,9 @@ from models import (
     User,
 )
 from models.base import utcnow
-from services import circles, markdown, search
+from services import markdown, search
 from services import tags as tag_names
+from services.access import sql_can_read_item, writable_circle
 from services.errors import N_, Conflict, Invalid, NotFound, PermissionDenied
 from services.transactions import writes
 
@@ -43,13 +42,7 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]()#+!<>|~])")
 
 
 def readable_by(user: User) -> ColumnElement[bool]:
-    open_circle = exists().where(
-        col(Circle.id) == col(KnowledgePage.circle_id), col(Circle.visibility) == CircleVisibility.OPEN
-    )
-    member = exists().where(
-        col(Membership.circle_id) == col(KnowledgePage.circle_id), col(Membership.user_id) == user.id
-    )
-    return or_(col(KnowledgePage.circle_id).is_(None), open_circle, member)
+    return sql_can_read_item(user, col(KnowledgePage.circle_id))
 
 
 async def access_page(db: AsyncSession, user: User, page_id: int) -> KnowledgePage:
@@ -64,9 +57,7 @@ async def _may_write(db: AsyncSession, user: User, circle_id: int | None) -> Non
         if user.role not in {Role.EDITOR, Role.ADMIN}:
             raise PermissionDenied(N_("Only editors may write pages for the whole organisation."))
         return
-    access = await circles.access_circle(db, user, circle_id)
-    if not access.is_member:
-        raise PermissionDenied(N_("Join the circle to write pages in it."))
+    await writable_circle(db, user, circle_id, N_("Join the circle to write pages in it."))
 
 
 def _clean(title: str, body: str) -> tuple[str, str]:

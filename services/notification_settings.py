@@ -8,8 +8,8 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import DigestFrequency, Membership, NotificationKind, NotificationSettings, NotifyLevel, User
-from services import circles
-from services.errors import N_, PermissionDenied
+from services.access import writable_circle
+from services.errors import N_
 from services.transactions import writes
 
 
@@ -47,9 +47,8 @@ async def circle_levels(db: AsyncSession, user: User) -> dict[int, NotifyLevel]:
 @writes
 async def set_circle_level(db: AsyncSession, user: User, circle_id: int, level: NotifyLevel) -> NotifyLevel:
     """How much of one circle's activity notifies the user; members only."""
-    access = await circles.access_circle(db, user, circle_id)
-    if access.membership is None:
-        raise PermissionDenied(N_("Only members choose how a circle notifies them."))
+    access = await writable_circle(db, user, circle_id, N_("Only members choose how a circle notifies them."))
+    assert access.membership is not None
     membership = await db.get(Membership, access.membership.id, populate_existing=True)
     assert membership is not None
     membership.notify = level

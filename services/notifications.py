@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, event, exists, func, or_, update
+from sqlalchemy import ColumnElement, and_, delete, event, func, or_, update
 from sqlalchemy.orm import Session
 from sqlalchemy.util import await_only
 from sqlmodel import col, select
@@ -29,7 +29,7 @@ from models import (
     CircleKind,
     CircleVisibility,
     Comment,
-    Invitation,
+    MemberRole,
     Membership,
     Message,
     Notification,
@@ -38,11 +38,11 @@ from models import (
     NotifyLevel,
     Post,
     ReadMarker,
-    RequestStatus,
     User,
 )
 from models.base import utcnow
 from services import events
+from services.access import Standing, sql_can_read, sql_can_see
 from services.errors import N_, NotFound
 from services.transactions import writes
 
@@ -78,28 +78,14 @@ def shorten(text: str, limit: int = _TITLE_CHARS) -> str:
 
 def visible() -> ColumnElement[bool]:
     """SQL condition: the notification's recipient may (still) see what it is about: a circle's
-    item while they may read the circle (`services.posts.readable_by`), a line about the circle
-    itself while it exists for them (`services.circles`: not secret, or they are in it or invited)."""
-    member = exists().where(
-        col(Membership.circle_id) == col(Notification.circle_id), col(Membership.user_id) == col(Notification.user_id)
-    )
-    open_circle = exists().where(
-        col(Circle.id) == col(Notification.circle_id), col(Circle.visibility) == CircleVisibility.OPEN
-    )
-    listed_circle = exists().where(
-        col(Circle.id) == col(Notification.circle_id), col(Circle.visibility) != CircleVisibility.SECRET
-    )
-    invited = exists().where(
-        col(Invitation.circle_id) == col(Notification.circle_id),
-        col(Invitation.user_id) == col(Notification.user_id),
-        col(Invitation.status) == RequestStatus.PENDING,
-    )
+    item while they may read the circle, a line about the circle itself while it exists for them
+    (`services.access`)."""
+    recipient, circle = col(Notification.user_id), col(Notification.circle_id)
     about_the_circle = col(Notification.kind).in_(CIRCLE_LINES)
     return or_(
-        col(Notification.circle_id).is_(None),
-        member,
-        and_(~about_the_circle, open_circle),
-        and_(about_the_circle, or_(listed_circle, invited)),
+        circle.is_(None),
+        and_(~about_the_circle, sql_can_read(recipient, circle)),
+        and_(about_the_circle, sql_can_see(recipient, circle)),
     )
 
 
@@ -265,7 +251,7 @@ async def _eligible(db: AsyncSession, user_ids: set[int], kind: NotificationKind
     if not user_ids:
         return set()
     statement = (
-        select(User.id, Membership.notify, NotificationSettings.muted_kinds)
+        select(User.id, Membership.role, Membership.notify, NotificationSettings.muted_kinds)
         .outerjoin(
             Membership,
             and_(col(Membership.user_id) == col(User.id), col(Membership.circle_id) == circle_id),
@@ -273,19 +259,19 @@ async def _eligible(db: AsyncSession, user_ids: set[int], kind: NotificationKind
         .outerjoin(NotificationSettings, col(NotificationSettings.user_id) == col(User.id))
         .where(col(User.id).in_(user_ids), col(User.is_active).is_(True))
     )
-    open_circle = False
+    visibility = CircleVisibility.OPEN
     if circle_id is not None:
         circle = await db.get(Circle, circle_id)
         if circle is None:
             return set()
-        open_circle = circle.visibility is CircleVisibility.OPEN
+        visibility = CircleVisibility(circle.visibility)
     chosen: set[int] = set()
-    for user_id, level, muted in (await db.exec(statement)).all():
+    for user_id, role, level, muted in (await db.exec(statement)).all():
         if kind.value in (muted or []):
             continue
         if circle_id is not None:
-            if level is None and not open_circle:
-                continue  # not a member of a closed or secret circle: may not see it
+            if not Standing(visibility, role=MemberRole(role) if role is not None else None).can_read:
+                continue
             if level is NotifyLevel.MUTED or (level is NotifyLevel.MENTIONS and kind not in _ADDRESSED):
                 continue
         chosen.add(user_id or 0)

@@ -12,14 +12,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, exists, or_
+from sqlalchemy import ColumnElement, delete, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import (
     Audience,
     Circle,
-    CircleVisibility,
     Comment,
     MemberRole,
     Membership,
@@ -32,7 +31,8 @@ from models import (
     User,
 )
 from models.base import utcnow
-from services import circles, events, markdown, notifications, search
+from services import events, markdown, notifications, search
+from services.access import sql_can_read, writable_circle
 from services.errors import N_, Conflict, Invalid, NotFound, PermissionDenied
 from services.transactions import writes
 
@@ -58,9 +58,7 @@ def topic_of(post: Post) -> str:
 
 def readable_by(user: User) -> ColumnElement[bool]:
     """SQL condition: `user` may read the post (the rule in the module docstring)."""
-    open_circle = exists().where(col(Circle.id) == col(Post.circle_id), col(Circle.visibility) == CircleVisibility.OPEN)
-    member = exists().where(col(Membership.circle_id) == col(Post.circle_id), col(Membership.user_id) == user.id)
-    return or_(col(Post.kind) != PostKind.POST, open_circle, member)
+    return or_(col(Post.kind) != PostKind.POST, sql_can_read(user, col(Post.circle_id)))
 
 
 async def access_post(db: AsyncSession, user: User, post_id: int) -> Post:
@@ -111,9 +109,7 @@ def _clean_client_id(client_id: str | None) -> str | None:
 async def create_post(db: AsyncSession, user: User, circle_id: int, *, body: str, client_id: str | None = None) -> Post:
     """A post in a circle the author is a member of."""
     client_id = _clean_client_id(client_id)
-    access = await circles.access_circle(db, user, circle_id)
-    if not access.is_member:
-        raise PermissionDenied(N_("Join the circle to post in it."))
+    await writable_circle(db, user, circle_id, N_("Join the circle to post in it."))
     if (existing := await _existing(db, user, client_id, kind=PostKind.POST, circle_id=circle_id)) is not None:
         return existing
     return await _publish(

@@ -10,9 +10,10 @@ from sqlalchemy import delete, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import REACTIONS, CircleVisibility, Comment, Message, NotificationKind, Reaction, User
+from models import REACTIONS, Comment, Message, NotificationKind, Reaction, User
 from models.base import utcnow
-from services import circles, events, notifications
+from services import events, notifications
+from services.access import circle_of_item
 from services.errors import N_, Invalid, NotFound
 from services.posts import access_post, comment_target, post_target, topic_of
 from services.transactions import writes
@@ -48,9 +49,7 @@ async def _target(db: AsyncSession, user: User, kind: str, target_id: int) -> _T
         message = await db.get(Message, target_id)
         if message is None or message.deleted_at is not None:
             raise NotFound(N_("No such message."))
-        access = await circles.access_circle(db, user, message.circle_id)
-        if not access.is_member and access.circle.visibility is not CircleVisibility.OPEN:
-            raise NotFound(N_("No such message."))
+        await circle_of_item(db, user, message.circle_id, N_("No such message."))
         topic = events.circle_topic(message.circle_id)
         return _Target(f"message:{target_id}", topic, message.author_id, notifications.about_message(message))
     raise NotFound(N_("No such item."))

@@ -47,13 +47,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import (
     Audience,
-    Circle,
-    CircleVisibility,
-    Invitation,
     ItemKind,
-    Membership,
     PostKind,
-    RequestStatus,
     SearchItem,
     Tag,
     Tagging,
@@ -61,6 +56,7 @@ from models import (
 )
 from models.base import utcnow
 from services import tags as tag_names
+from services.access import sql_can_read, sql_can_see
 
 MAX_TERMS = 8
 MAX_TITLE = 300
@@ -248,23 +244,13 @@ async def _tag_ids(db: AsyncSession, names: Sequence[str]) -> list[int]:
 
 def visible_to(user: User) -> ColumnElement[bool]:
     """SQL condition on `search_items`: `user` may read the thing. Organisation items are for
-    every colleague; circle items follow posts (`services.posts.readable_by`): anyone for an open
-    circle, members for closed and secret ones; a circle itself follows `services.circles`: visible
-    unless secret, then to members and colleagues with a pending invitation."""
-    # Uncorrelated sets, each read once per query rather than once per matching row.
-    item_circle = col(SearchItem.circle_id)
-    member_of = select(Membership.circle_id).where(col(Membership.user_id) == user.id)
-    open_circles = select(Circle.id).where(col(Circle.visibility) == CircleVisibility.OPEN)
-    listed_circles = select(Circle.id).where(col(Circle.visibility) != CircleVisibility.SECRET)
-    invited_to = select(Invitation.circle_id).where(
-        col(Invitation.user_id) == user.id, col(Invitation.status) == RequestStatus.PENDING
-    )
-    audience = col(SearchItem.audience)
+    every colleague; a circle's items for those who may read the circle, and a circle itself
+    for those it exists for (`services.access`)."""
+    audience, circle = col(SearchItem.audience), col(SearchItem.circle_id)
     return or_(
         audience == Audience.ORG,
-        item_circle.in_(member_of),
-        and_(audience == Audience.CIRCLE, item_circle.in_(open_circles)),
-        and_(audience == Audience.LISTING, or_(item_circle.in_(listed_circles), item_circle.in_(invited_to))),
+        and_(audience == Audience.CIRCLE, sql_can_read(user, circle)),
+        and_(audience == Audience.LISTING, sql_can_see(user, circle)),
     )
 
 

@@ -18,9 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models import (
     Circle,
     CircleFollow,
-    CircleVisibility,
     Comment,
-    Membership,
     NewsRead,
     Post,
     PostKind,
@@ -30,6 +28,7 @@ from models import (
 )
 from models.base import utcnow
 from services import circles, events, reactions
+from services.access import access_circle, readable_circle, sql_member
 from services.errors import N_, Conflict, NotFound, PermissionDenied
 from services.posts import access_post, post_target, readable_by
 from services.transactions import writes
@@ -43,9 +42,8 @@ class Filter(enum.StrEnum):
 
 
 def _in_my_stream(user: User) -> ColumnElement[bool]:
-    member = exists().where(col(Membership.circle_id) == col(Post.circle_id), col(Membership.user_id) == user.id)
     follows = exists().where(col(CircleFollow.circle_id) == col(Post.circle_id), col(CircleFollow.user_id) == user.id)
-    return or_(col(Post.kind) != PostKind.POST, member, follows)
+    return or_(col(Post.kind) != PostKind.POST, sql_member(user, col(Post.circle_id)), follows)
 
 
 async def feed(
@@ -65,14 +63,11 @@ async def feed(
     elif filter is Filter.NEWS:
         statement = statement.where(Post.kind == PostKind.NEWS)
     elif filter is Filter.CIRCLES:
-        member = exists().where(col(Membership.circle_id) == col(Post.circle_id), col(Membership.user_id) == user.id)
-        statement = statement.where(Post.kind == PostKind.POST, member)
+        statement = statement.where(Post.kind == PostKind.POST, sql_member(user, col(Post.circle_id)))
     else:
         if circle_id is None:
             raise NotFound(N_("No such circle."))
-        access = await circles.access_circle(db, user, circle_id)
-        if not access.is_member and access.circle.visibility is not CircleVisibility.OPEN:
-            raise PermissionDenied(N_("Only members can read this circle."))
+        await readable_circle(db, user, circle_id)
         statement = statement.where(Post.circle_id == circle_id)
     if before is not None:
         statement = statement.where(col(Post.id) < before)
@@ -212,9 +207,9 @@ async def stream_topics(db: AsyncSession, user: User) -> list[str]:
 @writes
 async def follow(db: AsyncSession, user: User, circle_id: int, *, on: bool) -> None:
     """Follow (or stop following) an open circle's posts without joining it."""
-    access = await circles.access_circle(db, user, circle_id)
-    if on and access.circle.visibility is not CircleVisibility.OPEN:
-        raise PermissionDenied(N_("Only open circles can be followed."))
+    access = await access_circle(db, user, circle_id)
+    if on and not access.standing.can_follow:
+        access.standing.refuse(N_("Only open circles can be followed."))
     existing = (
         await db.exec(select(CircleFollow).where(CircleFollow.circle_id == circle_id, CircleFollow.user_id == user.id))
     ).first()

@@ -17,7 +17,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import CircleVisibility, User
 from models.base import MAX_ID
-from services import circles, events
+from services import events
+from services.access import Standing, standing
 from services.errors import N_, NotFound, PermissionDenied
 
 ORG = events.ORG_TOPIC
@@ -51,6 +52,7 @@ class TopicAccess:
     topic: Topic
     member: bool  # for circles: whether the user is a member (else they follow an open circle)
     open: bool = True  # for circles: whether it is open now
+    standing: Standing | None = None  # for circles: the user's standing in it now
 
 
 async def authorize(db: AsyncSession, user: User, name: str) -> Topic:
@@ -73,8 +75,7 @@ async def access(db: AsyncSession, user: User, name: str) -> TopicAccess:
     topic = precheck(user, name)
     if topic.kind == "circle":
         assert topic.id is not None
-        visibility, member = await circles.standing(db, user, topic.id)
-        if not member and visibility is not CircleVisibility.OPEN:
-            raise PermissionDenied(N_("Only members may follow this circle live."))
-        return TopicAccess(topic, member, visibility is CircleVisibility.OPEN)
+        found = await standing(db, user, topic.id)
+        found.ensure_read(N_("Only members may follow this circle live."))
+        return TopicAccess(topic, found.is_member, found.visibility is CircleVisibility.OPEN, found)
     return TopicAccess(topic, True)

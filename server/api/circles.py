@@ -27,6 +27,7 @@ from server.schemas import (
     RoleIn,
 )
 from services import circles
+from services.access import access_circle
 from services.errors import N_
 
 
@@ -36,7 +37,7 @@ def _circle_id(call: Call) -> int:
 
 async def circle_out(call: Call, circle_id: int) -> CircleOut:
     """A circle as the caller sees it, with their membership state."""
-    access = await circles.access_circle(call.db, call.user, circle_id)
+    access = await access_circle(call.db, call.user, circle_id)
     counts = await circles.member_counts(call.db, [circle_id])
     return CircleOut.of(
         access.circle,

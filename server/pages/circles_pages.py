@@ -11,6 +11,7 @@ from models import CIRCLE_KINDS, CircleKind, CircleVisibility, MemberRole
 from server.endpoints import Call, form_route, form_text, page_route, parse_enum
 from server.pages.stream_pages import stream_context
 from services import accounts, chat, circles, direct, events, reactions
+from services.access import access_circle
 from services.errors import N_, Invalid
 from services.stream import Filter, follows
 
@@ -58,10 +59,10 @@ async def create(call: Call) -> Response:
 
 
 async def circle_page(call: Call) -> Response:
-    access = await circles.access_circle(call.db, call.user, _circle_id(call))
-    members_visible = access.is_member or access.circle.visibility is CircleVisibility.OPEN
+    access = await access_circle(call.db, call.user, _circle_id(call))
+    members_visible = access.standing.can_read
     stream: dict[str, Any] = {}
-    if members_visible:  # exactly who may follow the circle live (services.topics)
+    if members_visible:  # exactly who may follow the circle live (services.access)
         await call.watch(events.circle_topic(access.circle_id))
         stream = await stream_context(call, filter=Filter.CIRCLE, circle_id=access.circle_id)
     following = access.circle_id in await follows(call.db, call.user)
@@ -74,7 +75,7 @@ async def circle_page(call: Call) -> Response:
     markers = await chat.read_markers(call.db, access.circle_id) if access.is_member else {}
     members = await circles.list_members(call.db, call.user, access.circle_id, limit=500) if members_visible else []
     is_direct = access.circle.kind is CircleKind.DIRECT
-    is_admin = circles.can_administer(call.user, access) and not is_direct
+    is_admin = access.standing.can_administer and not is_direct
     requests = await circles.list_join_requests(call.db, call.user, access.circle_id) if is_admin else []
     count = (await circles.member_counts(call.db, [access.circle_id])).get(access.circle_id, 0)
     return call.render(
@@ -122,7 +123,7 @@ async def join(call: Call) -> Response:
 
 
 async def leave(call: Call) -> Response:
-    was_member = (await circles.access_circle(call.db, call.user, _circle_id(call))).is_member
+    was_member = (await access_circle(call.db, call.user, _circle_id(call))).is_member
     await circles.leave_circle(call.db, call.user, _circle_id(call))
     if was_member:
         return call.redirect("/circles", message=N_("You have left the circle."))

@@ -6,7 +6,7 @@ import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import CircleVisibility, MemberRole, Role
-from services import circles
+from services import access, circles
 from services.errors import Conflict, NotFound, PermissionDenied
 from tests.support import add_member, make_circle, make_user
 
@@ -21,7 +21,7 @@ async def test_secret_circle_does_not_exist_for_outsiders(db: AsyncSession) -> N
     listed = {c.id for c in await circles.list_circles(db, outsider)}
     assert listed == {open_circle.id}
     with pytest.raises(NotFound):
-        await circles.access_circle(db, outsider, secret.id)
+        await access.access_circle(db, outsider, secret.id)
     for operation in (circles.join_circle, circles.leave_circle, circles.list_members):
         with pytest.raises(NotFound):
             await operation(db, outsider, secret.id)
@@ -35,9 +35,9 @@ async def test_invitation_is_the_way_into_a_secret_circle(db: AsyncSession) -> N
     assert guest.id is not None
 
     await circles.invite(db, owner, secret.id, guest.id)
-    access = await circles.access_circle(db, guest, secret.id)
-    assert access.pending_invitation is not None
-    assert not access.is_member
+    found = await access.access_circle(db, guest, secret.id)
+    assert found.pending_invitation is not None
+    assert not found.is_member
     assert secret.id in {c.id for c in await circles.list_circles(db, guest)}
 
     outcome = await circles.join_circle(db, guest, secret.id)
@@ -54,7 +54,7 @@ async def test_declined_invitation_hides_the_secret_circle_again(db: AsyncSessio
     await circles.invite(db, owner, secret.id, guest.id)
     await circles.decline_invitation(db, guest, secret.id)
     with pytest.raises(NotFound):
-        await circles.access_circle(db, guest, secret.id)
+        await access.access_circle(db, guest, secret.id)
 
 
 async def test_open_circle_joins_at_once_and_closed_circle_asks(db: AsyncSession) -> None:
@@ -179,11 +179,11 @@ async def test_removed_member_loses_the_secret_circle(db: AsyncSession) -> None:
     assert secret.id is not None
     assert member.id is not None
     await add_member(db, owner, secret, member)
-    await circles.access_circle(db, member, secret.id)
+    await access.access_circle(db, member, secret.id)
 
     await circles.remove_member(db, owner, secret.id, member.id)
     with pytest.raises(NotFound):
-        await circles.access_circle(db, member, secret.id)
+        await access.access_circle(db, member, secret.id)
 
 
 async def test_withdrawing_a_request_by_leaving(db: AsyncSession) -> None:

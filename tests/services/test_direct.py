@@ -6,7 +6,7 @@ import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import CircleKind, CircleVisibility
-from services import chat, circles, direct
+from services import access, chat, circles, direct
 from services.errors import Invalid, NotFound, PermissionDenied
 from tests.support import BASE_URL, Visitor, make_user
 
@@ -29,7 +29,7 @@ async def test_a_conversation_is_private_and_opened_once_per_group(db: AsyncSess
     with pytest.raises(NotFound):
         await chat.history(db, cees, pair.id)
     with pytest.raises(NotFound):
-        await circles.access_circle(db, cees, pair.id)
+        await access.access_circle(db, cees, pair.id)
     assert await direct.title(db, anna, trio) == "Bert, Cees"
     assert [c.id for c, _ in await direct.conversations(db, bert)] == [trio.id, pair.id]
     # Conversations stay out of the circle directory, also for their members.

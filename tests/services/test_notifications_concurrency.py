@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Notification, NotificationKind
 from server.context import AppContext
-from services import chat, circles, direct, events, notifications, posts, reactions
+from services import access, chat, circles, direct, events, notifications, posts, reactions
 from services.transactions import begin_write
 from tests.support import make_circle, make_user
 
@@ -56,7 +56,7 @@ async def test_a_circle_locked_for_a_change_does_not_hold_up_rows_that_refer_to_
     assert circle.id is not None
     async with context.db() as holding, context.db() as referring:
         await begin_write(holding)
-        await circles.access_circle(holding, owner, circle.id)
+        await access.access_circle(holding, owner, circle.id)
         await begin_write(referring)
         referring.add(
             Notification(

@@ -1,0 +1,312 @@
+"""The one access rule: what a colleague may do in a circle.
+
+- An **open** circle is there for every colleague: anyone reads it, follows it, reacts in it and
+  may join; its members write in it.
+- A **closed** circle is listed for every colleague (its name, description and that it exists)
+  and anyone may ask to join; only its members read and write in it.
+- A **secret** circle exists only for its members and for colleagues with a pending invitation;
+  for anyone else it does not exist at all.
+- A circle's admins administer it; so does an organisation admin, except a secret circle, which
+  stays its members' own.
+- A deactivated colleague may do nothing anywhere.
+
+A refusal is `NotFound` where the colleague may not know the circle exists, and
+`PermissionDenied` where they may: the same situation always gives the same answer.
+
+The rule exists twice, in Python (`Standing`) for one colleague in one circle, and as SQL
+predicates (`sql_can_see`, `sql_can_read`) over a circle-id column for lists, counts and search.
+`tests/services/test_access_rule.py` checks on random organisations that the two agree with each
+other, with the realtime hub's routing and with the trust suite's oracle. A new visibility
+(archived circles, guests) is a change in this module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, NoReturn, TypeVar
+
+from sqlalchemy import and_, exists, false, or_
+from sqlalchemy.orm import Mapped, aliased
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models import (
+    Circle,
+    CircleVisibility,
+    Invitation,
+    JoinRequest,
+    MemberRole,
+    Membership,
+    RequestStatus,
+    Role,
+    User,
+)
+from services.errors import N_, NotFound, PermissionDenied
+from services.transactions import is_writing
+
+NO_SUCH_CIRCLE = N_("No such circle.")
+LISTED = (CircleVisibility.OPEN, CircleVisibility.CLOSED)  # exist for every colleague
+READ_BY_ALL = (CircleVisibility.OPEN,)  # every colleague reads them
+_Pending = TypeVar("_Pending", JoinRequest, Invitation)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A colleague's standing in one circle: everything the rule needs, loaded at once."""
+
+    visibility: CircleVisibility
+    role: MemberRole | None = None  # None: not a member
+    invited: bool = False  # a pending invitation
+    org_admin: bool = False
+    active: bool = True
+
+    @property
+    def is_member(self) -> bool:
+        return self.role is not None
+
+    @property
+    def can_see(self) -> bool:
+        """The circle exists for the colleague: its name, description and member count."""
+        if not self.active:
+            return False
+        return self.visibility in LISTED or self.is_member or self.invited
+
+    @property
+    def can_read(self) -> bool:
+        """Its posts, comments, chat, documents, pages and members; live updates on its topic."""
+        return self.active and (self.is_member or self.visibility in READ_BY_ALL)
+
+    @property
+    def can_follow(self) -> bool:
+        """Its posts in the colleague's stream without being a member: open circles only."""
+        return self.active and self.visibility in READ_BY_ALL
+
+    @property
+    def can_respond(self) -> bool:
+        """React to what is in it: whoever reads it."""
+        return self.can_read
+
+    @property
+    def can_write(self) -> bool:
+        """Post, chat, type, upload and edit pages in it: its members."""
+        return self.active and self.is_member
+
+    @property
+    def can_administer(self) -> bool:
+        if not self.active:
+            return False
+        if self.role is MemberRole.ADMIN:
+            return True
+        return self.org_admin and self.visibility in LISTED
+
+    def refuse(self, message: str) -> NoReturn:
+        """Refuse with `message`, or as if the circle did not exist where it does not for them."""
+        if not self.can_see:
+            raise NotFound(NO_SUCH_CIRCLE)
+        raise PermissionDenied(message)
+
+    def ensure_read(self, message: str = N_("Only members can read this circle.")) -> None:
+        if not self.can_read:
+            self.refuse(message)
+
+    def ensure_write(self, message: str = N_("Only members can do this in this circle.")) -> None:
+        if not self.can_write:
+            self.refuse(message)
+
+    def ensure_administer(self, message: str = N_("Only the circle's admins may do this.")) -> None:
+        if not self.can_administer:
+            self.refuse(message)
+
+
+def standing_of(user: User, circle: Circle, membership: Membership | None, *, invited: bool) -> Standing:
+    return Standing(
+        visibility=CircleVisibility(circle.visibility),
+        role=membership.role if membership is not None else None,
+        invited=invited,
+        org_admin=user.role is Role.ADMIN,
+        active=user.is_active,
+    )
+
+
+@dataclass(frozen=True)
+class CircleAccess:
+    """A circle as one colleague may see it, with their membership and pending asks."""
+
+    circle: Circle
+    membership: Membership | None
+    standing: Standing
+    pending_request: JoinRequest | None = None
+    pending_invitation: Invitation | None = None
+
+    @property
+    def is_member(self) -> bool:
+        return self.membership is not None
+
+    @property
+    def circle_id(self) -> int:
+        assert self.circle.id is not None
+        return self.circle.id
+
+
+async def access_circle(db: AsyncSession, user: User, circle_id: int) -> CircleAccess:
+    """Load a circle for `user`, or raise `NotFound` if it does not exist for them.
+
+    Inside a write transaction the circle's row is locked (PostgreSQL; SQLite's writer lock
+    already serialises), so membership and visibility changes of one circle commit one after
+    the other and each event carries the visibility that holds at its commit. The lock is
+    `FOR NO KEY UPDATE`: a plain `FOR UPDATE` also blocks the key-share locks that inserting any
+    row referring to the circle takes (a notification, a message), and a writer holding the
+    circle's topic head while inserting such a row then deadlocked with one holding the circle
+    while waiting for that head."""
+    if is_writing(db):
+        circle = await db.get(Circle, circle_id, with_for_update={"key_share": True}, populate_existing=True)
+    else:
+        circle = await db.get(Circle, circle_id)
+    if circle is None:
+        raise NotFound(NO_SUCH_CIRCLE)
+    membership = await _membership(db, circle_id, user.id)
+    # A member's invitation, if one is still pending, has nothing left to offer.
+    invitation = await _pending(db, Invitation, circle_id, user.id) if membership is None else None
+    standing = standing_of(user, circle, membership, invited=invitation is not None)
+    if not standing.can_see:
+        raise NotFound(NO_SUCH_CIRCLE)
+    request = await _pending(db, JoinRequest, circle_id, user.id) if membership is None else None
+    return CircleAccess(circle, membership, standing, request, invitation)
+
+
+async def readable_circle(db: AsyncSession, user: User, circle_id: int, message: str | None = None) -> CircleAccess:
+    access = await access_circle(db, user, circle_id)
+    access.standing.ensure_read(*(m for m in [message] if m))
+    return access
+
+
+async def writable_circle(db: AsyncSession, user: User, circle_id: int, message: str | None = None) -> CircleAccess:
+    access = await access_circle(db, user, circle_id)
+    access.standing.ensure_write(*(m for m in [message] if m))
+    return access
+
+
+async def circle_of_item(db: AsyncSession, user: User, circle_id: int, no_such_item: str) -> CircleAccess:
+    """The circle of an item (a message, comment, document) `user` asks for by id. Where they
+    may not read the circle, the item does not exist for them: `NotFound(no_such_item)`, the
+    same answer as for an id that was never used."""
+    try:
+        access = await access_circle(db, user, circle_id)
+    except NotFound:
+        raise NotFound(no_such_item) from None
+    if not access.standing.can_read:
+        raise NotFound(no_such_item)
+    return access
+
+
+async def standing(db: AsyncSession, user: User, circle_id: int) -> Standing:
+    """`user`'s standing in the circle in one query (every live subscription asks); `NotFound`
+    exactly where `access_circle` raises it."""
+    invited = (
+        exists()
+        .where(
+            col(Invitation.circle_id) == col(Circle.id),
+            col(Invitation.user_id) == user.id,
+            col(Invitation.status) == RequestStatus.PENDING,
+        )
+        .correlate(Circle)
+    )
+    statement = (
+        select(Circle.visibility, Membership.role, invited)
+        .outerjoin(Membership, (col(Membership.circle_id) == col(Circle.id)) & (col(Membership.user_id) == user.id))
+        .where(col(Circle.id) == circle_id)
+    )
+    row = (await db.exec(statement)).first()
+    if row is None:
+        raise NotFound(NO_SUCH_CIRCLE)
+    visibility, role, is_invited = row
+    found = Standing(
+        visibility=CircleVisibility(visibility),
+        role=MemberRole(role) if role is not None else None,
+        invited=bool(is_invited) and role is None,
+        org_admin=user.role is Role.ADMIN,
+        active=user.is_active,
+    )
+    if not found.can_see:
+        raise NotFound(NO_SUCH_CIRCLE)
+    return found
+
+
+# ---- the rule in SQL ----
+
+Column = ColumnElement[Any] | Mapped[Any]
+Reader = User | Column
+"""Whose access a predicate asks about: one loaded colleague, or a column of user ids (for
+example the recipient of each notification)."""
+
+
+def sql_member(reader: Reader, circle_id: Column) -> ColumnElement[bool]:
+    """SQL condition: `reader` is a member of the circle in `circle_id`."""
+    if isinstance(reader, User):
+        return circle_id.in_(select(Membership.circle_id).where(col(Membership.user_id) == reader.id))
+    membership = aliased(Membership)
+    return exists().where(col(membership.circle_id) == circle_id, col(membership.user_id) == reader)
+
+
+def sql_can_see(reader: Reader, circle_id: Column) -> ColumnElement[bool]:
+    """SQL condition: the circle in `circle_id` exists for `reader` (`Standing.can_see`)."""
+    return _if_active(
+        reader, or_(_visibility_in(circle_id, LISTED), sql_member(reader, circle_id), _invited(reader, circle_id))
+    )
+
+
+def sql_can_read(reader: Reader, circle_id: Column) -> ColumnElement[bool]:
+    """SQL condition: `reader` may read the circle in `circle_id` (`Standing.can_read`)."""
+    return _if_active(reader, or_(_visibility_in(circle_id, READ_BY_ALL), sql_member(reader, circle_id)))
+
+
+def sql_can_read_item(reader: Reader, circle_id: Column) -> ColumnElement[bool]:
+    """SQL condition for things that may belong to a circle: one outside any circle is the
+    organisation's and every colleague reads it; one in a circle follows `sql_can_read`."""
+    return or_(circle_id.is_(None), sql_can_read(reader, circle_id))
+
+
+# For one loaded colleague the conditions are uncorrelated `IN` sets, which the database reads
+# once per query (PostgreSQL hashes them) where a correlated `EXISTS` under an `OR` runs once per
+# row; for a column of colleagues they must be correlated.
+
+
+def _visibility_in(circle_id: Column, visibilities: tuple[CircleVisibility, ...]) -> ColumnElement[bool]:
+    return circle_id.in_(select(Circle.id).where(col(Circle.visibility).in_(visibilities)))
+
+
+def _invited(reader: Reader, circle_id: Column) -> ColumnElement[bool]:
+    if isinstance(reader, User):
+        return circle_id.in_(
+            select(Invitation.circle_id).where(
+                col(Invitation.user_id) == reader.id, col(Invitation.status) == RequestStatus.PENDING
+            )
+        )
+    invitation = aliased(Invitation)
+    return exists().where(
+        col(invitation.circle_id) == circle_id,
+        col(invitation.user_id) == reader,
+        col(invitation.status) == RequestStatus.PENDING,
+    )
+
+
+def _if_active(reader: Reader, condition: ColumnElement[bool]) -> ColumnElement[bool]:
+    if isinstance(reader, User):
+        return condition if reader.is_active else false()
+    user = aliased(User)
+    return and_(exists().where(col(user.id) == reader, col(user.is_active).is_(True)), condition)
+
+
+async def _membership(db: AsyncSession, circle_id: int, user_id: int | None) -> Membership | None:
+    statement = select(Membership).where(Membership.circle_id == circle_id, Membership.user_id == user_id)
+    return (await db.exec(statement)).first()
+
+
+async def _pending(db: AsyncSession, table: type[_Pending], circle_id: int, user_id: int | None) -> _Pending | None:
+    statement = select(table).where(
+        col(table.circle_id) == circle_id,
+        col(table.user_id) == user_id,
+        col(table.status) == RequestStatus.PENDING,
+    )
+    return (await db.exec(statement)).first()
