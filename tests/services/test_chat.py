@@ -7,7 +7,7 @@ from sqlalchemy import insert, text
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import CircleVisibility, Message
+from models import REACTIONS, CircleVisibility, Message
 from models.base import utcnow
 from services import chat, events, reactions
 from services.chat import ChatLimits
@@ -147,3 +147,28 @@ async def test_history_pages_use_the_index_at_100000_messages(db: AsyncSession, 
         assert "Index Scan" in plan or "Index Only Scan" in plan, plan
         assert "Seq Scan" not in plan, plan
         assert "Sort" not in plan, plan
+
+
+@pytest.mark.parametrize("visibility", [CircleVisibility.CLOSED, CircleVisibility.SECRET])
+async def test_a_message_in_a_circle_one_may_not_read_is_as_missing_as_one_that_never_was(
+    db: AsyncSession, visibility: CircleVisibility
+) -> None:
+    """Found by the attack (issue 14, 13): an outsider's edit of a closed circle's message was a
+    403 where a missing one is a 404, which told them the message exists."""
+    owner = await make_user(db)
+    outsider = await make_user(db)
+    circle = await make_circle(db, owner, visibility)
+    assert circle.id is not None
+    message = await chat.post_message(db, owner, circle.id, body="Alleen voor leden")
+    assert message.id is not None
+    answers = []
+    for message_id in (message.id, message.id + 1000):
+        for attempt in (
+            chat.edit_message(db, outsider, message_id, body="Overgenomen"),
+            chat.delete_message(db, outsider, message_id),
+            reactions.set_reaction(db, outsider, "message", message_id, REACTIONS[0], on=True),
+        ):
+            with pytest.raises(NotFound) as refused:
+                await attempt
+            answers.append(str(refused.value))
+    assert len(set(answers)) == 1
