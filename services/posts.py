@@ -295,6 +295,11 @@ async def delete_post(db: AsyncSession, user: User, post_id: int) -> None:
     post = await access_post(db, user, post_id)
     if not await may_moderate(db, user, post, post.circle_id):
         raise PermissionDenied(N_("Only the author or an admin may delete this."))
+    # Lock the post before the topic's head, in the order a new comment takes them (its insert
+    # locks the post, then it records its event): the other order deadlocked with a comment
+    # being added (trust case 9, on PostgreSQL). It also waits out comments being added, so
+    # none is left out of what is forgotten below.
+    await db.exec(select(Post.id).where(col(Post.id) == post_id).with_for_update())
     comment_ids = list((await db.exec(select(Comment.id).where(Comment.post_id == post_id))).all())
     targets = [post_target(post_id), *(comment_target(c) for c in comment_ids if c is not None)]
     await db.exec(delete(Reaction).where(col(Reaction.target).in_(targets)))
