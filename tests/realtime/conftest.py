@@ -12,8 +12,9 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from harness import Worker
 from tests.conftest import POSTGRES_URL, RUN, SECRET, WORKER, _truncate_all
-from tests.realtime.processes import Worker, require_shared_redis
+from tests.realtime.processes import require_shared_redis
 
 
 @pytest.fixture

@@ -15,10 +15,10 @@ import websockets
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from config import load_settings
+from harness import Worker
 from models import User
 from models.database import make_engine, make_sessionmaker
 from tests.conftest import SECRET
-from tests.realtime.processes import Worker
 from tests.support import PASSWORD
 
 

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from harness import RedisProcess
 from realtime.broker import Broker, BrokerUnavailable, MemoryBroker
 from realtime.redis_broker import RedisBroker
-from tests.realtime.processes import RedisProcess, require_shared_redis
+from tests.realtime.processes import require_shared_redis
 
 
 class Inbox:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+from harness import Worker
 from models import CircleVisibility
 from services import events
-from tests.realtime.processes import Worker
 from tests.realtime.support import Colleague, Socket, database, seqs
 from tests.support import add_member, make_circle, make_user
 

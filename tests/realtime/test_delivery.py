@@ -12,9 +12,9 @@ from collections.abc import Callable
 import pytest
 import websockets
 
+from harness import Worker
 from models import CircleVisibility
 from services import circles, events, posts
-from tests.realtime.processes import Worker
 from tests.realtime.support import Colleague, Socket, database, seqs
 from tests.support import add_member, make_circle, make_user
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 import websockets
 
+from harness import RedisProcess, Worker
 from models import CircleVisibility
 from services import events
-from tests.realtime.processes import RedisProcess, Worker
 from tests.realtime.support import Colleague, Socket, database, seqs
 from tests.support import make_circle, make_user
 

@@ -6,9 +6,9 @@ import asyncio
 import math
 from collections.abc import Callable
 
+from harness import Worker
 from realtime.hub import PRESENCE_HOLD
 from realtime.presence import HeldPresence
-from tests.realtime.processes import Worker
 from tests.realtime.support import Colleague, Socket, database
 from tests.support import make_user
 

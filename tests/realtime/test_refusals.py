@@ -10,9 +10,9 @@ from collections.abc import Callable
 import pytest
 import websockets
 
+from harness import Worker
 from models import CircleVisibility
 from services import accounts, circles
-from tests.realtime.processes import Worker
 from tests.realtime.support import Colleague, Socket, database
 from tests.support import PASSWORD, add_member, make_circle, make_user
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+from harness import Worker
 from models import CircleVisibility, Role
-from tests.realtime.processes import Worker
 from tests.realtime.support import Colleague, Socket, database
 from tests.support import add_member, make_circle, make_user
 

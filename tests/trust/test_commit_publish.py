@@ -12,9 +12,9 @@ from collections.abc import Callable
 import httpx
 import pytest
 
+from harness import Worker
 from models import CircleVisibility
 from services import events
-from tests.realtime.processes import Worker
 from tests.realtime.support import Colleague, Socket, database, seqs
 from tests.support import make_circle, make_user
 from tests.trust.faulty_server import CRASH_AFTER_COMMIT, FAIL_AFTER_RECORD

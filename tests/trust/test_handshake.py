@@ -18,10 +18,10 @@ from datetime import timedelta
 import pytest
 from sqlmodel import col, select
 
+from harness import Worker
 from models import UserSession
 from models.base import utcnow
 from services import accounts
-from tests.realtime.processes import Worker
 from tests.realtime.support import Colleague, database
 from tests.support import make_user
 

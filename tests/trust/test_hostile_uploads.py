@@ -21,11 +21,11 @@ from typing import Any
 import httpx
 import pytest
 
+from harness import Worker
 from models import Role
 from services import extraction, files
 from tests.hostile_files import docx_bomb, pdf_bomb, zip_bomb
 from tests.realtime.loop_watch import stalls
-from tests.realtime.processes import Worker
 from tests.realtime.support import Colleague, Socket, database
 from tests.support import make_user
 from tests.trust.report import percentile, report

@@ -13,9 +13,9 @@ from collections.abc import Callable
 import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from harness import Worker
 from models import CircleVisibility
 from services import topics
-from tests.realtime.processes import Worker
 from tests.realtime.support import Colleague, Socket, database, seqs
 from tests.support import Visitor, make_circle, make_user
 from tests.trust.report import percentile, report

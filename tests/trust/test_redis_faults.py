@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from redis.asyncio import Redis
 
+from harness import RedisProcess, Worker
 from models import CircleVisibility
-from tests.realtime.processes import RedisProcess, Worker
 from tests.realtime.support import Colleague, Socket, database, seqs
 from tests.support import make_circle, make_user
 from tests.trust.oracle import Follower, compare, expected

@@ -45,10 +45,10 @@ import pytest
 import websockets
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from harness import Worker
 from models import CircleVisibility
 from realtime.protocol import CloseCode, event_frame
 from services import events
-from tests.realtime.processes import Worker
 from tests.realtime.support import Colleague, Socket, database, seqs
 from tests.support import add_member, make_circle, make_user
 from tests.trust.oracle import Follower, compare, expected, wait_until_held

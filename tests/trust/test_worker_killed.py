@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import col, select
 
+from harness import Worker
 from models import CircleVisibility, Post
-from tests.realtime.processes import Worker
 from tests.realtime.support import Colleague, Socket, database, seqs
 from tests.support import add_member, make_circle, make_user
 from tests.trust.oracle import Follower, compare, expected, wait_until_held
