@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import secrets
 import shutil
@@ -15,6 +16,16 @@ import pytest
 from harness import Worker
 from tests.conftest import POSTGRES_URL, RUN, SECRET, WORKER, _truncate_all
 from tests.realtime.processes import require_shared_redis
+
+
+@pytest.fixture(autouse=True)
+def collect_garbage_after() -> Iterator[None]:
+    """These tests open many sockets against real processes. One left open is found by the
+    garbage collector at some later moment, and `filterwarnings = error` fails whichever test
+    runs then; collecting after each test (its event loop is closed by now) blames the one that
+    left it."""
+    yield
+    gc.collect()
 
 
 @pytest.fixture
