@@ -13,7 +13,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from harness import Worker
+from harness import HarnessError, Worker
 from tests.conftest import POSTGRES_URL, RUN, SECRET, WORKER, _truncate_all
 from tests.realtime.processes import require_shared_redis
 
@@ -100,7 +100,10 @@ def start_workers(tmp_path: Path) -> Iterator[Callable[..., list[Worker]]]:
             Worker(base_env, tmp_path, name=chr(ord("a") + len(started) + i), command=command) for i in range(count)
         ]
         for worker in workers:
-            started.append(worker.start())
+            try:
+                started.append(worker.start())
+            except HarnessError as exc:  # its log says why; the harness's own frames do not
+                pytest.fail(str(exc), pytrace=False)
         return workers
 
     yield start

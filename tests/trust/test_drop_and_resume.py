@@ -35,7 +35,7 @@ async def open_via(proxy: FaultProxy, worker: Worker, cookie: str) -> Socket:
     connection = await websockets.connect(
         f"ws://127.0.0.1:{proxy.port}/ws",
         additional_headers={"Cookie": cookie, "Origin": worker.origin},
-        open_timeout=30,
+        open_timeout=60,
         max_size=None,
     )
     return Socket(connection)

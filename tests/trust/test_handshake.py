@@ -74,7 +74,7 @@ async def upgrades(worker: Worker, headers: dict[str, str]) -> bool:
     try:
         writer.write(("\r\n".join(request) + "\r\n\r\n").encode())
         await writer.drain()
-        async with asyncio.timeout(10):
+        async with asyncio.timeout(60):
             status_line = (await reader.readline()).decode()
     finally:
         writer.close()

@@ -136,7 +136,7 @@ async def test_a_flood_of_bad_frames_gets_clear_answers_and_leaves_others_unaffe
     assert all(socket.closed_with is None for socket in flooders)  # refused frames, not sockets
     assert not any(f["type"] == "event" for socket in flooders for f in socket.frames)
 
-    async with asyncio.timeout(5):
+    async with asyncio.timeout(60):
         assert (await reading.http.get("/healthz")).status_code == 200
     assert seqs(bystander.events(topic)) == list(range(head + 1, head + 41))
     assert bystander.closed_with is None
