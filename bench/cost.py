@@ -19,7 +19,7 @@ from typing import Any
 
 import asyncpg
 
-from tests.realtime.processes import REPO, Worker
+from harness import REPO, Worker
 
 POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")

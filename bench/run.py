@@ -33,7 +33,7 @@ import asyncpg
 
 from bench import report
 from bench.seed import Organisation, seed
-from tests.realtime.processes import REPO, RedisProcess, Worker
+from harness import REPO, RedisProcess, Worker
 
 RESULTS = REPO / "bench" / "results"
 POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")

@@ -8,12 +8,6 @@ none of the database fixtures of `tests/conftest.py`: they see the app only thro
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +15,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Error, Page, sync_playwright
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from harness import HarnessError, Worker, manage
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -33,7 +28,6 @@ CHROMIUM_ARGS = [
 ]
 ORG_NAME = "Welzijn Rivierenland"
 SECRET_KEY = "browser-test-secret-key-0123456789abcdefghijklmn"  # 48 characters
-STARTUP_TIMEOUT = 30.0
 DEFAULT_TIMEOUT_MS = 10_000
 
 # Records every CSP violation of every document the page shows: `window.__csp` (as the brief
@@ -49,93 +43,44 @@ document.addEventListener('securitypolicyviolation', e => {
 """
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _tail(path: Path, lines: int = 40) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 (a fixed http URL)
-            return bool(response.status == 200)
-    except (urllib.error.URLError, OSError):
-        return False
-
-
 class LiveServer:
     """A running Kring with the demo organisation on its own SQLite file; it can be restarted
     on the same port and database, as an operator's deploy would."""
 
     def __init__(self, tmp: Path) -> None:
-        self.tmp = tmp
-        self.port = _free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.env = {
-            **os.environ,
-            "KRING_DATABASE_URL": f"sqlite:///{tmp}/kring.db",
-            "KRING_VAR_DIR": str(tmp / "var"),
-            "KRING_MEDIA_DIR": str(tmp / "media"),
-            "KRING_SECRET_KEY": SECRET_KEY,
-            "KRING_ORG_NAME": ORG_NAME,
-            "KRING_BASE_URL": self.base,
-        }
-        self.log_path = tmp / "server.log"
-        self.process: subprocess.Popen[bytes] | None = None
+        self.worker = Worker(
+            {
+                **os.environ,
+                "KRING_DATABASE_URL": f"sqlite:///{tmp}/kring.db",
+                "KRING_VAR_DIR": str(tmp / "var"),
+                "KRING_MEDIA_DIR": str(tmp / "media"),
+                "KRING_SECRET_KEY": SECRET_KEY,
+                "KRING_ORG_NAME": ORG_NAME,
+            },
+            tmp,
+            name="live",
+        )
+        self.base = self.worker.url
+        self.env = self.worker.env  # a test may change it before `prepare` and `start`
 
     def prepare(self) -> LiveServer:
         for command in ("migrate", "seed-demo"):
-            done = subprocess.run(
-                [sys.executable, "-m", "server", command],
-                cwd=REPO_ROOT,
-                env=self.env,
-                capture_output=True,
-                text=True,
-                timeout=120,
-                check=False,
-            )
-            if done.returncode != 0:
-                pytest.fail(f"`python -m server {command}` failed:\n{done.stdout}\n{done.stderr}", pytrace=False)
+            try:
+                manage(self.env, command)
+            except HarnessError as exc:
+                pytest.fail(str(exc), pytrace=False)
         return self
 
     def start(self) -> LiveServer:
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "server", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-                cwd=REPO_ROOT,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while not _healthy(f"{self.base}/healthz"):
-            if self.process.poll() is not None:
-                pytest.fail(f"the server exited with {self.process.returncode}:\n{_tail(self.log_path)}", pytrace=False)
-            if time.monotonic() > deadline:
-                pytest.fail(
-                    f"the server did not answer /healthz within {STARTUP_TIMEOUT:.0f} s:\n{_tail(self.log_path)}",
-                    pytrace=False,
-                )
-            time.sleep(0.1)
+        try:
+            self.worker.start()
+        except HarnessError as exc:
+            pytest.fail(str(exc), pytrace=False)
         return self
 
     def stop(self) -> None:
-        if self.process is None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.process = None
+        self.worker.terminate()
+        self.worker.process = None
 
 
 @pytest.fixture(scope="session")

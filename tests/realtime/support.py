@@ -15,10 +15,10 @@ import websockets
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from config import load_settings
+from harness import Worker
 from models import User
 from models.database import make_engine, make_sessionmaker
 from tests.conftest import SECRET
-from tests.realtime.processes import Worker
 from tests.support import PASSWORD
 
 
@@ -35,6 +35,11 @@ async def database(url: str) -> AsyncIterator[AsyncSession]:
         await engine.dispose()
 
 
+# How long a test waits for what must come. Only a bound on a hang: on a machine busy with
+# other test runs a frame can take many seconds, and waiting longer costs a passing test nothing.
+WAIT_SECONDS = 60.0
+
+
 class Colleague:
     """A signed-in colleague talking to one worker over HTTP."""
 
@@ -44,7 +49,7 @@ class Colleague:
         # Idle connections are dropped before uvicorn's keep-alive (5 s) ends, or the server may
         # close one just as a request reuses it (a ReadError after a pause).
         limits = httpx.Limits(keepalive_expiry=2.0)
-        self.http = httpx.AsyncClient(base_url=worker.url, timeout=30, limits=limits)
+        self.http = httpx.AsyncClient(base_url=worker.url, timeout=WAIT_SECONDS, limits=limits)
         self.csrf = ""
 
     async def sign_in(self) -> Colleague:
@@ -92,7 +97,7 @@ class Socket:
             headers["Origin"] = origin or worker.origin
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
-        connection = await websockets.connect(worker.ws_url, additional_headers=headers, open_timeout=10)
+        connection = await websockets.connect(worker.ws_url, additional_headers=headers, open_timeout=60)
         return cls(connection)
 
     async def _read(self) -> None:
@@ -124,7 +129,7 @@ class Socket:
         )
 
     async def wait_for(
-        self, predicate: Callable[[dict[str, Any]], bool], *, start: int = 0, timeout: float = 10
+        self, predicate: Callable[[dict[str, Any]], bool], *, start: int = 0, timeout: float = WAIT_SECONDS
     ) -> dict[str, Any]:
         async with asyncio.timeout(timeout):
             while True:
@@ -138,10 +143,26 @@ class Socket:
                 self._changed.clear()
                 await self._changed.wait()
 
+    async def wait_seq(self, topic: str, seq: int, *, start: int = 0, timeout: float = WAIT_SECONDS) -> dict[str, Any]:
+        """The event `seq` of `topic`. Waiting for the event of a change made last (a barrier)
+        replaces waiting a while for what should not come: a topic's events reach a socket in
+        order, so whatever the changes before it would bring, a double or a leak, is here by then."""
+        return await self.wait_for(
+            lambda f: f["type"] == "event" and f["topic"] == topic and f["seq"] == seq, start=start, timeout=timeout
+        )
+
+    async def barrier(self) -> None:
+        """A ping and its pong: whatever the server queued for this socket before it has come.
+        Once another socket on the same worker has an event, so has this one's queue: the hub
+        hands an event to every socket following its topic in one pass."""
+        start = len(self.frames)
+        await self.send({"op": "ping"})
+        await self.wait_for(lambda f: f["type"] == "pong", start=start)
+
     def events(self, topic: str) -> list[dict[str, Any]]:
         return [f for f in self.frames if f["type"] == "event" and f["topic"] == topic]
 
-    async def wait_events(self, topic: str, count: int, *, timeout: float = 15) -> list[dict[str, Any]]:
+    async def wait_events(self, topic: str, count: int, *, timeout: float = WAIT_SECONDS) -> list[dict[str, Any]]:
         try:
             async with asyncio.timeout(timeout):
                 while len(self.events(topic)) < count:
@@ -155,7 +176,7 @@ class Socket:
         assert len(got) >= count, f"{topic}: {len(got)} of {count} events; closed={self.closed_with}"
         return got
 
-    async def wait_closed(self, timeout: float = 10) -> int:
+    async def wait_closed(self, timeout: float = WAIT_SECONDS) -> int:
         async with asyncio.timeout(timeout):
             while self.closed_with is None:
                 self._changed.clear()
@@ -172,6 +193,26 @@ class Socket:
         self._reader.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._reader
+
+
+class Progress:
+    """A count that writing tasks raise and a test waits on: a phase lasts "ten more writes",
+    not "a second", which on a busy machine may hold no write at all."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._changed = asyncio.Event()
+
+    def step(self) -> None:
+        self.count += 1
+        self._changed.set()
+
+    async def more(self, count: int, *, timeout: float = WAIT_SECONDS) -> None:
+        target = self.count + count
+        async with asyncio.timeout(timeout):
+            while self.count < target:
+                self._changed.clear()
+                await self._changed.wait()
 
 
 def seqs(frames: list[dict[str, Any]]) -> list[int]:

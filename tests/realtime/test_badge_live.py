@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tests.realtime.processes import Worker
+from harness import Worker
 from tests.realtime.support import Colleague, Socket, database
 from tests.support import make_circle, make_user
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 
+from harness import Worker
 from models import CircleVisibility
 from services import events
-from tests.realtime.processes import Worker
 from tests.realtime.support import Colleague, Socket, database, seqs
 from tests.support import add_member, make_circle, make_user
 
@@ -47,16 +46,16 @@ async def test_messages_arrive_once_in_order_and_reading_clears_everywhere(
     retry = await on_a.write("POST", f"/api/v1/circles/{circle.id}/messages", {"body": "bericht 0", "client_id": "c0"})
     assert retry.json()["id"] == sent[0]
 
+    last = await on_b.write("POST", f"/api/v1/circles/{circle.id}/messages", {"body": "de laatste", "client_id": "c20"})
+    sent.append(last.json()["id"])
     for socket in sockets:
-        created = [e for e in await socket.wait_events(topic, 20) if e["kind"] == "message.created"]
-    await asyncio.sleep(0.5)
-    for socket in sockets:
+        await socket.wait_seq(topic, head_before + 21)  # the last message: the retry, had it gone out, came before
         created = [e for e in socket.events(topic) if e["kind"] == "message.created"]
         assert [e["data"]["id"] for e in created] == sent
-        assert seqs(socket.events(topic)) == list(range(head_before + 1, head_before + 21))
+        assert seqs(socket.events(topic)) == list(range(head_before + 1, head_before + 22))
 
     unread = (await phone.http.get("/api/v1/unread")).json()["circles"]
-    assert unread == {str(circle.id): 20}
+    assert unread == {str(circle.id): 21}
     marked = await laptop.write("POST", f"/api/v1/circles/{circle.id}/read", {"message_id": sent[-1]})
     assert marked.json()["message_id"] == sent[-1]
     for socket in sockets:  # the phone on the other worker hears it through user:{id}
@@ -84,8 +83,8 @@ async def test_read_markers_of_an_open_circle_stay_with_its_members(
     sent = (await writer.write("POST", f"/api/v1/circles/{circle.id}/messages", {"body": "Open voor iedereen"})).json()
     await writer.write("POST", f"/api/v1/circles/{circle.id}/read", {"message_id": sent["id"]})
     await writer.write("POST", f"/api/v1/circles/{circle.id}/messages", {"body": "Nog een"})
-    kinds = [e["kind"] for e in await outsider.wait_events(topic, 2)]
-    await asyncio.sleep(0.3)
+    # The second message is the barrier: a read marker sent on this topic would have come before it.
+    await outsider.wait_events(topic, 2)
     kinds = [e["kind"] for e in outsider.events(topic)]
     assert kinds == ["message.created", "message.created"]  # the chat, but not who read it
     for closable in (outsider, writer, watching):

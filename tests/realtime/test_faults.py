@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 import websockets
 
+from harness import RedisProcess, Worker
 from models import CircleVisibility
 from services import events
-from tests.realtime.processes import RedisProcess, Worker
-from tests.realtime.support import Colleague, Socket, database, seqs
+from tests.realtime.support import Colleague, Progress, Socket, database, seqs
 from tests.support import make_circle, make_user
 
 pytestmark = pytest.mark.trust  # see docs/reliability.md
@@ -44,6 +44,7 @@ async def test_redis_restart_while_posting_loses_nothing_and_needs_no_reconnect(
         counter = itertools.count()
         stop = asyncio.Event()
         failures: list[int] = []
+        posted = Progress()
 
         async def keep_posting() -> None:
             while not stop.is_set():
@@ -52,17 +53,20 @@ async def test_redis_restart_while_posting_loses_nothing_and_needs_no_reconnect(
                 )
                 if response.status_code != 200:
                     failures.append(response.status_code)
+                posted.step()
                 await asyncio.sleep(0.02)
 
         posting = asyncio.create_task(keep_posting())
-        await asyncio.sleep(0.5)
+        await posted.more(5)
         redis.stop()
-        await asyncio.sleep(1.5)  # posts go on: the database commit is the acknowledgement
-        not_ready = await reading.http.get("/readyz")
+        async with asyncio.timeout(60):
+            while (not_ready := await reading.http.get("/readyz")).status_code == 200:
+                await asyncio.sleep(0.25)
         assert not_ready.status_code == 503
         assert not_ready.json()["checks"]["redis"].startswith("error")
+        await posted.more(10)  # posts go on: the database commit is the acknowledgement
         redis.start()
-        await asyncio.sleep(1.5)
+        await posted.more(10)
         stop.set()
         await posting
         assert failures == []
@@ -70,10 +74,10 @@ async def test_redis_restart_while_posting_loses_nothing_and_needs_no_reconnect(
         async with database(url) as db:
             head = await events.head(db, topic)
         assert head > 20
-        received = await listener.wait_events(topic, head, timeout=20)
+        received = await listener.wait_events(topic, head)
         assert seqs(received) == list(range(1, head + 1))
         assert listener.closed_with is None  # the same socket throughout
-        async with asyncio.timeout(15):  # the subscriber reconnects with backoff (at most 5 s apart)
+        async with asyncio.timeout(60):  # the subscriber reconnects with backoff (at most 5 s apart)
             while (ready := await reading.http.get("/readyz")).status_code != 200:
                 await asyncio.sleep(0.25)
         assert ready.json()["checks"]["redis"] == "ok"
@@ -108,7 +112,7 @@ async def test_frozen_redis_is_reported_and_recovered_from(
             while (await colleague.http.get("/readyz")).status_code == 200:
                 await asyncio.sleep(0.25)
         redis.thaw()
-        received = await listener.wait_events(topic, 3, timeout=20)
+        received = await listener.wait_events(topic, 3)
         assert seqs(received) == [1, 2, 3]
         await listener.close()
         await colleague.close()
@@ -154,14 +158,13 @@ async def test_a_client_that_stops_reading_is_closed_and_others_go_on(
     for number in range(total):
         response = await writer.write("POST", f"/api/v1/circles/{circle.id}/posts", {"body": f"{number} {big}"})
         assert response.status_code == 201
-        if number % 20 == 0 and (await writer.http.get("/metrics")).text.count("kring_slow_clients_closed_total 1.0"):
+        if number % 5 == 0 and (await writer.http.get("/metrics")).text.count("kring_slow_clients_closed_total 1.0"):
             total = number + 1
             break
-    received = await healthy.wait_events(topic, total, timeout=30)
-    assert seqs(received) == list(range(1, total + 1))
-
+    # The client wakes up at once: the server gives its close frame, behind the full buffers, only
+    # so long before it drops the connection (1006), and a busy machine is slow enough for that.
     try:
-        async with asyncio.timeout(10):
+        async with asyncio.timeout(60):
             async for _ in stuck:
                 pass
     except websockets.ConnectionClosed:
@@ -169,6 +172,8 @@ async def test_a_client_that_stops_reading_is_closed_and_others_go_on(
     stuck.transport.abort()
     # The close frame waited behind the full buffers until the client read again.
     assert stuck.close_code == 4008
+    received = await healthy.wait_events(topic, total)
+    assert seqs(received) == list(range(1, total + 1))
     metrics = (await reading.http.get("/metrics")).text
     assert "kring_slow_clients_closed_total 1.0" in metrics
     await healthy.close()

@@ -6,9 +6,9 @@ import asyncio
 import math
 from collections.abc import Callable
 
+from harness import Worker
 from realtime.hub import PRESENCE_HOLD
 from realtime.presence import HeldPresence
-from tests.realtime.processes import Worker
 from tests.realtime.support import Colleague, Socket, database
 from tests.support import make_user
 
@@ -71,7 +71,7 @@ async def test_presence_follows_sockets_across_workers_and_a_killed_worker_goes_
     await watcher.wait_for(presence_of(anna.id or 0, "active"), start=start)
     a.kill()  # no goodbye: only the expiry can take her offline
     start = len(watcher.frames)
-    expired = await watcher.wait_for(presence_of(anna.id or 0), start=start, timeout=10)
+    expired = await watcher.wait_for(presence_of(anna.id or 0), start=start)
     assert state_in(expired, anna.id or 0) == "offline"
     await back.close()
     await watcher.close()
@@ -126,13 +126,15 @@ async def test_a_tab_flipping_away_and_active_costs_others_one_frame_per_hold(
     await asyncio.sleep(PRESENCE_HOLD)  # her coming online is the last change; let its hold pass
     start = len(watcher.frames)
 
-    seconds, flips = 4.0, 0
+    # A count of flips, not a span of time: on a busy machine the same flips take longer, and the
+    # bound below grows with the time they really took.
+    flips = 67
     loop = asyncio.get_running_loop()
-    ends = loop.time() + seconds
-    while loop.time() < ends:
-        flips += 1
-        await anna_socket.send({"op": "presence", "state": "away" if flips % 2 else "active"})
+    began = loop.time()
+    for flip in range(1, flips + 1):
+        await anna_socket.send({"op": "presence", "state": "away" if flip % 2 else "active"})
         await asyncio.sleep(0.06)  # under the socket's frame limit: every flip is taken
+    seconds = loop.time() - began
     last = "away" if flips % 2 else "active"
 
     async def told_last() -> None:
@@ -140,13 +142,12 @@ async def test_a_tab_flipping_away_and_active_costs_others_one_frame_per_hold(
             about_anna = [frame for frame in watcher.frames[start:] if presence_of(anna.id or 0)(frame)]
             if about_anna and state_in(about_anna[-1], anna.id or 0) == last:
                 return
-            await watcher.wait_for(presence_of(anna.id or 0), start=len(watcher.frames), timeout=10)
+            await watcher.wait_for(presence_of(anna.id or 0), start=len(watcher.frames))
 
-    await asyncio.wait_for(told_last(), timeout=15)
+    await asyncio.wait_for(told_last(), timeout=60)
     await asyncio.sleep(PRESENCE_HOLD + 1)  # nothing more comes after the last state
     told = [frame for frame in watcher.frames[start:] if presence_of(anna.id or 0)(frame)]
     assert state_in(told[-1], anna.id or 0) == last
-    assert flips > 50
     # The first flip at once, then one per hold while she flips, and the last state after.
     assert len(told) <= 1 + math.ceil(seconds / PRESENCE_HOLD) + 1, [state_in(f, anna.id or 0) for f in told]
     await anna_socket.close()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import email
 import os
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -24,6 +23,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from config import Settings
+from harness import free_port
 from models import DigestFrequency, User
 from models.base import utcnow
 from server.context import AppContext
@@ -50,15 +50,9 @@ class Inbox:
         return taken
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def inbox() -> Iterator[Inbox]:
-    box = Inbox(_free_port())
+    box = Inbox(free_port())
     controller = Controller(box, hostname="127.0.0.1", port=box.port)
     controller.start()
     try:
@@ -169,7 +163,7 @@ async def test_a_failed_send_is_tried_again_and_never_is_never(
     await circles.join_circle(db, bram, circle.id)
     post = await posts.create_post(db, anna, circle.id, body="Iets")
     await reactions.set_reaction(db, bram, "post", post.id or 0, "heart", on=True)
-    unreachable = context.settings.model_copy(update={"smtp_url": f"smtp://127.0.0.1:{_free_port()}"})
+    unreachable = context.settings.model_copy(update={"smtp_url": f"smtp://127.0.0.1:{free_port()}"})
     now = utcnow()
     assert await mailer(context, unreachable).send_due(now) == 0
     assert await mailer(context).send_due(now) == 1  # the claim was given back

@@ -7,6 +7,6 @@ shared or a private Redis) come from `tests/realtime/conftest.py`.
 
 from __future__ import annotations
 
-from tests.realtime.conftest import fresh_database, rt_backend, start_workers
+from tests.realtime.conftest import collect_garbage_after, fresh_database, rt_backend, start_workers
 
-__all__ = ["fresh_database", "rt_backend", "start_workers"]
+__all__ = ["collect_garbage_after", "fresh_database", "rt_backend", "start_workers"]

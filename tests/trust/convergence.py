@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from tests.realtime.processes import Worker
+from harness import Worker
 from tests.realtime.support import Socket
 
 Posts = dict[int, dict[str, Any]]

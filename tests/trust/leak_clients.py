@@ -10,8 +10,8 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness import Worker
 from services import events
-from tests.realtime.processes import Worker
 from tests.realtime.support import Colleague, Socket, database
 from tests.trust.oracle import CircleAtStart, Follower, circle_state_at, eligible
 

@@ -13,7 +13,7 @@ target port and can cut, blackhole or delay each connection through it.
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -51,34 +51,61 @@ class Link:
 
 
 class FaultProxy:
+    """Accepts by itself rather than through `asyncio.start_server`: asyncio wraps an accepted
+    socket in a task of its own, and a socket accepted just before the test's loop closes was
+    left bare when that task was cancelled, for the garbage collector to find open in some later
+    test. Here every accepted socket is known from the moment of `accept`, and `close` ends
+    them all, and every task, before the loop does."""
+
     def __init__(self, target_port: int) -> None:
         self.target_port = target_port
         self.links: list[Link] = []
         self.default_delay = 0.0
-        self.partitioned = False
-        self._server: asyncio.Server | None = None
+        self._healed = asyncio.Event()
+        self._healed.set()
+        self._listener: socket.socket | None = None
+        self._unwrapped: set[socket.socket] = set()  # accepted, not yet owned by a transport
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._closing = False
         self.port = 0
 
+    @property
+    def partitioned(self) -> bool:
+        return not self._healed.is_set()
+
     async def start(self) -> FaultProxy:
-        self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
-        self.port = int(self._server.sockets[0].getsockname()[1])
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(100)
+        listener.setblocking(False)
+        self._listener = listener
+        self.port = int(listener.getsockname()[1])
+        asyncio.get_running_loop().add_reader(listener.fileno(), self._on_readable)
         return self
 
     async def close(self) -> None:
+        self._closing = True
+        if self._listener is not None:
+            asyncio.get_running_loop().remove_reader(self._listener.fileno())
+            self._listener.close()
         for link in self.links:
             link.cut()
-        if self._server is not None:
-            self._server.close()
-            with contextlib.suppress(Exception):
-                await self._server.wait_closed()
+        tasks = [*self._tasks, *(task for link in self.links for task in link.tasks)]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for conn in self._unwrapped:
+            conn.close()
+        self._unwrapped.clear()
 
     def partition(self) -> None:
-        self.partitioned = True
+        self._healed.clear()
         for link in self.links:
             link.blackhole()
 
     def heal(self) -> None:
-        self.partitioned = False
+        self._healed.set()
         for link in self.links:
             if not link.flowing.is_set():
                 link.cut()
@@ -89,19 +116,43 @@ class FaultProxy:
     def select(self, chosen: Callable[[Link], bool]) -> list[Link]:
         return [link for link in self.links if not link.closed and chosen(link)]
 
-    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        while self.partitioned:  # the connection hangs, unanswered, until the network is back
-            await asyncio.sleep(0.05)
-            if writer.transport.is_closing():
+    def _on_readable(self) -> None:
+        assert self._listener is not None
+        while not self._closing:
+            try:
+                conn, _address = self._listener.accept()
+            except (BlockingIOError, InterruptedError):
                 return
+            conn.setblocking(False)
+            self._unwrapped.add(conn)
+            task = asyncio.get_running_loop().create_task(self._accept(conn))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _accept(self, conn: socket.socket) -> None:
         try:
+            client_port = int(conn.getpeername()[1])
+            reader, writer = await asyncio.open_connection(sock=conn)
+        except OSError:  # the client is gone already
+            conn.close()
+            return
+        finally:
+            self._unwrapped.discard(conn)  # closed, or owned by the transport
+        try:
+            await self._healed.wait()  # partitioned: the connection hangs, unanswered, until the network is back
             upstream = await asyncio.open_connection("127.0.0.1", self.target_port)
         except OSError:
             writer.transport.abort()
             return
-        link = Link(int(writer.get_extra_info("peername")[1]), (reader, writer), upstream, delay=self.default_delay)
+        except BaseException:
+            writer.transport.abort()
+            raise
+        link = Link(client_port, (reader, writer), upstream, delay=self.default_delay)
         link.flowing.set()
         self.links.append(link)
+        if self._closing:
+            link.cut()
+            return
         link.tasks = [
             asyncio.create_task(self._pump(link, reader, upstream[1])),
             asyncio.create_task(self._pump(link, upstream[0], writer)),

@@ -42,12 +42,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 
 from config import load_settings
+from harness import Worker
 from models import CircleVisibility, TopicHead
 from models.database import SessionMaker, make_engine, make_sessionmaker
 from services import sessions
 from services.markdown import handle_of
 from tests.conftest import SECRET
-from tests.realtime.processes import Worker
 from tests.support import make_user
 from tests.trust.convergence import Client, load
 from tests.trust.report import report

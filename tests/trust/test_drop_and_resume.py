@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 import websockets
 
+from harness import Worker
 from models import CircleVisibility
-from tests.realtime.processes import Worker
-from tests.realtime.support import Colleague, Socket, database, seqs
+from tests.realtime.support import Colleague, Progress, Socket, database, seqs
 from tests.support import add_member, make_circle, make_user
 from tests.trust.oracle import Follower, compare, expected, wait_until_held
 from tests.trust.proxy import FaultProxy
@@ -35,7 +35,7 @@ async def open_via(proxy: FaultProxy, worker: Worker, cookie: str) -> Socket:
     connection = await websockets.connect(
         f"ws://127.0.0.1:{proxy.port}/ws",
         additional_headers={"Cookie": cookie, "Origin": worker.origin},
-        open_timeout=30,
+        open_timeout=60,
         max_size=None,
     )
     return Socket(connection)
@@ -79,6 +79,7 @@ async def test_blackholed_clients_resume_with_nothing_lost_or_doubled(
     stop = asyncio.Event()
     written = itertools.count()
     failures: list[int] = []
+    posted = Progress()
 
     async def write(writer: Colleague) -> None:
         interval = WRITERS / SCALE.posts_per_second
@@ -87,18 +88,23 @@ async def test_blackholed_clients_resume_with_nothing_lost_or_doubled(
             response = await writer.write("POST", f"/api/v1/circles/{circle.id}/posts", {"body": f"n{next(written)}"})
             if response.status_code != 201:
                 failures.append(response.status_code)
+            posted.step()
             next_at += interval
             await asyncio.sleep(max(0.0, next_at - time.monotonic()))
 
     writing = [asyncio.create_task(write(sessions[n])) for n in range(WRITERS)]
     started = time.monotonic()
-    await asyncio.sleep(2)
+    await posted.more(int(SCALE.posts_per_second * 2))
 
     dropped = clients[: SCALE.blackholed]
     for client in dropped:
         socket = client["sockets"][0]
         proxies[client["where"]].link_of(client_port(socket)).blackhole()
-    await asyncio.sleep(SCALE.blackhole_seconds)
+    # As many posts as the blackhole's seconds hold at full pace: fewer seconds' worth on a
+    # busy machine would leave less to replay than the assertion below expects.
+    blackholed_at = time.monotonic()
+    await posted.more(int(SCALE.posts_per_second * SCALE.blackhole_seconds), timeout=300)
+    blackhole_seconds = time.monotonic() - blackholed_at
     for client in dropped:
         socket = client["sockets"][0]
         proxies[client["where"]].link_of(client_port(socket)).cut()  # the browser gives up the link
@@ -112,11 +118,15 @@ async def test_blackholed_clients_resume_with_nothing_lost_or_doubled(
         again = await open_via(proxies[where], workers[where], client["session"].cookie)
         resumes.append(await again.subscribe(topic, since=last, epoch=epoch))
         client["sockets"].append(again)
-    await asyncio.sleep(2)
+    await posted.more(int(SCALE.posts_per_second * 2))
     stop.set()
     await asyncio.gather(*writing)
     elapsed = time.monotonic() - started
     assert failures == []
+    # The last post: every client waits for it below (the oracle's last), so whatever the posts
+    # before it would bring (a double) has come by then.
+    final = await sessions[0].write("POST", f"/api/v1/circles/{circle.id}/posts", {"body": "tot slot"})
+    assert final.status_code == 201
 
     verdicts = []
     async with database(url) as db:
@@ -125,7 +135,6 @@ async def test_blackholed_clients_resume_with_nothing_lost_or_doubled(
             await wait_until_held(client["sockets"], topic, wanted[-1])
             received = [seq for socket in client["sockets"] for seq in seqs(socket.events(topic))]
             verdicts.append(compare(wanted, received))
-    await asyncio.sleep(0.5)
 
     total = next(written)
     lost = sum(len(v.lost) for v in verdicts)
@@ -142,7 +151,7 @@ async def test_blackholed_clients_resume_with_nothing_lost_or_doubled(
         scale=SCALE.name,
         clients=SCALE.clients,
         blackholed=SCALE.blackholed,
-        blackhole_s=SCALE.blackhole_seconds,
+        blackhole_s=round(blackhole_seconds, 1),
         posts=total,
         posts_per_s=round(total / elapsed, 1),
         delivered=sum(v.received for v in verdicts),

@@ -19,6 +19,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from harness import Worker
 from models import CircleVisibility, Role
 from realtime.protocol import (
     Command,
@@ -33,7 +34,6 @@ from realtime.protocol import (
 )
 from services import chat, comments, posts
 from services.markdown import to_safe_html
-from tests.realtime.processes import Worker
 from tests.realtime.support import database
 from tests.support import PASSWORD, add_member, make_circle, make_user
 from tests.trust.report import report

@@ -18,10 +18,10 @@ from datetime import timedelta
 import pytest
 from sqlmodel import col, select
 
+from harness import Worker
 from models import UserSession
 from models.base import utcnow
 from services import accounts
-from tests.realtime.processes import Worker
 from tests.realtime.support import Colleague, database
 from tests.support import make_user
 
@@ -74,7 +74,7 @@ async def upgrades(worker: Worker, headers: dict[str, str]) -> bool:
     try:
         writer.write(("\r\n".join(request) + "\r\n\r\n").encode())
         await writer.drain()
-        async with asyncio.timeout(10):
+        async with asyncio.timeout(60):
             status_line = (await reader.readline()).decode()
     finally:
         writer.close()

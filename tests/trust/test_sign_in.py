@@ -15,12 +15,12 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import col, select
 
+from harness import Worker
 from models import LoginFailure
 from server.context import AppContext
 from services import passwords, sessions
 from services.errors import RateLimited, Unauthenticated
 from services.throttle import LoginLimits
-from tests.realtime.processes import Worker
 from tests.realtime.support import Colleague, Socket, database
 from tests.support import make_user
 from tests.trust.report import report

@@ -45,11 +45,11 @@ import pytest
 import websockets
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import CircleVisibility
+from harness import Worker
+from models import CircleVisibility, User
 from realtime.protocol import CloseCode, event_frame
 from services import events
-from tests.realtime.processes import Worker
-from tests.realtime.support import Colleague, Socket, database, seqs
+from tests.realtime.support import Colleague, Progress, Socket, database, seqs
 from tests.support import add_member, make_circle, make_user
 from tests.trust.oracle import Follower, compare, expected, wait_until_held
 from tests.trust.report import percentile, report
@@ -64,7 +64,11 @@ SLEEPER_USERS = 2
 PROBE_BODY = "p" * 300
 FILL_BODY = "\U0001f642" * 19_900  # a post of emoji: 4 bytes a character, about 80 KB a frame
 FILL_POSTS = 45  # about 3.7 MB: more than the kernel buffers of a socket that reads nothing
+# A phase without slow clients lasts this long and holds this many probes, whichever comes
+# later: on a machine busy with other test runs the posts come slower, and the comparison
+# needs enough of them.
 PHASE_SECONDS = 6.0
+PHASE_PROBES = 60
 
 
 def rss_mib(worker: Worker) -> float:
@@ -96,11 +100,11 @@ class Reader:
     @classmethod
     async def open(cls, worker: Worker, cookie: str, topic: str) -> Reader:
         connection = await websockets.connect(
-            worker.ws_url, additional_headers={"Cookie": cookie, "Origin": worker.origin}, open_timeout=30
+            worker.ws_url, additional_headers={"Cookie": cookie, "Origin": worker.origin}, open_timeout=60
         )
         reader = cls(connection, topic)
         await connection.send(json.dumps({"op": "subscribe", "topic": topic}))
-        async with asyncio.timeout(30):
+        async with asyncio.timeout(60):
             await reader._subscribed.wait()
         return reader
 
@@ -149,21 +153,25 @@ class Sleeper:
     @classmethod
     async def open(cls, session: Colleague, worker: Worker, topics: list[str]) -> Sleeper:
         raw = socket.socket()
-        raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connect: a small window
-        raw.setblocking(False)
-        await asyncio.get_running_loop().sock_connect(raw, ("127.0.0.1", worker.port))
-        connection = await websockets.connect(
-            worker.ws_url,
-            sock=raw,
-            additional_headers={"Cookie": session.cookie, "Origin": worker.origin},
-            max_queue=1,
-            open_timeout=30,
-            ping_interval=None,  # its own keepalive would give up on the server it stopped reading
-        )
+        try:
+            raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connect: a small window
+            raw.setblocking(False)
+            await asyncio.get_running_loop().sock_connect(raw, ("127.0.0.1", worker.port))
+            connection = await websockets.connect(
+                worker.ws_url,
+                sock=raw,
+                additional_headers={"Cookie": session.cookie, "Origin": worker.origin},
+                max_queue=1,
+                open_timeout=60,
+                ping_interval=None,  # its own keepalive would give up on the server it stopped reading
+            )
+        except BaseException:
+            raw.close()
+            raise
         sleeper = cls(session, connection, old={topic: [] for topic in topics})
         for topic in topics:
             await connection.send(json.dumps({"op": "subscribe", "topic": topic}))
-        async with asyncio.timeout(30):
+        async with asyncio.timeout(60):
             while len(sleeper.since) < len(topics):
                 frame = json.loads(await connection.recv())
                 if frame["type"] == "subscribed":
@@ -190,6 +198,11 @@ class Sleeper:
         for topic, old in self.old.items():
             last = old[-1] if old else self.since[topic]
             self.resumed[topic] = await self.again.subscribe(topic, since=last, epoch=self.epoch)
+
+    async def close(self) -> None:
+        self.connection.transport.abort()
+        if self.again is not None:
+            await self.again.close()
 
     def received(self, topic: str) -> list[int]:
         assert self.again is not None
@@ -300,173 +313,194 @@ async def test_ten_clients_that_stop_reading_slow_no_one_and_resume_with_nothing
     )
     a, b = workers
     shared_topic, busy_topic = f"circle:{shared.id}", f"circle:{busy.id}"
-    writing = [await Colleague(workers[n], writers[n]).sign_in() for n in range(2)]
-    reader_sessions = [await Colleague(workers[n % 2], user).sign_in() for n, user in enumerate(reader_users)]
-    sleeper_sessions = [await Colleague(b, user).sign_in() for user in sleeper_users]
-    readers = list(
-        await asyncio.gather(
-            *(
-                Reader.open(workers[n % 2], reader_sessions[n % READER_USERS].cookie, shared_topic)
-                for n in range(SCALE.slow_case_readers)
+    async with contextlib.AsyncExitStack() as cleanup:
+        # Whatever this case opens is closed however it ends: a client left open is found by the
+        # garbage collector during some later test, and fails that one.
+        async def signed_in(worker: Worker, user: User) -> Colleague:
+            colleague = Colleague(worker, user)
+            cleanup.push_async_callback(colleague.close)
+            return await colleague.sign_in()
+
+        writing = [await signed_in(workers[n], writers[n]) for n in range(2)]
+        reader_sessions = [await signed_in(workers[n % 2], user) for n, user in enumerate(reader_users)]
+        sleeper_sessions = [await signed_in(b, user) for user in sleeper_users]
+        readers = list(
+            await asyncio.gather(
+                *(
+                    Reader.open(workers[n % 2], reader_sessions[n % READER_USERS].cookie, shared_topic)
+                    for n in range(SCALE.slow_case_readers)
+                )
             )
         )
-    )
-    on_a, on_b = readers[0::2], readers[1::2]
+        cleanup.push_async_callback(lambda: asyncio.gather(*(reader.close() for reader in readers)))
+        on_a, on_b = readers[0::2], readers[1::2]
 
-    clock = Clock()
-    stop = asyncio.Event()
-    failures: list[int] = []
-    rss: list[tuple[str, float, float]] = []  # phase, worker a, worker b
+        clock = Clock()
+        stop = asyncio.Event()
+        failures: list[int] = []
+        rss: list[tuple[str, float, float]] = []  # phase, worker a, worker b
 
-    async def post(number: int, circle_id: int | None, body: str) -> None:
-        response = await writing[number % 2].write("POST", f"/api/v1/circles/{circle_id}/posts", {"body": body})
-        if response.status_code != 201:
-            failures.append(response.status_code)
+        async def post(number: int, circle_id: int | None, body: str) -> None:
+            response = await writing[number % 2].write("POST", f"/api/v1/circles/{circle_id}/posts", {"body": body})
+            if response.status_code != 201:
+                failures.append(response.status_code)
 
-    async def probe_forever() -> None:
-        interval = 1 / SCALE.slow_case_posts_per_second
-        next_at = time.monotonic()
-        for number in itertools.count():
-            if stop.is_set():
-                return
-            await post(number, shared.id, f"{number} {PROBE_BODY}")
-            next_at += interval
-            await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+        probes = Progress()
 
-    async def sample_memory() -> None:
-        while not stop.is_set():
-            rss.append((clock.now, rss_mib(a), rss_mib(b)))
-            await asyncio.sleep(0.25)
+        async def phase() -> None:
+            started = time.monotonic()
+            await probes.more(PHASE_PROBES, timeout=300)
+            await asyncio.sleep(max(0.0, PHASE_SECONDS - (time.monotonic() - started)))
 
-    async def in_parallel(count: int, action: Callable[[int], Awaitable[None]], lanes: int = 4) -> None:
-        numbers = iter(range(count))
+        async def probe_forever() -> None:
+            interval = 1 / SCALE.slow_case_posts_per_second
+            next_at = time.monotonic()
+            for number in itertools.count():
+                if stop.is_set():
+                    return
+                await post(number, shared.id, f"{number} {PROBE_BODY}")
+                probes.step()
+                next_at += interval
+                await asyncio.sleep(max(0.0, next_at - time.monotonic()))
 
-        async def lane() -> None:
-            for number in numbers:
-                await action(number)
+        async def sample_memory() -> None:
+            while not stop.is_set():
+                rss.append((clock.now, rss_mib(a), rss_mib(b)))
+                await asyncio.sleep(0.25)
 
-        await asyncio.gather(*(lane() for _ in range(lanes)))
+        async def in_parallel(count: int, action: Callable[[int], Awaitable[None]], lanes: int = 4) -> None:
+            numbers = iter(range(count))
 
-    tasks = [asyncio.create_task(probe_forever()), asyncio.create_task(sample_memory())]
-    started = time.monotonic()
-    await asyncio.sleep(2)
-    clock.begin("before")
-    await asyncio.sleep(PHASE_SECONDS)
+            async def lane() -> None:
+                for number in numbers:
+                    await action(number)
 
-    clock.begin("filling")
-    sleepers = [
-        await Sleeper.open(sleeper_sessions[n % SLEEPER_USERS], a, [shared_topic, busy_topic]) for n in range(SLOW)
-    ]
-    filling_started = time.monotonic()
-    await in_parallel(FILL_POSTS, lambda n: post(n, busy.id, f"{n} {FILL_BODY}"))
-    filling_seconds = time.monotonic() - filling_started
+            await asyncio.gather(*(lane() for _ in range(lanes)))
 
-    clock.begin("with")
-    with_started = time.monotonic()
-    async with asyncio.timeout(SCALE.slow_case_queue / 2):  # the queue fills at 2 posts/s or more
-        # Both workers are asked, so that answering does not load a alone while it is compared.
-        while sum([await slow_closed(session) for session in writing]) < SLOW:
-            await asyncio.sleep(0.5)
-    with_seconds = time.monotonic() - with_started
+        tasks = [asyncio.create_task(probe_forever()), asyncio.create_task(sample_memory())]
 
-    clock.begin("resume")
-    codes = await asyncio.gather(*(sleeper.read_out() for sleeper in sleepers))
-    for sleeper in sleepers:
-        await sleeper.resume(b)
-    async with database(url) as db:
-        heads = {topic: await events.head(db, topic) for topic in (shared_topic, busy_topic)}
-    for sleeper in sleepers:
-        assert sleeper.again is not None
-        for topic, head in heads.items():
-            await wait_until_held([sleeper.again], topic, head, timeout=60)
+        async def stop_tasks() -> None:
+            stop.set()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
-    clock.begin("after")
-    await asyncio.sleep(PHASE_SECONDS)
-    stop.set()
-    await asyncio.gather(*tasks)
-    elapsed = time.monotonic() - started
-    assert failures == []
-    closed_on = [await slow_closed(session) for session in writing]
+        cleanup.push_async_callback(stop_tasks)
+        started = time.monotonic()
+        await probes.more(10, timeout=300)  # warmed up
+        clock.begin("before")
+        await phase()
 
-    verdicts = []
-    async with database(url) as db:
-        wanted_by: dict[tuple[int, str, int], list[int]] = {}
+        clock.begin("filling")
+        sleepers: list[Sleeper] = []
+        for n in range(SLOW):
+            sleepers.append(await Sleeper.open(sleeper_sessions[n % SLEEPER_USERS], a, [shared_topic, busy_topic]))
+            cleanup.push_async_callback(sleepers[-1].close)
+        filling_started = time.monotonic()
+        await in_parallel(FILL_POSTS, lambda n: post(n, busy.id, f"{n} {FILL_BODY}"))
+        filling_seconds = time.monotonic() - filling_started
 
-        async def wanted(user_id: int | None, topic: str, since: int) -> list[int]:
-            assert user_id is not None
-            if (user_id, topic, since) not in wanted_by:
-                follower = Follower(user_id, topic, since, member=False)
-                wanted_by[user_id, topic, since] = await expected(db, follower)
-            return wanted_by[user_id, topic, since]
+        clock.begin("with")
+        with_started = time.monotonic()
+        # The queues fill at the pace the machine posts, which another test run beside this one
+        # can slow down many times over: the limit only stops a case that would never end.
+        async with asyncio.timeout(SCALE.slow_case_queue * 2):
+            # Both workers are asked, so that answering does not load a alone while it is compared.
+            while sum([await slow_closed(session) for session in writing]) < SLOW:
+                await asyncio.sleep(0.5)
+        with_seconds = time.monotonic() - with_started
 
-        for number, reader in enumerate(readers):
-            reader_wants = await wanted(reader_users[number % READER_USERS].id, shared_topic, reader.since)
-            async with asyncio.timeout(60):
-                while reader.seqs()[-1:] != reader_wants[-1:]:
-                    await asyncio.sleep(0.1)
-            verdicts.append(compare(reader_wants, reader.seqs()))
-        for number, sleeper in enumerate(sleepers):
-            for topic in (shared_topic, busy_topic):
-                sleeper_wants = await wanted(sleeper_users[number % SLEEPER_USERS].id, topic, sleeper.since[topic])
-                assert sleeper.again is not None
-                await wait_until_held([sleeper.again], topic, sleeper_wants[-1])
-                verdicts.append(compare(sleeper_wants, sleeper.received(topic)))
-        while_connected = (clock.start_of("filling"), clock.start_of("resume"))
-        queued_bytes = await bytes_committed(db, [shared_topic, busy_topic], *while_connected)
+        clock.begin("resume")
+        codes = await asyncio.gather(*(sleeper.read_out() for sleeper in sleepers))
+        for sleeper in sleepers:
+            await sleeper.resume(b)
+        async with database(url) as db:
+            heads = {topic: await events.head(db, topic) for topic in (shared_topic, busy_topic)}
+        for sleeper in sleepers:
+            assert sleeper.again is not None
+            for topic, head in heads.items():
+                await wait_until_held([sleeper.again], topic, head, timeout=60)
 
-    relative = relative_latency(on_a, on_b, clock)
-    rss_before = [statistics.median(sample[n] for sample in rss if sample[0] == "before") for n in (1, 2)]
-    rss_highest = [max(sample[n] for sample in rss if sample[0] not in {"warm-up", "before"}) for n in (1, 2)]
-    # What the ten queues can hold: at most `queue` entries each (a two-item tuple and its slot,
-    # 64 bytes), pointing at frames that every queue shares, no more than those committed while
-    # the slow clients were connected; plus 16 MiB for the allocator, the transports' write
-    # buffers and the replays' pages, which move resident memory by a few MiB from run to run.
-    bound_mib = (queued_bytes + SLOW * SCALE.slow_case_queue * 64) / 2**20 + 16
-    replayed_shared = [sleeper.replayed(shared_topic) for sleeper in sleepers]
-    lost = sum(len(v.lost) for v in verdicts)
-    doubled = sum(len(v.doubled) for v in verdicts)
-    leaked = sum(len(v.leaked) for v in verdicts)
-    report(
-        "8-slow-consumers",
-        scale=SCALE.name,
-        readers=len(readers),
-        slow=SLOW,
-        queue=SCALE.slow_case_queue,
-        elapsed_s=round(elapsed, 1),
-        filling_s=round(filling_seconds, 1),
-        with_s=round(with_seconds, 1),
-        latency_ms_p50_p90_a=latency_figures(on_a, clock),
-        latency_ms_p50_p90_b=latency_figures(on_b, clock),
-        relative_latency_with=round(relative, 3),
-        close_codes=sorted(codes),
-        closed_too_slow=closed_on,
-        resumes_recovered=f"{sum(r['recovered'] is True for s in sleepers for r in s.resumed.values())}/{2 * SLOW}",
-        replayed=sum(s.replayed(t) for s in sleepers for t in (shared_topic, busy_topic)),
-        replayed_shared_min=min(replayed_shared),
-        rss_mib_before=[round(v, 1) for v in rss_before],
-        rss_mib_highest=[round(v, 1) for v in rss_highest],
-        rss_bound_mib=round(bound_mib, 1),
-        lost=lost,
-        doubled=doubled,
-        leaked=leaked,
-    )
+        clock.begin("after")
+        await phase()
+        stop.set()
+        await asyncio.gather(*tasks)
+        elapsed = time.monotonic() - started
+        assert failures == []
+        closed_on = [await slow_closed(session) for session in writing]
 
-    assert codes == [CloseCode.TOO_SLOW] * SLOW
-    assert closed_on == [SLOW, 0]  # the ten slow clients, and no reader
-    assert all(reader.reading for reader in readers)
-    assert [r["recovered"] for s in sleepers for r in s.resumed.values()] == [True] * (2 * SLOW)
-    # Each resume replayed more than the hub once refused (80 % of the queue): a queue's worth.
-    assert min(replayed_shared) > 0.8 * SCALE.slow_case_queue
-    assert (lost, doubled, leaked) == (0, 0, 0)
-    assert all(v.clean for v in verdicts)
-    # Worker a's readers against worker b's at the same moments: the machine's load moves both
-    # (by up to 40 % between phases in our runs), the slow clients only a's. Runs on the
-    # shared development machine gave 0.92 to 1.08.
-    assert relative <= 1.2, relative
-    for before, highest in zip(rss_before, rss_highest, strict=True):
-        assert highest - before <= bound_mib, (rss_before, rss_highest, bound_mib)
+        verdicts = []
+        async with database(url) as db:
+            wanted_by: dict[tuple[int, str, int], list[int]] = {}
 
-    await asyncio.gather(*(reader.close() for reader in readers))
-    await asyncio.gather(*(sleeper.again.close() for sleeper in sleepers if sleeper.again is not None))
-    for session in [*writing, *reader_sessions, *sleeper_sessions]:
-        await session.close()
+            async def wanted(user_id: int | None, topic: str, since: int) -> list[int]:
+                assert user_id is not None
+                if (user_id, topic, since) not in wanted_by:
+                    follower = Follower(user_id, topic, since, member=False)
+                    wanted_by[user_id, topic, since] = await expected(db, follower)
+                return wanted_by[user_id, topic, since]
+
+            for number, reader in enumerate(readers):
+                reader_wants = await wanted(reader_users[number % READER_USERS].id, shared_topic, reader.since)
+                async with asyncio.timeout(60):
+                    while reader.seqs()[-1:] != reader_wants[-1:]:
+                        await asyncio.sleep(0.1)
+                verdicts.append(compare(reader_wants, reader.seqs()))
+            for number, sleeper in enumerate(sleepers):
+                for topic in (shared_topic, busy_topic):
+                    sleeper_wants = await wanted(sleeper_users[number % SLEEPER_USERS].id, topic, sleeper.since[topic])
+                    assert sleeper.again is not None
+                    await wait_until_held([sleeper.again], topic, sleeper_wants[-1])
+                    verdicts.append(compare(sleeper_wants, sleeper.received(topic)))
+            while_connected = (clock.start_of("filling"), clock.start_of("resume"))
+            queued_bytes = await bytes_committed(db, [shared_topic, busy_topic], *while_connected)
+
+        relative = relative_latency(on_a, on_b, clock)
+        rss_before = [statistics.median(sample[n] for sample in rss if sample[0] == "before") for n in (1, 2)]
+        rss_highest = [max(sample[n] for sample in rss if sample[0] not in {"warm-up", "before"}) for n in (1, 2)]
+        # What the ten queues can hold: at most `queue` entries each (a two-item tuple and its slot,
+        # 64 bytes), pointing at frames that every queue shares, no more than those committed while
+        # the slow clients were connected; plus 16 MiB for the allocator, the transports' write
+        # buffers and the replays' pages, which move resident memory by a few MiB from run to run.
+        bound_mib = (queued_bytes + SLOW * SCALE.slow_case_queue * 64) / 2**20 + 16
+        replayed_shared = [sleeper.replayed(shared_topic) for sleeper in sleepers]
+        lost = sum(len(v.lost) for v in verdicts)
+        doubled = sum(len(v.doubled) for v in verdicts)
+        leaked = sum(len(v.leaked) for v in verdicts)
+        report(
+            "8-slow-consumers",
+            scale=SCALE.name,
+            readers=len(readers),
+            slow=SLOW,
+            queue=SCALE.slow_case_queue,
+            elapsed_s=round(elapsed, 1),
+            filling_s=round(filling_seconds, 1),
+            with_s=round(with_seconds, 1),
+            latency_ms_p50_p90_a=latency_figures(on_a, clock),
+            latency_ms_p50_p90_b=latency_figures(on_b, clock),
+            relative_latency_with=round(relative, 3),
+            close_codes=sorted(codes),
+            closed_too_slow=closed_on,
+            resumes_recovered=f"{sum(r['recovered'] is True for s in sleepers for r in s.resumed.values())}/{2 * SLOW}",
+            replayed=sum(s.replayed(t) for s in sleepers for t in (shared_topic, busy_topic)),
+            replayed_shared_min=min(replayed_shared),
+            rss_mib_before=[round(v, 1) for v in rss_before],
+            rss_mib_highest=[round(v, 1) for v in rss_highest],
+            rss_bound_mib=round(bound_mib, 1),
+            lost=lost,
+            doubled=doubled,
+            leaked=leaked,
+        )
+
+        assert codes == [CloseCode.TOO_SLOW] * SLOW
+        assert closed_on == [SLOW, 0]  # the ten slow clients, and no reader
+        assert all(reader.reading for reader in readers)
+        assert [r["recovered"] for s in sleepers for r in s.resumed.values()] == [True] * (2 * SLOW)
+        # Each resume replayed more than the hub once refused (80 % of the queue): a queue's worth.
+        assert min(replayed_shared) > 0.8 * SCALE.slow_case_queue
+        assert (lost, doubled, leaked) == (0, 0, 0)
+        assert all(v.clean for v in verdicts)
+        # Worker a's readers against worker b's at the same moments: the machine's load moves both
+        # (by up to 40 % between phases in our runs), the slow clients only a's. Runs on the
+        # shared development machine gave 0.92 to 1.08.
+        assert relative <= 1.2, relative
+        for before, highest in zip(rss_before, rss_highest, strict=True):
+            assert highest - before <= bound_mib, (rss_before, rss_highest, bound_mib)

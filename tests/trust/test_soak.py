@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
+from harness import Worker
 from models import CircleVisibility
-from tests.realtime.processes import Worker
 from tests.realtime.support import Colleague, Socket, database, seqs
 from tests.support import add_member, make_circle, make_user
 from tests.trust.oracle import Follower, compare, expected, wait_until_held

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import col, select
 
+from harness import Worker
 from models import CircleVisibility, Post
-from tests.realtime.processes import Worker
-from tests.realtime.support import Colleague, Socket, database, seqs
+from tests.realtime.support import Colleague, Progress, Socket, database, seqs
 from tests.support import add_member, make_circle, make_user
 from tests.trust.oracle import Follower, compare, expected, wait_until_held
 from tests.trust.report import report
@@ -48,6 +48,7 @@ async def test_a_killed_worker_loses_no_event_and_stores_every_write_once(
     ids = itertools.count()
     stop = asyncio.Event()
     outcomes: dict[str, str] = {}  # client_id -> "stored" | "retried" | "failed twice"
+    written = Progress()
 
     async def write(author_session: Colleague, fallback: Colleague) -> None:
         while not stop.is_set():
@@ -61,13 +62,14 @@ async def test_a_killed_worker_loses_no_event_and_stores_every_write_once(
                 retry = await fallback.write("POST", f"/api/v1/circles/{circle.id}/posts", body)
                 outcomes[client_id] = "retried" if retry.status_code == 201 else "failed twice"
                 author_session = fallback
+            written.step()
             await asyncio.sleep(0.05)
 
     pairs = [(await Colleague(doomed, a).sign_in(), await Colleague(survivor, a).sign_in()) for a in authors]
     writing = [asyncio.create_task(write(first, second)) for first, second in pairs]
-    await asyncio.sleep(1.5)
+    await written.more(20)
     doomed.kill()
-    await asyncio.sleep(1)
+    await written.more(10)  # the writes go on, retried on the survivor
 
     recovered = []
     for client in clients:
@@ -79,7 +81,7 @@ async def test_a_killed_worker_loses_no_event_and_stores_every_write_once(
         again = await Socket.open(survivor, cookie=client["session"].cookie)
         recovered.append((await again.subscribe(topic, since=last, epoch=client["epoch"]))["recovered"])
         client["sockets"].append(again)
-    await asyncio.sleep(1)
+    await written.more(10)
     stop.set()
     await asyncio.gather(*writing)
 
@@ -99,7 +101,7 @@ async def test_a_killed_worker_loses_no_event_and_stores_every_write_once(
         verdicts = []
         for client in clients:
             wanted = await expected(db, Follower(client["session"].user.id or 0, topic, client["since"], member=False))
-            await wait_until_held(client["sockets"], topic, wanted[-1], timeout=30)
+            await wait_until_held(client["sockets"], topic, wanted[-1])
             verdicts.append(compare(wanted, [seq for s in client["sockets"] for seq in seqs(s.events(topic))]))
     report(
         "3-worker-killed",

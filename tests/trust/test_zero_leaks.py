@@ -26,9 +26,9 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
+from harness import Worker
 from models import CircleVisibility
 from models.event import Event
-from tests.realtime.processes import Worker
 from tests.realtime.support import Colleague, database
 from tests.trust.leak_clients import Client, Judgement, judge
 from tests.trust.leak_paths import PathsVerdict, check_paths
