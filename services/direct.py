@@ -52,7 +52,6 @@ async def open_conversation(db: AsyncSession, user: User, others: Iterable[int])
     for participant in sorted(participants):
         role = MemberRole.ADMIN if participant == user.id else MemberRole.MEMBER
         db.add(Membership(circle_id=circle.id or 0, user_id=participant, role=role))
-    await db.commit()
     return circle
 
 
