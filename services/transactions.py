@@ -110,7 +110,7 @@ class UnitOfWork:
             done += 1
 
     def _hand_over(self, outbox: Outbox | None) -> None:
-        if outbox is None:
+        if outbox is None:  # a command's session: no publisher, no extractor to wake
             return
         try:
             outbox.publish(self.events)
