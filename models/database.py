@@ -22,7 +22,7 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 SessionMaker = async_sessionmaker[AsyncSession]
 # Execution option that makes a SQLite transaction start with BEGIN IMMEDIATE (see
-# services.events.begin_write).
+# services.transactions.unit_of_work).
 IMMEDIATE = "kring_immediate"
 
 
@@ -80,7 +80,8 @@ def make_engine(
 
 
 def make_sessionmaker(engine: AsyncEngine, info: dict[str, Any] | None = None) -> SessionMaker:
-    """Sessions for `engine`; `info` is copied into every session (the event sink goes there)."""
+    """Sessions for `engine`; `info` is copied into every session (the app's outbox goes there,
+    `services.transactions.session_info`)."""
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False, info=info or {})
 
 

@@ -61,8 +61,8 @@ from server.search_params import url_of
 from server.security_headers import SecurityHeaders
 from server.templating import Templates
 from services.errors import N_
-from services.events import SINK_KEY
 from services.extraction import Extractor
+from services.transactions import Outbox, session_info
 
 log = logging.getLogger("kring.app")
 STATIC_DIR = Path(__file__).resolve().parent.parent / "web" / "static"
@@ -101,14 +101,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
             metrics = Metrics()
             broker = _broker(settings)
             publisher = Publisher(broker, lambda topic: channel_name(settings.redis_prefix, topic), metrics)
-            db = make_sessionmaker(engine, info={SINK_KEY: publisher})
+            # Every unit of work on these sessions hands what it committed to this outbox.
+            outbox = Outbox(publisher)
+            db = make_sessionmaker(engine, info=session_info(outbox))
             presence = (
                 RedisPresence(settings.redis_url, settings.redis_prefix) if settings.redis_url else MemoryPresence()
             )
             hub = Hub(broker, db, _hub_config(settings), metrics, presence)
             await hub.start()
             publisher.start()
-            extractor = Extractor(db, settings.media_dir, sandbox, reading.text_limits(settings))
+            extractor = outbox.extractor = Extractor(db, settings.media_dir, sandbox, reading.text_limits(settings))
             extractor.start()
             context = AppContext(settings, engine, db, catalogs, templates, hub, extractor)
             digests = (

@@ -27,6 +27,7 @@ from services import (
     posts,
     reactions,
 )
+from services.transactions import unit_of_work
 
 # The sample group drive (a copy of ../shared/data/groepenschijf) the demo organisation brings in.
 DEMO_DRIVE = Path(__file__).resolve().parent / "demo_drive"
@@ -146,9 +147,9 @@ async def _seed_stream(db: AsyncSession, people: dict[str, User], content: DemoC
             post = await posts.create_blog_post(db, people[entry.author], title=entry.title, body=entry.body)
         else:
             post = await posts.create_post(db, people[entry.author], circle_ids[entry.circle], body=entry.body)
-        post.created_at = when  # the demo's history: services always stamp "now"
-        db.add(post)
-        await db.commit()
+        async with unit_of_work(db):
+            post.created_at = when  # the demo's history: services always stamp "now"
+            db.add(post)
         assert post.id is not None
         await _react(db, people, "post", post.id, entry.reactions)
         for comment in entry.comments:

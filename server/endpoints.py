@@ -179,8 +179,7 @@ def api_route(
             try:
                 check_request(request)
                 response = await handler(call)
-            except KringError as error:
-                await db.rollback()
+            except KringError as error:  # the unit of work has undone the refused operation
                 response = json_from(error)
             finally:
                 if call.form is not None:
@@ -261,8 +260,7 @@ def form_route(
             try:
                 check_request(request)
                 return await handler(call)
-            except KringError as error:
-                await db.rollback()
+            except KringError as error:  # the unit of work has undone the refused operation
                 return call.redirect(_back(request), message=error.message, kind="error")
             finally:
                 await form.close()

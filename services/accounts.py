@@ -101,7 +101,6 @@ async def create_user(
     db.add(user)
     await db.flush()
     await search.index(db, search_entry(user))
-    await db.commit()
     return user
 
 
@@ -162,7 +161,6 @@ async def update_profile(
     db.add(user)
     if user.is_active:
         await search.index(db, search_entry(user))
-    await db.commit()
     return user
 
 
@@ -170,7 +168,6 @@ async def update_profile(
 async def set_avatar(db: AsyncSession, user: User, avatar: str | None) -> User:
     user.avatar = avatar
     db.add(user)
-    await db.commit()
     return user
 
 
@@ -184,7 +181,6 @@ async def change_password(db: AsyncSession, user: User, *, current: str, new: st
     user.password_changed_at = utcnow()
     db.add(user)
     await _end_all_credentials(db, user)
-    await db.commit()
     return user
 
 
@@ -194,7 +190,6 @@ async def set_role(db: AsyncSession, actor: User, user: User, role: Role) -> Use
         raise PermissionDenied(N_("Only an administrator may change roles."))
     user.role = role
     db.add(user)
-    await db.commit()
     return user
 
 
@@ -210,7 +205,6 @@ async def deactivate(db: AsyncSession, actor: User | None, user: User) -> User:
     db.add(user)
     await search.unindex(db, ItemKind.PERSON, user.id or 0)
     await _end_all_credentials(db, user)
-    await db.commit()
     return user
 
 

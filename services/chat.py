@@ -143,7 +143,6 @@ async def post_message(
     await search.index(db, search_entry(message), new=True)
     await events.record(db, events.circle_topic(circle_id), "message.created", await message_data(db, message, user))
     await _notify(db, user, access.circle, message, set(rendered.mentions))
-    await db.commit()
     return message
 
 
@@ -196,7 +195,6 @@ async def edit_message(
     db.add(message)
     await search.index(db, search_entry(message))
     await events.record(db, events.circle_topic(message.circle_id), "message.updated", await message_data(db, message))
-    await db.commit()
     return message
 
 
@@ -214,7 +212,6 @@ async def delete_message(db: AsyncSession, user: User, message_id: int) -> Messa
     circle = await db.get(Circle, message.circle_id)
     if circle is not None and circle.kind is CircleKind.DIRECT:
         await _announce_participants(db, message.circle_id)
-    await db.commit()
     return message
 
 
@@ -255,7 +252,6 @@ async def mark_read(db: AsyncSession, user: User, circle_id: int, message_id: in
     await events.record(db, events.user_topic(user.id or 0), "chat.read", data)
     if access.circle.kind is CircleKind.DIRECT:
         await notifications.announce(db, [user.id or 0])
-    await db.commit()
     return target
 
 

@@ -131,7 +131,6 @@ async def create_circle(
     await db.flush()
     db.add(Membership(circle_id=circle.id or 0, user_id=user.id or 0, role=MemberRole.ADMIN))
     await search.index(db, search_entry(circle))
-    await db.commit()
     return circle
 
 
@@ -170,7 +169,6 @@ async def update_circle(
     if circle.kind is not CircleKind.DIRECT:  # conversations are found by their messages only
         await search.index(db, search_entry(circle))
     await events.record(db, events.circle_topic(circle_id), "circle.updated", circle_data(circle))
-    await db.commit()
     return circle
 
 
@@ -198,7 +196,6 @@ async def join_circle(db: AsyncSession, user: User, circle_id: int, *, message: 
         membership = Membership(circle_id=circle_id, user_id=user.id or 0)
         db.add(membership)
         await _joined(db, user, membership)
-        await db.commit()
         return JoinOutcome(joined=True, membership=membership)
     if visibility is CircleVisibility.CLOSED:
         if access.pending_request is not None:
@@ -209,7 +206,6 @@ async def join_circle(db: AsyncSession, user: User, circle_id: int, *, message: 
         admins = await _admins(db, circle_id)
         kind = NotificationKind.JOIN_REQUEST
         await notifications.notify(db, admins, actor=user, kind=kind, about=about, detail=request.message)
-        await db.commit()
         return JoinOutcome(joined=False, request=request)
     raise NotFound(N_("No such circle."))  # secret, not invited: unreachable past access_circle
 
@@ -225,12 +221,10 @@ async def leave_circle(db: AsyncSession, user: User, circle_id: int) -> None:
         access.pending_request.status = RequestStatus.WITHDRAWN
         access.pending_request.decided_at = utcnow()
         db.add(access.pending_request)
-        await db.commit()
         return
     await _ensure_not_last_admin(db, access.membership)
     await db.delete(access.membership)
     await _left(db, access.circle, user.id or 0, reason="left")
-    await db.commit()
 
 
 async def list_members(
@@ -294,7 +288,6 @@ async def decide_join_request(
     answer = "approved" if approve else "declined"
     kind = NotificationKind.JOIN_ANSWER
     await notifications.notify(db, [request.user_id], actor=user, kind=kind, about=about, detail=answer)
-    await db.commit()
     return request
 
 
@@ -314,7 +307,6 @@ async def invite(db: AsyncSession, user: User, circle_id: int, invitee_id: int) 
     db.add(invitation)
     about = notifications.about_circle(access.circle, members_only=False)
     await notifications.notify(db, [invitee_id], actor=user, kind=NotificationKind.INVITATION, about=about)
-    await db.commit()
     return invitation
 
 
@@ -337,7 +329,6 @@ async def decline_invitation(db: AsyncSession, user: User, circle_id: int) -> No
     invitation.decided_at = utcnow()
     db.add(invitation)
     await notifications.settle(db, [user.id or 0], NotificationKind.INVITATION, f"circle:{circle_id}")
-    await db.commit()
 
 
 @writes
@@ -349,7 +340,6 @@ async def remove_member(db: AsyncSession, user: User, circle_id: int, member_id:
     await _ensure_not_last_admin(db, membership)
     await db.delete(membership)
     await _left(db, access.circle, member_id, reason="removed")
-    await db.commit()
 
 
 @writes
@@ -364,7 +354,6 @@ async def set_member_role(db: AsyncSession, user: User, circle_id: int, member_i
     db.add(membership)
     data = {"circle_id": circle_id, "user_id": member_id, "role": role.value}
     await events.record(db, events.circle_topic(circle_id), "member.updated", data)
-    await db.commit()
     return membership
 
 
@@ -389,7 +378,6 @@ async def _accept(db: AsyncSession, invitation: Invitation) -> Membership:
     await _joined(db, member, membership)
     subject = f"circle:{invitation.circle_id}"
     await notifications.settle(db, [invitation.user_id], NotificationKind.INVITATION, subject)
-    await db.commit()
     return membership
 
 

@@ -84,7 +84,6 @@ async def add_comment(
         db.add(Mention(target=comment_target(comment.id), user_id=mentioned))
     await events.record(db, topic_of(post), "comment.created", comment_data(comment, user))
     await _notify(db, user, post, comment, set(rendered.mentions))
-    await db.commit()
     return comment
 
 
@@ -147,7 +146,6 @@ async def edit_comment(db: AsyncSession, user: User, comment_id: int, *, body: s
     author = await db.get(User, comment.author_id)
     assert author is not None
     await events.record(db, topic, "comment.updated", comment_data(comment, author))
-    await db.commit()
     return comment
 
 
@@ -162,7 +160,6 @@ async def delete_comment(db: AsyncSession, user: User, comment_id: int) -> None:
     await events.record(db, topic, "comment.deleted", data)
     await notifications.forget(db, targets)
     await db.delete(comment)
-    await db.commit()
 
 
 async def list_comments(db: AsyncSession, user: User, post_id: int) -> list[tuple[Comment, User]]:

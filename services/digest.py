@@ -73,20 +73,17 @@ async def take(db: AsyncSession, user_id: int, now: datetime, zone: ZoneInfo, *,
     more: someone else took it)."""
     user = await db.get(User, user_id)
     if user is None or not user.is_active:
-        await db.rollback()
         return None
     choices = await db.get(NotificationSettings, user_id, with_for_update=True, populate_existing=True)
     if choices is None:
         choices = NotificationSettings(user_id=user_id)
     if not _is_due(choices, now, zone, hour):
-        await db.rollback()
         return None
     previous = choices.digest_sent_at
     choices.digest_sent_at = now
     db.add(choices)
     lines = await _unseen(db, user, previous)
     direct = (await notifications.unread_direct(db, [user_id], since=previous)).get(user_id, 0)
-    await db.commit()
     return Digest(user, lines, direct, previous)
 
 
@@ -97,7 +94,6 @@ async def give_back(db: AsyncSession, digest: Digest) -> None:
     if choices is not None:
         choices.digest_sent_at = digest.previous
         db.add(choices)
-    await db.commit()
 
 
 async def _unseen(db: AsyncSession, user: User, since: datetime | None) -> list[notifications.Line]:
@@ -113,4 +109,3 @@ async def unsubscribe(db: AsyncSession, user_id: int) -> None:
         choices = NotificationSettings(user_id=user_id)
     choices.digest = DigestFrequency.NEVER
     db.add(choices)
-    await db.commit()

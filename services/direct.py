@@ -34,7 +34,7 @@ async def open_conversation(db: AsyncSession, user: User, others: Iterable[int])
         select(User.id)
         .where(col(User.id).in_(participants), col(User.is_active))
         .order_by(col(User.id))
-        .with_for_update(key_share=True)  # FOR NO KEY UPDATE: see circles.access_circle
+        .with_for_update(key_share=True)  # FOR NO KEY UPDATE: see services.access.access_circle
     )
     if set(found.all()) != participants:
         raise NotFound(N_("No such colleague."))
@@ -52,7 +52,6 @@ async def open_conversation(db: AsyncSession, user: User, others: Iterable[int])
     for participant in sorted(participants):
         role = MemberRole.ADMIN if participant == user.id else MemberRole.MEMBER
         db.add(Membership(circle_id=circle.id or 0, user_id=participant, role=role))
-    await db.commit()
     return circle
 
 

@@ -39,7 +39,7 @@ from services import files, search
 from services import tags as tag_names
 from services.access import sql_can_read_item, writable_circle
 from services.errors import N_, Invalid, NotFound, PermissionDenied
-from services.transactions import writes
+from services.transactions import Outbox, require, writes
 
 MAX_TITLE = 200
 MAX_DESCRIPTION = 4000
@@ -153,9 +153,8 @@ async def create_document(
     db.add(document)
     await db.flush()
     assert document.id is not None
-    db.add(_version(document.id, 1, stored, filename, user, upload.source_path))
+    _add_version(db, _version(document.id, 1, stored, filename, user, upload.source_path))
     await _index(db, document, tag_names.for_item(tags))
-    await db.commit()
     return document
 
 
@@ -176,6 +175,12 @@ def _version(
     )
 
 
+def _add_version(db: AsyncSession, version: DocumentVersion) -> None:
+    db.add(version)
+    if version.extraction is Extraction.PENDING:
+        require(db).then(Outbox.wake_extractor)  # its text is read once it is committed
+
+
 @writes
 async def add_version(
     db: AsyncSession, user: User, document_id: int, upload: Upload, *, media_dir: Path, max_bytes: int
@@ -189,12 +194,11 @@ async def add_version(
         await db.exec(select(func.max(DocumentVersion.number)).where(DocumentVersion.document_id == document_id))
     ).one()
     version = _version(document_id, (latest or 0) + 1, stored, filename, user, upload.source_path)
-    db.add(version)
+    _add_version(db, version)
     document.updated_at = utcnow()
     db.add(document)
     await db.flush()
     await _index(db, document, await tags_of(db, document_id))
-    await db.commit()
     return version
 
 
@@ -226,7 +230,6 @@ async def update_document(
     document.updated_at = utcnow()
     db.add(document)
     await _index(db, document, tag_names.for_item(tags) if tags is not None else await tags_of(db, document_id))
-    await db.commit()
     return document
 
 
@@ -244,7 +247,6 @@ async def _delete_document(db: AsyncSession, user: User, document_id: int) -> li
     names = list((await db.exec(select(DocumentVersion.file).where(DocumentVersion.document_id == document_id))).all())
     await search.unindex(db, ItemKind.DOCUMENT, document_id)
     await db.delete(document)
-    await db.commit()
     return names
 
 
@@ -362,7 +364,6 @@ async def _reindex(db: AsyncSession, version_id: int) -> None:
     if document is None or current is None or current.id != version_id:
         return
     await _index(db, document, await tags_of(db, version.document_id))
-    await db.commit()
 
 
 @dataclass(frozen=True)

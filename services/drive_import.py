@@ -22,7 +22,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import User
-from services import documents, files
+from services import documents, files, transactions
 from services import tags as tag_names
 from services.errors import KringError
 
@@ -136,7 +136,7 @@ async def import_drive(
         if existing is not None:
             entry = {"path": relative, "document_id": existing.document_id, "same_as": existing.source_path}
             (report.unchanged if existing.source_path == relative else report.duplicates).append(entry)
-            await db.commit()
+            await transactions.end_read(db)
             continue
         tags = [folder_tag(part, tag_prefix) for part in Path(relative).parent.parts]
         try:
@@ -150,8 +150,7 @@ async def import_drive(
                 tags=[tag for tag in tags if tag],
                 circle_id=circle_id,
             )
-        except KringError as error:
-            await db.rollback()
+        except KringError as error:  # its unit of work undid it
             report.skipped.append({"path": relative, "reason": "refused", "message": error.message})
             continue
         report.imported.append({"path": relative, "document_id": document.id, "tags": [t for t in tags if t]})

@@ -4,34 +4,31 @@ Guarantees:
 - `record` assigns the topic's next `seq` inside the caller's transaction. `seq` starts at 1 and
   has no gaps, and commit order is `seq` order per topic: the `topic_heads` row stays locked
   until commit (on SQLite the whole database is, see `services.transactions`).
-- Events reach the session's `EventSink` only after their transaction commits, in `seq` order,
-  and never after a rollback. A process that dies between commit and hand-over loses nothing:
-  the log is the truth, and the realtime hub fills gaps from it.
-- Call `record` inside an operation decorated with `services.transactions.writes`.
+- `record` adds the event to the open unit of work (`services.transactions.unit_of_work`,
+  which `@writes` opens); the unit hands its events to the app's `Outbox`, and so to the
+  `EventSink`, only after its commit, in `seq` order, and never after a rollback. A process that
+  dies between commit and hand-over loses nothing: the log is the truth, and the realtime hub
+  fills gaps from it.
 """
 
 from __future__ import annotations
 
-import logging
 import secrets
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import delete, event, func
+from sqlalchemy import delete, func
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Event, RealtimeMeta, TopicHead
 from models.base import utcnow
+from services import transactions
 
-log = logging.getLogger("kring.events")
-SINK_KEY = "kring_event_sink"
 ORG_TOPIC = "org"
-_PENDING_KEY = "kring_pending_events"
 
 
 def circle_topic(circle_id: int) -> str:
@@ -56,19 +53,20 @@ class CommittedEvent:
 
 
 class EventSink(Protocol):
-    """Receives committed events; implemented by the realtime publisher. Called synchronously
-    right after the commit, so it must only queue, never block."""
+    """Receives committed events; implemented by the realtime publisher. The unit of work's
+    `Outbox` calls it synchronously right after the commit, so it must only queue, never block."""
 
     def committed(self, events: Sequence[CommittedEvent]) -> None: ...
 
 
 async def record(db: AsyncSession, topic: str, kind: str, data: dict[str, Any]) -> CommittedEvent:
-    """Append an event to `topic` in the current transaction and return it with its `seq`."""
+    """Append an event to `topic` in the open unit of work and return it with its `seq`."""
+    unit = transactions.require(db)
     seq = await _next_seq(db, topic)
     row = Event(topic=topic, seq=seq, kind=kind, data=data, at=utcnow())
     db.add(row)
     committed = CommittedEvent.of(row)
-    db.info.setdefault(_PENDING_KEY, []).append(committed)
+    unit.events.append(committed)
     return committed
 
 
@@ -82,6 +80,7 @@ async def record_each(
     topic's head is locked. Counts computed then include every change committed before, and no
     change to those topics can commit before this one, so the last event a client receives
     carries the current figure. Heads are locked in name order, so two callers cannot deadlock."""
+    unit = transactions.require(db)
     ordered = sorted(set(topics))
     seqs = [await _next_seq(db, topic) for topic in ordered]
     data = await data_of(ordered)
@@ -90,7 +89,7 @@ async def record_each(
         row = Event(topic=topic, seq=seq, kind=kind, data=data[topic], at=utcnow())
         db.add(row)
         recorded.append(CommittedEvent.of(row))
-    db.info.setdefault(_PENDING_KEY, []).extend(recorded)
+    unit.events.extend(recorded)
     return recorded
 
 
@@ -133,8 +132,8 @@ async def epoch(db: AsyncSession) -> str:
     if meta is not None:
         return meta.epoch
     insert = upsert_insert(db)
-    await db.exec(insert(RealtimeMeta).values(id=1, epoch=secrets.token_hex(8)).on_conflict_do_nothing())
-    await db.commit()
+    async with transactions.unit_of_work(db):
+        await db.exec(insert(RealtimeMeta).values(id=1, epoch=secrets.token_hex(8)).on_conflict_do_nothing())
     meta = await db.get(RealtimeMeta, 1, populate_existing=True)
     assert meta is not None
     return meta.epoch
@@ -215,6 +214,7 @@ async def of_kinds_between(
     return [CommittedEvent.of(row) for row in rows.all()]
 
 
+@transactions.writes
 async def prune(db: AsyncSession, *, keep_seconds: int, keep_per_topic: int) -> int:
     """Forget events older than the window, or beyond the newest `keep_per_topic` of a topic."""
     cutoff = utcnow() - timedelta(seconds=keep_seconds)
@@ -228,24 +228,4 @@ async def prune(db: AsyncSession, *, keep_seconds: int, keep_per_topic: int) -> 
     for topic, seq in crowded.all():
         result = await db.exec(delete(Event).where(col(Event.topic) == topic, col(Event.seq) <= seq - keep_per_topic))
         removed += result.rowcount or 0
-    await db.commit()
     return int(removed)
-
-
-def _hand_over(session: Session) -> None:
-    pending: list[CommittedEvent] = session.info.pop(_PENDING_KEY, [])
-    sink: EventSink | None = session.info.get(SINK_KEY)
-    if pending and sink is not None:
-        try:
-            sink.committed(pending)
-        except Exception:
-            # The change is committed; the hubs' head check delivers what the sink missed.
-            log.exception("the event sink failed; %d events wait for the head check", len(pending))
-
-
-def _discard(session: Session) -> None:
-    session.info.pop(_PENDING_KEY, None)
-
-
-event.listen(Session, "after_commit", _hand_over)
-event.listen(Session, "after_soft_rollback", lambda session, _previous: _discard(session))

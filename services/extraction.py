@@ -87,7 +87,6 @@ async def pending(sessions: SessionMaker, *, besides: Collection[int] = (), limi
         if besides:
             statement = statement.where(col(DocumentVersion.id).not_in(list(besides)))
         found = (await db.exec(statement.order_by(col(DocumentVersion.id)).limit(limit))).all()
-        await db.commit()
     return [(version_id, name) for version_id, name in found if version_id is not None]
 
 
@@ -112,13 +111,13 @@ async def _record(db: AsyncSession, version_id: int, text: str, error: str | Non
     version.extraction = Extraction.FAILED if error is not None else Extraction.DONE
     version.extraction_error = (error or "")[:300]
     db.add(version)
-    await db.commit()
 
 
 class Extractor:
-    """The background runner: `wake()` after a commit that added pending versions; it also
-    looks once at start-up, so versions left pending by a stopped process are read. Each
-    version is read by a task of its own; `idle` is set while none is pending or being read."""
+    """The background runner: the unit of work's `Outbox` wakes it after a commit that added
+    pending versions (`services.documents`); it also looks once at start-up, so versions left
+    pending by a stopped process are read. Each version is read by a task of its own; `idle` is
+    set while none is pending or being read."""
 
     def __init__(self, sessions: SessionMaker, media_dir: Path, sandbox: Sandbox, limits: TextLimits) -> None:
         self._sessions = sessions

@@ -194,7 +194,6 @@ async def collect(db: AsyncSession, media_dir: Path, names: Iterable[str]) -> li
         if used is None and path is not None:
             await run_blocking(path.unlink, missing_ok=True)
             removed.append(name)
-    await db.commit()
     return removed
 
 

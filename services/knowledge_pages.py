@@ -115,7 +115,6 @@ async def create_page(
     assert page.id is not None
     db.add(PageRevision(page_id=page.id, number=1, title=title, body=body, editor_id=user.id or 0))
     await _index(db, page, tag_names.for_item(tags))
-    await db.commit()
     return page
 
 
@@ -149,7 +148,6 @@ async def edit_page(
             PageRevision(page_id=page_id, number=page.revision, title=new_title, body=new_body, editor_id=user.id or 0)
         )
     await _index(db, page, tag_names.for_item(tags) if tags is not None else await tags_of(db, page_id))
-    await db.commit()
     return page
 
 
@@ -160,7 +158,6 @@ async def delete_page(db: AsyncSession, user: User, page_id: int) -> None:
         raise PermissionDenied(N_("Only the one who wrote it or an admin may delete this page."))
     await search.unindex(db, ItemKind.PAGE, page_id)
     await db.delete(page)
-    await db.commit()
 
 
 async def _is_circle_admin(db: AsyncSession, user: User, circle_id: int | None) -> bool:

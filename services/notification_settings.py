@@ -35,7 +35,6 @@ async def save_preferences(
     if digest is not None:
         choices.digest = digest
     db.add(choices)
-    await db.commit()
     return choices
 
 
@@ -53,5 +52,4 @@ async def set_circle_level(db: AsyncSession, user: User, circle_id: int, level: 
     assert membership is not None
     membership.notify = level
     db.add(membership)
-    await db.commit()
     return level

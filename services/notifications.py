@@ -18,9 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, event, func, or_, update
-from sqlalchemy.orm import Session
-from sqlalchemy.util import await_only
+from sqlalchemy import ColumnElement, and_, delete, func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -41,13 +39,12 @@ from models import (
     User,
 )
 from models.base import utcnow
-from services import events
+from services import events, transactions
 from services.access import Standing, sql_can_read, sql_can_see
 from services.errors import N_, NotFound
 from services.transactions import writes
 
 BADGE_EVENT = "badge.changed"
-_BADGES_KEY = "kring_pending_badges"
 # What "mentions only" lets through: what speaks to the member directly.
 _ADDRESSED = {NotificationKind.MENTION, NotificationKind.REPLY, NotificationKind.JOIN_REQUEST}
 _TITLE_CHARS = 120
@@ -135,43 +132,37 @@ async def unread_direct(db: AsyncSession, user_ids: Sequence[int], *, since: dat
 
 
 async def announce(db: AsyncSession, user_ids: Iterable[int]) -> None:
-    """Have each colleague's new badge recorded on their own topic when the caller's transaction
-    commits. Recording them all at once, last, keeps the order in which a transaction locks
-    topic heads the same everywhere (the item's topic first, then users' topics by name), so
-    two writers never wait on each other in a circle; and the counts then include everything
-    the transaction did."""
-    pending = db.info.setdefault(_BADGES_KEY, _PendingBadges(db))
-    pending.user_ids.update(user_ids)
+    """Have each colleague's new badge recorded on their own topic as the last step of the
+    caller's unit of work, just before it commits. Recording them all at once, last, keeps the
+    order in which a transaction locks topic heads the same everywhere (the item's topic first,
+    then users' topics by name), so two writers never wait on each other in a circle; and the
+    counts then include everything the transaction did."""
+    unit = transactions.require(db)
+    recount = next((step for step in unit.before_commit if isinstance(step, _BadgeRecount)), None)
+    if recount is None:
+        recount = _BadgeRecount(db)
+        unit.before_commit.append(recount)
+    recount.user_ids.update(user_ids)
 
 
-@dataclass
-class _PendingBadges:
+@dataclass(eq=False)
+class _BadgeRecount:
+    """One unit's badge recount: a `before_commit` step. (A nested unit that rolled back may
+    have added colleagues to it; their recount then records the badge they still have.)"""
+
     db: AsyncSession
     user_ids: set[int] = field(default_factory=set)
 
+    async def __call__(self) -> None:
+        topics = {events.user_topic(i): i for i in self.user_ids}
+        if not topics:
+            return
 
-async def _record_badges(db: AsyncSession, user_ids: set[int]) -> None:
-    topics = {events.user_topic(i): i for i in user_ids}
-    if not topics:
-        return
+        async def data_of(ordered: list[str]) -> dict[str, dict[str, Any]]:
+            found = await badges(self.db, [topics[t] for t in ordered])
+            return {t: found[topics[t]].data() for t in ordered}
 
-    async def data_of(ordered: list[str]) -> dict[str, dict[str, Any]]:
-        found = await badges(db, [topics[t] for t in ordered])
-        return {t: found[topics[t]].data() for t in ordered}
-
-    await events.record_each(db, topics, BADGE_EVENT, data_of)
-
-
-def _record_before_commit(session: Session) -> None:
-    # AsyncSession.commit runs the ORM's commit inside a greenlet, so this hook may wait for
-    # the database with await_only; the events recorded here are flushed with the commit.
-    pending: _PendingBadges | None = session.info.pop(_BADGES_KEY, None)
-    if pending is not None and pending.user_ids:
-        await_only(_record_badges(pending.db, pending.user_ids))
-
-
-event.listen(Session, "before_commit", _record_before_commit)
-event.listen(Session, "after_soft_rollback", lambda session, _previous: session.info.pop(_BADGES_KEY, None))
+        await events.record_each(self.db, topics, BADGE_EVENT, data_of)
 
 
 @dataclass(frozen=True)
@@ -341,9 +332,7 @@ async def mark_read(db: AsyncSession, user: User, ids: Sequence[int] | None = No
     result = await db.exec(statement.values(read_at=utcnow()))
     if result.rowcount:
         await announce(db, [user.id or 0])
-    current = await badge(db, user)
-    await db.commit()
-    return current
+    return await badge(db, user)
 
 
 @writes
@@ -361,7 +350,6 @@ async def open_notification(db: AsyncSession, user: User, notification_id: int) 
         found.read_at = utcnow()
         db.add(found)
         await announce(db, [user.id or 0])
-    await db.commit()
     return url
 
 

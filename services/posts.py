@@ -189,7 +189,6 @@ async def _publish(db: AsyncSession, author: User, post: Post) -> Post:
     await search.index(db, search_entry(post), new=True)
     await events.record(db, topic_of(post), "post.created", await post_data(db, post, author))
     await _notify(db, author, post, set(rendered.mentions), must_read=post.must_read)
-    await db.commit()
     return post
 
 
@@ -286,7 +285,6 @@ async def edit_post(
     await search.index(db, search_entry(post))
     await events.record(db, topic_of(post), "post.updated", await post_data(db, post))
     await _notify(db, user, post, mentioned, must_read=post.must_read and not was_must_read)
-    await db.commit()
     return post
 
 
@@ -309,7 +307,6 @@ async def delete_post(db: AsyncSession, user: User, post_id: int) -> None:
     await events.record(db, topic_of(post), "post.deleted", data)
     await notifications.forget(db, targets)
     await db.delete(post)
-    await db.commit()
 
 
 async def _replace_mentions(db: AsyncSession, target: str, user_ids: tuple[int, ...]) -> None:

@@ -87,7 +87,6 @@ async def set_reaction(db: AsyncSession, user: User, kind: str, target_id: int, 
             await notifications.notify(
                 db, [found.owner_id], actor=user, kind=NotificationKind.REACTION, about=found.about, detail=emoji
             )
-    await db.commit()
     summary = Summary(counts.get(target, {}))
     summary.mine = await _mine(db, user, [target])
     return summary

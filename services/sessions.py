@@ -20,7 +20,7 @@ from models.base import utcnow
 from services import events, passwords, throttle
 from services.accounts import find_by_email
 from services.errors import N_, Invalid, NotFound, Unauthenticated
-from services.transactions import begin_write, writes
+from services.transactions import unit_of_work, writes
 
 API_TOKEN_PREFIX = "kring_"
 # Refreshing last_seen_at on every request would turn each page view into a write.
@@ -62,22 +62,21 @@ async def sign_in(
     if user is None or not ok or not user.is_active:
         raise Unauthenticated(N_("Wrong e-mail address or password."))
     stronger = await passwords.rehash(password) if passwords.needs_rehash(user.password_hash) else None
-    await begin_write(db)
-    await throttle.forgive(db, attempt)
-    if stronger is not None:
-        user.password_hash = stronger
-        db.add(user)
-    token = secrets.token_urlsafe(32)
-    session = UserSession(
-        token_hash=digest(token),
-        user_id=user.id or 0,
-        csrf_token=secrets.token_urlsafe(32),
-        expires_at=utcnow() + timedelta(days=session_days),
-        user_agent=user_agent[:300],
-        address=address[:64],
-    )
-    db.add(session)
-    await db.commit()
+    async with unit_of_work(db):
+        await throttle.forgive(db, attempt)
+        if stronger is not None:
+            user.password_hash = stronger
+            db.add(user)
+        token = secrets.token_urlsafe(32)
+        session = UserSession(
+            token_hash=digest(token),
+            user_id=user.id or 0,
+            csrf_token=secrets.token_urlsafe(32),
+            expires_at=utcnow() + timedelta(days=session_days),
+            user_agent=user_agent[:300],
+            address=address[:64],
+        )
+        db.add(session)
     return SignedIn(user=user, session=session, token=token)
 
 
@@ -96,15 +95,13 @@ async def resolve_session(db: AsyncSession, token: str) -> tuple[User, UserSessi
     user, session = row
     now = utcnow()
     if session.expires_at <= now:
-        await begin_write(db)
-        await db.delete(session)
-        await db.commit()
+        async with unit_of_work(db):
+            await db.delete(session)
         return None
     if now - session.last_seen_at > _TOUCH_INTERVAL:
-        await begin_write(db)
-        session.last_seen_at = now
-        db.add(session)
-        await db.commit()
+        async with unit_of_work(db):
+            session.last_seen_at = now
+            db.add(session)
     return user, session
 
 
@@ -113,7 +110,6 @@ async def sign_out(db: AsyncSession, session: UserSession) -> None:
     """End one session; sockets opened with it close (`session.ended` on the user's topic)."""
     await db.exec(delete(UserSession).where(col(UserSession.id) == session.id))
     await events.record(db, events.user_topic(session.user_id), "session.ended", {"session_id": session.id})
-    await db.commit()
 
 
 @writes
@@ -125,7 +121,6 @@ async def create_api_token(db: AsyncSession, user: User, name: str) -> tuple[Api
     raw = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(token_hash=digest(raw), user_id=user.id or 0, name=name)
     db.add(token)
-    await db.commit()
     return token, raw
 
 
@@ -147,10 +142,9 @@ async def resolve_api_token(db: AsyncSession, raw: str) -> tuple[User, ApiToken]
     user, token = row
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at > _TOUCH_INTERVAL:
-        await begin_write(db)
-        token.last_used_at = now
-        db.add(token)
-        await db.commit()
+        async with unit_of_work(db):
+            token.last_used_at = now
+            db.add(token)
     return user, token
 
 
@@ -171,7 +165,6 @@ async def revoke_api_token(db: AsyncSession, user: User, token_id: int) -> None:
     token.revoked_at = utcnow()
     db.add(token)
     await events.record(db, events.user_topic(user.id or 0), "session.ended", {"token_id": token.id})
-    await db.commit()
 
 
 __all__ = [

@@ -169,7 +169,6 @@ async def record_view(db: AsyncSession, user: User, post_id: int) -> None:
     seen = (await db.exec(select(PostView.id).where(PostView.post_id == post_id, PostView.user_id == user.id))).first()
     if seen is None:
         db.add(PostView(post_id=post_id, user_id=user.id or 0))
-        await db.commit()
 
 
 @writes
@@ -182,7 +181,6 @@ async def confirm_read(db: AsyncSession, user: User, post_id: int) -> None:
     if done is None:
         db.add(NewsRead(post_id=post_id, user_id=user.id or 0))
         await events.record(db, events.user_topic(user.id or 0), "news.read", {"post_id": post_id})
-        await db.commit()
 
 
 async def readers(db: AsyncSession, user: User, post_id: int) -> tuple[list[User], list[User]]:
@@ -217,7 +215,6 @@ async def follow(db: AsyncSession, user: User, circle_id: int, *, on: bool) -> N
         db.add(CircleFollow(circle_id=circle_id, user_id=user.id or 0))
     elif not on and existing is not None:
         await db.delete(existing)
-    await db.commit()
 
 
 async def follows(db: AsyncSession, user: User) -> set[int]:

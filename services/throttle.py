@@ -62,10 +62,8 @@ async def begin_attempt(db: AsyncSession, limits: LoginLimits, *, email: str, ad
     ):
         wait = await _wait(db, limits, column == value, limit, now)
         if wait > 0:
-            await db.commit()  # nothing written: ends the transaction and its lock, expires nothing
             raise _slowed_down(wait)
     db.add(LoginFailure(email=email, address=address, at=now))
-    await db.commit()
     return Attempt(email, address)
 
 
@@ -84,7 +82,6 @@ def delay_after(excess: int, limits: LoginLimits) -> int:
 async def prune(db: AsyncSession, limits: LoginLimits) -> int:
     since = utcnow() - timedelta(seconds=limits.window_seconds)
     result = await db.exec(delete(LoginFailure).where(col(LoginFailure.at) < since))
-    await db.commit()
     return int(result.rowcount or 0)
 
 

@@ -117,7 +117,6 @@ async def create_document(call: Call) -> Response:
         responsible_id=form_optional_int(call, "responsible_id"),
         review_by=form_optional_date(call, "review_by"),
     )
-    call.ctx.extractor.wake()
     return json_response(document_out(await documents.details(call.db, document)), status=201)
 
 
@@ -161,7 +160,6 @@ async def add_version(call: Call) -> Response:
     version = await documents.add_version(
         call.db, call.user, _id(call), upload, media_dir=settings.media_dir, max_bytes=settings.limit_document_bytes
     )
-    call.ctx.extractor.wake()
     return json_response(version_out(_id(call), version), status=201)
 
 

@@ -80,7 +80,6 @@ async def create_document(call: Call) -> Response:
         responsible_id=form_optional_int(call, "responsible_id"),
         review_by=form_optional_date(call, "review_by"),
     )
-    call.ctx.extractor.wake()
     return call.redirect(f"/knowledge/documents/{document.id}", message=N_("The document has been added."))
 
 
@@ -128,7 +127,6 @@ async def add_version(call: Call) -> Response:
         media_dir=settings.media_dir,
         max_bytes=settings.limit_document_bytes,
     )
-    call.ctx.extractor.wake()
     return call.redirect(f"/knowledge/documents/{document_id}", message=N_("The new version has been added."))
 
 

@@ -16,7 +16,7 @@ from services import documents, extraction, files, search
 from services.documents import Upload
 from services.errors import Invalid, NotFound, PermissionDenied, TooLarge
 from services.search import Query
-from services.transactions import begin_write
+from services.transactions import unit_of_work
 from tests.hostile_files import pdf_bomb
 from tests.support import DEMO_DRIVE, add_member, make_circle, make_user
 
@@ -175,8 +175,7 @@ async def test_a_collection_never_removes_a_file_an_upload_is_about_to_refer_to(
     await db.commit()
     await documents._delete_document(db, editor, old.id or 0)  # the file's collection is still to come
 
-    async with context.db() as uploading:
-        await begin_write(uploading)
+    async with context.db() as uploading, unit_of_work(uploading):
         stored = await files.store(uploading, b"Dezelfde tekst.", filename="nieuw.txt", **kwargs)
         assert stored.name == version.file
         collecting = asyncio.create_task(files.collect(db, settings.media_dir, [version.file]))
@@ -185,6 +184,5 @@ async def test_a_collection_never_removes_a_file_an_upload_is_about_to_refer_to(
         uploading.add(new)
         await uploading.flush()
         uploading.add(documents._version(new.id or 0, 1, stored, "nieuw.txt", editor, None))
-        await uploading.commit()
     assert await collecting == []
     assert (settings.media_dir / "documents" / version.file).read_bytes() == b"Dezelfde tekst."

@@ -13,7 +13,7 @@ from models.database import make_engine, make_sessionmaker
 from server.context import AppContext
 from services import circles, events
 from services.errors import Conflict
-from services.transactions import begin_write
+from services.transactions import Outbox, session_info, unit_of_work
 from tests.support import add_member, make_circle, make_user
 
 
@@ -50,7 +50,7 @@ async def test_circle_changes_are_events_with_rising_seq(db: AsyncSession) -> No
 
 async def test_events_reach_the_sink_after_commit_and_never_after_rollback(context: AppContext) -> None:
     sink = ListSink()
-    sessions = make_sessionmaker(context.engine, info={events.SINK_KEY: sink})
+    sessions = make_sessionmaker(context.engine, info=session_info(Outbox(sink)))
     async with sessions() as db:
         owner = await make_user(db)
         joiner = await make_user(db)
@@ -58,13 +58,16 @@ async def test_events_reach_the_sink_after_commit_and_never_after_rollback(conte
         circle_id = circle.id
         assert circle_id is not None
 
-        await begin_write(db)
-        await events.record(db, "circle:999", "test.rolled_back", {})
-        assert sink.received == []  # not before commit
-        await db.rollback()  # expires everything loaded: reload the joiner
+        async def record_and_fail() -> None:
+            async with unit_of_work(db):
+                await events.record(db, "circle:999", "test.rolled_back", {})
+                assert sink.received == []  # not before commit
+                raise Conflict("rolled back")
+
+        with pytest.raises(Conflict):
+            await record_and_fail()
         assert sink.received == []
         assert await events.head(db, "circle:999") == 0
-        await db.refresh(joiner)
 
         await circles.join_circle(db, joiner, circle_id)
         assert [(e.topic, e.seq, e.kind) for e in sink.received] == [(f"circle:{circle_id}", 1, "member.joined")]
@@ -80,7 +83,6 @@ async def test_a_refused_operation_records_nothing(db: AsyncSession) -> None:
     head = await events.head(db, topic)
     with pytest.raises(Conflict):
         await circles.leave_circle(db, owner, circle.id)  # the last admin may not leave
-    await db.rollback()
     assert await events.head(db, topic) == head
 
 

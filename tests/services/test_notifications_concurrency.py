@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models import Notification, NotificationKind
 from server.context import AppContext
 from services import access, chat, circles, direct, events, notifications, posts, reactions
-from services.transactions import begin_write
+from services.transactions import unit_of_work
 from tests.support import make_circle, make_user
 
 
@@ -55,17 +55,19 @@ async def test_a_circle_locked_for_a_change_does_not_hold_up_rows_that_refer_to_
     circle = await make_circle(db, owner)
     assert circle.id is not None
     async with context.db() as holding, context.db() as referring:
-        await begin_write(holding)
-        await access.access_circle(holding, owner, circle.id)
-        await begin_write(referring)
-        referring.add(
-            Notification(
-                user_id=reader.id or 0,
-                kind=NotificationKind.MENTION,
-                subject="post:1",
-                circle_id=circle.id,
-                url=f"/circles/{circle.id}",
-            )
-        )
-        await asyncio.wait_for(referring.commit(), timeout=5)
-        await holding.rollback()
+
+        async def refer() -> None:
+            async with unit_of_work(referring):
+                referring.add(
+                    Notification(
+                        user_id=reader.id or 0,
+                        kind=NotificationKind.MENTION,
+                        subject="post:1",
+                        circle_id=circle.id,
+                        url=f"/circles/{circle.id}",
+                    )
+                )
+
+        async with unit_of_work(holding):
+            await access.access_circle(holding, owner, circle.id)
+            await asyncio.wait_for(refer(), timeout=5)
