@@ -11,13 +11,13 @@ from starlette.routing import Route
 from config import Settings
 from models import REACTIONS, PostKind, Role
 from server.endpoints import Call, form_file, form_route, form_text, page_route, parse_enum
+from server.fragments import EMOJI, item_viewer
 from server.pagination import is_number
 from services import chat, circles, comments, images, posts, reactions, stream
 from services.errors import N_, Invalid
 
 PAGE = 20
 MAX_FEATURED_DAYS = 3650
-EMOJI = {"thumbsup": "👍", "heart": "❤️", "tada": "🎉", "laugh": "😄", "bulb": "💡", "pray": "🙏"}
 
 
 def _int(call: Call, name: str) -> int:
@@ -98,7 +98,8 @@ async def post_page(call: Call) -> Response:
     return call.render(
         "post.html",
         card=card,
-        thread=thread,
+        thread=[comments.comment_data(comment, author) for comment, author in thread],
+        viewer=item_viewer(call.user_id, moderator=can_moderate),
         comment_reactions=summaries,
         reaction_names=await reactions.names(call.db, targets),
         can_moderate=can_moderate,
