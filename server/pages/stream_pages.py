@@ -187,7 +187,8 @@ async def react(call: Call) -> Response:
     kind = str(call.request.path_params["kind"])
     if kind not in {"post", "comment", "message"}:
         raise Invalid(N_("Unknown item."), field="kind")
-    emoji = str(call.request.path_params["emoji"])
+    # The emoji is the pressed button's value (`reaction_bar`), or in the path (older pages).
+    emoji = str(call.request.path_params.get("emoji") or form_text(call, "emoji"))
     target_id = _int(call, "target_id")
     mine = await reactions.summaries(call.db, call.user, [f"{kind}:{target_id}"])
     on = emoji not in mine[f"{kind}:{target_id}"].mine
@@ -269,5 +270,6 @@ routes: list[Route] = [
     form_route("/news/{post_id:int}/read", confirm_read, name="news_read"),
     form_route("/comments/{comment_id:int}/delete", delete_comment, name="comment_delete"),
     form_route("/comments/{comment_id:int}/edit", edit_comment, name="comment_edit"),
-    form_route("/{kind:str}s/{target_id:int}/reactions/{emoji:str}", react, name="react"),
+    form_route("/{kind:str}s/{target_id:int}/reactions", react, name="react"),
+    form_route("/{kind:str}s/{target_id:int}/reactions/{emoji:str}", react, name="react_with"),
 ]

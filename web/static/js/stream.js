@@ -22,10 +22,11 @@
   // Reactions: toggle over the API, keep the form as the fallback.
   document.addEventListener("submit", async (event) => {
     const form = event.target;
-    if (!(form instanceof HTMLFormElement) || !form.classList.contains("reaction-form")) return;
+    const button = event.submitter;
+    if (!(form instanceof HTMLFormElement) || !form.classList.contains("reaction-form") || !button?.dataset.emoji) return;
     event.preventDefault();
-    const button = form.querySelector("button");
-    const [, kind, id, , emoji] = new URL(form.action).pathname.split("/");
+    const [, kind, id] = new URL(form.action).pathname.split("/");
+    const emoji = button.dataset.emoji;
     const on = button.getAttribute("aria-pressed") !== "true";
     const response = await fetch(`/api/v1/${kind}/${id}/reactions/${emoji}`, {
       method: on ? "PUT" : "DELETE",
