@@ -173,7 +173,10 @@ def test_a_live_comment_has_the_actions_of_a_loaded_one(
     page.locator(selector).locator("button[data-emoji=heart]").click()
     expect(other_page.locator(selector).locator("button[data-emoji=heart] .count")).to_have_text("1")
     page.locator(selector).locator("summary", has_text="Antwoorden").click()
-    page.locator(selector).get_by_label("Je antwoord").fill("Dank je!")
+    reply_box = page.locator(selector).get_by_label("Je antwoord")
+    reply_box.press_sequentially(f"@{BOB.name[:3]}")  # @mentions work in a live item's box too
+    expect(page.locator(selector).get_by_role("option", name=re.compile(BOB.name))).to_be_visible()
+    reply_box.fill("Dank je!")
     page.locator(selector).get_by_role("button", name="Antwoorden").click()
     expect(other_page.locator("[data-comments] li.reply", has_text="Dank je!")).to_have_count(1)
 
