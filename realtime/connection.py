@@ -21,6 +21,7 @@ class Viewer:
     user: User
     session_id: int | None = None  # set for cookie-authenticated sockets
     token_id: int | None = None  # set for Bearer-token sockets
+    locale: str | None = None  # the language of the HTML items in its frames (realtime.fragments)
 
     @property
     def user_id(self) -> int:
@@ -71,6 +72,7 @@ class Connection:
         self.closed = False
         self.close_code: int | None = None
         self.presence = "active"  # the browser says "away" after a while without input
+        self.locale = viewer.locale or ""
         self._queue_size = queue_size
         self._pending: collections.deque[tuple[str, bool]] = collections.deque()
         self._wake: asyncio.Future[None] | None = None

@@ -45,6 +45,7 @@ from models import CircleVisibility
 from models.database import SessionMaker
 from realtime.broker import Broker
 from realtime.connection import Connection
+from realtime.fragments import FragmentRenderer, LocalisedFrames
 from realtime.metrics import Metrics
 from realtime.presence import HeldPresence, MemoryPresence, PresenceStore, best
 from realtime.protocol import (
@@ -153,6 +154,7 @@ class Hub:
         self.config = config
         self.metrics = metrics
         self.connections: set[Connection] = set()
+        self._frames = LocalisedFrames()
         self._by_user: dict[int, set[Connection]] = defaultdict(set)
         self._topics: dict[str, _Topic] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -169,6 +171,14 @@ class Hub:
         # count per subscribe made a connect storm quadratic.
         for kind in ("org", "circle", "user"):
             self.metrics.subscriptions.labels(kind=kind).set_function(functools.partial(self._subscriptions_of, kind))
+
+    def render_items_with(self, renderer: FragmentRenderer) -> None:
+        """Events that show an item carry its HTML in each socket's language (realtime.fragments)."""
+        self._frames.renderer = renderer
+
+    def _text(self, connection: Connection, incoming: Incoming) -> str:
+        texts = self._frames.texts(incoming)
+        return texts.get(connection.locale, incoming.text) if texts else incoming.text
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -455,7 +465,7 @@ class Hub:
         progress.cursor = incoming.seq
         send, sub.member, progress.dropped = self._route(connection, sub, incoming)
         if send:
-            connection.send(incoming.text)
+            connection.send(self._text(connection, incoming))
 
     async def _unregister(self, connection: Connection, state: _Topic) -> None:
         state.subs.pop(connection, None)
@@ -588,7 +598,8 @@ class Hub:
             return
         # The hot path: the same text to every socket that follows the topic, no per-socket
         # decisions beyond its cursor. `send` only appends to a queue and never changes `subs`.
-        seq, text = incoming.seq, incoming.text
+        # An item's event is one text per language (realtime.fragments), rendered once here.
+        seq, text, texts = incoming.seq, incoming.text, self._frames.texts(incoming)
         sent = 0
         for connection, sub in state.subs.items():
             cursor = sub.cursor
@@ -596,7 +607,7 @@ class Hub:
                 self._hold(connection, sub, incoming)
             elif seq > cursor:
                 sub.cursor = seq
-                connection.send(text)
+                connection.send(texts.get(connection.locale, text) if texts else text)
                 sent += 1
         self.metrics.delivered.inc(sent)
         self._apply(state, incoming)
@@ -615,7 +626,7 @@ class Hub:
             sub.cursor = incoming.seq
             send, sub.member, dropped = self._route(connection, sub, incoming)
             if send:
-                connection.send(incoming.text)
+                connection.send(self._text(connection, incoming))
                 sent += 1
             if dropped is not None:
                 self._drop(connection, state, dropped)

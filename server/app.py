@@ -46,6 +46,7 @@ from server.context import AppContext
 from server.csrf import OriginGuard
 from server.digest_mail import Mailer
 from server.errors import json_error
+from server.fragments import EventFragments
 from server.i18n import LANGUAGE_NAMES, Catalogs, choose_locale
 from server.pages import (
     brand,
@@ -108,6 +109,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 RedisPresence(settings.redis_url, settings.redis_prefix) if settings.redis_url else MemoryPresence()
             )
             hub = Hub(broker, db, _hub_config(settings), metrics, presence)
+            hub.render_items_with(EventFragments(templates, hub.presence_of))
             await hub.start()
             publisher.start()
             extractor = outbox.extractor = Extractor(db, settings.media_dir, sandbox, reading.text_limits(settings))

@@ -12,6 +12,7 @@ from starlette.websockets import WebSocket
 from models import User, UserSession
 from realtime.connection import Viewer
 from server.context import app_context
+from server.i18n import choose_locale
 from services import sessions
 
 SESSION_COOKIE = "kring_session"
@@ -69,4 +70,6 @@ async def authenticate_socket(websocket: WebSocket) -> Viewer | None:
     if principal is None:
         return None
     session_id = principal.session.id if principal.session is not None else None
-    return Viewer(principal.user, session_id=session_id, token_id=principal.token_id)
+    # The language the socket's HTML items come in: the one its pages are in.
+    locale = choose_locale(websocket, principal.user.locale, app_context(websocket).settings.locale)
+    return Viewer(principal.user, session_id=session_id, token_id=principal.token_id, locale=locale)

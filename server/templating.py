@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
 import jinja2
-from babel.dates import format_date, format_datetime, get_timezone
+from babel.dates import format_date, format_datetime, format_time, get_timezone
 from babel.support import NullTranslations
 
 from server.i18n import Catalogs
@@ -37,6 +37,7 @@ class Templates:
             env.globals["locale"] = locale
             env.filters["date"] = _date_filter(locale)
             env.filters["datetime"] = _datetime_filter(locale, get_timezone(timezone))
+            env.filters["clock"] = _clock_filter(locale, get_timezone(timezone))
             env.filters["initials"] = initials
             env.filters["describe"] = functools.partial(_describe, catalogs.get(locale))
             self._envs[locale] = env
@@ -53,10 +54,26 @@ def _date_filter(locale: str) -> Any:
 
 
 def _datetime_filter(locale: str, zone: tzinfo) -> Any:
-    def when(value: datetime) -> str:
-        return format_datetime(value, format="medium", locale=locale, tzinfo=zone)
+    def when(value: datetime | str) -> str:
+        return format_datetime(_moment(value), format="medium", locale=locale, tzinfo=zone)
 
     return when
+
+
+def _clock_filter(locale: str, zone: tzinfo) -> Any:
+    """The time of day in the organisation's time zone: what a page shows without script (the
+    browser then shows its own zone's)."""
+
+    def clock(value: datetime | str) -> str:
+        return format_time(_moment(value), format="short", locale=locale, tzinfo=zone)
+
+    return clock
+
+
+def _moment(value: datetime | str) -> datetime:
+    """A model's datetime or an event's ISO text (events carry times as text); naive is UTC."""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _describe(translations: NullTranslations, line: Line) -> str:

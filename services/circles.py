@@ -396,7 +396,7 @@ def circle_data(circle: Circle) -> dict[str, object]:
 async def _joined(db: AsyncSession, user: User, membership: Membership) -> None:
     data = {
         "circle_id": membership.circle_id,
-        "user": {"id": user.id, "name": user.name, "job_title": user.job_title},
+        "user": {"id": user.id, "name": user.name, "job_title": user.job_title, "avatar": user.avatar},
         "role": membership.role.value,
     }
     await events.record(db, events.circle_topic(membership.circle_id), "member.joined", data)

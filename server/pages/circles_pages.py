@@ -9,11 +9,15 @@ from starlette.routing import Route
 
 from models import CIRCLE_KINDS, CircleKind, CircleVisibility, MemberRole
 from server.endpoints import Call, form_route, form_text, page_route, parse_enum
+from server.fragments import EMOJI, item_viewer
 from server.pages.stream_pages import stream_context
+from server.pagination import number_param
 from services import accounts, chat, circles, direct, events, reactions
 from services.access import access_circle
 from services.errors import N_, Invalid
 from services.stream import Filter, follows
+
+CHAT_PAGE = 50  # chat messages a page shows, and the "Older messages" button adds
 
 
 def _circle_id(call: Call) -> int:
@@ -69,7 +73,7 @@ async def circle_page(call: Call) -> Response:
     chat_log: list[dict[str, Any]] = []
     message_reactions: dict[str, reactions.Summary] = {}
     if members_visible:
-        recent = await chat.history(call.db, call.user, access.circle_id, limit=50)
+        recent = await chat.history(call.db, call.user, access.circle_id, limit=CHAT_PAGE)
         chat_log = [await chat.message_data(call.db, m) for m in reversed(recent)]
         message_reactions = await reactions.summaries(call.db, call.user, [f"message:{m['id']}" for m in chat_log])
     markers = await chat.read_markers(call.db, access.circle_id) if access.is_member else {}
@@ -95,9 +99,30 @@ async def circle_page(call: Call) -> Response:
         is_direct=is_direct,
         conversation_title=await direct.title(call.db, call.user, access.circle) if is_direct else "",
         presence=call.ctx.hub.presence_of(u.id or 0 for u, _ in members),
+        viewer=item_viewer(call.user_id, member=access.is_member, moderator=is_admin),
+        member_viewer=item_viewer(call.user_id, moderator=is_admin),
         last_read=markers.get(call.user_id, 0),
         **stream,
     )
+
+
+async def older_messages(call: Call) -> Response:
+    """The 50 chat messages before `before`, oldest first, as the chat shows them."""
+    before = number_param(call.request, "before", N_("The cursor is not valid."))
+    access = await access_circle(call.db, call.user, _circle_id(call))
+    found = await chat.history(call.db, call.user, access.circle_id, before=before, limit=CHAT_PAGE)
+    messages = [await chat.message_data(call.db, m) for m in reversed(found)]
+    is_admin = access.standing.can_administer and access.circle.kind is not CircleKind.DIRECT
+    response = call.render(
+        "_chat_items.html",
+        messages=messages,
+        message_reactions=await reactions.summaries(call.db, call.user, [f"message:{m['id']}" for m in messages]),
+        viewer=item_viewer(call.user_id, member=access.is_member, moderator=is_admin),
+        emoji=EMOJI,
+    )
+    if len(found) == CHAT_PAGE:
+        response.headers["X-Kring-More"] = "yes"  # the button stays for the page before these
+    return response
 
 
 async def send_message(call: Call) -> Response:
@@ -182,6 +207,7 @@ routes: list[Route] = [
     page_route("/circles", directory, name="circles"),
     form_route("/circles", create, name="circle_create"),
     page_route(_C, circle_page, name="circle"),
+    page_route(f"{_C}/chat", older_messages, name="chat_older", fragment=True),
     form_route(f"{_C}/join", join, name="circle_join"),
     form_route(f"{_C}/messages", send_message, name="message_send"),
     form_route(f"{_C}/leave", leave, name="circle_leave"),

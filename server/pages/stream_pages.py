@@ -11,13 +11,13 @@ from starlette.routing import Route
 from config import Settings
 from models import REACTIONS, PostKind, Role
 from server.endpoints import Call, form_file, form_route, form_text, page_route, parse_enum
+from server.fragments import EMOJI, item_viewer
 from server.pagination import is_number
 from services import chat, circles, comments, images, posts, reactions, stream
 from services.errors import N_, Invalid
 
 PAGE = 20
 MAX_FEATURED_DAYS = 3650
-EMOJI = {"thumbsup": "👍", "heart": "❤️", "tada": "🎉", "laugh": "😄", "bulb": "💡", "pray": "🙏"}
 
 
 def _int(call: Call, name: str) -> int:
@@ -98,7 +98,8 @@ async def post_page(call: Call) -> Response:
     return call.render(
         "post.html",
         card=card,
-        thread=thread,
+        thread=[comments.comment_data(comment, author) for comment, author in thread],
+        viewer=item_viewer(call.user_id, moderator=can_moderate),
         comment_reactions=summaries,
         reaction_names=await reactions.names(call.db, targets),
         can_moderate=can_moderate,
@@ -186,7 +187,8 @@ async def react(call: Call) -> Response:
     kind = str(call.request.path_params["kind"])
     if kind not in {"post", "comment", "message"}:
         raise Invalid(N_("Unknown item."), field="kind")
-    emoji = str(call.request.path_params["emoji"])
+    # The emoji is the pressed button's value (`reaction_bar`), or in the path (older pages).
+    emoji = str(call.request.path_params.get("emoji") or form_text(call, "emoji"))
     target_id = _int(call, "target_id")
     mine = await reactions.summaries(call.db, call.user, [f"{kind}:{target_id}"])
     on = emoji not in mine[f"{kind}:{target_id}"].mine
@@ -268,5 +270,6 @@ routes: list[Route] = [
     form_route("/news/{post_id:int}/read", confirm_read, name="news_read"),
     form_route("/comments/{comment_id:int}/delete", delete_comment, name="comment_delete"),
     form_route("/comments/{comment_id:int}/edit", edit_comment, name="comment_edit"),
-    form_route("/{kind:str}s/{target_id:int}/reactions/{emoji:str}", react, name="react"),
+    form_route("/{kind:str}s/{target_id:int}/reactions", react, name="react"),
+    form_route("/{kind:str}s/{target_id:int}/reactions/{emoji:str}", react, name="react_with"),
 ]

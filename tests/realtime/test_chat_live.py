@@ -89,3 +89,47 @@ async def test_read_markers_of_an_open_circle_stay_with_its_members(
     assert kinds == ["message.created", "message.created"]  # the chat, but not who read it
     for closable in (outsider, writer, watching):
         await closable.close()
+
+
+async def test_each_reader_gets_the_message_rendered_in_their_language_live_and_in_a_replay(
+    fresh_database: str, start_workers: StartWorkers
+) -> None:
+    url = fresh_database
+    async with database(url) as db:
+        sender = await make_user(db)  # the organisation's language, Dutch
+        english = await make_user(db)
+        english.locale = "en"
+        db.add(english)
+        await db.commit()
+        circle = await make_circle(db, sender, CircleVisibility.CLOSED)
+        await add_member(db, sender, circle, english)
+    a, b = start_workers(url, 2)
+    topic = f"circle:{circle.id}"
+    writer = await Colleague(a, sender).sign_in()
+    reader = await Colleague(b, english).sign_in()
+    dutch_socket = await Socket.open(a, cookie=writer.cookie)
+    english_socket = await Socket.open(b, cookie=reader.cookie)
+    for socket in (dutch_socket, english_socket):
+        assert (await socket.subscribe(topic))["type"] == "subscribed"
+
+    sent = await writer.write("POST", f"/api/v1/circles/{circle.id}/messages", {"body": "Koffie <b>om tien</b>"})
+    message_id = sent.json()["id"]
+    edited = await writer.write("PATCH", f"/api/v1/messages/{message_id}", {"body": "Koffie om elf"})
+    assert edited.status_code == 200
+    marks = {dutch_socket: "(bewerkt)", english_socket: "(edited)"}
+    for socket, mark in marks.items():
+        created, updated = await socket.wait_events(topic, 2)
+        # The item as the page renders it, the author's text escaped, in the reader's language...
+        assert f'data-message-id="{message_id}"' in created["html"]
+        assert "Koffie &lt;b&gt;om tien&lt;/b&gt;" in created["html"]
+        assert mark in updated["html"]
+        # ... beside the data API clients read, which is as it was.
+        assert updated["data"]["body"] == "Koffie om elf"
+
+    # A reader who comes back later gets the same items in the replay.
+    late = await Socket.open(b, cookie=reader.cookie)
+    assert (await late.subscribe(topic, since=created["seq"] - 1))["type"] == "subscribed"
+    replayed = await late.wait_events(topic, 2)
+    assert [e["html"] for e in replayed] == [e["html"] for e in english_socket.events(topic)]
+    for closable in (dutch_socket, english_socket, late, writer, reader):
+        await closable.close()

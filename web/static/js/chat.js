@@ -4,7 +4,7 @@
   "use strict";
   const box = document.querySelector("[data-chat]");
   const kring = window.kring;
-  if (!box || !kring) return;
+  if (!box || !kring || !window.kringItems) return;
   const circleId = Number(box.dataset.chat);
   const topic = `circle:${circleId}`;
   const log = box.querySelector("[data-chat-log]");
@@ -16,8 +16,8 @@
   const seen = new Map(); // user id -> {name, message}
   let lastRead = Number(box.dataset.lastRead || 0);
   const replying = box.querySelector("[data-replying]");
-  const barTemplate = box.querySelector("[data-reaction-bar]");
-  const isAdmin = box.dataset.admin === "yes";
+  const pendingTemplate = box.querySelector("[data-pending-message]");
+  const items = window.kringItems;
   let replyTo = null;
   let typingTimer = null;
   let lastTyping = 0;
@@ -35,108 +35,42 @@
     });
   }
 
-  function button(label, action) {
-    const control = document.createElement("button");
-    control.type = "button";
-    control.className = "small link-like";
-    control.textContent = label;
-    control.addEventListener("click", action);
-    return control;
-  }
-
-  // Reply, edit and delete under a message; reactions come from the shared bar.
-  function decorate(item) {
-    item.querySelector(".chat-actions")?.remove();
-    if (item.classList.contains("deleted") || box.dataset.member !== "yes") return;
+  // Reply, edit and delete: the buttons and the edit form come with each message (_items.html).
+  log.addEventListener("click", async (event) => {
+    const control = event.target.closest("[data-chat-reply], [data-chat-edit], [data-chat-delete]");
+    const item = control?.closest("[data-message-id]");
+    if (!item) return;
     const id = Number(item.dataset.messageId);
-    const mine = Number(item.dataset.authorId) === kring.me;
-    const actions = document.createElement("div");
-    actions.className = "chat-actions";
-    actions.append(
-      button(texts.reply, () => {
-        replyTo = id;
-        replying.hidden = false;
-        replying.querySelector("span").textContent = texts.replyingTo.replace(
-          "{name}",
-          item.querySelector(".chat-author")?.textContent || "",
-        );
-        form?.elements.body.focus();
-      }),
-    );
-    if (mine) {
-      actions.append(
-        button(texts.edit, () => {
-          const body = item.querySelector("[data-message-body]");
-          const area = document.createElement("textarea");
-          area.value = item.dataset.body || "";
-          area.setAttribute("aria-label", texts.edit);
-          const save = button(texts.save, async () => {
-            const response = await api("PATCH", `/api/v1/messages/${id}`, { body: area.value });
-            if (response.ok) render(item, await response.json());
-          });
-          body.replaceChildren(area, save);
-          area.focus();
-        }),
+    if (control.hasAttribute("data-chat-reply")) {
+      replyTo = id;
+      replying.hidden = false;
+      replying.querySelector("span").textContent = texts.replyingTo.replace(
+        "{name}",
+        item.querySelector(".chat-author")?.textContent || "",
       );
+      form?.elements.body.focus();
+    } else if (control.hasAttribute("data-chat-edit")) {
+      const editor = item.querySelector("[data-chat-edit-form]");
+      editor.hidden = !editor.hidden;
+      if (!editor.hidden) editor.elements.body.focus();
+    } else if (window.confirm(texts.confirmDelete)) {
+      await api("DELETE", `/api/v1/messages/${id}`);
     }
-    if (mine || isAdmin) {
-      actions.append(
-        button(texts.delete, async () => {
-          if (window.confirm(texts.confirmDelete)) await api("DELETE", `/api/v1/messages/${id}`);
-        }),
-      );
-    }
-    item.append(actions);
-  }
+  });
+
+  log.addEventListener("submit", async (event) => {
+    const editor = event.target.closest("[data-chat-edit-form]");
+    const item = editor?.closest("[data-message-id]");
+    if (!item) return;
+    event.preventDefault();
+    const response = await api("PATCH", `/api/v1/messages/${item.dataset.messageId}`, { body: editor.elements.body.value });
+    if (response.ok) editor.hidden = true; // message.updated brings the new text, here and everywhere
+  });
 
   replying?.querySelector("[data-cancel-reply]").addEventListener("click", () => {
     replyTo = null;
     replying.hidden = true;
   });
-
-  function render(item, data) {
-    item.className = `chat-message${data.deleted ? " deleted" : ""}`;
-    item.dataset.messageId = String(data.id);
-    item.dataset.authorId = data.author ? String(data.author.id) : "";
-    item.dataset.body = data.body || "";
-    if (data.client_id) item.dataset.clientId = data.client_id;
-    item.replaceChildren();
-    const author = document.createElement("span");
-    author.className = "chat-author";
-    author.textContent = data.author ? data.author.name : "";
-    const time = document.createElement("time");
-    time.className = "muted";
-    time.dateTime = data.created_at;
-    time.textContent = new Date(data.created_at).toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit" });
-    item.append(author, " ", time);
-    if (data.reply_to) {
-      const quote = document.createElement("blockquote");
-      quote.className = "chat-quote";
-      quote.textContent = `${data.reply_to.author}: ${data.reply_to.excerpt}`;
-      item.append(quote);
-    }
-    const body = document.createElement("div");
-    body.className = "chat-body";
-    body.dataset.messageBody = "";
-    if (data.deleted) {
-      const gone = document.createElement("em");
-      gone.textContent = texts.deleted;
-      body.append(gone);
-    } else {
-      body.innerHTML = data.html; // sanitised by the server (nh3) when stored
-    }
-    item.append(body);
-    if (!data.deleted && barTemplate) {
-      const bar = barTemplate.content.cloneNode(true);
-      for (const element of bar.querySelectorAll("[data-reactions-for]")) element.dataset.reactionsFor = `message:${data.id}`;
-      for (const reactionForm of bar.querySelectorAll("form")) {
-        // getAttribute: a form in a template's inert document has no resolved `action`.
-        reactionForm.setAttribute("action", reactionForm.getAttribute("action").replace("/messages/0/", `/messages/${data.id}/`));
-      }
-      item.append(bar);
-    }
-    decorate(item);
-  }
 
   function markRead() {
     const id = newest();
@@ -152,7 +86,8 @@
 
   async function send(item, body, clientId, replyId) {
     item.classList.remove("failed");
-    item.querySelector(".chat-state").textContent = texts.pending;
+    item.querySelector("[data-state-text]").textContent = texts.pending;
+    item.querySelector("[data-retry]").hidden = true;
     let response;
     try {
       response = await fetch(`/api/v1/circles/${circleId}/messages`, {
@@ -164,27 +99,25 @@
     } catch {
       response = null; // the server is away (a restart): keep it for a retry
     }
+    if (!item.isConnected) return; // message.created came first and took its place
     if (response && response.ok) {
-      const data = await response.json();
-      if (item.classList.contains("pending")) render(item, data); // the event may come later
+      // Stored; its event brings the message as everyone sees it and takes this one's place.
+      item.dataset.messageId = String((await response.json()).id);
       item.classList.remove("pending");
+      item.querySelector("[data-state-text]").textContent = "";
       return;
     }
     item.classList.add("failed");
-    const state = item.querySelector(".chat-state");
-    if (state) {
-      state.textContent = "";
-      const problem = response ? (await response.json().catch(() => null))?.error?.message : null;
-      state.append(problem || texts.failed, " ");
-      const retry = document.createElement("button");
-      retry.type = "button";
-      retry.className = "small";
-      retry.dataset.retry = "";
-      retry.textContent = texts.retry;
-      retry.addEventListener("click", () => send(item, body, clientId, replyId));
-      state.append(retry);
-    }
+    const problem = response ? (await response.json().catch(() => null))?.error?.message : null;
+    item.querySelector("[data-state-text]").textContent = problem || texts.failed;
+    item.querySelector("[data-retry]").hidden = false;
   }
+
+  log.addEventListener("click", (event) => {
+    const retry = event.target.closest("[data-retry]");
+    const item = retry?.closest(".chat-message");
+    if (item?.sending) item.sending();
+  });
 
   form?.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -192,20 +125,16 @@
     const body = area.value.trim();
     if (!body) return;
     const clientId = newId();
-    const item = document.createElement("li");
-    item.className = "chat-message pending";
+    const item = pendingTemplate.content.firstElementChild.cloneNode(true);
     item.dataset.clientId = clientId;
-    const text = document.createElement("div");
-    text.className = "chat-body";
-    text.textContent = body;
-    const state = document.createElement("span");
-    state.className = "muted chat-state";
-    item.append(text, state);
+    item.querySelector("[data-message-body]").textContent = body;
+    const replyId = replyTo;
+    item.sending = () => send(item, body, clientId, replyId);
     log.append(item);
     scrollDown();
     area.value = "";
     area.focus();
-    send(item, body, clientId, replyTo);
+    item.sending();
     replyTo = null;
     replying.hidden = true;
   });
@@ -227,20 +156,23 @@
 
   kring.on("message.created", (frame) => {
     const data = frame.data;
-    if (data.circle_id !== circleId) return;
-    // Only the sender's own pending message is confirmed in place; a client_id is the sender's
-    // choice, so it is compared, never put into a selector.
+    if (data.circle_id !== circleId || !frame.html) return;
+    // The sender's own pending message gives way to the stored one; a client_id is the
+    // sender's choice, so it is compared, never put into a selector.
     const mine =
       data.author?.id === kring.me && data.client_id
-        ? [...log.querySelectorAll(".chat-message.pending, .chat-message.failed")].find(
+        ? [...log.querySelectorAll(".chat-message[data-client-id]:not([data-owner])")].find(
             (item) => item.dataset.clientId === data.client_id,
           )
         : null;
-    if (log.querySelector(`[data-message-id="${data.id}"]`) && !mine) return;
-    const item = mine || document.createElement("li");
-    item.classList.remove("pending", "failed");
-    render(item, data);
-    if (!mine) log.append(item);
+    const shown = log.querySelector(`[data-message-id="${data.id}"][data-owner]`);
+    if (shown) {
+      mine?.remove();
+      return;
+    }
+    const item = items.item(frame.html, log);
+    if (mine) mine.replaceWith(item);
+    else log.append(item);
     if (data.author && data.author.id !== kring.me) {
       typingLine.textContent = "";
     }
@@ -250,8 +182,8 @@
 
   for (const kind of ["message.updated", "message.deleted"]) {
     kring.on(kind, (frame) => {
-      const item = log.querySelector(`[data-message-id="${frame.data.id}"]`);
-      if (item) render(item, frame.data);
+      const shown = log.querySelector(`[data-message-id="${frame.data.id}"][data-owner]`);
+      if (shown && frame.html) items.replace(shown, frame.html);
     });
   }
 
@@ -267,23 +199,14 @@
   const older = box.querySelector("[data-older-messages]");
   older?.addEventListener("click", async () => {
     const oldest = Math.min(...[...log.querySelectorAll("[data-message-id]")].map((li) => Number(li.dataset.messageId)));
-    const response = await fetch(`/api/v1/circles/${circleId}/messages?before=${oldest}&limit=50`, {
-      credentials: "same-origin",
-    });
+    const response = await fetch(`/circles/${circleId}/chat?before=${oldest}`, { credentials: "same-origin" });
     if (!response.ok) return;
-    const page = await response.json();
-    for (const data of page.items) {
-      const item = document.createElement("li");
-      render(item, data);
-      log.prepend(item);
-    }
-    if (!page.next) older.remove();
+    const page = document.createRange().createContextualFragment(await response.text());
+    items.prepare(page);
+    log.prepend(page);
+    if (response.headers.get("X-Kring-More") !== "yes") older.remove();
   });
 
-  for (const item of log.querySelectorAll("[data-message-id]")) decorate(item);
-  for (const time of log.querySelectorAll("time[datetime]")) {
-    time.textContent = new Date(time.dateTime).toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit" });
-  }
   // Sends that failed while the server was away go again once it answers: same client_id, so
   // one that did arrive after all is not stored twice.
   kring.on("connected", () => {

@@ -18,18 +18,9 @@
   window.kring.on("member.joined", (frame) => {
     if (frame.data.circle_id !== circleId) return;
     setCount(1);
-    if (!list || list.querySelector(`[data-user-id="${frame.data.user.id}"]`)) return;
-    const item = document.createElement("li");
-    item.className = "person-row";
-    item.dataset.userId = String(frame.data.user.id);
-    const link = document.createElement("a");
-    link.href = `/people/${frame.data.user.id}`;
-    link.textContent = frame.data.user.name;
-    const title = document.createElement("span");
-    title.className = "muted";
-    title.textContent = frame.data.user.job_title || "";
-    item.append(link, " ", title);
-    list.append(item);
+    if (!list || !frame.html || list.querySelector(`[data-user-id="${frame.data.user.id}"]`)) return;
+    const row = window.kringItems?.item(frame.html, list);
+    if (row) list.append(row);
   });
 
   window.kring.on("member.left", (frame) => {

@@ -4,7 +4,16 @@
   "use strict";
   let counter = 0;
 
-  for (const area of document.querySelectorAll("textarea[data-mentions]")) {
+  // Text areas of items that arrive live (a comment's reply box) get it when first focused.
+  const attached = new WeakSet();
+  for (const area of document.querySelectorAll("textarea[data-mentions]")) attach(area);
+  document.addEventListener("focusin", (event) => {
+    if (event.target instanceof HTMLTextAreaElement && event.target.matches("[data-mentions]")) attach(event.target);
+  });
+
+  function attach(area) {
+    if (attached.has(area)) return;
+    attached.add(area);
     const list = document.createElement("ul");
     list.className = "mention-list";
     list.id = `mention-list-${++counter}`;

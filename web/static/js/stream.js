@@ -5,26 +5,28 @@
   const me = Number(document.getElementById("main")?.dataset.me || 0);
 
   // A submit retried after a timeout carries the same client_id: the server stores it once.
-  for (const field of document.querySelectorAll("input[data-client-id]")) {
-    field.value = window.crypto?.randomUUID ? window.crypto.randomUUID() : `${Date.now()}-${Math.random()}`;
-  }
-  for (const form of document.querySelectorAll("form")) {
-    form.addEventListener("submit", (event) => {
-      // After the other handlers: a form that script sends itself (the chat) stays usable.
-      setTimeout(() => {
-        if (event.defaultPrevented || form.classList.contains("reaction-form")) return;
-        for (const button of form.querySelectorAll("button[type=submit]")) button.disabled = true;
-      });
+  // Delegated, so forms of items that arrive live behave as the page's own.
+  const newId = () => (window.crypto?.randomUUID ? window.crypto.randomUUID() : `${Date.now()}-${Math.random()}`);
+  for (const field of document.querySelectorAll("input[data-client-id]")) field.value = newId();
+  document.addEventListener("submit", (event) => {
+    const form = event.target;
+    if (!(form instanceof HTMLFormElement)) return;
+    for (const field of form.querySelectorAll("input[data-client-id]")) field.value ||= newId();
+    // After the other handlers: a form that script sends itself (the chat) stays usable.
+    setTimeout(() => {
+      if (event.defaultPrevented || form.classList.contains("reaction-form")) return;
+      for (const button of form.querySelectorAll("button[type=submit]")) button.disabled = true;
     });
-  }
+  });
 
   // Reactions: toggle over the API, keep the form as the fallback.
   document.addEventListener("submit", async (event) => {
     const form = event.target;
-    if (!(form instanceof HTMLFormElement) || !form.classList.contains("reaction-form")) return;
+    const button = event.submitter;
+    if (!(form instanceof HTMLFormElement) || !form.classList.contains("reaction-form") || !button?.dataset.emoji) return;
     event.preventDefault();
-    const button = form.querySelector("button");
-    const [, kind, id, , emoji] = new URL(form.action).pathname.split("/");
+    const [, kind, id] = new URL(form.action).pathname.split("/");
+    const emoji = button.dataset.emoji;
     const on = button.getAttribute("aria-pressed") !== "true";
     const response = await fetch(`/api/v1/${kind}/${id}/reactions/${emoji}`, {
       method: on ? "PUT" : "DELETE",
@@ -138,22 +140,9 @@
     const comment = frame.data;
     bumpComments(comment.post_id, 1);
     const list = postPage === comment.post_id ? document.querySelector("[data-comments]") : null;
-    if (!list || list.querySelector(`[data-comment-id="${comment.id}"]`)) return;
-    const item = document.createElement("li");
-    item.className = comment.parent_id ? "comment reply" : "comment";
-    item.id = `comment-${comment.id}`;
-    item.dataset.commentId = String(comment.id);
-    const meta = document.createElement("div");
-    meta.className = "comment-meta";
-    const author = document.createElement("a");
-    author.href = `/people/${comment.author.id}`;
-    author.textContent = comment.author.name;
-    meta.append(author);
-    const body = document.createElement("div");
-    body.className = "comment-body";
-    body.dataset.commentBody = "";
-    body.innerHTML = comment.html; // sanitised by the server (nh3) when stored
-    item.append(meta, body);
+    if (!list || !frame.html || list.querySelector(`[data-comment-id="${comment.id}"]`)) return;
+    const item = window.kringItems?.item(frame.html, list);
+    if (!item) return;
     const thread = comment.parent_id
       ? [...list.querySelectorAll(`[data-comment-id="${comment.parent_id}"], [data-parent-id="${comment.parent_id}"]`)].pop()
       : null;
@@ -162,8 +151,8 @@
   });
 
   kring.on("comment.updated", (frame) => {
-    const body = document.querySelector(`[data-comment-id="${frame.data.id}"] [data-comment-body]`);
-    if (body) body.innerHTML = frame.data.html; // sanitised by the server (nh3) when stored
+    const shown = document.querySelector(`[data-comment-id="${frame.data.id}"]`);
+    if (shown && frame.html) window.kringItems?.replace(shown, frame.html);
   });
 
   kring.on("comment.deleted", (frame) => {
