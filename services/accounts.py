@@ -14,6 +14,7 @@ from models import ApiToken, ItemKind, Role, User, UserSession
 from models.base import utcnow
 from services import events, passwords, search
 from services.errors import N_, Conflict, Invalid, NotFound, PermissionDenied
+from services.event_types import SessionEnded
 from services.transactions import writes
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -217,7 +218,7 @@ async def deactivate(db: AsyncSession, actor: User | None, user: User) -> User:
 async def _end_all_credentials(db: AsyncSession, user: User) -> None:
     """Delete every session and revoke every token; open sockets close on `session.ended`."""
     await db.exec(delete(UserSession).where(col(UserSession.user_id) == user.id))
-    await events.record(db, events.user_topic(user.id or 0), "session.ended", {"all": True})
+    await events.record(db, events.user_topic(user.id or 0), SessionEnded(all=True))
     await db.exec(
         update(ApiToken)
         .where(col(ApiToken.user_id) == user.id, col(ApiToken.revoked_at).is_(None))

@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, event, exists, func, or_, update
 from sqlalchemy.orm import Session
@@ -44,9 +43,10 @@ from models import (
 from models.base import utcnow
 from services import events
 from services.errors import N_, NotFound
+from services.event_types import BadgeChanged
 from services.transactions import writes
 
-BADGE_EVENT = "badge.changed"
+BADGE_EVENT = BadgeChanged.KIND
 _BADGES_KEY = "kring_pending_badges"
 # What "mentions only" lets through: what speaks to the member directly.
 _ADDRESSED = {NotificationKind.MENTION, NotificationKind.REPLY, NotificationKind.JOIN_REQUEST}
@@ -169,11 +169,11 @@ async def _record_badges(db: AsyncSession, user_ids: set[int]) -> None:
     if not topics:
         return
 
-    async def data_of(ordered: list[str]) -> dict[str, dict[str, Any]]:
+    async def data_of(ordered: list[str]) -> dict[str, BadgeChanged]:
         found = await badges(db, [topics[t] for t in ordered])
-        return {t: found[topics[t]].data() for t in ordered}
+        return {t: BadgeChanged.model_validate(found[topics[t]].data()) for t in ordered}
 
-    await events.record_each(db, topics, BADGE_EVENT, data_of)
+    await events.record_each(db, topics, BadgeChanged, data_of)
 
 
 def _record_before_commit(session: Session) -> None:

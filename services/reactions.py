@@ -14,6 +14,7 @@ from models import REACTIONS, CircleVisibility, Comment, Message, NotificationKi
 from models.base import utcnow
 from services import circles, events, notifications
 from services.errors import N_, Invalid, NotFound
+from services.event_types import ReactionUpdated
 from services.posts import access_post, comment_target, post_target, topic_of
 from services.transactions import writes
 
@@ -82,8 +83,10 @@ async def set_reaction(db: AsyncSession, user: User, kind: str, target_id: int, 
     await db.flush()
     counts = await _counts(db, [target])
     if changed:
-        data = {"target": target, "counts": counts.get(target, {}), "user_id": user.id, "emoji": emoji, "on": on}
-        await events.record(db, found.topic, "reaction.updated", data)
+        updated = ReactionUpdated(
+            target=target, counts=counts.get(target, {}), user_id=user.id or 0, emoji=emoji, on=on
+        )
+        await events.record(db, found.topic, updated)
         if on:
             await notifications.notify(
                 db, [found.owner_id], actor=user, kind=NotificationKind.REACTION, about=found.about, detail=emoji
