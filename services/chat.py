@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import and_, delete, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -26,6 +26,7 @@ from models import (
     Membership,
     Message,
     NotificationKind,
+    Reaction,
     ReadMarker,
     User,
 )
@@ -223,6 +224,9 @@ async def delete_message(db: AsyncSession, user: User, message_id: int) -> Messa
     message.html = ""
     db.add(message)
     await search.unindex(db, ItemKind.MESSAGE, message_id)
+    # As with posts and comments: a deleted message's reactions go with it (they can no longer be
+    # changed, and the page showed them under "deleted" until they were).
+    await db.exec(delete(Reaction).where(col(Reaction.target) == message_target(message_id)))
     await events.record(
         db, events.circle_topic(message.circle_id), MessageDeleted.model_validate(await message_data(db, message))
     )

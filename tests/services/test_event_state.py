@@ -83,6 +83,10 @@ async def _make_world(db: AsyncSession, *, member: bool) -> World:
         world.reply_id = reply.id or 0
     message = await chat.post_message(db, other, circle.id, body="Morning all")
     world.message_id = message.id or 0
+    await reactions.set_reaction(db, other, "post", world.post_id, "thumbsup", on=True)
+    if member:
+        await reactions.set_reaction(db, admin, "comment", world.reply_id, "bulb", on=True)
+        await reactions.set_reaction(db, viewer, "message", world.message_id, "heart", on=True)
     news = await posts.create_news(db, admin, title="Closed on Friday", body="The office is closed.", must_read=True)
     world.news_id = news.id or 0
     for _ in range(2):
