@@ -128,7 +128,7 @@ class MemberLeft(Event):
 
     circle_id: int
     user_id: int
-    reason: Literal["left", "removed"]
+    reason: Literal["left", "removed", "deactivated"]
     # Tells every hub whether the leaver may go on following the topic.
     visibility: str
 

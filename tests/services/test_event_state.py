@@ -23,6 +23,7 @@ from services import (
     chat,
     circles,
     comments,
+    direct,
     event_types,
     events,
     notifications,
@@ -61,11 +62,11 @@ class World:
         return [events.circle_topic(self.circle_id), events.ORG_TOPIC, events.user_topic(self.viewer.id or 0)]
 
 
-async def _make_world(db: AsyncSession, *, member: bool) -> World:
+async def _make_world(db: AsyncSession, *, member: bool, visibility: CircleVisibility | None = None) -> World:
     admin = await make_user(db, "Ada Admin", role=Role.ADMIN)
     viewer = await make_user(db, "Vera Viewer", job_title="Planner")
     other = await make_user(db, "Bob Other", job_title="Driver")
-    visibility = CircleVisibility.CLOSED if member else CircleVisibility.OPEN
+    visibility = visibility or (CircleVisibility.CLOSED if member else CircleVisibility.OPEN)
     circle = await make_circle(db, admin, visibility, name="Planning")
     assert circle.id is not None
     world = World(db, admin, viewer, other, circle.id, member)
@@ -193,6 +194,8 @@ def reduce(state: State, topic: str, event: event_types.Event, me: int) -> None:
             state["members"].pop(event.user_id, None)
             if event.user_id == me and not event.open_after():
                 _lose_circle(state, event.circle_id)
+            elif event.user_id == me:
+                state["read_markers"] = None  # "seen by" is for members
         case event_types.MemberUpdated():
             state["members"][event.user_id]["role"] = event.role
         case event_types.CircleUpdated():
@@ -239,7 +242,8 @@ def reduce(state: State, topic: str, event: event_types.Event, me: int) -> None:
         case event_types.BadgeChanged():
             state["badge"] = event.data()
         case event_types.ChatRead():
-            if state["read_markers"] is not None:
+            # Also on the user's topic, for every circle: only the shown circle's line changes.
+            if state["read_markers"] is not None and event.circle_id == state["circle"]["id"]:
                 current = state["read_markers"].get(event.user.id, 0)
                 state["read_markers"][event.user.id] = max(current, event.message_id)
         case _:
@@ -255,6 +259,7 @@ class Case:
     name: str
     action: Callable[[World], Awaitable[object]]
     member: bool = True  # the viewer's standing in the circle before the action
+    visibility: CircleVisibility | None = None  # the circle's: closed for members, open for outsiders
 
 
 async def _new_member_joins(w: World) -> None:
@@ -281,6 +286,17 @@ def _credential(w: World, kind: str) -> int:
     return int(next(name for name in w.credentials if name.startswith(kind)).split(":")[1])
 
 
+async def _direct_message(w: World) -> None:
+    conversation = await direct.open_conversation(w.db, w.other, [w.viewer.id or 0])
+    await chat.post_message(w.db, w.other, conversation.id or 0, body="A word in private?")
+
+
+async def _read_direct_message(w: World) -> None:
+    conversation = await direct.open_conversation(w.db, w.other, [w.viewer.id or 0])
+    message = await chat.post_message(w.db, w.other, conversation.id or 0, body="A word in private?")
+    await chat.mark_read(w.db, w.viewer, conversation.id or 0, message.id or 0)
+
+
 async def _sign_out(w: World) -> None:
     session = await sessions.resolve_session(w.db, w.credentials[f"session:{_credential(w, 'session')}"])
     assert session is not None
@@ -294,6 +310,23 @@ CASES = [
         "member.left",
         "the viewer is removed from a closed circle",
         lambda w: circles.remove_member(w.db, w.admin, w.circle_id, w.viewer.id or 0),
+    ),
+    Case(
+        "member.left",
+        "the viewer is removed from a secret circle",
+        lambda w: circles.remove_member(w.db, w.admin, w.circle_id, w.viewer.id or 0),
+        visibility=CircleVisibility.SECRET,
+    ),
+    Case(
+        "member.left",
+        "the viewer leaves an open circle",
+        lambda w: circles.leave_circle(w.db, w.viewer, w.circle_id),
+        visibility=CircleVisibility.OPEN,
+    ),
+    Case(
+        "member.left",
+        "a colleague's account is deactivated",
+        lambda w: accounts.deactivate(w.db, w.admin, w.other),
     ),
     Case(
         "member.updated",
@@ -362,6 +395,8 @@ CASES = [
     ),
     Case("message.deleted", "a message is deleted", lambda w: chat.delete_message(w.db, w.other, w.message_id)),
     Case("badge.changed", "the viewer reads every notification", lambda w: notifications.mark_read(w.db, w.viewer)),
+    Case("badge.changed", "a colleague writes to the viewer directly", _direct_message),
+    Case("badge.changed", "the viewer reads a direct message", _read_direct_message),
     Case(
         "chat.read",
         "the viewer reads the chat",
@@ -382,7 +417,7 @@ def test_every_kind_has_a_case() -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=lambda case: f"{case.kind}: {case.name}")
 async def test_state_before_plus_events_equals_state_after(db: AsyncSession, case: Case) -> None:
-    world = await _make_world(db, member=case.member)
+    world = await _make_world(db, member=case.member, visibility=case.visibility)
     before = await fetch(world)
     heads = {topic: await events.head(db, topic) for topic in world.topics}
 
