@@ -15,7 +15,8 @@ Guarantees to each socket, per topic it follows:
   falls further behind meanwhile (more live events held than its queue takes) is closed as too
   slow like any other; the memory a replay holds is one page and at most a queue of held events;
 - recipients are decided here from membership at the event, followed per socket through the
-  topic's own `member.joined` and `member.left` events: a `member.left` of a closed or secret
+  topic's own `member.joined` and `member.left` events (what each kind does to routing is
+  declared by its class in `services.event_types`; nothing here names a kind): a `member.left` of a closed or secret
   circle unsubscribes that member's sockets after it, a circle turning closed or secret
   unsubscribes its outside followers before it (they never see its new name), and
   `session.ended` closes the sockets of the session (logout), the token (revoked) or the user
