@@ -15,7 +15,8 @@ Guarantees to each socket, per topic it follows:
   falls further behind meanwhile (more live events held than its queue takes) is closed as too
   slow like any other; the memory a replay holds is one page and at most a queue of held events;
 - recipients are decided here from membership at the event, followed per socket through the
-  topic's own `member.joined` and `member.left` events: a `member.left` of a closed or secret
+  topic's own `member.joined` and `member.left` events (what each kind does to routing is
+  declared by its class in `services.event_types`; nothing here names a kind): a `member.left` of a closed or secret
   circle unsubscribes that member's sockets after it, a circle turning closed or secret
   unsubscribes its outside followers before it (they never see its new name), and
   `session.ended` closes the sockets of the session (logout), the token (revoked) or the user
@@ -41,7 +42,6 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import CircleVisibility
 from models.database import SessionMaker
 from realtime.broker import Broker
 from realtime.connection import Connection
@@ -60,8 +60,7 @@ from realtime.protocol import (
     subscribed_frame,
     unsubscribed_frame,
 )
-from services import events, topics
-from services.access import Standing
+from services import event_types, events, topics
 from services.errors import NotFound, PermissionDenied
 
 log = logging.getLogger("kring.realtime.hub")
@@ -87,26 +86,17 @@ REPLAY_PAGE_MIN = 100  # events a replay reads from the log at a time, at least
 PRESENCE_MIN_SPACING = 0.25  # seconds between two rounds of presence reading
 PRESENCE_SOCKETS_PER_SECOND = 10_000  # and one more second per this many sockets
 PRESENCE_HOLD = 2.0  # seconds a colleague's shown state stays before it may change again
-# Events for the members of a circle only, not for colleagues following an open circle.
-MEMBERS_ONLY = frozenset({"chat.read"})
-# Events whose recipients are decided per socket; every other event goes to every follower.
-_ROUTED_KINDS = MEMBERS_ONLY | {"member.joined", "member.left"}
-# Events that can take a socket out of a circle's stream or bring it back in.
-ACCESS_KINDS = ("member.joined", "member.left", "circle.updated")
 
 
 def _closes(incoming: Incoming) -> bool:
     """A circle turning closed or secret: its outside followers lose it."""
-    return incoming.kind == "circle.updated" and not outsider_reads(incoming.data.get("visibility"))
+    # Not "is False": an event that does not say (unreadable data) closes, as the safe side.
+    return incoming.event_type.CHANGES_VISIBILITY and incoming.event.open_after() is not True
 
 
-def outsider_reads(visibility: object) -> bool:
-    """Whether a colleague who is not a member reads a circle of `visibility` (services.access):
-    an outside follower keeps the circle's topic while this holds."""
-    try:
-        return Standing(CircleVisibility(str(visibility))).can_read
-    except ValueError:
-        return False
+def _opens(incoming: Incoming) -> bool:
+    """A circle turning open: colleagues outside it may follow it again."""
+    return incoming.event_type.CHANGES_VISIBILITY and incoming.event.open_after() is True
 
 
 @dataclass
@@ -279,7 +269,7 @@ class Hub:
                     head, recovered, replay = result.head, result.recovered, result.events
                     if recovered and replay and replay[-1].seq < head:
                         # The rest comes page by page; whether the socket may have it is known now.
-                        turns = await events.of_kinds_between(db, name, replay[-1].seq, head, ACCESS_KINDS)
+                        turns = await events.of_kinds_between(db, name, replay[-1].seq, head, event_types.ACCESS_KINDS)
                 # Checked again after the head is read, now that events are held for this
                 # socket: a removal or a change of visibility committed before this check is
                 # refused here, one committed after it is among the held events. (Read before
@@ -323,10 +313,10 @@ class Hub:
     async def _was_open(self, db: AsyncSession, name: str, since: int, replay: list[Incoming], *, now: bool) -> bool:
         """Whether the circle was open at `since`: as its last `circle.updated` up to then left
         it; without one, as it is `now` unless one came after (then it is unknown: no)."""
-        last = await events.last_of_kind(db, name, "circle.updated", at_most=since)
+        last = await events.last_of_kinds(db, name, event_types.VISIBILITY_KINDS, at_most=since)
         if last is not None:
-            return outsider_reads(last.data.get("visibility"))
-        return now and not any(e.kind == "circle.updated" for e in replay)
+            return last.typed().open_after() is True
+        return now and not any(e.event_type.CHANGES_VISIBILITY for e in replay)
 
     def _incomings(self, replay: list[events.CommittedEvent]) -> list[Incoming]:
         return [self._incoming(e) for e in replay]
@@ -335,7 +325,7 @@ class Hub:
         for incoming in later:
             if self._is_me_joining(connection, incoming):
                 return False
-            if incoming.kind == "member.left" and incoming.data.get("user_id") == connection.user_id:
+            if self._is_me_leaving(connection, incoming):
                 return True
         return now
 
@@ -347,20 +337,16 @@ class Hub:
         `unsubscribed`, not the event with the circle's new name and description."""
         if self._is_me_joining(connection, incoming):
             return True, True, None
-        if incoming.kind == "member.left" and incoming.data.get("user_id") == connection.user_id:
-            return True, False, None if outsider_reads(incoming.data.get("visibility")) else "removed"
+        if self._is_me_leaving(connection, incoming):
+            return True, False, None if incoming.event.open_after() else "removed"
         if not sub.member and _closes(incoming):
             return False, False, "forbidden"
-        if not sub.member and incoming.kind in MEMBERS_ONLY:
+        if not sub.member and incoming.event_type.MEMBERS_ONLY:
             return False, False, None
         return True, sub.member, None
 
     def _loses_access(self, connection: Connection, incoming: Incoming) -> bool:
-        return (
-            incoming.kind == "member.left"
-            and incoming.data.get("user_id") == connection.user_id
-            and not outsider_reads(incoming.data.get("visibility"))
-        )
+        return self._is_me_leaving(connection, incoming) and not incoming.event.open_after()
 
     def _withholds(self, connection: Connection, member: bool, replayed: list[Incoming]) -> bool:
         """Whether a replay loses the socket access and then gives it back: the socket's user was
@@ -374,12 +360,10 @@ class Hub:
         for incoming in replayed:
             if self._loses_access(connection, incoming):
                 outside = True
-            elif self._is_me_joining(connection, incoming) or (
-                incoming.kind == "circle.updated" and not member and outsider_reads(incoming.data.get("visibility"))
-            ):
+            elif self._is_me_joining(connection, incoming) or (not member and _opens(incoming)):
                 if outside:
                     return True
-            elif incoming.kind == "circle.updated" and not member and _closes(incoming):
+            elif not member and _closes(incoming):
                 outside = True
         return False
 
@@ -481,8 +465,10 @@ class Hub:
         return sub is not None and topic.startswith("circle:") and sub.member
 
     def _is_me_joining(self, connection: Connection, incoming: Incoming) -> bool:
-        user = incoming.data.get("user")
-        return incoming.kind == "member.joined" and isinstance(user, dict) and user.get("id") == connection.user_id
+        return incoming.event_type.GRANTS_ACCESS and incoming.event.affected_user_id() == connection.user_id
+
+    def _is_me_leaving(self, connection: Connection, incoming: Incoming) -> bool:
+        return incoming.event_type.REVOKES_ACCESS and incoming.event.affected_user_id() == connection.user_id
 
     async def unsubscribe(self, connection: Connection, name: str) -> None:
         state = self._topics.get(name)
@@ -593,7 +579,7 @@ class Hub:
 
     def _deliver(self, state: _Topic, incoming: Incoming) -> None:
         assert incoming.seq is not None
-        if incoming.kind in _ROUTED_KINDS or _closes(incoming):
+        if incoming.event_type.ROUTED:
             self._deliver_routed(state, incoming)
             return
         # The hot path: the same text to every socket that follows the topic, no per-socket
@@ -649,14 +635,9 @@ class Hub:
 
     def _apply(self, state: _Topic, incoming: Incoming) -> None:
         """What an event changes about who receives the topic from now on."""
-        if incoming.kind == "session.ended":
+        if incoming.event_type.ENDS_SESSION:
             for connection in list(state.watchers):
-                data = incoming.data
-                if (
-                    data.get("all")
-                    or (data.get("session_id") is not None and data.get("session_id") == connection.viewer.session_id)
-                    or (data.get("token_id") is not None and data.get("token_id") == connection.viewer.token_id)
-                ):
+                if incoming.event.ends_session(connection.viewer.session_id, connection.viewer.token_id):
                     connection.close(CloseCode.SESSION_ENDED)
 
     def _incoming(self, event: events.CommittedEvent) -> Incoming:

@@ -5,10 +5,13 @@ No sockets here, so every rule is tested without a server.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from services import event_types
 
 MAX_TOPIC_LENGTH = 64
 
@@ -155,6 +158,16 @@ class Incoming:
     kind: str
     data: dict[str, Any]
     text: str  # the frame exactly as clients receive it: encoded once, sent to many
+
+    @property
+    def event_type(self) -> type[event_types.Event]:
+        """The event's class, whose declarations say how it is routed."""
+        return event_types.type_of(self.kind)
+
+    @functools.cached_property
+    def event(self) -> event_types.Event:
+        """The typed event, read once per frame however many sockets it is routed for."""
+        return event_types.parse(self.kind, self.data)
 
 
 def parse_broker_frame(payload: bytes) -> Incoming | None:

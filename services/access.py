@@ -119,6 +119,15 @@ class Standing:
             self.refuse(message)
 
 
+def outsiders_read(visibility: object) -> bool:
+    """Whether colleagues who are not members read a circle of `visibility` (a stored event's
+    value; one that is not a visibility reads as closed, the safe side)."""
+    try:
+        return Standing(CircleVisibility(str(visibility))).can_read
+    except ValueError:
+        return False
+
+
 def standing_of(user: User, circle: Circle, membership: Membership | None, *, invited: bool) -> Standing:
     return Standing(
         visibility=CircleVisibility(circle.visibility),

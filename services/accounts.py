@@ -10,10 +10,11 @@ from sqlalchemy import Text, delete, func, or_, tuple_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import ApiToken, ItemKind, Role, User, UserSession
+from models import ApiToken, Circle, ItemKind, Membership, Role, User, UserSession
 from models.base import utcnow
 from services import events, passwords, search
 from services.errors import N_, Conflict, Invalid, NotFound, PermissionDenied
+from services.event_types import MemberLeft, SessionEnded
 from services.transactions import writes
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -204,14 +205,29 @@ async def deactivate(db: AsyncSession, actor: User | None, user: User) -> User:
     user.deactivated_at = utcnow()
     db.add(user)
     await search.unindex(db, ItemKind.PERSON, user.id or 0)
+    await _leave_every_circle(db, user)
     await _end_all_credentials(db, user)
     return user
+
+
+async def _leave_every_circle(db: AsyncSession, user: User) -> None:
+    """Member lists show active colleagues only, so a deactivated one leaves each list: open
+    pages learn it as a departure. (The memberships stay, as the history of who was in.) Circle
+    topics are locked before the user's own, in name order, as every writer does."""
+    rows = await db.exec(
+        select(Circle.id, Circle.visibility)
+        .join(Membership, col(Membership.circle_id) == col(Circle.id))
+        .where(col(Membership.user_id) == user.id)
+    )
+    for circle_id, visibility in sorted(rows.all(), key=lambda row: events.circle_topic(row[0] or 0)):
+        left = MemberLeft(circle_id=circle_id or 0, user_id=user.id or 0, reason="deactivated", visibility=visibility)
+        await events.record(db, events.circle_topic(circle_id or 0), left)
 
 
 async def _end_all_credentials(db: AsyncSession, user: User) -> None:
     """Delete every session and revoke every token; open sockets close on `session.ended`."""
     await db.exec(delete(UserSession).where(col(UserSession.user_id) == user.id))
-    await events.record(db, events.user_topic(user.id or 0), "session.ended", {"all": True})
+    await events.record(db, events.user_topic(user.id or 0), SessionEnded(all=True))
     await db.exec(
         update(ApiToken)
         .where(col(ApiToken.user_id) == user.id, col(ApiToken.revoked_at).is_(None))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import and_, delete, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -25,6 +25,7 @@ from models import (
     Membership,
     Message,
     NotificationKind,
+    Reaction,
     ReadMarker,
     User,
 )
@@ -32,6 +33,7 @@ from models.base import utcnow
 from services import events, markdown, notifications, search
 from services.access import circle_of_item, readable_circle, writable_circle
 from services.errors import N_, Conflict, Invalid, NotFound, PermissionDenied, RateLimited
+from services.event_types import ChatRead, MessageCreated, MessageDeleted, MessageUpdated, Person
 from services.transactions import writes
 
 EXCERPT = 140
@@ -141,7 +143,9 @@ async def post_message(
     db.add(message)
     await db.flush()
     await search.index(db, search_entry(message), new=True)
-    await events.record(db, events.circle_topic(circle_id), "message.created", await message_data(db, message, user))
+    await events.record(
+        db, events.circle_topic(circle_id), MessageCreated.model_validate(await message_data(db, message, user))
+    )
     await _notify(db, user, access.circle, message, set(rendered.mentions))
     return message
 
@@ -194,7 +198,9 @@ async def edit_message(
     message.edited_at = utcnow()
     db.add(message)
     await search.index(db, search_entry(message))
-    await events.record(db, events.circle_topic(message.circle_id), "message.updated", await message_data(db, message))
+    await events.record(
+        db, events.circle_topic(message.circle_id), MessageUpdated.model_validate(await message_data(db, message))
+    )
     return message
 
 
@@ -207,7 +213,12 @@ async def delete_message(db: AsyncSession, user: User, message_id: int) -> Messa
     message.html = ""
     db.add(message)
     await search.unindex(db, ItemKind.MESSAGE, message_id)
-    await events.record(db, events.circle_topic(message.circle_id), "message.deleted", await message_data(db, message))
+    # As with posts and comments: a deleted message's reactions go with it (they can no longer be
+    # changed, and the page showed them under "deleted" until they were).
+    await db.exec(delete(Reaction).where(col(Reaction.target) == message_target(message_id)))
+    await events.record(
+        db, events.circle_topic(message.circle_id), MessageDeleted.model_validate(await message_data(db, message))
+    )
     await notifications.forget(db, [message_target(message_id)])
     circle = await db.get(Circle, message.circle_id)
     if circle is not None and circle.kind is CircleKind.DIRECT:
@@ -246,10 +257,10 @@ async def mark_read(db: AsyncSession, user: User, circle_id: int, message_id: in
     marker.message_id = target
     marker.at = utcnow()
     db.add(marker)
-    data = {"circle_id": circle_id, "message_id": target, "user": {"id": user.id, "name": user.name}}
+    read = ChatRead(circle_id=circle_id, message_id=target, user=Person(id=user.id or 0, name=user.name))
     # The circle's topic first, as every writer does (see notifications.announce).
-    await events.record(db, events.circle_topic(circle_id), "chat.read", data)
-    await events.record(db, events.user_topic(user.id or 0), "chat.read", data)
+    await events.record(db, events.circle_topic(circle_id), read)
+    await events.record(db, events.user_topic(user.id or 0), read)
     if access.circle.kind is CircleKind.DIRECT:
         await notifications.announce(db, [user.id or 0])
     return target

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from sqlalchemy import ColumnElement, func, or_
 from sqlmodel import col, select
@@ -33,6 +33,7 @@ from models.base import utcnow
 from services import events, notifications, search
 from services.access import CircleAccess, access_circle, readable_circle, sql_can_see, sql_member
 from services.errors import N_, Conflict, Invalid, NotFound, PermissionDenied
+from services.event_types import CircleUpdated, MemberJoined, MemberLeft, MemberPerson, MemberUpdated
 from services.transactions import writes
 
 _HEX_COLOR = re.compile(r"#[0-9a-fA-F]{6}")  # matched whole
@@ -168,7 +169,7 @@ async def update_circle(
     db.add(circle)
     if circle.kind is not CircleKind.DIRECT:  # conversations are found by their messages only
         await search.index(db, search_entry(circle))
-    await events.record(db, events.circle_topic(circle_id), "circle.updated", circle_data(circle))
+    await events.record(db, events.circle_topic(circle_id), CircleUpdated.model_validate(circle_data(circle)))
     return circle
 
 
@@ -352,8 +353,8 @@ async def set_member_role(db: AsyncSession, user: User, circle_id: int, member_i
         await _ensure_not_last_admin(db, membership, demoting=True)
     membership.role = role
     db.add(membership)
-    data = {"circle_id": circle_id, "user_id": member_id, "role": role.value}
-    await events.record(db, events.circle_topic(circle_id), "member.updated", data)
+    updated = MemberUpdated(circle_id=circle_id, user_id=member_id, role=role.value)
+    await events.record(db, events.circle_topic(circle_id), updated)
     return membership
 
 
@@ -394,12 +395,13 @@ def circle_data(circle: Circle) -> dict[str, object]:
 
 
 async def _joined(db: AsyncSession, user: User, membership: Membership) -> None:
-    data = {
-        "circle_id": membership.circle_id,
-        "user": {"id": user.id, "name": user.name, "job_title": user.job_title, "avatar": user.avatar},
-        "role": membership.role.value,
-    }
-    await events.record(db, events.circle_topic(membership.circle_id), "member.joined", data)
+    joined = MemberJoined(
+        circle_id=membership.circle_id,
+        user_id=user.id or 0,
+        user=MemberPerson(id=user.id or 0, name=user.name, job_title=user.job_title, avatar=user.avatar),
+        role=membership.role.value,
+    )
+    await events.record(db, events.circle_topic(membership.circle_id), joined)
     circle = await db.get(Circle, membership.circle_id)
     if circle is not None and circle.visibility is not CircleVisibility.OPEN:
         # Unread lines about this circle from an earlier membership are in sight again (found
@@ -407,10 +409,10 @@ async def _joined(db: AsyncSession, user: User, membership: Membership) -> None:
         await notifications.announce(db, [user.id or 0])
 
 
-async def _left(db: AsyncSession, circle: Circle, user_id: int, *, reason: str) -> None:
+async def _left(db: AsyncSession, circle: Circle, user_id: int, *, reason: Literal["left", "removed"]) -> None:
     # The visibility tells every hub whether the leaver may go on following the topic.
-    data = {"circle_id": circle.id, "user_id": user_id, "reason": reason, "visibility": circle.visibility.value}
-    await events.record(db, events.circle_topic(circle.id or 0), "member.left", data)
+    left = MemberLeft(circle_id=circle.id or 0, user_id=user_id, reason=reason, visibility=circle.visibility.value)
+    await events.record(db, events.circle_topic(circle.id or 0), left)
     await notifications.announce(db, [user_id])  # what was about this circle may be out of sight now
 
 

@@ -12,6 +12,7 @@ from models import Comment, Mention, NotificationKind, Post, Reaction, User
 from models.base import utcnow
 from services import events, markdown, notifications
 from services.errors import N_, Conflict, Invalid, NotFound, PermissionDenied
+from services.event_types import CommentCreated, CommentDeleted, CommentUpdated
 from services.posts import (
     MAX_BODY,
     access_post,
@@ -83,7 +84,7 @@ async def add_comment(
     assert comment.id is not None
     for mentioned in rendered.mentions:
         db.add(Mention(target=comment_target(comment.id), user_id=mentioned))
-    await events.record(db, topic_of(post), "comment.created", comment_data(comment, user))
+    await events.record(db, topic_of(post), CommentCreated.model_validate(comment_data(comment, user)))
     await _notify(db, user, post, comment, set(rendered.mentions))
     return comment
 
@@ -146,7 +147,7 @@ async def edit_comment(db: AsyncSession, user: User, comment_id: int, *, body: s
     await notifications.notify(db, new, actor=user, kind=NotificationKind.MENTION, about=about)
     author = await db.get(User, comment.author_id)
     assert author is not None
-    await events.record(db, topic, "comment.updated", comment_data(comment, author))
+    await events.record(db, topic, CommentUpdated.model_validate(comment_data(comment, author)))
     return comment
 
 
@@ -157,8 +158,8 @@ async def delete_comment(db: AsyncSession, user: User, comment_id: int) -> None:
     targets = [comment_target(i) for i in [comment_id, *replies] if i is not None]
     await db.exec(delete(Reaction).where(col(Reaction.target).in_(targets)))
     await db.exec(delete(Mention).where(col(Mention.target).in_(targets)))
-    data = {"id": comment_id, "post_id": comment.post_id, "replies": replies}
-    await events.record(db, topic, "comment.deleted", data)
+    deleted = CommentDeleted(id=comment_id, post_id=comment.post_id, replies=[i for i in replies if i is not None])
+    await events.record(db, topic, deleted)
     await notifications.forget(db, targets)
     await db.delete(comment)
 

@@ -17,7 +17,7 @@ import secrets
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import delete, func
 from sqlalchemy.dialects import postgresql, sqlite
@@ -26,8 +26,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Event, RealtimeMeta, TopicHead
 from models.base import utcnow
-from services import transactions
+from services import event_types, transactions
 
+EventT = TypeVar("EventT", bound=event_types.Event)
 ORG_TOPIC = "org"
 
 
@@ -51,6 +52,9 @@ class CommittedEvent:
     def of(cls, row: Event) -> CommittedEvent:
         return cls(row.topic, row.seq, row.kind, dict(row.data), row.at)
 
+    def typed(self) -> event_types.Event:
+        return event_types.parse(self.kind, self.data)
+
 
 class EventSink(Protocol):
     """Receives committed events; implemented by the realtime publisher. The unit of work's
@@ -59,11 +63,17 @@ class EventSink(Protocol):
     def committed(self, events: Sequence[CommittedEvent]) -> None: ...
 
 
-async def record(db: AsyncSession, topic: str, kind: str, data: dict[str, Any]) -> CommittedEvent:
-    """Append an event to `topic` in the open unit of work and return it with its `seq`."""
+def _check_topic(topic: str, event_type: type[event_types.Event]) -> None:
+    if event_types.topic_kind(topic) not in event_type.TOPICS:
+        raise ValueError(f"{event_type.KIND} does not go on {topic}")
+
+
+async def record(db: AsyncSession, topic: str, event: event_types.Event) -> CommittedEvent:
+    """Append `event` to `topic` in the open unit of work and return it with its `seq`."""
     unit = transactions.require(db)
+    _check_topic(topic, type(event))
     seq = await _next_seq(db, topic)
-    row = Event(topic=topic, seq=seq, kind=kind, data=data, at=utcnow())
+    row = Event(topic=topic, seq=seq, kind=event.KIND, data=event.data(), at=utcnow())
     db.add(row)
     committed = CommittedEvent.of(row)
     unit.events.append(committed)
@@ -73,8 +83,8 @@ async def record(db: AsyncSession, topic: str, kind: str, data: dict[str, Any]) 
 async def record_each(
     db: AsyncSession,
     topics: Iterable[str],
-    kind: str,
-    data_of: Callable[[list[str]], Awaitable[dict[str, dict[str, Any]]]],
+    event_type: type[EventT],
+    data_of: Callable[[list[str]], Awaitable[dict[str, EventT]]],
 ) -> list[CommittedEvent]:
     """Record one event on each topic, its data computed by `data_of(topics)` only once every
     topic's head is locked. Counts computed then include every change committed before, and no
@@ -82,11 +92,13 @@ async def record_each(
     carries the current figure. Heads are locked in name order, so two callers cannot deadlock."""
     unit = transactions.require(db)
     ordered = sorted(set(topics))
+    for topic in ordered:
+        _check_topic(topic, event_type)
     seqs = [await _next_seq(db, topic) for topic in ordered]
     data = await data_of(ordered)
     recorded = []
     for topic, seq in zip(ordered, seqs, strict=True):
-        row = Event(topic=topic, seq=seq, kind=kind, data=data[topic], at=utcnow())
+        row = Event(topic=topic, seq=seq, kind=event_type.KIND, data=data[topic].data(), at=utcnow())
         db.add(row)
         recorded.append(CommittedEvent.of(row))
     unit.events.extend(recorded)
@@ -179,12 +191,12 @@ async def list_since(
     return Replay(current, True, events)
 
 
-async def last_of_kind(db: AsyncSession, topic: str, kind: str, *, at_most: int) -> CommittedEvent | None:
-    """The newest event of `kind` on `topic` with seq <= `at_most`, if the log still holds one."""
+async def last_of_kinds(db: AsyncSession, topic: str, kinds: Sequence[str], *, at_most: int) -> CommittedEvent | None:
+    """The newest event of one of `kinds` on `topic` with seq <= `at_most`, if the log still holds one."""
     row = (
         await db.exec(
             select(Event)
-            .where(col(Event.topic) == topic, col(Event.kind) == kind, col(Event.seq) <= at_most)
+            .where(col(Event.topic) == topic, col(Event.kind).in_(kinds), col(Event.seq) <= at_most)
             .order_by(col(Event.seq).desc())
             .limit(1)
         )

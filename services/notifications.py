@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, func, or_, update
 from sqlmodel import col, select
@@ -42,9 +41,10 @@ from models.base import utcnow
 from services import events, transactions
 from services.access import Standing, sql_can_read, sql_can_see
 from services.errors import N_, NotFound
+from services.event_types import BadgeChanged
 from services.transactions import writes
 
-BADGE_EVENT = "badge.changed"
+BADGE_EVENT = BadgeChanged.KIND
 # What "mentions only" lets through: what speaks to the member directly.
 _ADDRESSED = {NotificationKind.MENTION, NotificationKind.REPLY, NotificationKind.JOIN_REQUEST}
 _TITLE_CHARS = 120
@@ -158,11 +158,11 @@ class _BadgeRecount:
         if not topics:
             return
 
-        async def data_of(ordered: list[str]) -> dict[str, dict[str, Any]]:
+        async def data_of(ordered: list[str]) -> dict[str, BadgeChanged]:
             found = await badges(self.db, [topics[t] for t in ordered])
-            return {t: found[topics[t]].data() for t in ordered}
+            return {t: BadgeChanged.model_validate(found[topics[t]].data()) for t in ordered}
 
-        await events.record_each(self.db, topics, BADGE_EVENT, data_of)
+        await events.record_each(self.db, topics, BadgeChanged, data_of)
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from models.base import utcnow
 from services import events, markdown, notifications, search
 from services.access import sql_can_read, writable_circle
 from services.errors import N_, Conflict, Invalid, NotFound, PermissionDenied
+from services.event_types import PostCreated, PostDeleted, PostUpdated
 from services.transactions import writes
 
 MAX_BODY = 20_000
@@ -187,7 +188,7 @@ async def _publish(db: AsyncSession, author: User, post: Post) -> Post:
     for user_id in rendered.mentions:
         db.add(Mention(target=post_target(post.id), user_id=user_id))
     await search.index(db, search_entry(post), new=True)
-    await events.record(db, topic_of(post), "post.created", await post_data(db, post, author))
+    await events.record(db, topic_of(post), PostCreated.model_validate(await post_data(db, post, author)))
     await _notify(db, author, post, set(rendered.mentions), must_read=post.must_read)
     return post
 
@@ -283,7 +284,7 @@ async def edit_post(
     post.edited_at = utcnow()
     db.add(post)
     await search.index(db, search_entry(post))
-    await events.record(db, topic_of(post), "post.updated", await post_data(db, post))
+    await events.record(db, topic_of(post), PostUpdated.model_validate(await post_data(db, post)))
     await _notify(db, user, post, mentioned, must_read=post.must_read and not was_must_read)
     return post
 
@@ -302,9 +303,9 @@ async def delete_post(db: AsyncSession, user: User, post_id: int) -> None:
     targets = [post_target(post_id), *(comment_target(c) for c in comment_ids if c is not None)]
     await db.exec(delete(Reaction).where(col(Reaction.target).in_(targets)))
     await db.exec(delete(Mention).where(col(Mention.target).in_(targets)))
-    data = {"id": post_id, "kind": post.kind.value, "circle_id": post.circle_id}
+    deleted = PostDeleted(id=post_id, kind=post.kind.value, circle_id=post.circle_id)
     await search.unindex(db, search.KIND_OF_POST[post.kind], post_id)
-    await events.record(db, topic_of(post), "post.deleted", data)
+    await events.record(db, topic_of(post), deleted)
     await notifications.forget(db, targets)
     await db.delete(post)
 

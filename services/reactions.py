@@ -15,6 +15,7 @@ from models.base import utcnow
 from services import events, notifications
 from services.access import circle_of_item
 from services.errors import N_, Invalid, NotFound
+from services.event_types import ReactionUpdated
 from services.posts import access_post, comment_target, post_target, topic_of
 from services.transactions import writes
 
@@ -81,8 +82,10 @@ async def set_reaction(db: AsyncSession, user: User, kind: str, target_id: int, 
     await db.flush()
     counts = await _counts(db, [target])
     if changed:
-        data = {"target": target, "counts": counts.get(target, {}), "user_id": user.id, "emoji": emoji, "on": on}
-        await events.record(db, found.topic, "reaction.updated", data)
+        updated = ReactionUpdated(
+            target=target, counts=counts.get(target, {}), user_id=user.id or 0, emoji=emoji, on=on
+        )
+        await events.record(db, found.topic, updated)
         if on:
             await notifications.notify(
                 db, [found.owner_id], actor=user, kind=NotificationKind.REACTION, about=found.about, detail=emoji

@@ -20,6 +20,7 @@ from models.base import utcnow
 from services import events, passwords, throttle
 from services.accounts import find_by_email
 from services.errors import N_, Invalid, NotFound, Unauthenticated
+from services.event_types import SessionEnded
 from services.transactions import unit_of_work, writes
 
 API_TOKEN_PREFIX = "kring_"
@@ -109,7 +110,7 @@ async def resolve_session(db: AsyncSession, token: str) -> tuple[User, UserSessi
 async def sign_out(db: AsyncSession, session: UserSession) -> None:
     """End one session; sockets opened with it close (`session.ended` on the user's topic)."""
     await db.exec(delete(UserSession).where(col(UserSession.id) == session.id))
-    await events.record(db, events.user_topic(session.user_id), "session.ended", {"session_id": session.id})
+    await events.record(db, events.user_topic(session.user_id), SessionEnded(session_id=session.id))
 
 
 @writes
@@ -164,7 +165,7 @@ async def revoke_api_token(db: AsyncSession, user: User, token_id: int) -> None:
         raise NotFound(N_("No such token."))
     token.revoked_at = utcnow()
     db.add(token)
-    await events.record(db, events.user_topic(user.id or 0), "session.ended", {"token_id": token.id})
+    await events.record(db, events.user_topic(user.id or 0), SessionEnded(token_id=token.id))
 
 
 __all__ = [

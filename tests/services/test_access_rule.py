@@ -43,10 +43,11 @@ from models import (
 )
 from models.database import make_engine, make_sessionmaker
 from realtime.broker import MemoryBroker
-from realtime.hub import Hub, HubConfig, _Sub, outsider_reads
+from realtime.hub import Hub, HubConfig, _Sub
 from realtime.metrics import Metrics
 from services import access, events, topics
 from services.errors import NotFound, PermissionDenied
+from services.event_types import MemberLeft
 from tests.trust import oracle
 
 _numbers = itertools.count(1)
@@ -165,13 +166,20 @@ async def hub_rule(hub: Hub, session: AsyncSession, user: User, circle: Circle) 
     except (NotFound, PermissionDenied):
         return {"read": False, "write": False}
     connection: Any = _Socket(user.id or 0)
-    # A follower who is no member keeps the circle exactly while an outsider reads it.
-    assert granted.member or outsider_reads(circle.visibility)
+    # A follower who is no member keeps the circle exactly while the hub lets outsiders read it.
+    assert granted.member or _hub_keeps_outsiders(circle.visibility)
     hub._topics[name] = SimpleNamespace(subs={connection: _Sub(cursor=0, member=granted.member)})  # type: ignore[assignment]
     try:
         return {"read": True, "write": hub.may_write(connection, name)}
     finally:
         hub._topics.pop(name, None)
+
+
+def _hub_keeps_outsiders(visibility: CircleVisibility) -> bool:
+    """Whether the hub routes a circle of `visibility` to those outside it: it decides on the
+    event classes' declarations (`open_after`), here of a colleague leaving it."""
+    left = MemberLeft(circle_id=1, user_id=1, reason="left", visibility=visibility.value)
+    return left.open_after() is True
 
 
 @dataclass(frozen=True)
@@ -228,3 +236,5 @@ async def _check(engine: AsyncEngine, org: Org) -> None:
             if person.active:  # the oracle follows sockets, which a deactivated colleague has none of
                 member = tie in {"member", "admin"}
                 assert oracle_reads(member, circle.visibility, user.id or 0) == want["read"], where
+                # After leaving, hub and oracle agree on whether they keep reading it.
+                assert _hub_keeps_outsiders(circle.visibility) == oracle_reads(False, circle.visibility, 1), where

@@ -13,6 +13,7 @@ from models.database import make_engine, make_sessionmaker
 from server.context import AppContext
 from services import circles, events
 from services.errors import Conflict
+from services.event_types import MemberUpdated
 from services.transactions import Outbox, session_info, unit_of_work
 from tests.support import add_member, make_circle, make_user
 
@@ -60,7 +61,7 @@ async def test_events_reach_the_sink_after_commit_and_never_after_rollback(conte
 
         async def record_and_fail() -> None:
             async with unit_of_work(db):
-                await events.record(db, "circle:999", "test.rolled_back", {})
+                await events.record(db, "circle:999", MemberUpdated(circle_id=999, user_id=1, role="member"))
                 assert sink.received == []  # not before commit
                 raise Conflict("rolled back")
 

@@ -19,6 +19,7 @@ from realtime.publisher import Publisher
 from server.cli import main
 from services import events
 from services.errors import Invalid
+from services.event_types import Event
 from services.events import CommittedEvent
 
 CRASH_AFTER_COMMIT = "CRASH-AFTER-COMMIT"
@@ -38,9 +39,9 @@ def committed(self: Publisher, batch: Sequence[CommittedEvent]) -> None:
     _committed(self, batch)
 
 
-async def record(db: Any, topic: str, kind: str, data: dict[str, Any]) -> CommittedEvent:
-    event = await _record(db, topic, kind, data)
-    if _marked(data, FAIL_AFTER_RECORD):
+async def record(db: Any, topic: str, typed: Event) -> CommittedEvent:
+    event = await _record(db, topic, typed)
+    if _marked(event.data, FAIL_AFTER_RECORD):
         # As a check that comes late in an operation would: the route rolls the transaction back.
         raise Invalid("fault hook: the operation fails after recording its event")
     return event
