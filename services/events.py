@@ -70,8 +70,8 @@ def _check_topic(topic: str, event_type: type[event_types.Event]) -> None:
 
 async def record(db: AsyncSession, topic: str, event: event_types.Event) -> CommittedEvent:
     """Append `event` to `topic` in the open unit of work and return it with its `seq`."""
-    unit = transactions.require(db)
     _check_topic(topic, type(event))
+    unit = transactions.require(db)
     seq = await _next_seq(db, topic)
     row = Event(topic=topic, seq=seq, kind=event.KIND, data=event.data(), at=utcnow())
     db.add(row)

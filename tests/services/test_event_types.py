@@ -103,7 +103,7 @@ def test_a_member_joined_written_before_user_id_reads_with_it() -> None:
     joined = event_types.parse("member.joined", old)
     assert isinstance(joined, MemberJoined)
     assert joined.affected_user_id() == 7
-    assert joined.data() == {**old, "user_id": 7}
+    assert joined.data() == {**old, "user": {**old["user"], "avatar": None}, "user_id": 7}
 
 
 def test_an_unknown_kind_or_unreadable_data_reads_as_an_event_that_changes_nothing() -> None:

@@ -40,7 +40,7 @@ async def test_circle_changes_are_events_with_rising_seq(db: AsyncSession) -> No
     replay = await events.list_since(db, topic, 0)
     assert replay.recovered
     assert [(e.seq, e.kind) for e in replay.events] == [(1, "member.joined"), (2, "circle.updated"), (3, "member.left")]
-    assert replay.events[0].data["user"] == {"id": joiner.id, "name": "Jan Joiner", "job_title": ""}
+    assert replay.events[0].data["user"] == {"id": joiner.id, "name": "Jan Joiner", "job_title": "", "avatar": None}
     assert replay.events[2].data == {
         "circle_id": circle.id,
         "user_id": joiner.id,

@@ -18,6 +18,7 @@ from models.database import SessionMaker, make_sessionmaker
 from server.context import AppContext
 from services import chat, circles, documents, events, notifications
 from services.errors import Conflict, PermissionDenied
+from services.event_types import NewsRead
 from services.transactions import Outbox, current, session_info, unit_of_work
 from tests.support import make_circle, make_user
 
@@ -118,26 +119,33 @@ async def test_two_operations_in_one_unit_commit_not_at_all_when_the_second_is_r
 async def test_events_reach_the_sink_after_commit_in_seq_order(setup: Setup, session: AsyncSession) -> None:
     async with unit_of_work(session):
         for number in range(3):
-            await events.record(session, "test:a", "test.one", {"n": number})
-            await events.record(session, "test:b", "test.one", {"n": number})
+            await events.record(session, "user:901", NewsRead(post_id=number))
+            await events.record(session, "user:902", NewsRead(post_id=number))
         assert setup.sink.received == []
     received = [(e.topic, e.seq) for e in setup.sink.received]
-    assert received == [("test:a", 1), ("test:b", 1), ("test:a", 2), ("test:b", 2), ("test:a", 3), ("test:b", 3)]
+    assert received == [
+        ("user:901", 1),
+        ("user:902", 1),
+        ("user:901", 2),
+        ("user:902", 2),
+        ("user:901", 3),
+        ("user:902", 3),
+    ]
 
 
 async def test_no_event_reaches_the_sink_after_a_rollback(setup: Setup, session: AsyncSession) -> None:
     async def record_then_fail() -> None:
         async with unit_of_work(session):
-            await events.record(session, "test:a", "test.one", {})
+            await events.record(session, "user:901", NewsRead(post_id=1))
             raise RuntimeError("the operation failed")
 
     with pytest.raises(RuntimeError):
         await record_then_fail()
     assert setup.sink.received == []
-    assert await events.head(session, "test:a") == 0
+    assert await events.head(session, "user:901") == 0
     async with unit_of_work(session):
-        await events.record(session, "test:a", "test.one", {})
-    assert [(e.topic, e.seq) for e in setup.sink.received] == [("test:a", 1)]  # no gap either
+        await events.record(session, "user:901", NewsRead(post_id=1))
+    assert [(e.topic, e.seq) for e in setup.sink.received] == [("user:901", 1)]  # no gap either
 
 
 async def test_after_commit_work_runs_once_after_the_commit(setup: Setup, session: AsyncSession) -> None:
@@ -252,11 +260,11 @@ async def test_the_badge_recount_runs_last_inside_the_unit(setup: Setup, session
         await notifications.announce(session, [setup.member.id or 0])
         await notifications.announce(session, [setup.owner.id or 0, setup.member.id or 0])
         assert len(unit.before_commit) == 1
-        await events.record(session, "test:a", "test.one", {})
+        await events.record(session, "user:901", NewsRead(post_id=1))
     kinds = [(e.topic, e.kind) for e in setup.sink.received]
     owner_topic, member_topic = events.user_topic(setup.owner.id or 0), events.user_topic(setup.member.id or 0)
     assert kinds == [
-        ("test:a", "test.one"),
+        ("user:901", "news.read"),
         *sorted([(owner_topic, notifications.BADGE_EVENT), (member_topic, notifications.BADGE_EVENT)]),
     ]
 
