@@ -31,7 +31,7 @@ from models import (
 )
 from models.base import utcnow
 from services import events, notifications, search
-from services.access import CircleAccess, access_circle, readable_circle, sql_can_see, sql_member
+from services.access import CircleAccess, access_circle, outsiders_read, readable_circle, sql_can_see, sql_member
 from services.errors import N_, Conflict, Invalid, NotFound, PermissionDenied
 from services.event_types import CircleUpdated, MemberJoined, MemberLeft, MemberPerson, MemberUpdated
 from services.transactions import writes
@@ -403,7 +403,7 @@ async def _joined(db: AsyncSession, user: User, membership: Membership) -> None:
     )
     await events.record(db, events.circle_topic(membership.circle_id), joined)
     circle = await db.get(Circle, membership.circle_id)
-    if circle is not None and circle.visibility is not CircleVisibility.OPEN:
+    if circle is not None and not outsiders_read(circle.visibility):
         # Unread lines about this circle from an earlier membership are in sight again (found
         # while building case 7 of docs/reliability.md: the badge went up without a `badge.changed`).
         await notifications.announce(db, [user.id or 0])

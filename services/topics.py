@@ -15,10 +15,10 @@ from dataclasses import dataclass
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import CircleVisibility, User
+from models import User
 from models.base import MAX_ID
 from services import events
-from services.access import Standing, standing
+from services.access import Standing, outsiders_read, standing
 from services.errors import N_, NotFound, PermissionDenied
 
 ORG = events.ORG_TOPIC
@@ -77,5 +77,5 @@ async def access(db: AsyncSession, user: User, name: str) -> TopicAccess:
         assert topic.id is not None
         found = await standing(db, user, topic.id)
         found.ensure_read(N_("Only members may follow this circle live."))
-        return TopicAccess(topic, found.is_member, found.visibility is CircleVisibility.OPEN, found)
+        return TopicAccess(topic, found.is_member, outsiders_read(found.visibility), found)
     return TopicAccess(topic, True)
