@@ -1,14 +1,12 @@
-"""Cursors and limits for list endpoints (`{"items": [...], "next": cursor}`)."""
+"""Cursors for list endpoints (`{"items": [...], "next": cursor}`); limits and the cursors' shapes
+are declared in `server.params`."""
 
 from __future__ import annotations
 
 from starlette.requests import Request
 
 from models.base import MAX_ID
-from server.params import MAX_LIMIT, NameCursor, QueryIn, encode_name_cursor, read_query
-
-DEFAULT_LIMIT = 50
-__all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "encode_cursor", "is_number", "name_id_cursor"]
+from server.params import NameCursor, QueryIn, encode_name_cursor, read_query
 
 
 class _Before(QueryIn):

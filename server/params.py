@@ -18,10 +18,12 @@ from starlette.requests import Request
 
 from models.base import MAX_ID
 from services.accounts import hidden
-from services.errors import Invalid
+from services.errors import N_, Invalid
 
 NO_NUL = r"^[^\x00]*$"
 MAX_LIMIT = 200
+# The years a date parameter may name (the message and the pattern below say them too): a
+# day past 9999-12-30 has no next day, and no one files an item before 1900.
 EARLIEST = date(1900, 1, 1)
 LATEST = date(2999, 12, 31)
 _DATE_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -30,7 +32,7 @@ _DATE_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 def _whole(raw: Any) -> Any:
     if isinstance(raw, str):
         if not (raw.isascii() and raw.isdigit() and len(raw) <= 10):
-            raise ValueError("give a whole number")
+            raise ValueError(N_("Give a number."))
         return int(raw)
     return raw
 
@@ -42,7 +44,7 @@ def _day(raw: Any) -> Any:
         except ValueError:
             day = None
         if day is None or not EARLIEST <= day <= LATEST:
-            raise ValueError(f"give a date as YYYY-MM-DD, from {EARLIEST.year} to {LATEST.year}")
+            raise ValueError(N_("Give dates as YYYY-MM-DD, from 1900 to 2999."))
         return day
     return raw
 
@@ -50,7 +52,7 @@ def _day(raw: Any) -> Any:
 def _flag(raw: Any) -> Any:
     if isinstance(raw, str):
         if raw not in {"true", "false", "1", "0"}:
-            raise ValueError("give true or false")
+            raise ValueError(N_("Give true or false."))
         return raw in {"true", "1"}
     return raw
 
@@ -98,7 +100,9 @@ def read_query(model: type[Q], request: Request, *, blank_is_absent: bool = Fals
     except ValidationError as exc:
         error = exc.errors()[0]
         where = str(error["loc"][0]) if error["loc"] else None
-        message = str(error["msg"]).removeprefix("Value error, ")
+        if error["type"] == "value_error":  # ours, from the types above: a message in the catalog
+            raise Invalid(str(error["ctx"]["error"]), field=where) from None
+        message = str(error["msg"])
         raise Invalid(f"{where}: {message}" if where else message, field=where) from None
 
 
@@ -153,7 +157,7 @@ def _name_cursor(raw: Any) -> Any:
     if isinstance(raw, str):
         position, colon, name = raw.partition(":")
         if not (colon and position.isascii() and position.isdigit() and position[:1] != "0" and len(position) <= 9):
-            raise ValueError("the cursor is not valid")
+            raise ValueError(N_("The cursor is not valid."))
         return (name, int(position))
     return raw
 
