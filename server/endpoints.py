@@ -86,7 +86,7 @@ class Call:
         except ValidationError as exc:
             error = exc.errors()[0]
             name = ".".join(str(part) for part in error["loc"]) or None
-            message = str(error["msg"])
+            message = str(error["msg"]).removeprefix("Value error, ")
             if error["type"] == "string_pattern_mismatch" and isinstance(error["input"], str):
                 # Say which rule of the pattern the text broke, not the pattern.
                 if "\x00" in error["input"]:

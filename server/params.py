@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import itertools
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any, TypeVar, get_origin
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, WithJsonSchema
@@ -27,6 +27,11 @@ MAX_LIMIT = 200
 EARLIEST = date(1900, 1, 1)
 LATEST = date(2999, 12, 31)
 _DATE_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# RFC 3339, as the document's `date-time` says: a `T` and an offset (a time without one means
+# nothing certain), where Python would also take a space and a local time.
+_MOMENT_SHAPE = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})"
+)
 
 
 def _whole(raw: Any) -> Any:
@@ -49,6 +54,18 @@ def _day(raw: Any) -> Any:
     return raw
 
 
+def _moment(raw: Any) -> Any:
+    if isinstance(raw, str):
+        try:
+            moment = datetime.fromisoformat(raw) if _MOMENT_SHAPE.fullmatch(raw) else None
+        except ValueError:
+            moment = None
+        if moment is None or not EARLIEST.year <= moment.year <= LATEST.year:
+            raise ValueError(N_("Give a time as 2030-01-31T09:00:00Z, from 1900 to 2999."))
+        return moment
+    return raw
+
+
 def _flag(raw: Any) -> Any:
     if isinstance(raw, str):
         if raw not in {"true", "false", "1", "0"}:
@@ -68,6 +85,12 @@ Day = Annotated[
     WithJsonSchema(
         {"type": "string", "format": "date", "pattern": r"^(19|2[0-9])[0-9]{2}-[0-9]{2}-[0-9]{2}$"},
     ),
+]
+# A moment in a request body, within the same years as a date.
+Moment = Annotated[
+    datetime,
+    BeforeValidator(_moment),
+    WithJsonSchema({"type": "string", "format": "date-time", "pattern": r"^(19|2[0-9])[0-9]{2}-"}),
 ]
 Flag = Annotated[bool, BeforeValidator(_flag), WithJsonSchema({"type": "boolean"})]
 

@@ -21,7 +21,7 @@ from models import (
     User,
 )
 from models.base import MAX_ID
-from server.params import Day, json_whole, person_name_pattern
+from server.params import Day, Moment, json_whole, person_name_pattern
 from services import tags
 
 # An id a client sends: a number outside this range names nothing and never reaches the database.
@@ -278,7 +278,7 @@ class NewsIn(Strict):
     title: str = Field(min_length=1, pattern=WORDS, max_length=200)
     lead: str = Field(default="", max_length=500)
     body: str = Field(min_length=1, pattern=WORDS, max_length=20_000)
-    featured_until: datetime | None = None
+    featured_until: Moment | None = None
     must_read: bool = False
     client_id: str | None = Field(default=None, min_length=1, max_length=64)
 
@@ -293,7 +293,7 @@ class PostPatch(Strict):
     body: str | None = Field(default=None, min_length=1, pattern=WORDS, max_length=20_000)
     title: str | None = Field(default=None, min_length=1, pattern=WORDS, max_length=200)
     lead: str | None = Field(default=None, max_length=500)
-    featured_until: datetime | None = None
+    featured_until: Moment | None = None
     must_read: bool | None = None
 
 

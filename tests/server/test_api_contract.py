@@ -87,6 +87,14 @@ async def test_json_bodies_are_parsed_strictly(db: AsyncSession, visitor: Visito
     assert refused.status_code == 422
     assert refused.json()["error"]["field"] == "must_read"
 
+    # A moment is RFC 3339 with its offset, within the years a date may name.
+    for moment in ("2030-01-31T09:00:00", "2030-01-31 09:00:00Z", "9999-12-31T23:59:59-14:00"):
+        refused = await visitor.write("PATCH", f"/api/v1/posts/{news.id}", {"featured_until": moment})
+        assert refused.status_code == 422, moment
+        assert refused.json()["error"]["field"] == "featured_until"
+    featured = await visitor.write("PATCH", f"/api/v1/posts/{news.id}", {"featured_until": "2030-01-31T09:00:00+01:00"})
+    assert featured.status_code == 200
+
     # No body is not `{}`: a client that lost its body does not get a change it did not ask for.
     for method, url in (("PATCH", base), ("POST", f"{base}/join"), ("PATCH", f"/api/v1/posts/{news.id}")):
         missing = await visitor.write(method, url)
