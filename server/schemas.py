@@ -27,10 +27,11 @@ from services import tags
 # An id a client sends: a number outside this range names nothing and never reaches the database.
 Id = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(json_whole)]
 # Text the service trims, and refuses when nothing is left: at least one character that is not
-# white space (and, like all request text, no NUL).
-WORDS = r"^[^\x00]*[^\x00\s][^\x00]*$"
+# white space (and, like all request text, no NUL). \x1c-\x1f are spaces to Python's `strip`
+# but not to every regex dialect's `\s`, so they are named.
+WORDS = r"^[^\x00]*[^\x00\s\x1c-\x1f][^\x00]*$"
 # A circle's name, spaces collapsed, has at least two characters: two that are not spaces.
-CIRCLE_NAME = r"^[^\x00]*[^\x00\s][^\x00]*[^\x00\s][^\x00]*$"
+CIRCLE_NAME = r"^[^\x00]*[^\x00\s\x1c-\x1f][^\x00]*[^\x00\s\x1c-\x1f][^\x00]*$"
 # The kinds of circle people make; a conversation is started with `/api/v1/direct`.
 MadeKind = Literal[CircleKind.KNOWLEDGE, CircleKind.TEAM, CircleKind.INTEREST]
 
