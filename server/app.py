@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from starlette.routing import BaseRoute, Mount
+from starlette.routing import BaseRoute, Match, Mount, Route
 from starlette.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
@@ -243,6 +243,22 @@ async def _database_fault(request: Request, exc: Exception) -> Response:
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(exc.status_code, "error")
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(_allowed_methods(request))
     if request.url.path.startswith("/api/"):
-        return json_error(code, exc.detail, exc.status_code)
-    return HTMLResponse(f"<!doctype html><title>{exc.status_code}</title><p>{exc.status_code}</p>", exc.status_code)
+        response = json_error(code, exc.detail, exc.status_code)
+        response.headers.update(headers)
+        return response
+    page = f"<!doctype html><title>{exc.status_code}</title><p>{exc.status_code}</p>"
+    return HTMLResponse(page, exc.status_code, headers=headers)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route takes at this path. Starlette's own `Allow` names only the first
+    route matching the path, and each method of an API path is a route of its own."""
+    methods: set[str] = set()
+    for route in request.app.routes:
+        if isinstance(route, Route) and route.methods and route.matches(request.scope)[0] is not Match.NONE:
+            methods |= route.methods
+    return sorted(methods)

@@ -31,12 +31,14 @@ from server.errors import json_error, json_from, status_of
 from server.flash import FLASH_COOKIE, read_flash, set_flash
 from server.i18n import choose_locale
 from server.pagination import is_number
+from server.params import QueryIn, read_query
 from services import events, notifications
 from services.errors import N_, Invalid, KringError, NotFound, TooLarge, Unauthenticated
 from services.notifications import Badge
 from services.transactions import begin_snapshot
 
 M = TypeVar("M", bound=BaseModel)
+Q = TypeVar("Q", bound=QueryIn)
 E = TypeVar("E", bound=enum.Enum)
 
 
@@ -76,12 +78,26 @@ class Call:
             raise Invalid(N_("The request body did not arrive.")) from None
         except HTTPException as exc:  # the body limit
             raise TooLarge(N_("The request is too large.")) from exc
+        if not raw.strip():
+            # Not `{}`: a client that lost its body must not have a PATCH or a join succeed.
+            raise Invalid(N_("Send the request body as JSON."))
         try:
-            return model.model_validate_json(raw or b"{}")
+            return model.model_validate_json(raw)
         except ValidationError as exc:
             error = exc.errors()[0]
             name = ".".join(str(part) for part in error["loc"]) or None
-            raise Invalid(f"{name}: {error['msg']}" if name else str(error["msg"]), field=name) from None
+            message = str(error["msg"]).removeprefix("Value error, ")
+            if error["type"] == "string_pattern_mismatch" and isinstance(error["input"], str):
+                # Say which rule of the pattern the text broke, not the pattern.
+                if "\x00" in error["input"]:
+                    message = "text may not contain the NUL character"
+                elif not error["input"].strip():
+                    message = "write something besides spaces"
+            raise Invalid(f"{name}: {message}" if name else message, field=name) from None
+
+    def query(self, model: type[Q]) -> Q:
+        """The query string as the route declared it (`api_route(query=...)`)."""
+        return read_query(model, self.request)
 
     async def watch(self, topic: str) -> None:
         """Make the page live on `topic`. Call it before loading what the page shows: the head
@@ -142,7 +158,9 @@ class ApiDoc:
     returns: type[BaseModel] | None = None
     status: int = 200
     public: bool = False
-    query: tuple[tuple[str, str], ...] = ()  # (name, description)
+    query: type[QueryIn] | None = None
+    path: dict[str, dict[str, Any]] = field(default_factory=dict)  # a path parameter's schema, if not an id
+    form: dict[str, Any] | None = None  # the schema of a multipart/form-data body
 
 
 def api_route(
@@ -155,12 +173,18 @@ def api_route(
     returns: type[BaseModel] | None = None,
     status: int = 200,
     public: bool = False,
-    query: tuple[tuple[str, str], ...] = (),
+    query: type[QueryIn] | None = None,
+    path_schemas: dict[str, dict[str, Any]] | None = None,
+    form: dict[str, Any] | None = None,
     max_body_size: int | None = None,
 ) -> Route:
     """A JSON API route. Errors answer `{"error": {"code", "message"}}` with the right status;
     cookie-authenticated writes need the `X-CSRF-Token` header. `max_body_size` raises the app's
-    request limit for an upload route (which reads its body with `multipart`)."""
+    request limit for an upload route (which reads its body with `multipart`).
+
+    What the OpenAPI document says comes from here: `body` is the model the handler reads with
+    `call.json_body`, `query` the one it reads with `call.query`; `path_schemas` gives the schema of a
+    path parameter that is not an id, `form` that of a multipart body."""
 
     async def endpoint(request: Request) -> Response:
         ctx = app_context(request)
@@ -190,7 +214,8 @@ def api_route(
             return response
 
     route = Route(path, endpoint, methods=[method], name=f"api:{method}:{path}", max_body_size=max_body_size)
-    route.openapi = ApiDoc(summary, body, returns, status, public, query)  # type: ignore[attr-defined]
+    doc = ApiDoc(summary, body, returns, status, public, query, path_schemas or {}, form)
+    route.openapi = doc  # type: ignore[attr-defined]
     return route
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from models import (
     Circle,
@@ -21,16 +21,28 @@ from models import (
     User,
 )
 from models.base import MAX_ID
+from server.params import Day, Moment, json_whole, person_name_pattern
+from services import tags
 
 # An id a client sends: a number outside this range names nothing and never reaches the database.
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Id = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(json_whole)]
+# Text the service trims, and refuses when nothing is left: at least one character that is not
+# white space (and, like all request text, no NUL). \x1c-\x1f are spaces to Python's `strip`
+# but not to every regex dialect's `\s`, so they are named.
+WORDS = r"^[^\x00]*[^\x00\s\x1c-\x1f][^\x00]*$"
+# A circle's name, spaces collapsed, has at least two characters: two that are not spaces.
+CIRCLE_NAME = r"^[^\x00]*[^\x00\s\x1c-\x1f][^\x00]*[^\x00\s\x1c-\x1f][^\x00]*$"
+# The kinds of circle people make; a conversation is started with `/api/v1/direct`.
+MadeKind = Literal[CircleKind.KNOWLEDGE, CircleKind.TEAM, CircleKind.INTEREST]
 
 
 class Strict(BaseModel):
     """A request body: unknown fields are refused, and so is the NUL character in any text
-    (PostgreSQL cannot store it; no one types it)."""
+    (PostgreSQL cannot store it; no one types it; `server.openapi` gives every text a pattern
+    saying so). Strict: a value is of its field's JSON type, so `true` is not the id 1 and `0` is
+    not false."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     @field_validator("*", mode="after")
     @classmethod
@@ -98,7 +110,12 @@ class SessionOut(BaseModel):
 
 
 class ProfileIn(Strict):
-    name: str | None = Field(default=None, max_length=120)
+    name: str | None = Field(
+        default=None,
+        max_length=120,
+        # `accounts.clean_name` refuses the rest; the pattern is built once the document is asked for.
+        json_schema_extra=lambda schema: schema.update(pattern=person_name_pattern()),
+    )
     job_title: str | None = Field(default=None, max_length=120)
     team: str | None = Field(default=None, max_length=120)
     location: str | None = Field(default=None, max_length=120)
@@ -108,7 +125,7 @@ class ProfileIn(Strict):
 
 
 class TokenIn(Strict):
-    name: str = Field(min_length=1, max_length=100)
+    name: str = Field(min_length=1, max_length=100, pattern=WORDS)
 
 
 class TokenOut(BaseModel):
@@ -130,18 +147,18 @@ class PeopleList(BaseModel):
 
 
 class CircleIn(Strict):
-    name: str = Field(min_length=2, max_length=80)
+    name: str = Field(min_length=2, max_length=80, pattern=CIRCLE_NAME)
     description: str = Field(default="", max_length=2000)
     color: str = Field(default="#0b6e4f", pattern=r"^#[0-9a-fA-F]{6}$")
-    kind: CircleKind
+    kind: MadeKind
     visibility: CircleVisibility
 
 
 class CirclePatch(Strict):
-    name: str | None = Field(default=None, min_length=2, max_length=80)
+    name: str | None = Field(default=None, min_length=2, max_length=80, pattern=CIRCLE_NAME)
     description: str | None = Field(default=None, max_length=2000)
     color: str | None = Field(default=None, pattern=r"^#[0-9a-fA-F]{6}$")
-    kind: CircleKind | None = None
+    kind: MadeKind | None = None
     visibility: CircleVisibility | None = None
 
 
@@ -254,30 +271,30 @@ class ReactionsOut(BaseModel):
 
 
 class PostIn(Strict):
-    body: str = Field(min_length=1, max_length=20_000)
+    body: str = Field(min_length=1, pattern=WORDS, max_length=20_000)
     client_id: str | None = Field(default=None, min_length=1, max_length=64)
 
 
 class NewsIn(Strict):
-    title: str = Field(min_length=1, max_length=200)
+    title: str = Field(min_length=1, pattern=WORDS, max_length=200)
     lead: str = Field(default="", max_length=500)
-    body: str = Field(min_length=1, max_length=20_000)
-    featured_until: datetime | None = None
+    body: str = Field(min_length=1, pattern=WORDS, max_length=20_000)
+    featured_until: Moment | None = None
     must_read: bool = False
     client_id: str | None = Field(default=None, min_length=1, max_length=64)
 
 
 class BlogIn(Strict):
-    title: str = Field(min_length=1, max_length=200)
-    body: str = Field(min_length=1, max_length=20_000)
+    title: str = Field(min_length=1, pattern=WORDS, max_length=200)
+    body: str = Field(min_length=1, pattern=WORDS, max_length=20_000)
     client_id: str | None = Field(default=None, min_length=1, max_length=64)
 
 
 class PostPatch(Strict):
-    body: str | None = Field(default=None, min_length=1, max_length=20_000)
-    title: str | None = Field(default=None, min_length=1, max_length=200)
+    body: str | None = Field(default=None, min_length=1, pattern=WORDS, max_length=20_000)
+    title: str | None = Field(default=None, min_length=1, pattern=WORDS, max_length=200)
     lead: str | None = Field(default=None, max_length=500)
-    featured_until: datetime | None = None
+    featured_until: Moment | None = None
     must_read: bool | None = None
 
 
@@ -307,13 +324,13 @@ class PostList(BaseModel):
 
 
 class CommentIn(Strict):
-    body: str = Field(min_length=1, max_length=20_000)
+    body: str = Field(min_length=1, pattern=WORDS, max_length=20_000)
     parent_id: Id | None = None
     client_id: str | None = Field(default=None, min_length=1, max_length=64)
 
 
 class CommentPatch(Strict):
-    body: str = Field(min_length=1, max_length=20_000)
+    body: str = Field(min_length=1, pattern=WORDS, max_length=20_000)
 
 
 class CommentOut(BaseModel):
@@ -349,13 +366,13 @@ class ReadersOut(BaseModel):
 
 
 class MessageIn(Strict):
-    body: str = Field(min_length=1, max_length=100_000)
+    body: str = Field(min_length=1, pattern=WORDS, max_length=100_000)
     client_id: str | None = Field(default=None, min_length=1, max_length=64)
     reply_to_id: Id | None = None
 
 
 class MessagePatch(Strict):
-    body: str = Field(min_length=1, max_length=100_000)
+    body: str = Field(min_length=1, pattern=WORDS, max_length=100_000)
 
 
 class QuoteOut(BaseModel):
@@ -473,28 +490,26 @@ class DocumentList(BaseModel):
 
 
 class DocumentPatch(Strict):
-    title: str | None = Field(default=None, min_length=1, max_length=200)
+    title: str | None = Field(default=None, min_length=1, pattern=WORDS, max_length=200)
     description: str | None = Field(default=None, max_length=4000)
-    tags: list[str] | None = Field(default=None, max_length=30)
+    tags: list[str] | None = Field(default=None, max_length=tags.MAX_PER_ITEM)
     responsible_id: Id | None = None
-    review_by: date | None = None
+    review_by: Day | None = None
 
 
 class PageIn(Strict):
-    title: str = Field(min_length=1, max_length=200)
-    body: str = Field(min_length=1, max_length=100_000)
-    tags: list[str] = Field(default_factory=list, max_length=30)
+    title: str = Field(min_length=1, pattern=WORDS, max_length=200)
+    body: str = Field(min_length=1, pattern=WORDS, max_length=100_000)
+    tags: list[str] = Field(default_factory=list, max_length=tags.MAX_PER_ITEM)
     circle_id: Id | None = None
 
 
 class PagePatch(Strict):
-    title: str | None = Field(default=None, min_length=1, max_length=200)
-    body: str | None = Field(default=None, min_length=1, max_length=100_000)
-    tags: list[str] | None = Field(default=None, max_length=30)
-    base_revision: int | None = Field(
+    title: str | None = Field(default=None, min_length=1, pattern=WORDS, max_length=200)
+    body: str | None = Field(default=None, min_length=1, pattern=WORDS, max_length=100_000)
+    tags: list[str] | None = Field(default=None, max_length=tags.MAX_PER_ITEM)
+    base_revision: Annotated[int, Field(ge=0, le=MAX_ID), BeforeValidator(json_whole)] | None = Field(
         default=None,
-        ge=0,
-        le=MAX_ID,
         description="The revision you started from; a later save by someone else answers 409.",
     )
 
@@ -519,6 +534,16 @@ class NotificationList(BaseModel):
 
 
 class NotificationsReadIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "description": 'Either "ids" or "all": true.',
+            "oneOf": [
+                {"required": ["ids"], "properties": {"ids": {"type": "array"}, "all": {"const": False}}},
+                {"required": ["all"], "properties": {"all": {"const": True}, "ids": {"type": "null"}}},
+            ],
+        }
+    )
+
     ids: list[Id] | None = Field(default=None, max_length=500)
     all: bool = False
 

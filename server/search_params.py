@@ -1,59 +1,51 @@
-"""What the search page and the search API share: reading a query from the URL, and where each
-kind of found item lives."""
+"""What the search page and the search API share: the query they read from the URL (declared
+once, for the parsing and the OpenAPI document), and where each kind of found item lives."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
-from starlette.requests import Request
+from pydantic import Field
 
 from models import ItemKind, SearchItem
-from server.pagination import is_number, limit_of
-from services.errors import N_, Invalid
+from server.params import Day, Limit, Offset, QueryId, QueryIn, Text
 from services.search import Query
 
 MAX_QUERY = 200
 
 
-def query_from(request: Request, *, default_limit: int = 20) -> Query:
-    """`q`, `type` (repeatable), `tag` (repeatable, or several separated by commas), `circle`,
-    `from` and `to` (dates, inclusive), `limit` and `offset`."""
-    params = request.query_params
-    kinds = []
-    for value in params.getlist("type"):
-        if not value:
-            continue
-        try:
-            kinds.append(ItemKind(value))
-        except ValueError:
-            raise Invalid(N_("Unknown type."), field="type") from None
-    circle = params.get("circle") or None
-    if circle is not None and not is_number(circle):
-        raise Invalid(N_("Unknown circle."), field="circle")
-    offset = params.get("offset") or "0"
-    if not is_number(offset) or int(offset) > 10_000:
-        raise Invalid(N_("offset must be a whole number up to 10000."), field="offset")
-    since = _date(params.get("from"), "from")
-    until = _date(params.get("to"), "to")
-    return Query(
-        text=params.get("q", "")[:MAX_QUERY],
-        kinds=kinds,
-        tags=[tag for value in params.getlist("tag") for tag in value.split(",") if tag.strip()][:10],
-        circle_id=int(circle) if circle else None,
-        since=datetime.combine(since, time(), UTC) if since else None,
-        until=datetime.combine(until + timedelta(days=1), time(), UTC) if until else None,
-        limit=limit_of(request, default_limit),
-        offset=int(offset),
+class ListQuery(QueryIn):
+    """The filters the document and page lists share with search."""
+
+    tag: list[Text] = Field(
+        default_factory=list, description="Only items with this tag (repeatable, or comma-separated: all of them)."
     )
+    circle: QueryId | None = Field(default=None, description="Only items of this circle.")
+    limit: Limit = Field(default=50, description="At most this many.")
+    offset: Offset = Field(default=0, description="Skip this many.")
+
+    def tags(self) -> list[str]:
+        return [tag for value in self.tag for tag in value.split(",") if tag.strip()][:10]
 
 
-def _date(raw: str | None, name: str) -> date | None:
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise Invalid(N_("Give dates as YYYY-MM-DD."), field=name) from None
+class SearchQuery(ListQuery):
+    q: Text = Field(default="", description="The words; every word must match. Empty: newest first.")
+    type: list[ItemKind] = Field(default_factory=list, description="Only items of this kind (repeatable).")
+    since: Day | None = Field(default=None, alias="from", description="Only items made on or after this date.")
+    to: Day | None = Field(default=None, description="Only items made on or before this date.")
+    limit: Limit = Field(default=20, description="At most this many.")
+
+    def query(self) -> Query:
+        return Query(
+            text=self.q[:MAX_QUERY],
+            kinds=list(self.type),
+            tags=self.tags(),
+            circle_id=self.circle,
+            since=datetime.combine(self.since, time(), UTC) if self.since else None,
+            until=datetime.combine(self.to + timedelta(days=1), time(), UTC) if self.to else None,
+            limit=self.limit,
+            offset=self.offset,
+        )
 
 
 def url_of(item: SearchItem) -> str:

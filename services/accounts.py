@@ -37,7 +37,7 @@ def clean_name(name: str) -> str:
     control characters (a name goes into mail headers) and invisible formatting characters, the
     right-to-left overrides among them (they turn what follows around on screen)."""
     name = unicodedata.normalize("NFKC", name)
-    if any(_hidden(char) for char in name):
+    if any(hidden(char) for char in name):
         raise Invalid(N_("A name may not contain line breaks, tabs or invisible characters."), field="name")
     name = " ".join(name.split())[:MAX_NAME].strip()
     if not name:
@@ -45,7 +45,7 @@ def clean_name(name: str) -> str:
     return name
 
 
-def _hidden(char: str) -> bool:
+def hidden(char: str) -> bool:
     category = unicodedata.category(char)
     return category in {"Cc", "Zl", "Zp"} or (category == "Cf" and char not in _JOINERS)
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import Field
 from starlette.responses import Response
 from starlette.routing import Route
 
 from server.endpoints import Call, api_route, json_response
-from server.pagination import limit_of, number_param
+from server.params import Limit, QueryId, QueryIn
 from server.schemas import (
     ConversationIn,
     ConversationList,
@@ -36,17 +37,31 @@ def _out(data: dict[str, Any]) -> MessageOut:
     return MessageOut.model_validate(data)
 
 
+class HistoryQuery(QueryIn):
+    before: QueryId | None = Field(default=None, description="a message id")
+    limit: Limit = 50
+
+
 async def history(call: Call) -> Response:
-    before = number_param(call.request, "before", N_("The cursor is not valid."))
-    limit = limit_of(call.request, default=50)
+    query = call.query(HistoryQuery)
+    before, limit = query.before, query.limit
     circle_id = int(call.request.path_params["circle_id"])
     found = await chat.history(call.db, call.user, circle_id, before=before, limit=limit)
     items = [_out(await chat.message_data(call.db, m)) for m in found]
     return json_response(MessageList(items=items, next=str(found[-1].id) if len(found) == limit else None))
 
 
+def _within(call: Call, body: str) -> str:
+    """The service measures the trimmed text; the API refuses by what was sent, as its document
+    says (`maxLength`), so a message of spaces and words is not sometimes too long."""
+    if len(body) > call.ctx.settings.limit_message_chars:
+        raise Invalid(N_("The message is too long."), field="body")
+    return body
+
+
 async def send(call: Call) -> Response:
     body = await call.json_body(MessageIn)
+    _within(call, body.body)
     message = await chat.post_message(
         call.db,
         call.user,
@@ -61,6 +76,7 @@ async def send(call: Call) -> Response:
 
 async def edit(call: Call) -> Response:
     body = await call.json_body(MessagePatch)
+    _within(call, body.body)
     message = await chat.edit_message(
         call.db, call.user, int(call.request.path_params["message_id"]), body=body.body, limits=limits(call)
     )
@@ -92,7 +108,7 @@ routes: list[Route] = [
         "GET",
         summary="The chat, newest first; `next` is a message id to pass as `before`.",
         returns=MessageList,
-        query=(("before", "a message id"), ("limit", "1 to 200, default 50")),
+        query=HistoryQuery,
     ),
     api_route(
         f"{_C}/messages",

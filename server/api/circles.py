@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pydantic import Field
 from starlette.responses import Response
 from starlette.routing import Route
 
-from models import CircleKind, JoinRequest, User
-from server.endpoints import Call, api_route, json_response, parse_enum
-from server.pagination import encode_cursor, limit_of, name_id_cursor
+from models import JoinRequest, User
+from server.endpoints import Call, api_route, json_response
+from server.pagination import encode_cursor
+from server.params import Flag, Limit, NameCursor, QueryIn
 from server.schemas import (
     CircleIn,
     CircleList,
@@ -20,6 +22,7 @@ from server.schemas import (
     JoinOut,
     JoinRequestList,
     JoinRequestOut,
+    MadeKind,
     MemberList,
     MemberOut,
     Ok,
@@ -28,7 +31,6 @@ from server.schemas import (
 )
 from services import circles
 from services.access import access_circle
-from services.errors import N_
 
 
 def _circle_id(call: Call) -> int:
@@ -48,19 +50,23 @@ async def circle_out(call: Call, circle_id: int) -> CircleOut:
     )
 
 
+class CirclesQuery(QueryIn):
+    kind: MadeKind | None = None
+    mine: Flag = Field(default=False, description="true: only circles you belong to")
+    before: NameCursor | None = Field(default=None, description="the `next` cursor of the previous page")
+    limit: Limit = 50
+
+
+class MembersQuery(QueryIn):
+    before: NameCursor | None = Field(default=None, description="the `next` cursor of the previous page")
+    limit: Limit = 100
+
+
 async def list_circles(call: Call) -> Response:
-    params = call.request.query_params
-    kind_param = params.get("kind")
-    message = N_("kind must be knowledge, team or interest.")
-    kind = parse_enum(CircleKind, kind_param, field="kind", message=message) if kind_param else None
-    limit = limit_of(call.request)
+    query = call.query(CirclesQuery)
+    limit = query.limit
     found = await circles.list_circles(
-        call.db,
-        call.user,
-        kind=kind,
-        mine=params.get("mine") in {"1", "true"},
-        after=name_id_cursor(call.request),
-        limit=limit,
+        call.db, call.user, kind=query.kind, mine=query.mine, after=query.before, limit=limit
     )
     ids = [c.id or 0 for c in found]
     counts = await circles.member_counts(call.db, ids)
@@ -105,10 +111,9 @@ async def leave(call: Call) -> Response:
 
 
 async def members(call: Call) -> Response:
-    limit = limit_of(call.request, default=100)
-    rows = await circles.list_members(
-        call.db, call.user, _circle_id(call), after=name_id_cursor(call.request), limit=limit
-    )
+    query = call.query(MembersQuery)
+    limit = query.limit
+    rows = await circles.list_members(call.db, call.user, _circle_id(call), after=query.before, limit=limit)
     items = [MemberOut(user=PersonOut.of(u), role=m.role, joined_at=m.joined_at) for u, m in rows]
     next_cursor = encode_cursor(rows[-1][0].name, rows[-1][0].id) if len(rows) == limit else None
     return json_response(MemberList(items=items, next=next_cursor))
@@ -165,17 +170,10 @@ async def decline_invitation(call: Call) -> Response:
 
 
 _C = "/api/v1/circles/{circle_id:int}"
-_LIST_QUERY = (
-    ("kind", "knowledge, team or interest"),
-    ("mine", "true: only circles you belong to"),
-    ("before", "the `next` cursor of the previous page"),
-    ("limit", "1 to 200, default 50"),
-)
-_PAGE_QUERY = (("before", "the `next` cursor of the previous page"), ("limit", "1 to 200, default 100"))
 
 routes: list[Route] = [
     api_route(
-        "/api/v1/circles", list_circles, "GET", summary="Circles you may see.", returns=CircleList, query=_LIST_QUERY
+        "/api/v1/circles", list_circles, "GET", summary="Circles you may see.", returns=CircleList, query=CirclesQuery
     ),
     api_route(
         "/api/v1/circles",
@@ -205,7 +203,7 @@ routes: list[Route] = [
         "GET",
         summary="Members; of closed and secret circles for members only.",
         returns=MemberList,
-        query=_PAGE_QUERY,
+        query=MembersQuery,
     ),
     api_route(
         f"{_C}/members/{{user_id:int}}", remove_member, "DELETE", summary="Remove a member (circle admins).", returns=Ok

@@ -19,6 +19,7 @@ from server.endpoints import (
     json_response,
     multipart,
 )
+from server.params import NO_NUL
 from server.schemas import (
     CircleRef,
     DocumentList,
@@ -29,7 +30,7 @@ from server.schemas import (
     VersionList,
     VersionOut,
 )
-from server.search_params import query_from
+from server.search_params import ListQuery
 from services import documents, search
 from services import tags as tag_names
 
@@ -83,14 +84,14 @@ async def _upload(call: Call) -> documents.Upload:
 
 
 async def list_documents(call: Call) -> Response:
-    query = query_from(call.request, default_limit=50)
+    query = call.query(ListQuery)
     found = await search.search(
         call.db,
         call.user,
         search.Query(
             kinds=[ItemKind.DOCUMENT],
-            tags=query.tags,
-            circle_id=query.circle_id,
+            tags=query.tags(),
+            circle_id=query.circle,
             limit=query.limit,
             offset=query.offset,
         ),
@@ -172,6 +173,22 @@ async def version_file(call: Call) -> Response:
 
 _D = "/api/v1/documents/{document_id:int}"
 _UPLOAD = "Multipart form: `file` (PDF, DOCX, ODT, text, Markdown, PNG, JPEG or WebP, checked by content), "
+_FILE = {"type": "string", "format": "binary", "description": "Checked by its content, not its name or type."}
+_TEXT = {"type": "string", "pattern": NO_NUL}
+_NEW_DOCUMENT = {
+    "type": "object",
+    "required": ["file"],
+    "properties": {
+        "file": _FILE,
+        "title": _TEXT,
+        "description": _TEXT,
+        "tags": _TEXT,
+        "circle_id": {"type": "string", "pattern": "^([1-9][0-9]{0,8})?$"},
+        "responsible_id": {"type": "string", "pattern": "^([1-9][0-9]{0,8})?$"},
+        "review_by": {"type": "string", "format": "date"},
+    },
+}
+_NEW_VERSION = {"type": "object", "required": ["file"], "properties": {"file": _FILE}}
 
 
 def routes(settings: Settings) -> list[Route]:
@@ -183,12 +200,7 @@ def routes(settings: Settings) -> list[Route]:
             "GET",
             summary="Documents you may read, newest first.",
             returns=DocumentList,
-            query=(
-                ("tag", "Only with this tag (repeatable: all of them)."),
-                ("circle", "Only of this circle."),
-                ("limit", "At most this many (1-200)."),
-                ("offset", "Skip this many."),
-            ),
+            query=ListQuery,
         ),
         api_route(
             "/api/v1/documents",
@@ -199,6 +211,7 @@ def routes(settings: Settings) -> list[Route]:
             "is extracted in the background.",
             returns=DocumentOut,
             status=201,
+            form=_NEW_DOCUMENT,
             max_body_size=upload_limit,
         ),
         api_route(_D, get_document, "GET", summary="One document.", returns=DocumentOut),
@@ -219,6 +232,7 @@ def routes(settings: Settings) -> list[Route]:
             summary=_UPLOAD + "the document's new current version; older ones stay.",
             returns=VersionOut,
             status=201,
+            form=_NEW_VERSION,
             max_body_size=upload_limit,
         ),
         api_route(

@@ -8,7 +8,7 @@ from starlette.routing import Route
 from models import Circle, ItemKind, KnowledgePage
 from server.endpoints import Call, api_route, json_response
 from server.schemas import CircleRef, Ok, PageIn, PageList, PageOut, PagePatch, RevisionList, RevisionOut
-from server.search_params import query_from
+from server.search_params import ListQuery
 from services import knowledge_pages, search
 
 
@@ -35,12 +35,12 @@ def _id(call: Call) -> int:
 
 
 async def list_pages(call: Call) -> Response:
-    query = query_from(call.request, default_limit=50)
+    query = call.query(ListQuery)
     found = await search.search(
         call.db,
         call.user,
         search.Query(
-            kinds=[ItemKind.PAGE], tags=query.tags, circle_id=query.circle_id, limit=query.limit, offset=query.offset
+            kinds=[ItemKind.PAGE], tags=query.tags(), circle_id=query.circle, limit=query.limit, offset=query.offset
         ),
     )
     pages = await knowledge_pages.list_pages(call.db, call.user, [hit.item.ref_id for hit in found.hits])
@@ -99,12 +99,7 @@ routes: list[Route] = [
         "GET",
         summary="Knowledge pages you may read, last changed first.",
         returns=PageList,
-        query=(
-            ("tag", "Only with this tag (repeatable: all of them)."),
-            ("circle", "Only of this circle."),
-            ("limit", "At most this many (1-200)."),
-            ("offset", "Skip this many."),
-        ),
+        query=ListQuery,
     ),
     api_route(
         "/api/v1/pages",

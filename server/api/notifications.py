@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from pydantic import Field
 from starlette.responses import Response
 from starlette.routing import Route
 
 from models import NotificationKind
 from server.endpoints import Call, api_route, json_response
 from server.notification_texts import describe
-from server.pagination import limit_of, number_param
+from server.params import Flag, Limit, QueryId, QueryIn
 from server.schemas import (
     BadgeOut,
     CircleNotifyIn,
@@ -44,8 +45,10 @@ def notification_out(call: Call, line: Line) -> NotificationOut:
     )
 
 
-def before_of(call: Call) -> int | None:
-    return number_param(call.request, "before", N_("The cursor is not valid."))
+class InboxQuery(QueryIn):
+    unread: Flag = Field(default=False, description="true: unread ones only")
+    before: QueryId | None = Field(default=None, description="a notification id")
+    limit: Limit = 30
 
 
 def _badge(badge: Badge) -> BadgeOut:
@@ -53,9 +56,9 @@ def _badge(badge: Badge) -> BadgeOut:
 
 
 async def list_notifications(call: Call) -> Response:
-    limit = limit_of(call.request, default=30)
-    unread = call.request.query_params.get("unread") in {"1", "true"}
-    found = await notifications.inbox(call.db, call.user, unread_only=unread, before=before_of(call), limit=limit)
+    query = call.query(InboxQuery)
+    limit = query.limit
+    found = await notifications.inbox(call.db, call.user, unread_only=query.unread, before=query.before, limit=limit)
     items = [notification_out(call, line) for line in found]
     return json_response(NotificationList(items=items, next=str(items[-1].id) if len(items) == limit else None))
 
@@ -106,7 +109,7 @@ routes: list[Route] = [
         "GET",
         summary="Your notifications, the latest activity first; `next` is an id to pass as `before`.",
         returns=NotificationList,
-        query=(("unread", "1: unread ones only"), ("before", "a notification id"), ("limit", "1 to 200, default 30")),
+        query=InboxQuery,
     ),
     api_route(
         f"{_N}/unread-count",

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pydantic import Field
 from starlette.responses import Response
 from starlette.routing import Route
 
 from models import Comment, User
-from server.endpoints import Call, Handler, api_route, json_response, parse_enum
-from server.pagination import limit_of, number_param
+from models.post import REACTIONS
+from server.endpoints import Call, Handler, api_route, json_response
+from server.params import Limit, QueryId, QueryIn
 from server.schemas import (
     BlogIn,
     CircleRef,
@@ -28,7 +30,6 @@ from server.schemas import (
     ReadersOut,
 )
 from services import comments, posts, reactions, stream
-from services.errors import N_
 from services.stream import Card
 
 
@@ -71,22 +72,20 @@ async def _one(call: Call, post_id: int, status: int = 200) -> Response:
     return json_response(post_out(card), status=status)
 
 
-def _before(call: Call) -> int | None:
-    return number_param(call.request, "before", N_("The cursor is not valid."))
+class FeedQuery(QueryIn):
+    filter: stream.Filter = Field(
+        default=stream.Filter.ALL, description="all, news, circles (my circles' posts) or circle"
+    )
+    circle_id: QueryId | None = Field(default=None, description="with filter=circle")
+    before: QueryId | None = Field(default=None, description="the `next` cursor of the previous page")
+    limit: Limit = 20
 
 
 async def feed(call: Call) -> Response:
-    params = call.request.query_params
-    chosen = parse_enum(stream.Filter, params.get("filter", "all"), field="filter", message=N_("Unknown filter."))
-    circle_id = number_param(call.request, "circle_id", N_("circle_id is a number."))
-    limit = limit_of(call.request, default=20)
+    query = call.query(FeedQuery)
+    limit = query.limit
     found = await stream.feed(
-        call.db,
-        call.user,
-        filter=chosen,
-        circle_id=circle_id,
-        before=_before(call),
-        limit=limit,
+        call.db, call.user, filter=query.filter, circle_id=query.circle_id, before=query.before, limit=limit
     )
     items = [post_out(card) for card in await stream.cards(call.db, call.user, found)]
     next_cursor = str(found[-1].id) if len(found) == limit else None
@@ -210,15 +209,9 @@ async def follow(call: Call) -> Response:
 
 
 _P = "/api/v1/posts/{post_id:int}"
-_FEED_QUERY = (
-    ("filter", "all (default), news, circles (my circles' posts) or circle"),
-    ("circle_id", "with filter=circle"),
-    ("before", "the `next` cursor of the previous page"),
-    ("limit", "1 to 200, default 20"),
-)
 
 routes: list[Route] = [
-    api_route("/api/v1/feed", feed, "GET", summary="Your stream, newest first.", returns=PostList, query=_FEED_QUERY),
+    api_route("/api/v1/feed", feed, "GET", summary="Your stream, newest first.", returns=PostList, query=FeedQuery),
     api_route(
         "/api/v1/circles/{circle_id:int}/posts",
         create_post,
@@ -278,14 +271,16 @@ routes: list[Route] = [
     ),
     api_route("/api/v1/comments/{comment_id:int}", delete_comment, "DELETE", summary="Delete a comment.", returns=Ok),
 ]
+_EMOJI = {"emoji": {"type": "string", "enum": list(REACTIONS)}}
 for _kind, _base in (("post", "/api/v1/posts"), ("comment", "/api/v1/comments"), ("message", "/api/v1/messages")):
     routes += [
         api_route(
             f"{_base}/{{target_id:int}}/reactions/{{emoji:str}}",
             _reaction_route(_kind, True),
             "PUT",
-            summary=f"React to a {_kind} (thumbsup, heart, tada, laugh, bulb, pray).",
+            summary=f"React to a {_kind}.",
             returns=ReactionsOut,
+            path_schemas=_EMOJI,
         ),
         api_route(
             f"{_base}/{{target_id:int}}/reactions/{{emoji:str}}",
@@ -293,6 +288,7 @@ for _kind, _base in (("post", "/api/v1/posts"), ("comment", "/api/v1/comments"),
             "DELETE",
             summary=f"Take back a reaction to a {_kind}.",
             returns=ReactionsOut,
+            path_schemas=_EMOJI,
         ),
         api_route(
             f"{_base}/{{target_id:int}}/reactions",

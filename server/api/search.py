@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from html import escape
 
+from pydantic import Field
 from starlette.responses import Response
 from starlette.routing import Route
 
 from server.endpoints import Call, api_route, json_response
+from server.params import QueryIn, Text
 from server.schemas import SearchHitOut, SearchOut, TagList, TagOut
-from server.search_params import query_from, url_of
+from server.search_params import SearchQuery, url_of
 from services import search
 
 
@@ -17,8 +19,14 @@ def snippet_html(pieces: tuple[tuple[str, bool], ...]) -> str:
     return "".join(f"<mark>{escape(text)}</mark>" if marked else escape(text) for text, marked in pieces)
 
 
+class TagsQuery(QueryIn):
+    tag: list[Text] = Field(
+        default_factory=list, description="Count only items that also carry this tag (repeatable), to narrow down."
+    )
+
+
 async def run_search(call: Call) -> Response:
-    found = await search.search(call.db, call.user, query_from(call.request))
+    found = await search.search(call.db, call.user, call.query(SearchQuery).query())
     return json_response(
         SearchOut(
             items=[
@@ -41,7 +49,7 @@ async def run_search(call: Call) -> Response:
 
 
 async def list_tags(call: Call) -> Response:
-    within = [tag for tag in call.request.query_params.getlist("tag") if tag][:10]
+    within = [tag for tag in call.query(TagsQuery).tag if tag][:10]
     counts = await search.tag_counts(call.db, call.user, within=within)
     return json_response(TagList(items=[TagOut(name=name, count=count) for name, count in counts]))
 
@@ -54,16 +62,7 @@ routes: list[Route] = [
         summary="Search everything you may read: documents (their text too), pages, posts, news, blogs, chat "
         "messages, people and circles. Each word matches as a prefix and in its Dutch stem, accents folded.",
         returns=SearchOut,
-        query=(
-            ("q", "The words; every word must match. Empty: newest first."),
-            ("type", "document, page, post, news, blog, message, person or circle (repeatable)."),
-            ("tag", "Only items with this tag (repeatable, or comma-separated: all of them)."),
-            ("circle", "Only items of this circle."),
-            ("from", "Only items made on or after this date (YYYY-MM-DD)."),
-            ("to", "Only items made on or before this date (YYYY-MM-DD)."),
-            ("limit", "At most this many (1-200, default 20)."),
-            ("offset", "Skip this many."),
-        ),
+        query=SearchQuery,
     ),
     api_route(
         "/api/v1/tags",
@@ -71,6 +70,6 @@ routes: list[Route] = [
         "GET",
         summary="Tags with how many items you may read carry them, by name.",
         returns=TagList,
-        query=(("tag", "Count only items that also carry this tag (repeatable), to narrow down."),),
+        query=TagsQuery,
     ),
 ]

@@ -11,7 +11,7 @@ from models import CIRCLE_KINDS, CircleKind, CircleVisibility, MemberRole
 from server.endpoints import Call, form_route, form_text, page_route, parse_enum
 from server.fragments import EMOJI, item_viewer
 from server.pages.stream_pages import stream_context
-from server.pagination import number_param
+from server.params import QueryId, QueryIn, read_query
 from services import accounts, chat, circles, direct, events, reactions
 from services.access import access_circle
 from services.errors import N_, Invalid
@@ -106,9 +106,13 @@ async def circle_page(call: Call) -> Response:
     )
 
 
+class OlderMessagesIn(QueryIn):
+    before: QueryId | None = None  # the oldest message shown
+
+
 async def older_messages(call: Call) -> Response:
     """The 50 chat messages before `before`, oldest first, as the chat shows them."""
-    before = number_param(call.request, "before", N_("The cursor is not valid."))
+    before = read_query(OlderMessagesIn, call.request).before
     access = await access_circle(call.db, call.user, _circle_id(call))
     found = await chat.history(call.db, call.user, access.circle_id, before=before, limit=CHAT_PAGE)
     messages = [await chat.message_data(call.db, m) for m in reversed(found)]

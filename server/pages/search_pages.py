@@ -7,12 +7,13 @@ from starlette.routing import Route
 
 from models import ItemKind
 from server.endpoints import Call, page_route
-from server.search_params import query_from
+from server.params import read_query
+from server.search_params import SearchQuery
 from services import circles, search
 
 
 async def search_page(call: Call) -> Response:
-    query = query_from(call.request)
+    query = read_query(SearchQuery, call.request, blank_is_absent=True).query()
     searched = bool(query.text.strip() or query.tags or query.kinds or query.circle_id)
     found = await search.search(call.db, call.user, query) if searched else None
     params = call.request.query_params

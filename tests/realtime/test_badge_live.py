@@ -38,7 +38,7 @@ async def test_reading_in_one_tab_sets_the_count_in_the_other(fresh_database: st
     for socket in sockets:
         assert (await socket.subscribe(topic))["type"] == "subscribed"
 
-    await anna_http.write("POST", f"/api/v1/circles/{circle.id}/join")
+    await anna_http.write("POST", f"/api/v1/circles/{circle.id}/join", {})
     post = (await bram_tab_one.write("POST", f"/api/v1/circles/{circle.id}/posts", {"body": "Soep!"})).json()
     await anna_http.write("PUT", f"/api/v1/posts/{post['id']}/reactions/heart")
     await shows(sockets, {"count": 1, "notifications": 1, "direct": 0})
