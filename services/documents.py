@@ -34,7 +34,6 @@ from models import (
     User,
 )
 from models.base import utcnow
-from models.database import SessionMaker
 from services import files, search
 from services import tags as tag_names
 from services.access import sql_can_read_item, writable_circle
@@ -348,14 +347,9 @@ async def _index(db: AsyncSession, document: Document, tags: Sequence[str]) -> N
     )
 
 
-async def reindex_version(sessions: SessionMaker, version_id: int) -> None:
-    """After a version's text was extracted: index it, if it is still its document's current one."""
-    async with sessions() as db:
-        await _reindex(db, version_id)
-
-
 @writes
-async def _reindex(db: AsyncSession, version_id: int) -> None:
+async def reindex_version(db: AsyncSession, version_id: int) -> None:
+    """After a version's text was extracted: index it, if it is still its document's current one."""
     version = await db.get(DocumentVersion, version_id)
     if version is None:
         return

@@ -28,7 +28,7 @@ from services import files
 from services.document_text import TextLimits, read_text
 from services.errors import N_
 from services.sandbox import JobFailed, Limit, LimitHit, Sandbox
-from services.transactions import writes
+from services.transactions import unit_of_work, writes
 
 log = logging.getLogger(__name__)
 # What the fork server imports once, so each reading process starts at once.
@@ -51,10 +51,12 @@ async def extract_one(
 
     try:
         text, error = await _read(media_dir, sandbox, limits, version_id, name)
-        async with sessions() as db:
-            await _record(db, version_id, text, error)
-        if error is None:
-            await documents.reindex_version(sessions, version_id)
+        # The text and its index entry commit together: a version that is `done` is findable.
+        # (Two runners may read one version, the import command's and the web process's; the
+        # one that comes second must not see it `done` before it is in the index.)
+        async with sessions() as db, unit_of_work(db):
+            if await _record(db, version_id, text, error) and error is None:
+                await documents.reindex_version(db, version_id)
     except Exception:
         log.exception("text extraction of document version %s failed", version_id)
         with contextlib.suppress(Exception):
@@ -103,14 +105,16 @@ async def extract_pending(
 
 
 @writes
-async def _record(db: AsyncSession, version_id: int, text: str, error: str | None) -> None:
+async def _record(db: AsyncSession, version_id: int, text: str, error: str | None) -> bool:
+    """Record what was read; False if another runner already did (or the version is gone)."""
     version = await db.get(DocumentVersion, version_id)
     if version is None or version.extraction is not Extraction.PENDING:
-        return
+        return False
     version.text = text
     version.extraction = Extraction.FAILED if error is not None else Extraction.DONE
     version.extraction_error = (error or "")[:300]
     db.add(version)
+    return True
 
 
 class Extractor:

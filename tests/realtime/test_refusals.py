@@ -361,20 +361,22 @@ async def test_only_members_may_type_in_a_circle_and_joining_lets_them(
     topic = f"circle:{circle.id}"
     watching = await Socket.open(worker, cookie=member_side.cookie)
     typing_from = await Socket.open(worker, cookie=outside.cookie)
-    assert (await watching.subscribe(topic))["type"] == "subscribed"
-    assert (await typing_from.subscribe(topic))["type"] == "subscribed"
+    try:
+        assert (await watching.subscribe(topic))["type"] == "subscribed"
+        assert (await typing_from.subscribe(topic))["type"] == "subscribed"
 
-    start = len(typing_from.frames)
-    await typing_from.send({"op": "typing", "topic": topic})
-    refusal = await typing_from.wait_for(lambda f: f["type"] == "error", start=start)
-    assert refusal["code"] == "forbidden"
+        start = len(typing_from.frames)
+        await typing_from.send({"op": "typing", "topic": topic})
+        refusal = await typing_from.wait_for(lambda f: f["type"] == "error", start=start)
+        assert refusal["code"] == "forbidden"
 
-    assert (await outside.write("POST", f"/api/v1/circles/{circle.id}/join")).status_code == 200
-    await typing_from.wait_for(lambda f: f.get("kind") == "member.joined", start=start)
-    await typing_from.send({"op": "typing", "topic": topic})
-    typed = await watching.wait_for(lambda f: f.get("kind") == "typing")
-    assert typed["data"]["user"]["id"] == follower.id
-    # The refused frame was never passed on: the one the member saw is the one after joining.
-    assert [f for f in watching.frames if f.get("kind") == "typing"] == [typed]
-    for closing in (watching, typing_from, member_side, outside):
-        await closing.close()
+        assert (await outside.write("POST", f"/api/v1/circles/{circle.id}/join", {})).status_code == 200
+        await typing_from.wait_for(lambda f: f.get("kind") == "member.joined", start=start)
+        await typing_from.send({"op": "typing", "topic": topic})
+        typed = await watching.wait_for(lambda f: f.get("kind") == "typing")
+        assert typed["data"]["user"]["id"] == follower.id
+        # The refused frame was never passed on: the one the member saw is the one after joining.
+        assert [f for f in watching.frames if f.get("kind") == "typing"] == [typed]
+    finally:
+        for closing in (watching, typing_from, member_side, outside):
+            await closing.close()

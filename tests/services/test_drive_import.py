@@ -6,11 +6,13 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from config import Settings
 from models import CircleVisibility, Document, DocumentVersion, Extraction, ItemKind, Role
+from models.database import SessionMaker, make_sessionmaker
 from server import reading
 from server.context import AppContext
 from services import drive_import, search
@@ -47,10 +49,19 @@ async def _import(db: AsyncSession, settings: Settings, user_role: Role = Role.E
     )
 
 
+@pytest.fixture
+def command_sessions(context: AppContext) -> SessionMaker:
+    """Sessions as the `import-drive` command has them (`server/drive_command.py`): without the
+    web process's outbox, so the import waits for its own reading (`read_all_pending`) and no
+    second runner reads the same files meanwhile."""
+    return make_sessionmaker(context.engine)
+
+
 async def test_the_sample_drive_is_imported_searchable_once(
-    db: AsyncSession, settings: Settings, context: AppContext
+    db: AsyncSession, settings: Settings, command_sessions: SessionMaker
 ) -> None:
-    report = await _import(db, settings)
+    async with command_sessions() as command_db:
+        report = await _import(command_db, settings)
     assert {entry["path"] for entry in report.imported} == set(REAL_DOCUMENTS)
     assert report.duplicates == [
         {
@@ -65,7 +76,7 @@ async def test_the_sample_drive_is_imported_searchable_once(
     stored = sorted(path.name for path in (settings.media_dir / "documents").iterdir())
     assert len(stored) == len(REAL_DOCUMENTS)
 
-    await reading.read_all_pending(context.db, settings)
+    await reading.read_all_pending(command_sessions, settings)
     failed = (await db.exec(select(DocumentVersion).where(DocumentVersion.extraction != Extraction.DONE))).all()
     assert failed == []
     reader = await make_user(db)
@@ -88,23 +99,24 @@ async def test_a_second_import_adds_nothing(db: AsyncSession, settings: Settings
 
 
 async def test_a_circle_import_is_hidden_from_outsiders_of_a_secret_circle(
-    db: AsyncSession, settings: Settings, context: AppContext, tmp_path: Path
+    db: AsyncSession, settings: Settings, command_sessions: SessionMaker, tmp_path: Path
 ) -> None:
     owner = await make_user(db)
     secret = await make_circle(db, owner, CircleVisibility.SECRET)
     drive = tmp_path / "drive"
     shutil.copytree(DEMO_DRIVE / "02 Personeelszaken", drive / "02 Personeelszaken")
-    report = await drive_import.import_drive(
-        db,
-        owner,
-        drive,
-        media_dir=settings.media_dir,
-        max_bytes=settings.limit_document_bytes,
-        circle_id=secret.id,
-        tag_prefix="pz-",
-    )
+    async with command_sessions() as command_db:
+        report = await drive_import.import_drive(
+            command_db,
+            owner,
+            drive,
+            media_dir=settings.media_dir,
+            max_bytes=settings.limit_document_bytes,
+            circle_id=secret.id,
+            tag_prefix="pz-",
+        )
     assert report.imported[0]["tags"][0].startswith("pz-")
-    await reading.read_all_pending(context.db, settings)
+    await reading.read_all_pending(command_sessions, settings)
     outsider = await make_user(db)
     assert (await search.search(db, outsider, Query(text="voltijds"))).hits == []
     assert (await search.search(db, owner, Query(text="voltijds"))).hits != []
