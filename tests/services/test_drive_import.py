@@ -89,9 +89,12 @@ async def test_the_sample_drive_is_imported_searchable_once(
     assert sorted(hit.item.title for hit in tagged) == ["Declaratieregeling reiskosten", "Verlofregeling 2018"]
 
 
-async def test_a_second_import_adds_nothing(db: AsyncSession, settings: Settings) -> None:
-    first = await _import(db, settings)
-    second = await _import(db, settings)
+async def test_a_second_import_adds_nothing(
+    db: AsyncSession, settings: Settings, command_sessions: SessionMaker
+) -> None:
+    async with command_sessions() as command_db:
+        first = await _import(command_db, settings)
+        second = await _import(command_db, settings)
     assert second.imported == []
     assert second.duplicates == first.duplicates
     assert sorted(e["path"] for e in second.unchanged) == sorted(REAL_DOCUMENTS)
