@@ -184,15 +184,19 @@ async def access_circle(db: AsyncSession, user: User, circle_id: int) -> CircleA
     return CircleAccess(circle, membership, standing, request, invitation)
 
 
-async def readable_circle(db: AsyncSession, user: User, circle_id: int, message: str | None = None) -> CircleAccess:
+async def readable_circle(
+    db: AsyncSession, user: User, circle_id: int, message: str = N_("Only members can read this circle.")
+) -> CircleAccess:
     access = await access_circle(db, user, circle_id)
-    access.standing.ensure_read(*(m for m in [message] if m))
+    access.standing.ensure_read(message)
     return access
 
 
-async def writable_circle(db: AsyncSession, user: User, circle_id: int, message: str | None = None) -> CircleAccess:
+async def writable_circle(
+    db: AsyncSession, user: User, circle_id: int, message: str = N_("Only members can do this in this circle.")
+) -> CircleAccess:
     access = await access_circle(db, user, circle_id)
-    access.standing.ensure_write(*(m for m in [message] if m))
+    access.standing.ensure_write(message)
     return access
 
 
