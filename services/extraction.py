@@ -27,7 +27,7 @@ from models.database import SessionMaker
 from services import files
 from services.document_text import TextLimits, read_text
 from services.errors import N_
-from services.sandbox import JobFailed, Limit, LimitHit, Sandbox
+from services.sandbox import JobFailed, Limit, LimitHit, Sandbox, SandboxClosed
 from services.transactions import unit_of_work, writes
 
 log = logging.getLogger(__name__)
@@ -40,6 +40,9 @@ TOO_BIG = N_("Reading the file needed more memory than allowed.")
 MISSING = N_("The stored file is missing.")
 SHOWN_REASONS = frozenset({TOO_SLOW, TOO_BIG, MISSING})  # others are a parser's words, for the log
 _RETRY_SECONDS = 5.0  # after the database failed the runner's own query
+# How long a closing runner waits for its readers to finish their database step before it
+# cancels them after all.
+_CLOSE_SECONDS = 10.0
 
 
 async def extract_one(
@@ -57,6 +60,8 @@ async def extract_one(
         async with sessions() as db, unit_of_work(db):
             if await _record(db, version_id, text, error) and error is None:
                 await documents.reindex_version(db, version_id)
+    except SandboxClosed:
+        return  # the process is stopping: the version stays pending for the next runner
     except Exception:
         log.exception("text extraction of document version %s failed", version_id)
         with contextlib.suppress(Exception):
@@ -121,7 +126,12 @@ class Extractor:
     """The background runner: the unit of work's `Outbox` wakes it after a commit that added
     pending versions (`services.documents`); it also looks once at start-up, so versions left
     pending by a stopped process are read. Each version is read by a task of its own; `idle` is
-    set while none is pending or being read."""
+    set while none is pending or being read.
+
+    Closing stops the sandbox's jobs and lets every task end by itself rather than cancelling
+    it: a task cancelled inside a database call leaves aiosqlite a connection to terminate in a
+    task of SQLAlchemy's own, which could then keep the event loop from closing (seen as a
+    600 s hang at the end of a test)."""
 
     def __init__(self, sessions: SessionMaker, media_dir: Path, sandbox: Sandbox, limits: TextLimits) -> None:
         self._sessions = sessions
@@ -131,6 +141,7 @@ class Extractor:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._reading: dict[int, asyncio.Task[None]] = {}
+        self._closing = False
         self.idle = asyncio.Event()
 
     def start(self) -> None:
@@ -142,8 +153,15 @@ class Extractor:
         self._wake.set()
 
     async def close(self) -> None:
+        self._closing = True
+        self._wake.set()
+        self._sandbox.close()  # each reader's job ends now, and the reader with it
         tasks = [*self._reading.values(), *([self._task] if self._task is not None else [])]
-        for task in tasks:
+        if not tasks:
+            return
+        _, late = await asyncio.wait(tasks, timeout=_CLOSE_SECONDS)
+        for task in late:
+            log.warning("%s did not end within %s s of closing; cancelling it", task.get_name(), _CLOSE_SECONDS)
             task.cancel()
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
@@ -153,12 +171,16 @@ class Extractor:
         while True:
             await self._wake.wait()
             self._wake.clear()
+            if self._closing:
+                return
             try:
                 found = await pending(self._sessions, besides=self._reading.keys())
             except Exception:
                 log.exception("looking for documents to read failed; trying again in %s s", _RETRY_SECONDS)
                 asyncio.get_running_loop().call_later(_RETRY_SECONDS, self._wake.set)
                 continue
+            if self._closing:
+                return
             for version_id, name in found:
                 self._reading[version_id] = asyncio.create_task(
                     self._read(version_id, name), name=f"kring-extract-{version_id}"
