@@ -87,7 +87,14 @@ def _clean_body(body: str) -> str:
     if not body:
         raise Invalid(N_("Write something first."), field="body")
     if len(body) > MAX_BODY:
-        raise Invalid(N_("The text is too long."), field="body")
+        # Refused whole, never cut: a cut text loses its end without a word to the writer.
+        raise Invalid(
+            N_(
+                "The text is too long: %(length)s characters, at most %(limit)s are allowed. Shorten it or split it up."
+            ),
+            field="body",
+            params={"length": len(body), "limit": MAX_BODY},
+        )
     return body
 
 
