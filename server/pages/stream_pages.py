@@ -123,7 +123,8 @@ async def post_page(call: Call) -> Response:
         "post.html",
         card=card,
         thread=[comments.comment_data(comment, author) for comment, author in thread],
-        viewer=item_viewer(call.user_id, moderator=can_moderate),
+        # Others' comments: only who the server lets delete them (not the post's author as such).
+        viewer=item_viewer(call.user_id, moderator=await posts.moderates(call.db, call.user, post.circle_id)),
         comment_reactions=summaries,
         reaction_names=await reactions.names(call.db, targets),
         can_moderate=can_moderate,

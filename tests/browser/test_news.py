@@ -109,3 +109,27 @@ def test_a_long_paste_is_refused_with_the_limit_and_kept(page: Page, live_server
     expect(page.get_by_label("Tekst (Markdown)")).to_have_value(text.strip())
     expect(page.get_by_label("Titel")).to_have_value("Lang verhaal")
     _shot(page, "too-long", DESK)
+
+
+@SIZES
+def test_a_comment_written_on_a_card_appears_under_it_without_leaving_the_stream(
+    page: Page, live_server: str, size: dict[str, int]
+) -> None:
+    page.set_viewport_size(size)
+    colleague = PLAIN[5] if size is DESK else PLAIN[6]
+    sign_in(page, live_server, f"{colleague.local}@{DEMO_DOMAIN}", DEMO_PASSWORD)
+    page.goto(f"{live_server}/?filter=circles")
+    card = page.locator("article.post-post").first
+    count = card.locator("[data-comment-count]")
+    before = int(count.inner_text())
+    text = f"Goed idee, ik doe mee ({size['width']})"
+    box = card.get_by_role("textbox", name="Schrijf een reactie…")
+    box.fill(text)
+    card.get_by_role("button", name="Reageren").click()
+
+    expect(card.locator("[data-card-comments]")).to_contain_text(text)
+    expect(count).to_have_text(str(before + 1))
+    expect(box).to_have_value("")
+    expect(page).to_have_url(f"{live_server}/?filter=circles")  # still in the stream
+    card.scroll_into_view_if_needed()
+    _shot(page, "inline-comment", size)

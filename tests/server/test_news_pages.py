@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import Role
+from models import Role, User
 from models.base import utcnow
 from services import comments, knowledge_pages, posts, stream
 from tests.support import BASE_URL, Visitor, make_circle, make_user
@@ -264,3 +264,27 @@ async def test_a_refused_upload_keeps_what_was_entered_and_asks_for_the_file_aga
     assert "Voor nieuwe collega&#39;s</textarea>" in refused.text
     assert 'value="inwerken, wijk"' in refused.text
     assert f'<option value="{circle.id}" selected>Buurtteam Centrum</option>' in refused.text
+
+
+async def test_the_post_page_offers_delete_on_a_comment_only_to_who_may_delete_it(
+    db: AsyncSession, new_visitor: Callable[[], Awaitable[Visitor]]
+) -> None:
+    author = await make_user(db)
+    commenter = await make_user(db)
+    admin = await make_user(db, role=Role.ADMIN)
+    post = await posts.create_blog_post(db, author, title="Mijn week", body="Druk")
+    assert post.id is not None
+    comment = await comments.add_comment(db, commenter, post.id, body="Herkenbaar")
+    delete_form = re.compile(rf'<form method="post" action="/comments/{comment.id}/delete" class="inline"([^>]*)>')
+
+    async def offered_to(user: User) -> bool:
+        view = await new_visitor()
+        await view.sign_in(user)
+        found = delete_form.search((await view.get(f"/posts/{post.id}")).text)
+        assert found is not None
+        return " hidden" not in found.group(1)
+
+    # The post's author may not delete a colleague's comment (the server refuses), so is not offered it.
+    assert not await offered_to(author)
+    assert await offered_to(commenter)
+    assert await offered_to(admin)
