@@ -112,6 +112,11 @@ async def blog_overview(call: Call) -> Response:
 
 
 async def post_page(call: Call) -> Response:
+    return await _post_page(call)
+
+
+async def _post_page(call: Call, *, edit_draft: str | None = None, refused: Invalid | None = None) -> Response:
+    """A post with its comments; after a refused edit, with the edit form open on what was typed."""
     post = await posts.access_post(call.db, call.user, _int(call, "post_id"))
     await call.watch(posts.topic_of(post))
     (card,) = await stream.cards(call.db, call.user, [post])
@@ -130,6 +135,9 @@ async def post_page(call: Call) -> Response:
         can_moderate=can_moderate,
         emoji=EMOJI,
         is_editor=call.user.role in {Role.EDITOR, Role.ADMIN},
+        edit_draft=edit_draft,
+        status=200 if refused is None else 422,
+        **({} if refused is None else {"flash": ("error", refused.text(call.gettext))}),
     )
 
 
@@ -262,7 +270,10 @@ async def delete_post(call: Call) -> Response:
 
 async def edit_post(call: Call) -> Response:
     post_id = _int(call, "post_id")
-    await posts.edit_post(call.db, call.user, post_id, body=form_text(call, "body"))
+    try:
+        await posts.edit_post(call.db, call.user, post_id, body=form_text(call, "body"))
+    except Invalid as refused:
+        return await _post_page(call, edit_draft=form_text(call, "body"), refused=refused)
     return call.redirect(f"/posts/{post_id}", message=N_("Saved."))
 
 

@@ -40,8 +40,13 @@ async def test_a_post_over_the_limit_is_refused_with_the_limit_and_the_text_kept
     feed = (await visitor.get(f"/api/v1/feed?filter=circle&circle_id={circle.id}")).json()["items"]
     assert feed == []  # refused whole, never stored cut
     # No form cuts the paste in the browser either.
-    for page in ("/", "/blog/new"):
+    for page in ("/", "/blog/new", f"/circles/{circle.id}"):
         assert 'maxlength="20000"' not in (await visitor.get(page)).text
+    # From the circle's own composer too.
+    again = await visitor.submit(f"/circles/{circle.id}/posts", {"body": LONG_TEXT, "next": f"/circles/{circle.id}"})
+    assert again.status_code == 422
+    assert _textarea(again.text, "write-body") == LONG_TEXT
+    assert f'name="next" value="/circles/{circle.id}"' in again.text
 
 
 async def test_a_blog_post_over_the_limit_keeps_its_title_and_text(db: AsyncSession, visitor: Visitor) -> None:
@@ -288,3 +293,19 @@ async def test_the_post_page_offers_delete_on_a_comment_only_to_who_may_delete_i
     assert not await offered_to(author)
     assert await offered_to(commenter)
     assert await offered_to(admin)
+
+
+async def test_an_edit_over_the_limit_keeps_the_edited_text_in_the_open_form(
+    db: AsyncSession, visitor: Visitor
+) -> None:
+    user = await make_user(db)
+    circle = await make_circle(db, user)
+    assert circle.id is not None
+    post = await posts.create_post(db, user, circle.id, body="Eerste versie")
+    await visitor.sign_in(user)
+    refused = await visitor.submit(f"/posts/{post.id}/edit", {"body": LONG_TEXT}, page=f"/posts/{post.id}")
+    assert refused.status_code == 422
+    assert "hoogstens 20000" in refused.text
+    assert _textarea(refused.text, "edit-body") == LONG_TEXT
+    assert '<details class="card" open>' in refused.text
+    assert (await visitor.get(f"/api/v1/posts/{post.id}")).json()["body"] == "Eerste versie"
