@@ -286,7 +286,8 @@ def form_route(
                 check_request(request)
                 return await handler(call)
             except KringError as error:  # the unit of work has undone the refused operation
-                return call.redirect(_back(request), message=error.message, kind="error")
+                # Filled in here: a message with places (a limit, a length) reads whole on the next page.
+                return call.redirect(_back(request), message=error.text(call.gettext), kind="error")
             finally:
                 await form.close()
 

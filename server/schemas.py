@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic.config import JsonDict
 
 from models import (
     Circle,
@@ -270,15 +271,20 @@ class ReactionsOut(BaseModel):
     mine: list[str]
 
 
+# A post's text over the limit is refused by the service (services.posts), with the message the
+# page shows too; the document still names the limit.
+POST_BODY_LIMIT: JsonDict = {"maxLength": 20_000}
+
+
 class PostIn(Strict):
-    body: str = Field(min_length=1, pattern=WORDS, max_length=20_000)
+    body: str = Field(min_length=1, pattern=WORDS, json_schema_extra=POST_BODY_LIMIT)
     client_id: str | None = Field(default=None, min_length=1, max_length=64)
 
 
 class NewsIn(Strict):
     title: str = Field(min_length=1, pattern=WORDS, max_length=200)
     lead: str = Field(default="", max_length=500)
-    body: str = Field(min_length=1, pattern=WORDS, max_length=20_000)
+    body: str = Field(min_length=1, pattern=WORDS, json_schema_extra=POST_BODY_LIMIT)
     featured_until: Moment | None = None
     must_read: bool = False
     client_id: str | None = Field(default=None, min_length=1, max_length=64)
@@ -286,12 +292,12 @@ class NewsIn(Strict):
 
 class BlogIn(Strict):
     title: str = Field(min_length=1, pattern=WORDS, max_length=200)
-    body: str = Field(min_length=1, pattern=WORDS, max_length=20_000)
+    body: str = Field(min_length=1, pattern=WORDS, json_schema_extra=POST_BODY_LIMIT)
     client_id: str | None = Field(default=None, min_length=1, max_length=64)
 
 
 class PostPatch(Strict):
-    body: str | None = Field(default=None, min_length=1, pattern=WORDS, max_length=20_000)
+    body: str | None = Field(default=None, min_length=1, pattern=WORDS, json_schema_extra=POST_BODY_LIMIT)
     title: str | None = Field(default=None, min_length=1, pattern=WORDS, max_length=200)
     lead: str | None = Field(default=None, max_length=500)
     featured_until: Moment | None = None

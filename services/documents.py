@@ -23,6 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models import (
     Audience,
     Circle,
+    CircleKind,
     Document,
     DocumentVersion,
     Extraction,
@@ -36,7 +37,7 @@ from models import (
 from models.base import utcnow
 from services import files, search
 from services import tags as tag_names
-from services.access import sql_can_read_item, writable_circle
+from services.access import sql_can_read_item, sql_member, standing, writable_circle
 from services.errors import N_, Invalid, NotFound, PermissionDenied
 from services.transactions import Outbox, require, writes
 
@@ -74,6 +75,27 @@ async def _may_add(db: AsyncSession, user: User, circle_id: int | None) -> None:
             raise PermissionDenied(N_("Only editors may add documents for the whole organisation."))
         return
     await writable_circle(db, user, circle_id, N_("Join the circle to add documents to it."))
+
+
+@dataclass
+class Owners:
+    """Where a colleague may add a document: the organisation (`_may_add`: editors and admins) and
+    the circles they may write in. A form offers these and nothing else."""
+
+    organisation: bool
+    circles: list[Circle]
+
+
+async def owners_for(db: AsyncSession, user: User) -> Owners:
+    mine = (
+        await db.exec(
+            select(Circle)
+            .where(sql_member(user, col(Circle.id)), col(Circle.kind) != CircleKind.DIRECT)
+            .order_by(col(Circle.name))
+        )
+    ).all()
+    writable = [circle for circle in mine if (await standing(db, user, circle.id or 0)).can_write]
+    return Owners(organisation=user.role in {Role.EDITOR, Role.ADMIN}, circles=writable)
 
 
 async def _may_change(db: AsyncSession, user: User, document: Document) -> None:

@@ -132,8 +132,8 @@ async def edit_page(
     """Save a new revision. `base_revision` is the one the editor started from: when someone else
     saved since, this refuses with `Conflict` rather than overwrite their words."""
     page = await access_page(db, user, page_id)
-    if page.created_by != user.id:
-        await _may_write(db, user, page.circle_id)
+    if not await may_edit(db, user, page):
+        await _may_write(db, user, page.circle_id)  # raises, saying why
     if base_revision is not None and base_revision != page.revision:
         raise Conflict(N_("Someone else changed this page meanwhile. Reload it and make your change again."))
     new_title, new_body = _clean(title if title is not None else page.title, body if body is not None else page.body)
@@ -154,10 +154,27 @@ async def edit_page(
 @writes
 async def delete_page(db: AsyncSession, user: User, page_id: int) -> None:
     page = await access_page(db, user, page_id)
-    if not (page.created_by == user.id or user.role is Role.ADMIN or await _is_circle_admin(db, user, page.circle_id)):
+    if not await may_delete(db, user, page):
         raise PermissionDenied(N_("Only the one who wrote it or an admin may delete this page."))
     await search.unindex(db, ItemKind.PAGE, page_id)
     await db.delete(page)
+
+
+async def may_edit(db: AsyncSession, user: User, page: KnowledgePage) -> bool:
+    """Whether `user` may save a new revision of `page`: the rule `edit_page` enforces, asked by
+    the page too so it offers "Edit" only to who may."""
+    if page.created_by == user.id:
+        return True
+    try:
+        await _may_write(db, user, page.circle_id)
+    except PermissionDenied:
+        return False
+    return True
+
+
+async def may_delete(db: AsyncSession, user: User, page: KnowledgePage) -> bool:
+    """Whether `user` may delete `page` (`delete_page` asks the same)."""
+    return page.created_by == user.id or user.role is Role.ADMIN or await _is_circle_admin(db, user, page.circle_id)
 
 
 async def _is_circle_admin(db: AsyncSession, user: User, circle_id: int | None) -> bool:

@@ -87,7 +87,14 @@ def _clean_body(body: str) -> str:
     if not body:
         raise Invalid(N_("Write something first."), field="body")
     if len(body) > MAX_BODY:
-        raise Invalid(N_("The text is too long."), field="body")
+        # Refused whole, never cut: a cut text loses its end without a word to the writer.
+        raise Invalid(
+            N_(
+                "The text is too long: %(length)s characters, at most %(limit)s are allowed. Shorten it or split it up."
+            ),
+            field="body",
+            params={"length": len(body), "limit": MAX_BODY},
+        )
     return body
 
 
@@ -237,7 +244,14 @@ async def post_data(db: AsyncSession, post: Post, author: User | None = None) ->
 
 async def may_moderate(db: AsyncSession, user: User, post: Post | Comment, circle_id: int | None) -> bool:
     """The author, an organisation admin, or an admin of the circle the item is in."""
-    if post.author_id == user.id or user.role is Role.ADMIN:
+    return post.author_id == user.id or await moderates(db, user, circle_id)
+
+
+async def moderates(db: AsyncSession, user: User, circle_id: int | None) -> bool:
+    """Whether `user` may change and delete what others wrote in the circle (organisation news
+    and blogs: `circle_id` None): an organisation admin or an admin of the circle. Writing a post
+    does not make its author a moderator of the comments under it."""
+    if user.role is Role.ADMIN:
         return True
     if circle_id is None:
         return False

@@ -27,7 +27,7 @@ from models import (
     User,
 )
 from models.base import utcnow
-from services import circles, event_types, events, reactions
+from services import circles, event_types, events, excerpts, reactions
 from services.access import access_circle, readable_circle, sql_member
 from services.errors import N_, Conflict, NotFound, PermissionDenied
 from services.posts import access_post, post_target, readable_by
@@ -60,8 +60,8 @@ async def feed(
     statement = select(Post).where(readable_by(user))
     if filter is Filter.ALL:
         statement = statement.where(_in_my_stream(user))
-    elif filter is Filter.NEWS:
-        statement = statement.where(Post.kind == PostKind.NEWS)
+    elif filter is Filter.NEWS:  # the director's blog is news to the reader as well
+        statement = statement.where(col(Post.kind).in_([PostKind.NEWS, PostKind.BLOG]))
     elif filter is Filter.CIRCLES:
         statement = statement.where(Post.kind == PostKind.POST, sql_member(user, col(Post.circle_id)))
     else:
@@ -75,6 +75,16 @@ async def feed(
         statement = statement.where(col(Post.id) > after)
     statement = statement.order_by(col(Post.id).desc()).limit(limit)
     return list((await db.exec(statement)).all())
+
+
+async def of_kind(
+    db: AsyncSession, user: User, kind: PostKind, *, before: int | None = None, limit: int = 20
+) -> list[Post]:
+    """A page of all news, or of all blog posts, newest first; `before` is a post id (cursor)."""
+    statement = select(Post).where(Post.kind == kind, readable_by(user))
+    if before is not None:
+        statement = statement.where(col(Post.id) < before)
+    return list((await db.exec(statement.order_by(col(Post.id).desc()).limit(limit))).all())
 
 
 async def featured(db: AsyncSession, user: User) -> list[Post]:
@@ -99,6 +109,7 @@ class Card:
     reactions: reactions.Summary
     views: int
     read_by_me: bool
+    excerpt: str | None = None  # the opening of a long text, as HTML; None when the card shows it whole
 
 
 async def cards(db: AsyncSession, user: User, posts: Sequence[Post]) -> list[Card]:
@@ -144,6 +155,7 @@ async def cards(db: AsyncSession, user: User, posts: Sequence[Post]) -> list[Car
             reactions=summaries[post_target(p.id or 0)],
             views=view_counts.get(p.id or 0, 0),
             read_by_me=(p.id in read),
+            excerpt=excerpts.opening(p.html),
         )
         for p in posts
     ]
@@ -184,14 +196,24 @@ async def confirm_read(db: AsyncSession, user: User, post_id: int) -> None:
 
 
 async def readers(db: AsyncSession, user: User, post_id: int) -> tuple[list[User], list[User]]:
-    """Who has and who has not confirmed reading must-read news: for editors and admins."""
+    """Who has and who has not confirmed reading must-read news, its author left out: for editors
+    and admins."""
     if user.role not in {Role.EDITOR, Role.ADMIN}:
         raise PermissionDenied(N_("Only editors see who has read this."))
     post = await access_post(db, user, post_id)
     if not post.must_read:
         raise Conflict(N_("This is not must-read news."))
     read_ids = set((await db.exec(select(NewsRead.user_id).where(NewsRead.post_id == post_id))).all())
-    everyone = list((await db.exec(select(User).where(col(User.is_active).is_(True)).order_by(col(User.name)))).all())
+    # The author wrote it: they are neither a reader nor someone who has yet to read it.
+    everyone = list(
+        (
+            await db.exec(
+                select(User)
+                .where(col(User.is_active).is_(True), col(User.id) != post.author_id)
+                .order_by(col(User.name))
+            )
+        ).all()
+    )
     return [u for u in everyone if u.id in read_ids], [u for u in everyone if u.id not in read_ids]
 
 

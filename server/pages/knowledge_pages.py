@@ -19,9 +19,10 @@ from server.endpoints import (
     form_text,
     page_route,
 )
+from server.errors import status_of
 from services import accounts, circles, documents, extraction, knowledge_pages, search
 from services import tags as tag_names
-from services.errors import N_
+from services.errors import N_, KringError
 
 
 def _int(call: Call, name: str) -> int:
@@ -54,32 +55,55 @@ async def _writable_circles(call: Call) -> list[object]:
     return list(await circles.list_circles(call.db, call.user, mine=True, limit=200))
 
 
-async def new_document(call: Call) -> Response:
-    people = await accounts.list_people(call.db, limit=500)
+async def _document_form(
+    call: Call, *, draft: dict[str, str], status: int = 200, flash: tuple[str, str] | None = None
+) -> Response:
+    """The upload form offering only owners the colleague may add to (`documents.owners_for`),
+    the one asked for selected, else the first allowed."""
+    owners = await documents.owners_for(call.db, call.user)
+    allowed = [str(c.id) for c in owners.circles] + ([""] if owners.organisation else [])
+    chosen = draft.get("circle_id")
+    if chosen not in allowed:
+        chosen = "" if owners.organisation else (allowed[0] if allowed else None)
+    extra = {"flash": flash} if flash is not None else {}
     return call.render(
         "document_form.html",
-        my_circles=await _writable_circles(call),
-        people=people,
-        chosen_circle=call.request.query_params.get("circle", ""),
+        status=status,
+        owners=owners,
+        chosen_circle=chosen,
+        draft=draft,
+        people=await accounts.list_people(call.db, limit=500),
+        **extra,
     )
+
+
+async def new_document(call: Call) -> Response:
+    return await _document_form(call, draft={"circle_id": call.request.query_params.get("circle", "")})
 
 
 async def create_document(call: Call) -> Response:
     settings = call.ctx.settings
     data = await form_file(call, "file", settings.limit_document_bytes)
-    document = await documents.create_document(
-        call.db,
-        call.user,
-        documents.Upload(data, form_filename(call, "file")),
-        media_dir=settings.media_dir,
-        max_bytes=settings.limit_document_bytes,
-        title=form_text(call, "title"),
-        description=form_text(call, "description"),
-        tags=tag_names.parse(form_text(call, "tags")),
-        circle_id=form_optional_int(call, "circle_id"),
-        responsible_id=form_optional_int(call, "responsible_id"),
-        review_by=form_optional_date(call, "review_by"),
-    )
+    try:
+        document = await documents.create_document(
+            call.db,
+            call.user,
+            documents.Upload(data, form_filename(call, "file")),
+            media_dir=settings.media_dir,
+            max_bytes=settings.limit_document_bytes,
+            title=form_text(call, "title"),
+            description=form_text(call, "description"),
+            tags=tag_names.parse(form_text(call, "tags")),
+            circle_id=form_optional_int(call, "circle_id"),
+            responsible_id=form_optional_int(call, "responsible_id"),
+            review_by=form_optional_date(call, "review_by"),
+        )
+    except KringError as refused:
+        # The form again with what was entered; a browser cannot put a chosen file back, so say so.
+        fields = ("title", "description", "tags", "circle_id", "responsible_id", "review_by")
+        draft = {name: form_text(call, name) for name in fields}
+        message = refused.text(call.gettext) + " " + call.gettext(N_("Choose the file again, please."))
+        return await _document_form(call, draft=draft, status=status_of(refused), flash=("error", message))
     return call.redirect(f"/knowledge/documents/{document.id}", message=N_("The document has been added."))
 
 
@@ -177,6 +201,9 @@ async def page_page(call: Call) -> Response:
         tags=await knowledge_pages.tags_of(call.db, page_id),
         linking=await knowledge_pages.linking_here(call.db, call.user, page),
         related=await search.related(call.db, call.user, ItemKind.PAGE, page_id),
+        # The service's own rules, the ones its save and delete enforce: offer only what works.
+        may_edit=await knowledge_pages.may_edit(call.db, call.user, page),
+        may_delete=await knowledge_pages.may_delete(call.db, call.user, page),
     )
 
 

@@ -60,6 +60,7 @@ async def home(call: Call) -> Response:
     )
     pinned = await stream.featured(call.db, call.user) if filter is stream.Filter.ALL and "before" not in params else []
     featured = await stream.cards(call.db, call.user, pinned)
+    hero = featured.pop(0) if featured else None  # the newest pinned news, large above the stream
     pinned_ids = {p.id for p in pinned}
     context["cards"] = [c for c in context["cards"] if c.post.id not in pinned_ids]  # shown once, on top
     my_circles = await circles.list_circles(call.db, call.user, mine=True, limit=200)
@@ -67,6 +68,7 @@ async def home(call: Call) -> Response:
     unread = await chat.unread_counts(call.db, call.user)
     return call.render(
         "home.html",
+        hero=hero,
         featured=featured,
         my_circles=my_circles,
         invitations=invitations,
@@ -87,7 +89,34 @@ async def stream_items(call: Call) -> Response:
     return call.render("_stream_items.html", cards=cards, emoji=EMOJI)
 
 
+async def overview_page(call: Call, kind: PostKind) -> Response:
+    """All news, or all blog posts, newest first, a page at a time."""
+    before = _optional_int(call.request.query_params.get("before"), "before")
+    found = await stream.of_kind(call.db, call.user, kind, before=before, limit=PAGE)
+    return call.render(
+        "post_overview.html",
+        kind=kind.value,
+        cards=await stream.cards(call.db, call.user, found),
+        older=found[-1].id if len(found) == PAGE else None,
+        emoji=EMOJI,
+        is_editor=call.user.role in {Role.EDITOR, Role.ADMIN},
+    )
+
+
+async def news_overview(call: Call) -> Response:
+    return await overview_page(call, PostKind.NEWS)
+
+
+async def blog_overview(call: Call) -> Response:
+    return await overview_page(call, PostKind.BLOG)
+
+
 async def post_page(call: Call) -> Response:
+    return await _post_page(call)
+
+
+async def _post_page(call: Call, *, edit_draft: str | None = None, refused: Invalid | None = None) -> Response:
+    """A post with its comments; after a refused edit, with the edit form open on what was typed."""
     post = await posts.access_post(call.db, call.user, _int(call, "post_id"))
     await call.watch(posts.topic_of(post))
     (card,) = await stream.cards(call.db, call.user, [post])
@@ -99,12 +128,16 @@ async def post_page(call: Call) -> Response:
         "post.html",
         card=card,
         thread=[comments.comment_data(comment, author) for comment, author in thread],
-        viewer=item_viewer(call.user_id, moderator=can_moderate),
+        # Others' comments: only who the server lets delete them (not the post's author as such).
+        viewer=item_viewer(call.user_id, moderator=await posts.moderates(call.db, call.user, post.circle_id)),
         comment_reactions=summaries,
         reaction_names=await reactions.names(call.db, targets),
         can_moderate=can_moderate,
         emoji=EMOJI,
         is_editor=call.user.role in {Role.EDITOR, Role.ADMIN},
+        edit_draft=edit_draft,
+        status=200 if refused is None else 422,
+        **({} if refused is None else {"flash": ("error", refused.text(call.gettext))}),
     )
 
 
@@ -113,15 +146,42 @@ async def write_post(call: Call) -> Response:
         circle_id = _int(call, "circle_id")
     else:  # the home page's composer names the circle in a field
         circle_id = _optional_int(form_text(call, "circle"), "circle") or 0
-    post = await posts.create_post(
-        call.db, call.user, circle_id, body=form_text(call, "body"), client_id=form_text(call, "client_id") or None
-    )
+    try:
+        post = await posts.create_post(
+            call.db, call.user, circle_id, body=form_text(call, "body"), client_id=form_text(call, "client_id") or None
+        )
+    except Invalid as refused:
+        return await _write_again(call, PostKind.POST, refused, circle_id=circle_id)
     return call.redirect(_next(call, f"/circles/{circle_id}") + f"#post-{post.id}", message=N_("Posted."))
 
 
 def _next(call: Call, default: str) -> str:
     target = form_text(call, "next")
     return target if target.startswith("/") and not target.startswith("//") else default
+
+
+async def _write_again(
+    call: Call, kind: PostKind, refused: Invalid, *, circle_id: int | None = None, had_file: bool = False
+) -> Response:
+    """The writing form again with everything typed in it and the reason it was refused: a long
+    text pasted into a small box must never be lost to one refusal."""
+    draft = {name: form_text(call, name) for name in ("title", "lead", "body", "featured_days", "client_id")}
+    draft["must_read"] = "on" if form_text(call, "must_read") == "on" else ""
+    message = refused.text(call.gettext)
+    if had_file:  # a browser cannot put a chosen file back into a file field
+        message += " " + call.gettext(N_("Choose the cover picture again."))
+    my_circles = await circles.list_circles(call.db, call.user, mine=True, limit=200) if kind is PostKind.POST else []
+    return call.render(
+        "write.html",
+        status=422,
+        kind=kind.value,
+        draft=draft,
+        circle_id=circle_id,
+        my_circles=my_circles,
+        next_url=_next(call, "/"),
+        body_limit=posts.MAX_BODY,
+        flash=("error", message),
+    )
 
 
 async def write_news(call: Call) -> Response:
@@ -132,42 +192,48 @@ async def write_news(call: Call) -> Response:
         featured_until = datetime.combine(datetime.now(UTC).date() + timedelta(days=featured_days), time.max, UTC)
     settings = call.ctx.settings
     picture = await form_file(call, "cover", settings.limit_cover_bytes)
-    cover = None
-    if picture:
-        cover = await images.store(
-            picture, media_dir=settings.media_dir, folder="covers", max_bytes=settings.limit_cover_bytes
+    try:
+        cover = None
+        if picture:
+            cover = await images.store(
+                picture, media_dir=settings.media_dir, folder="covers", max_bytes=settings.limit_cover_bytes
+            )
+        post = await posts.create_news(
+            call.db,
+            call.user,
+            cover=cover,
+            title=form_text(call, "title"),
+            lead=form_text(call, "lead"),
+            body=form_text(call, "body"),
+            featured_until=featured_until,
+            must_read=form_text(call, "must_read") == "on",
+            client_id=form_text(call, "client_id") or None,
         )
-    post = await posts.create_news(
-        call.db,
-        call.user,
-        cover=cover,
-        title=form_text(call, "title"),
-        lead=form_text(call, "lead"),
-        body=form_text(call, "body"),
-        featured_until=featured_until,
-        must_read=form_text(call, "must_read") == "on",
-        client_id=form_text(call, "client_id") or None,
-    )
+    except Invalid as refused:
+        return await _write_again(call, PostKind.NEWS, refused, had_file=bool(picture))
     return call.redirect(f"/posts/{post.id}", message=N_("The news has been published."))
 
 
 async def write_blog(call: Call) -> Response:
-    post = await posts.create_blog_post(
-        call.db,
-        call.user,
-        title=form_text(call, "title"),
-        body=form_text(call, "body"),
-        client_id=form_text(call, "client_id") or None,
-    )
+    try:
+        post = await posts.create_blog_post(
+            call.db,
+            call.user,
+            title=form_text(call, "title"),
+            body=form_text(call, "body"),
+            client_id=form_text(call, "client_id") or None,
+        )
+    except Invalid as refused:
+        return await _write_again(call, PostKind.BLOG, refused)
     return call.redirect(f"/posts/{post.id}", message=N_("Your blog post has been published."))
 
 
 async def news_form(call: Call) -> Response:
-    return call.render("write.html", kind=PostKind.NEWS.value)
+    return call.render("write.html", kind=PostKind.NEWS.value, draft={}, body_limit=posts.MAX_BODY)
 
 
 async def blog_form(call: Call) -> Response:
-    return call.render("write.html", kind=PostKind.BLOG.value)
+    return call.render("write.html", kind=PostKind.BLOG.value, draft={}, body_limit=posts.MAX_BODY)
 
 
 async def comment(call: Call) -> Response:
@@ -180,7 +246,8 @@ async def comment(call: Call) -> Response:
         parent_id=_optional_int(form_text(call, "parent_id") or None, "parent_id"),
         client_id=form_text(call, "client_id") or None,
     )
-    return call.redirect(f"/posts/{post_id}#comment-{made.id}")
+    # From a card in the stream the colleague goes back to the card; from the post, to the comment.
+    return call.redirect(_next(call, f"/posts/{post_id}#comment-{made.id}"))
 
 
 async def react(call: Call) -> Response:
@@ -203,7 +270,10 @@ async def delete_post(call: Call) -> Response:
 
 async def edit_post(call: Call) -> Response:
     post_id = _int(call, "post_id")
-    await posts.edit_post(call.db, call.user, post_id, body=form_text(call, "body"))
+    try:
+        await posts.edit_post(call.db, call.user, post_id, body=form_text(call, "body"))
+    except Invalid as refused:
+        return await _post_page(call, edit_draft=form_text(call, "body"), refused=refused)
     return call.redirect(f"/posts/{post_id}", message=N_("Saved."))
 
 
@@ -257,6 +327,8 @@ routes: list[Route] = [
     page_route("/", home, name="home"),
     page_route("/stream/items", stream_items, name="stream_items", fragment=True),
     page_route("/posts/{post_id:int}", post_page, name="post"),
+    page_route("/news", news_overview, name="news_overview"),
+    page_route("/blog", blog_overview, name="blog_overview"),
     page_route("/news/new", news_form, name="news_form"),
     page_route("/blog/new", blog_form, name="blog_form"),
     page_route("/news/{post_id:int}/readers", readers_page, name="readers"),

@@ -155,8 +155,12 @@ async def test_news_with_a_cover_picture_from_the_form(db: AsyncSession, visitor
         files={"cover": ("cover.png", b"<svg onload=alert(1)>", "image/png")},
         headers={"Origin": BASE_URL, "Referer": f"{BASE_URL}/news/new"},
     )
-    assert refused.status_code == 303
-    assert "PNG-, JPEG- of WebP-afbeelding" in (await visitor.get(refused.headers["location"])).text
+    # The form again, with what was typed, and the reason; the picture must be chosen again.
+    assert refused.status_code == 422
+    assert "PNG-, JPEG- of WebP-afbeelding" in refused.text
+    assert "Kies de omslagfoto opnieuw." in refused.text
+    assert 'value="Open dag"' in refused.text
+    assert 'value="Kom langs"' in refused.text
 
     made = await visitor.http.post(
         "/news", data=fields, files={"cover": ("../../x.png", PNG, "image/png")}, headers={"Origin": BASE_URL}

@@ -19,6 +19,31 @@
     });
   });
 
+  // A comment written on a card in the stream goes over the API, so the page stays where it is;
+  // it then appears under the card through its live event. The form post is the fallback.
+  document.addEventListener("submit", async (event) => {
+    const form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.matches("[data-inline-comment]")) return;
+    const token = form.querySelector("input[name=csrf_token]")?.value;
+    if (!token || !window.fetch) return;
+    event.preventDefault();
+    const field = form.querySelector("textarea[name=body]");
+    const clientId = form.querySelector("input[data-client-id]")?.value || newId();
+    const response = await fetch(new URL(form.action).pathname.replace(/^\/posts/, "/api/v1/posts"), {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": token },
+      credentials: "same-origin",
+      body: JSON.stringify({ body: field.value, client_id: clientId }),
+    }).catch(() => null);
+    for (const button of form.querySelectorAll("button[type=submit]")) button.disabled = false;
+    if (response?.ok) {
+      field.value = "";
+      for (const id of form.querySelectorAll("input[data-client-id]")) id.value = newId();
+    } else {
+      form.submit(); // the server says what went wrong, on a page of its own
+    }
+  });
+
   // Reactions: toggle over the API, keep the form as the fallback.
   document.addEventListener("submit", async (event) => {
     const form = event.target;
@@ -82,7 +107,7 @@
   function belongs(post) {
     if (!streamBox) return false;
     const filter = streamBox.dataset.filter;
-    if (filter === "news") return post.kind === "news";
+    if (filter === "news") return post.kind === "news" || post.kind === "blog";
     if (filter === "circles") return post.kind === "post";
     if (filter === "circle") return post.circle && String(post.circle.id) === streamBox.dataset.circle;
     return true;
@@ -117,7 +142,8 @@
   kring.on("post.updated", (frame) => {
     for (const card of document.querySelectorAll(`[data-post-id="${frame.data.id}"]`)) {
       const body = card.querySelector("[data-post-body]");
-      if (body) body.innerHTML = frame.data.html; // sanitised by the server (nh3) when stored
+      // A card showing the opening of a long text keeps it: the whole text is behind "Read more".
+      if (body && !body.classList.contains("post-excerpt")) body.innerHTML = frame.data.html; // sanitised by the server (nh3) when stored
       const edited = card.querySelector(".edited");
       if (edited) edited.hidden = false;
     }
@@ -139,7 +165,10 @@
   kring.on("comment.created", (frame) => {
     const comment = frame.data;
     bumpComments(comment.post_id, 1);
-    const list = postPage === comment.post_id ? document.querySelector("[data-comments]") : null;
+    const list =
+      postPage === comment.post_id
+        ? document.querySelector("[data-comments]")
+        : document.querySelector(`[data-post-id="${comment.post_id}"] [data-card-comments]`);
     if (!list || !frame.html || list.querySelector(`[data-comment-id="${comment.id}"]`)) return;
     const item = window.kringItems?.item(frame.html, list);
     if (!item) return;
