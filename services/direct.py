@@ -37,7 +37,7 @@ async def open_conversation(db: AsyncSession, user: User, others: Iterable[int])
     if len(participants) < 2:
         raise Invalid(N_("Choose at least one colleague."), field="user_ids")
     if len(participants) > MAX_PARTICIPANTS:
-        raise Invalid(N_("A conversation has at most 10 people."), field="user_ids")
+        raise Invalid(N_("A conversation has at most 10 people: you and 9 colleagues."), field="user_ids")
     # Locking the participants' rows in id order makes two opens of the same group wait for each
     # other on PostgreSQL (SQLite's writer lock already does), so there is never a second one.
     found = await db.exec(
