@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -78,11 +78,13 @@ def _names_list(names: list[str], locale: str) -> str:
 
 
 def _ago_filter(locale: str) -> Any:
-    """ "5 minuten geleden": how long ago, as a list of recent things says it (the full date goes
-    in the element's title)."""
+    """ "5 min. geleden": how long ago, short, as a list of recent things says it (the full date
+    goes in the element's title)."""
 
     def ago(value: datetime | str) -> str:
-        return format_timedelta(_moment(value) - datetime.now(UTC), add_direction=True, locale=locale)
+        # Never "in 0 seconds": a clock a little ahead of the database's still says "ago".
+        since = min(_moment(value) - datetime.now(UTC), -timedelta(seconds=1))
+        return format_timedelta(since, add_direction=True, format="short", locale=locale)
 
     return ago
 
