@@ -126,8 +126,10 @@ async def test_the_list_shows_each_conversations_last_message_time_and_unread_co
     assert [c.circle.id for c in listed] == [group.id, with_bram.id, quiet.id]
     group_line, bram_line, quiet_line = listed
     assert [p.name for p in group_line.people] == ["Bram Bakker", "Carla Smit"]
-    assert group_line.last_mine and group_line.last_body.startswith("Ik ben er ook bij en nog")
-    assert len(group_line.last_body) <= direct.PREVIEW_CHARS and group_line.last_body.endswith("…")
+    assert group_line.last_mine
+    assert group_line.last_body.startswith("Ik ben er ook bij en nog")
+    assert len(group_line.last_body) <= direct.PREVIEW_CHARS
+    assert group_line.last_body.endswith("…")
     assert group_line.unread == 0  # read up to Bram's, and her own does not count
     assert (quiet_line.last_body, quiet_line.unread) == ("", 0)
     assert (bram_line.last_body, bram_line.last_mine, bram_line.unread) == ("Ze staan in de kennisbank", False, 2)
@@ -145,7 +147,8 @@ async def test_the_list_costs_two_queries_however_many_conversations(db: AsyncSe
         await chat.post_message(db, others[0], group.id or 0, body="Hallo")
     with statements_on(db) as statements:
         listed = await direct.conversation_list(db, me)
-    assert len(listed) == 6 and all(c.unread == 1 and len(c.people) == 2 for c in listed)
+    assert len(listed) == 6
+    assert all(c.unread == 1 and len(c.people) == 2 for c in listed)
     assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 2
 
 
