@@ -6,7 +6,7 @@ import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import CircleKind, CircleVisibility
-from services import access, chat, circles, direct
+from services import access, chat, circles, direct, posts
 from services.errors import Invalid, NotFound, PermissionDenied
 from tests.services.test_limits_per_item import statements_on
 from tests.support import BASE_URL, Visitor, make_user
@@ -178,3 +178,12 @@ async def test_a_group_conversation_is_started_from_the_list_and_named_by_its_pe
     page = await visitor.get(opened.headers["location"])
     assert "<title>Bram Bakker en Carla Smit ·" in page.text
     assert "<h1>Bram Bakker en Carla Smit</h1>" in page.text
+
+
+async def test_a_conversation_takes_messages_not_posts(db: AsyncSession) -> None:
+    anna = await make_user(db, "Anna")
+    bert = await make_user(db, "Bert")
+    pair = await direct.open_conversation(db, anna, [bert.id or 0])
+    # A post would show in the stream "in" the conversation, under its hidden circle name.
+    with pytest.raises(Invalid):
+        await posts.create_post(db, anna, pair.id or 0, body="Voor iedereen?")
