@@ -187,3 +187,16 @@ async def test_a_conversation_takes_messages_not_posts(db: AsyncSession) -> None
     # A post would show in the stream "in" the conversation, under its hidden circle name.
     with pytest.raises(Invalid):
         await posts.create_post(db, anna, pair.id or 0, body="Voor iedereen?")
+
+
+async def test_a_conversation_everyone_else_left_still_has_a_name(db: AsyncSession, visitor: Visitor) -> None:
+    anna = await make_user(db, "Anna")
+    bert = await make_user(db, "Bert")
+    pair = await direct.open_conversation(db, anna, [bert.id or 0])
+    await chat.post_message(db, anna, pair.id or 0, body="Ben je er nog?")
+    await circles.leave_circle(db, bert, pair.id or 0)
+    await visitor.sign_in(anna)
+    page = await visitor.get(f"/messages/{pair.id}")
+    assert "<h1>Gesprek</h1>" in page.text
+    listed = await visitor.get("/messages")
+    assert f'href="/messages/{pair.id}">Gesprek</a>' in listed.text
