@@ -105,6 +105,12 @@ def test_the_list_shows_the_last_message_its_time_and_the_unread_count_newest_fi
         expect(rows.nth(0).locator("time")).to_have_text(re.compile("geleden$"))
         page.screenshot(path=str(SHOTS / f"messages-{size}.png"), full_page=True)
 
+    # The open list follows a new message without a reload.
+    _send(other_page, "En nog een vraag")
+    rows = page.locator(".conversation-row")
+    expect(rows.nth(0).locator("[data-last-message]")).to_have_text("En nog een vraag")
+    expect(rows.nth(0).locator("[data-unread]")).to_have_text("2 ongelezen berichten")
+
 
 def test_a_group_conversation_is_started_from_the_list_and_named_by_its_members(
     page: Page, other_page: Page, live_server: str

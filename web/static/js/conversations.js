@@ -12,3 +12,30 @@
     for (const row of rows) row.hidden = Boolean(wanted) && !row.dataset.name.includes(wanted) && !row.querySelector("input").checked;
   });
 })();
+
+// The list follows new messages: a direct message moves the reader's badge (badge.changed on
+// their own topic) and reading one elsewhere moves their marker (chat.read); either way the
+// server renders the list again, so it looks exactly as on a page load.
+(() => {
+  "use strict";
+  const kring = window.kring;
+  const box = document.querySelector("[data-conversations]");
+  if (!kring || !box) return;
+  let loading = null;
+
+  async function reload() {
+    const response = await fetch(location.pathname, { credentials: "same-origin" });
+    if (!response.ok) return;
+    const fresh = new DOMParser().parseFromString(await response.text(), "text/html").querySelector("[data-conversations]");
+    if (fresh) box.replaceChildren(...fresh.childNodes);
+  }
+
+  function refresh(frame) {
+    if (frame.topic !== `user:${kring.me}`) return;
+    // One reload at a time; a change during it is in the next one.
+    loading = (loading || Promise.resolve()).then(reload).catch(() => {});
+  }
+
+  kring.on("badge.changed", refresh);
+  kring.on("chat.read", refresh);
+})();
