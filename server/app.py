@@ -51,6 +51,7 @@ from server.i18n import LANGUAGE_NAMES, Catalogs, choose_locale
 from server.pages import (
     brand,
     circles_pages,
+    direct_pages,
     knowledge_pages,
     notifications_pages,
     people_pages,
@@ -203,6 +204,7 @@ def _routes(settings: Settings) -> list[BaseRoute]:
         *people_pages.routes,
         *people_pages.upload_routes(settings),
         *circles_pages.routes,
+        *direct_pages.routes,
         *notifications_pages.routes,
         *knowledge_pages.routes,
         *knowledge_pages.upload_routes(settings),

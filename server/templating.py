@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
 import jinja2
-from babel.dates import format_date, format_datetime, format_time, get_timezone
+from babel.dates import format_date, format_datetime, format_time, format_timedelta, get_timezone
 from babel.support import NullTranslations
 
 from server.i18n import Catalogs
 from server.notification_texts import describe
+from services.direct import name_of
 from services.notifications import Line
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "web" / "templates"
@@ -39,6 +40,8 @@ class Templates:
             env.filters["datetime"] = _datetime_filter(locale, get_timezone(timezone))
             env.filters["clock"] = _clock_filter(locale, get_timezone(timezone))
             env.filters["initials"] = initials
+            env.filters["names_list"] = functools.partial(_names_list, locale=locale)
+            env.filters["ago"] = _ago_filter(locale)
             env.filters["describe"] = functools.partial(_describe, catalogs.get(locale))
             self._envs[locale] = env
 
@@ -68,6 +71,22 @@ def _clock_filter(locale: str, zone: tzinfo) -> Any:
         return format_time(_moment(value), format="short", locale=locale, tzinfo=zone)
 
     return clock
+
+
+def _names_list(names: list[str], locale: str) -> str:
+    return name_of(names, locale)
+
+
+def _ago_filter(locale: str) -> Any:
+    """ "5 min. geleden": how long ago, short, as a list of recent things says it (the full date
+    goes in the element's title)."""
+
+    def ago(value: datetime | str) -> str:
+        # Never "in 0 seconds": a clock a little ahead of the database's still says "ago".
+        since = min(_moment(value) - datetime.now(UTC), -timedelta(seconds=1))
+        return format_timedelta(since, add_direction=True, format="short", locale=locale)
+
+    return ago
 
 
 def _moment(value: datetime | str) -> datetime:

@@ -31,7 +31,7 @@ from models import (
     User,
 )
 from models.base import utcnow
-from services import events, markdown, notifications, search
+from services import direct, events, markdown, notifications, search
 from services.access import sql_can_read, writable_circle
 from services.errors import N_, Conflict, Invalid, NotFound, PermissionDenied
 from services.event_types import PostCreated, PostDeleted, PostUpdated
@@ -117,7 +117,9 @@ def _clean_client_id(client_id: str | None) -> str | None:
 async def create_post(db: AsyncSession, user: User, circle_id: int, *, body: str, client_id: str | None = None) -> Post:
     """A post in a circle the author is a member of."""
     client_id = _clean_client_id(client_id)
-    await writable_circle(db, user, circle_id, N_("Join the circle to post in it."))
+    access = await writable_circle(db, user, circle_id, N_("Join the circle to post in it."))
+    if direct.is_conversation(access.circle):  # a conversation is its chat; the stream never shows one
+        raise Invalid(N_("A conversation has no posts; send a message instead."))
     if (existing := await _existing(db, user, client_id, kind=PostKind.POST, circle_id=circle_id)) is not None:
         return existing
     return await _publish(

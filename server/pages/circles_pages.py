@@ -64,6 +64,8 @@ async def create(call: Call) -> Response:
 
 async def circle_page(call: Call) -> Response:
     access = await access_circle(call.db, call.user, _circle_id(call))
+    if direct.is_conversation(access.circle):  # checked first: an outsider still gets "not found"
+        return call.redirect(f"/messages/{access.circle_id}")
     members_visible = access.standing.can_read
     stream: dict[str, Any] = {}
     if members_visible:  # exactly who may follow the circle live (services.access)
@@ -78,8 +80,7 @@ async def circle_page(call: Call) -> Response:
         message_reactions = await reactions.summaries(call.db, call.user, [f"message:{m['id']}" for m in chat_log])
     markers = await chat.read_markers(call.db, access.circle_id) if access.is_member else {}
     members = await circles.list_members(call.db, call.user, access.circle_id, limit=500) if members_visible else []
-    is_direct = access.circle.kind is CircleKind.DIRECT
-    is_admin = access.standing.can_administer and not is_direct
+    is_admin = access.standing.can_administer
     requests = await circles.list_join_requests(call.db, call.user, access.circle_id) if is_admin else []
     count = (await circles.member_counts(call.db, [access.circle_id])).get(access.circle_id, 0)
     return call.render(
@@ -96,8 +97,6 @@ async def circle_page(call: Call) -> Response:
         following=following,
         chat_log=chat_log,
         message_reactions=message_reactions,
-        is_direct=is_direct,
-        conversation_title=await direct.title(call.db, call.user, access.circle) if is_direct else "",
         presence=call.ctx.hub.presence_of(u.id or 0 for u, _ in members),
         viewer=item_viewer(call.user_id, member=access.is_member, moderator=is_admin),
         member_viewer=item_viewer(call.user_id, moderator=is_admin),

@@ -8,7 +8,7 @@ from starlette.routing import Route
 from config import Settings
 from server.endpoints import Call, form_file, form_route, form_text, page_route
 from server.pagination import encode_cursor, name_id_cursor
-from services import accounts, avatars, chat, circles, direct, images, sessions, stream
+from services import accounts, avatars, circles, images, sessions, stream
 from services.errors import N_
 
 _PAGE = 60
@@ -32,17 +32,6 @@ async def person(call: Call) -> Response:
     blog = await stream.blog_of(call.db, call.user, colleague.id or 0)
     state = call.ctx.hub.presence_of([colleague.id or 0])[colleague.id or 0]
     return call.render("person.html", person=colleague, circles=shown, blog=blog, state=state)
-
-
-async def conversations(call: Call) -> Response:
-    found = await direct.conversations(call.db, call.user)
-    unread = await chat.unread_counts(call.db, call.user)
-    return call.render("conversations.html", conversations=found, unread=unread)
-
-
-async def message_colleague(call: Call) -> Response:
-    circle = await direct.open_conversation(call.db, call.user, [int(call.request.path_params["user_id"])])
-    return call.redirect(f"/circles/{circle.id}#chat")
 
 
 async def profile(call: Call) -> Response:
@@ -129,8 +118,6 @@ routes: list[Route] = [
     page_route("/people", people, name="people"),
     page_route("/people/{user_id:int}", person, name="person"),
     page_route("/profile", profile, name="profile"),
-    page_route("/messages", conversations, name="conversations"),
-    form_route("/people/{user_id:int}/message", message_colleague, name="message_colleague"),
     form_route("/profile", save_profile, name="profile_save"),
     form_route("/profile/avatar/remove", remove_avatar, name="avatar_remove"),
     page_route("/media/{folder:str}/{name:str}", media_file, name="media_file"),
