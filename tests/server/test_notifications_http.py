@@ -142,3 +142,21 @@ async def test_a_member_sets_a_circles_level_on_its_page(db: AsyncSession, visit
     saved = await visitor.submit(f"{here}/notifications", {"level": "muted"}, page=here)
     assert saved.headers["location"] == f"/circles/{circle.id}"
     assert '<option value="muted" selected>Gedempt</option>' in (await visitor.get(f"/circles/{circle.id}")).text
+
+
+async def test_opening_the_post_reads_its_notification_and_the_page_shows_the_new_badge(
+    db: AsyncSession, visitor: Visitor
+) -> None:
+    bram = await make_user(db, "Bram Bakker")
+    anna = await make_user(db, "Anna de Vries")
+    circle = await make_circle(db, bram)
+    assert circle.id is not None
+    await circles.join_circle(db, anna, circle.id)
+    post = await posts.create_post(db, bram, circle.id, body="Wie helpt er zaterdag?")
+    await comments.add_comment(db, anna, post.id or 0, body="Ik kom helpen")
+    await visitor.sign_in(bram)
+    assert (await visitor.get("/api/v1/notifications/unread-count")).json()["notifications"] == 1
+
+    page = (await visitor.get(f"/posts/{post.id}")).text
+    assert 'data-notifications="0"' in page
+    assert (await visitor.get("/api/v1/notifications/unread-count")).json()["notifications"] == 0
