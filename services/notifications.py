@@ -477,6 +477,6 @@ async def see_chat(db: AsyncSession, user: User, circle_id: int, read_up_to: int
             .where(col(Message.reply_to_id).in_(replied), col(Message.author_id) != user.id)
             .group_by(col(Message.reply_to_id))
         )
-        unseen = {quoted for quoted, reply in newest.all() if reply > read_up_to}
+        unseen = {quoted for quoted, reply in newest.all() if (reply or 0) > read_up_to}
         seen.extend(line for quoted, line in replied.items() if quoted not in unseen)
     await _read_lines(db, user.id or 0, seen)
