@@ -293,6 +293,9 @@ class Line:
     notification: Notification
     actors: list[User]  # the newest few, newest first
     actor_count: int
+    # The subject is the reader's own post: "commented on your post" rather than "also
+    # commented in a conversation you are part of" (comment lines reach earlier commenters too).
+    own_post: bool = False
 
     @property
     def others(self) -> int:
@@ -323,7 +326,21 @@ async def inbox(
     found = list((await db.exec(statement)).all())
     shown = {a for n in found for a in n.actor_ids[:3]}
     people = {u.id: u for u in (await db.exec(select(User).where(col(User.id).in_(shown)))).all()} if shown else {}
-    return [Line(n, [people[a] for a in n.actor_ids[:3] if a in people], len(n.actor_ids)) for n in found]
+    commented = {int(n.subject.partition(":")[2]) for n in found if n.kind is NotificationKind.COMMENT}
+    own = (
+        set((await db.exec(select(Post.id).where(col(Post.id).in_(commented), Post.author_id == user.id))).all())
+        if commented
+        else set()
+    )
+    return [
+        Line(
+            n,
+            [people[a] for a in n.actor_ids[:3] if a in people],
+            len(n.actor_ids),
+            own_post=n.kind is NotificationKind.COMMENT and int(n.subject.partition(":")[2]) in own,
+        )
+        for n in found
+    ]
 
 
 @writes
