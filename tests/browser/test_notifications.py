@@ -114,6 +114,7 @@ def test_opening_the_post_in_one_tab_clears_its_notification_in_the_other(
     expect(other_page).to_have_title(re.compile(r"^\(1\) "))
     other_page.locator("#notifications-toggle").click()
     expect(other_page.locator("#notifications-menu")).to_contain_text(f"{ANNA.name} schreef een reactie op je bericht")
+    expect(other_page.locator("#notifications-menu .notification.is-unread")).to_have_count(1)
 
     # Bram reads the post in a second tab, without going through the notification.
     second_tab = other_page.context.new_page()
@@ -121,6 +122,10 @@ def test_opening_the_post_in_one_tab_clears_its_notification_in_the_other(
     expect(second_tab.locator("[data-badge]")).to_be_hidden()
     expect(other_page).to_have_title(NO_COUNT)
     expect(other_page.locator("[data-badge]")).to_be_hidden()
+    # The drop-down left open in the first tab follows along.
+    expect(other_page.locator("#notifications-menu")).to_be_visible()
+    expect(other_page.locator("#notifications-menu .notification.is-unread")).to_have_count(0)
+    other_page.screenshot(path="/tmp/notif_menu_after_reading.png")
     second_tab.close()
 
 
