@@ -105,45 +105,55 @@ def _name_ends(text: str, end: int) -> bool:
     return not (after in ".-" and end + 1 < len(text) and (text[end + 1].isalnum() or text[end + 1] == "_"))
 
 
+# A word of a name as typed: letters, perhaps joined by a hyphen or apostrophe ("Jan-Willem").
+_WORD = re.compile(r"[^\W\d_]+(?:['-][^\W\d_]+)*")
+_LETTERS_RUN = re.compile(r"[^\W\d_]+")
+
+
 @dataclass(frozen=True)
 class _Names:
-    """The display names of the colleagues who might be meant, to match against the text."""
+    """The display names of the colleagues who might be meant, to match against the text.
+    Each @ in the text is looked up by the lengths of the names that begin as the word after it
+    does (a few lengths, however many colleagues share a first name): bounded work per @."""
 
     by_name: dict[str, list[User]]  # folded full name -> who has it
     by_first: dict[str, list[User]]  # folded first name -> who has it
-    longest_first: list[tuple[str, int]]  # folded full names and their length as written
+    lengths: dict[str, list[int]]  # folded first letters -> the lengths of the names they begin, longest first
 
     @classmethod
     def of(cls, users: Iterable[User]) -> _Names:
         by_name: dict[str, list[User]] = defaultdict(list)
         by_first: dict[str, list[User]] = defaultdict(list)
-        lengths: dict[str, int] = {}
+        lengths: dict[str, set[int]] = defaultdict(set)
         for user in users:
             name = " ".join(unicodedata.normalize("NFC", user.name).split())
-            if not name:
+            letters = _LETTERS_RUN.match(name)
+            if letters is None:
                 continue
             by_name[fold(name)].append(user)
             by_first[fold(name.split()[0])].append(user)
-            lengths[fold(name)] = len(name)
-        ordered = sorted(lengths.items(), key=lambda item: -item[1])
-        return cls(by_name, by_first, ordered)
+            lengths[fold(letters.group(0))].add(len(name))
+        return cls(by_name, by_first, {key: sorted(found, reverse=True) for key, found in lengths.items()})
 
     def at(self, text: str, start: int) -> tuple[User | None, int]:
         """Who the name typed from `start` names, and where it ends; (None, start) if no one, or
         if the name is more than one colleague's."""
-        for folded, length in self.longest_first:
+        letters = _LETTERS_RUN.match(text, start)
+        if letters is None:
+            return None, start
+        for length in self.lengths.get(fold(letters.group(0)), []):
             end = start + length
-            if fold(text[start:end]) == folded and _name_ends(text, end):
-                users = self.by_name[folded]
+            users = self.by_name.get(fold(text[start:end]), [])
+            if users and _name_ends(text, end):
                 return (users[0], end) if len(users) == 1 else (None, start)
         return None, start
 
     def first_name_at(self, text: str, start: int) -> tuple[User | None, int]:
-        match = re.match(r"[^\W\d_]+", text[start:])
-        if match is None or not _name_ends(text, start + match.end()):
+        word = _WORD.match(text, start)
+        if word is None or not _name_ends(text, word.end()):
             return None, start
-        users = self.by_first.get(fold(match.group(0)), [])
-        return (users[0], start + match.end()) if len(users) == 1 else (None, start)
+        users = self.by_first.get(fold(word.group(0)), [])
+        return (users[0], word.end()) if len(users) == 1 else (None, start)
 
 
 async def _candidates(db: AsyncSession, handles: set[str], first_letters: set[str]) -> list[User]:

@@ -88,3 +88,11 @@ async def test_the_handle_still_works_and_text_without_an_at_asks_nobody(db: Asy
     with statements_on(db) as statements:
         await markdown.render(db, "Geen enkele vermelding, wel een adres: info@kring.test")
     assert not [sql for sql in statements if "FROM users" in sql]
+
+
+async def test_hyphenated_first_names_and_a_name_with_punctuation(db: AsyncSession) -> None:
+    jan = await make_user(db, "Jan-Willem de Boer")
+    smit = await make_user(db, "Jan Smit")
+    assert (await markdown.render(db, "Zie je @Jan-Willem morgen?")).mentions == (jan.id,)
+    assert (await markdown.render(db, "Vraag @jan-willem de boer!")).mentions == (jan.id,)
+    assert (await markdown.render(db, "Vraag @Jan even")).mentions == (smit.id,)
