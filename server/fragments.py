@@ -15,11 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from config.settings import SUPPORTED_LOCALES
+from server.emoji import EMOJI as EMOJI  # where the pages have always found them
 from server.templating import Templates
 
 log = logging.getLogger("kring.fragments")
-
-EMOJI = {"thumbsup": "👍", "heart": "❤️", "tada": "🎉", "laugh": "😄", "bulb": "💡", "pray": "🙏"}
 
 # The item each event kind shows, by the name `_fragment.html` knows it by.
 ITEM_OF_KIND = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from babel.support import NullTranslations
 
 from models import NotificationKind
+from server.emoji import EMOJI
 from services.errors import N_
 from services.notifications import Line
 
@@ -12,9 +13,9 @@ from services.notifications import Line
 NAMES_ITS_SUBJECT = {NotificationKind.JOIN_REQUEST, NotificationKind.JOIN_ANSWER, NotificationKind.INVITATION}
 
 _KIND_NAMES = {
-    NotificationKind.REACTION: N_("Reactions to your posts, comments and messages"),
-    NotificationKind.COMMENT: N_("Comments on your posts and on posts you commented on"),
-    NotificationKind.REPLY: N_("Replies to you"),
+    NotificationKind.REACTION: N_("Emoji reactions to your posts, comments and chat messages"),
+    NotificationKind.COMMENT: N_("Comments on your posts and in conversations you are part of"),
+    NotificationKind.REPLY: N_("Replies to your comments and chat messages"),
     NotificationKind.MENTION: N_("Mentions of you"),
     NotificationKind.JOIN_REQUEST: N_("Join requests to circles you run"),
     NotificationKind.JOIN_ANSWER: N_("Answers to your join requests"),
@@ -24,64 +25,119 @@ _KIND_NAMES = {
 
 
 def describe(line: Line, t: NullTranslations) -> str:
-    """ "Anna and 4 others reacted to your post"; every sentence is spelled out whole, so that
-    translators see it whole."""
+    """ "Anna reacted with 👍 to your post", "Anna and 4 others commented on your post". One word
+    for one thing, everywhere (inbox, drop-down, API, mail): an emoji is "reacted with 👍", a
+    comment is "commented" (in Dutch "schreef een reactie"), an answer is "replied". Every
+    sentence is spelled out whole, so that translators see it whole."""
     n = line.notification
-    v = {"name": line.actors[0].name if line.actors else t.gettext("Someone"), "others": line.others, "circle": n.title}
     o = line.others
+    v = {
+        "name": line.actors[0].name if line.actors else t.gettext("Someone"),
+        "others": o,
+        "circle": n.title,
+        "emoji": EMOJI.get(n.detail, n.detail),
+    }
     what = n.subject.partition(":")[0]
     match n.kind:
         case NotificationKind.REACTION if what == "comment":
             text = (
                 t.ngettext(
-                    "%(name)s and %(others)d other reacted to your comment",
-                    "%(name)s and %(others)d others reacted to your comment",
+                    "%(name)s (%(emoji)s) and %(others)d other reacted to your comment",
+                    "%(name)s (%(emoji)s) and %(others)d others reacted to your comment",
                     o,
                 )
                 if o
-                else t.gettext("%(name)s reacted to your comment")
+                else t.gettext("%(name)s reacted with %(emoji)s to your comment")
             )
         case NotificationKind.REACTION if what == "message":
             text = (
                 t.ngettext(
-                    "%(name)s and %(others)d other reacted to your message",
-                    "%(name)s and %(others)d others reacted to your message",
+                    "%(name)s (%(emoji)s) and %(others)d other reacted to your chat message",
+                    "%(name)s (%(emoji)s) and %(others)d others reacted to your chat message",
                     o,
                 )
                 if o
-                else t.gettext("%(name)s reacted to your message")
+                else t.gettext("%(name)s reacted with %(emoji)s to your chat message")
             )
         case NotificationKind.REACTION:
             text = (
                 t.ngettext(
-                    "%(name)s and %(others)d other reacted to your post",
-                    "%(name)s and %(others)d others reacted to your post",
+                    "%(name)s (%(emoji)s) and %(others)d other reacted to your post",
+                    "%(name)s (%(emoji)s) and %(others)d others reacted to your post",
                     o,
                 )
                 if o
-                else t.gettext("%(name)s reacted to your post")
+                else t.gettext("%(name)s reacted with %(emoji)s to your post")
+            )
+        case NotificationKind.COMMENT if line.own_post:
+            text = (
+                t.ngettext(
+                    "%(name)s and %(others)d other commented on your post",
+                    "%(name)s and %(others)d others commented on your post",
+                    o,
+                )
+                if o
+                else t.gettext("%(name)s commented on your post")
             )
         case NotificationKind.COMMENT:
             text = (
-                t.ngettext("%(name)s and %(others)d other commented", "%(name)s and %(others)d others commented", o)
+                t.ngettext(
+                    "%(name)s and %(others)d other also commented in a conversation you are part of",
+                    "%(name)s and %(others)d others also commented in a conversation you are part of",
+                    o,
+                )
                 if o
-                else t.gettext("%(name)s commented")
+                else t.gettext("%(name)s also commented in a conversation you are part of")
+            )
+        case NotificationKind.REPLY if what == "message":
+            text = (
+                t.ngettext(
+                    "%(name)s and %(others)d other replied to your chat message",
+                    "%(name)s and %(others)d others replied to your chat message",
+                    o,
+                )
+                if o
+                else t.gettext("%(name)s replied to your chat message")
             )
         case NotificationKind.REPLY:
             text = (
                 t.ngettext(
-                    "%(name)s and %(others)d other replied to you", "%(name)s and %(others)d others replied to you", o
+                    "%(name)s and %(others)d other replied to your comment",
+                    "%(name)s and %(others)d others replied to your comment",
+                    o,
                 )
                 if o
-                else t.gettext("%(name)s replied to you")
+                else t.gettext("%(name)s replied to your comment")
+            )
+        case NotificationKind.MENTION if what == "comment":
+            text = (
+                t.ngettext(
+                    "%(name)s and %(others)d other mentioned you in a comment",
+                    "%(name)s and %(others)d others mentioned you in a comment",
+                    o,
+                )
+                if o
+                else t.gettext("%(name)s mentioned you in a comment")
+            )
+        case NotificationKind.MENTION if what == "message":
+            text = (
+                t.ngettext(
+                    "%(name)s and %(others)d other mentioned you in a chat message",
+                    "%(name)s and %(others)d others mentioned you in a chat message",
+                    o,
+                )
+                if o
+                else t.gettext("%(name)s mentioned you in a chat message")
             )
         case NotificationKind.MENTION:
             text = (
                 t.ngettext(
-                    "%(name)s and %(others)d other mentioned you", "%(name)s and %(others)d others mentioned you", o
+                    "%(name)s and %(others)d other mentioned you in a post",
+                    "%(name)s and %(others)d others mentioned you in a post",
+                    o,
                 )
                 if o
-                else t.gettext("%(name)s mentioned you")
+                else t.gettext("%(name)s mentioned you in a post")
             )
         case NotificationKind.JOIN_REQUEST:
             text = (

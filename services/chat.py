@@ -261,6 +261,7 @@ async def mark_read(db: AsyncSession, user: User, circle_id: int, message_id: in
     # The circle's topic first, as every writer does (see notifications.announce).
     await events.record(db, events.circle_topic(circle_id), read)
     await events.record(db, events.user_topic(user.id or 0), read)
+    await notifications.see_chat(db, user, circle_id, target)
     if access.circle.kind is CircleKind.DIRECT:
         await notifications.announce(db, [user.id or 0])
     return target

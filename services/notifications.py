@@ -9,6 +9,9 @@ Rules:
   (mentions and replies), or muted.
 - The badge is unread notifications plus unread direct messages. Every change to it records a
   `badge.changed` event on the colleague's own topic, so every tab and device shows the same.
+- Seeing the item reads its lines: opening a post reads what was about it and its comments,
+  confirming must-read news reads its line, and a chat's read marker reads the mentions and
+  replies it moved past (`see_post`, `see_news`, `see_chat`).
 """
 
 from __future__ import annotations
@@ -290,6 +293,9 @@ class Line:
     notification: Notification
     actors: list[User]  # the newest few, newest first
     actor_count: int
+    # The subject is the reader's own post: "commented on your post" rather than "also
+    # commented in a conversation you are part of" (comment lines reach earlier commenters too).
+    own_post: bool = False
 
     @property
     def others(self) -> int:
@@ -320,7 +326,21 @@ async def inbox(
     found = list((await db.exec(statement)).all())
     shown = {a for n in found for a in n.actor_ids[:3]}
     people = {u.id: u for u in (await db.exec(select(User).where(col(User.id).in_(shown)))).all()} if shown else {}
-    return [Line(n, [people[a] for a in n.actor_ids[:3] if a in people], len(n.actor_ids)) for n in found]
+    commented = {int(n.subject.partition(":")[2]) for n in found if n.kind is NotificationKind.COMMENT}
+    own = (
+        set((await db.exec(select(Post.id).where(col(Post.id).in_(commented), Post.author_id == user.id))).all())
+        if commented
+        else set()
+    )
+    return [
+        Line(
+            n,
+            [people[a] for a in n.actor_ids[:3] if a in people],
+            len(n.actor_ids),
+            own_post=n.kind is NotificationKind.COMMENT and int(n.subject.partition(":")[2]) in own,
+        )
+        for n in found
+    ]
 
 
 @writes
@@ -389,3 +409,91 @@ async def settle(db: AsyncSession, user_ids: Iterable[int], kind: NotificationKi
         .returning(col(Notification.user_id))
     )
     await announce(db, set(result.scalars().all()))
+
+
+async def _read_lines(db: AsyncSession, user_id: int, ids: Sequence[int]) -> None:
+    """Mark lines read and move the badge in every tab, in the caller's unit of work."""
+    if not ids:
+        return
+    await db.exec(
+        update(Notification)
+        .where(col(Notification.id).in_(ids), col(Notification.read_at).is_(None))
+        .values(read_at=utcnow())
+    )
+    await announce(db, [user_id])
+
+
+async def _unread_about(
+    db: AsyncSession, user_id: int, subjects: Sequence[str], kinds: Iterable[NotificationKind]
+) -> list[int]:
+    if not subjects:
+        return []
+    found = await db.exec(
+        select(Notification.id).where(
+            col(Notification.user_id) == user_id,
+            col(Notification.read_at).is_(None),
+            col(Notification.subject).in_(subjects),
+            col(Notification.kind).in_(list(kinds)),
+        )
+    )
+    return [i for i in found.all() if i is not None]
+
+
+# What opening a post reads. Must-read news stays unread until it is confirmed (`see_news`):
+# opening it is not yet saying "I have read it", and the line is what reminds.
+_SEEN_ON_THE_PAGE = set(NotificationKind) - {NotificationKind.NEWS}
+
+
+async def see_post(db: AsyncSession, user: User, post_id: int) -> bool:
+    """The colleague opened a post: read their lines about it and its comments (reactions,
+    comments, replies, mentions), and say whether any were unread. Only a page with unread lines
+    writes; the others stay reads, so opening a post takes no write lock."""
+    comment_ids = (await db.exec(select(Comment.id).where(Comment.post_id == post_id))).all()
+    subjects = [f"post:{post_id}", *(f"comment:{i}" for i in comment_ids)]
+    if not await _unread_about(db, user.id or 0, subjects, _SEEN_ON_THE_PAGE):
+        return False
+    async with transactions.unit_of_work(db):
+        # Again inside the write: another tab may have read them meanwhile.
+        await _read_lines(db, user.id or 0, await _unread_about(db, user.id or 0, subjects, _SEEN_ON_THE_PAGE))
+    return True
+
+
+async def see_news(db: AsyncSession, user: User, post_id: int) -> None:
+    """The colleague confirmed reading must-read news: every line about it is read now, in
+    the caller's unit of work."""
+    await _read_lines(db, user.id or 0, await _unread_about(db, user.id or 0, [f"post:{post_id}"], NotificationKind))
+
+
+async def see_chat(db: AsyncSession, user: User, circle_id: int, read_up_to: int) -> None:
+    """The colleague's read marker in a circle's chat moved to message `read_up_to`: read the
+    mentions of them in messages up to it, and the replies to their messages when every reply
+    by others up to now is at or before it (a newer reply keeps the line unread). In the
+    caller's unit of work."""
+    lines = await db.exec(
+        select(Notification.id, Notification.kind, Notification.subject).where(
+            col(Notification.user_id) == user.id,
+            col(Notification.read_at).is_(None),
+            col(Notification.circle_id) == circle_id,
+            col(Notification.kind).in_([NotificationKind.MENTION, NotificationKind.REPLY]),
+            col(Notification.subject).like("message:%"),
+        )
+    )
+    seen: list[int] = []
+    replied: dict[int, int] = {}  # the quoted message: its line
+    for line_id, kind, subject in lines.all():
+        message_id = int(subject.partition(":")[2])
+        if message_id > read_up_to or line_id is None:
+            continue
+        if kind is NotificationKind.MENTION:
+            seen.append(line_id)
+        else:
+            replied[message_id] = line_id
+    if replied:
+        newest = await db.exec(
+            select(Message.reply_to_id, func.max(Message.id))
+            .where(col(Message.reply_to_id).in_(replied), col(Message.author_id) != user.id)
+            .group_by(col(Message.reply_to_id))
+        )
+        unseen = {quoted for quoted, reply in newest.all() if (reply or 0) > read_up_to}
+        seen.extend(line for quoted, line in replied.items() if quoted not in unseen)
+    await _read_lines(db, user.id or 0, seen)

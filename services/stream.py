@@ -27,7 +27,7 @@ from models import (
     User,
 )
 from models.base import utcnow
-from services import circles, event_types, events, excerpts, reactions
+from services import circles, event_types, events, excerpts, notifications, reactions
 from services.access import access_circle, readable_circle, sql_member
 from services.errors import N_, Conflict, NotFound, PermissionDenied
 from services.posts import access_post, post_target, readable_by
@@ -193,6 +193,7 @@ async def confirm_read(db: AsyncSession, user: User, post_id: int) -> None:
     if done is None:
         db.add(NewsRead(post_id=post_id, user_id=user.id or 0))
         await events.record(db, events.user_topic(user.id or 0), event_types.NewsRead(post_id=post_id))
+    await notifications.see_news(db, user, post_id)
 
 
 async def readers(db: AsyncSession, user: User, post_id: int) -> tuple[list[User], list[User]]:

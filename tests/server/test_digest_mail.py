@@ -106,8 +106,8 @@ async def test_the_digest_holds_exactly_what_is_unseen(db: AsyncSession, context
     assert str(mail["List-Unsubscribe"]).strip() == f"<{unsubscribe_url(context.settings, bram.id or 0)}>"
     plain, html = parts(mail)
     for text in (plain, html):
-        assert "Anna de Vries reacted to your post" in text
-        assert "Carl Smit commented" in text
+        assert "Anna de Vries reacted with ❤️ to your post" in text
+        assert "Carl Smit commented on your post" in text
         assert "Mijn recept voor erwtensoep" in text
         assert "You have 1 unread direct message." in text
         assert "Carl Smit reacted" not in text  # read in Kring: not in the digest
@@ -121,8 +121,8 @@ async def test_the_digest_holds_exactly_what_is_unseen(db: AsyncSession, context
     assert await mailer(context).send_due(now + timedelta(days=1)) == 1
     [second] = inbox.take()
     plain, _html = parts(second)
-    assert "Anna de Vries commented" in plain
-    assert "reacted to your post" not in plain
+    assert "Anna de Vries commented on your post" in plain
+    assert "reacted with" not in plain
     assert "direct message" not in plain
 
 
@@ -143,14 +143,14 @@ async def test_dutch_mail_for_dutch_colleagues_and_weekly_choices(
     [mail] = inbox.take()
     assert mail["Subject"] == "Wat je hebt gemist in Kring"
     plain, _html = parts(mail)
-    assert "Bram Bakker reageerde op je bericht" in plain
+    assert "Bram Bakker reageerde met ❤️ op je bericht" in plain
     await comments.add_comment(db, bram, post.id or 0, body="Ik kom")
     week_end = period_start(DigestFrequency.WEEKLY, now, ZoneInfo(context.settings.timezone)) + timedelta(days=7)
     later_that_week = min(now + timedelta(days=1), week_end - timedelta(seconds=1))
     assert await mailer(context).send_due(later_that_week) == 0
     assert await mailer(context).send_due(week_end + timedelta(hours=1)) == 1
     [weekly] = inbox.take()
-    assert "Bram Bakker schreef een reactie" in parts(weekly)[0]
+    assert "Bram Bakker schreef een reactie op je bericht" in parts(weekly)[0]
 
 
 async def test_a_failed_send_is_tried_again_and_never_is_never(
@@ -251,7 +251,7 @@ class TestThePeriodicTask:
                 await asyncio.sleep(0.1)
         [mail] = inbox.take()
         assert anna.email in str(mail["To"])
-        assert "Bram Bakker reageerde op je bericht" in parts(mail)[0]
+        assert "Bram Bakker reageerde met ❤️ op je bericht" in parts(mail)[0]
         await asyncio.sleep(5)
         assert inbox.take() == []  # once per period
 

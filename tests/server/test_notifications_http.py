@@ -7,8 +7,8 @@ from collections.abc import Awaitable, Callable
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import CircleVisibility
-from services import circles, comments, posts, reactions
+from models import CircleVisibility, User
+from services import chat, circles, comments, posts, reactions
 from tests.support import Visitor, add_member, make_circle, make_user
 
 NewVisitor = Callable[[], Awaitable[Visitor]]
@@ -35,8 +35,8 @@ async def test_the_api_lists_counts_and_marks_read(db: AsyncSession, visitor: Vi
     }
     listed = (await visitor.get("/api/v1/notifications")).json()["items"]
     assert [(n["kind"], n["text"], n["read"]) for n in listed] == [
-        ("comment", "Anna de Vries schreef een reactie", False),
-        ("reaction", "Carl Smit en 1 ander reageerden op je bericht", False),
+        ("comment", "Anna de Vries schreef een reactie op je bericht", False),
+        ("reaction", "Carl Smit (❤️) en 1 ander reageerden op je bericht", False),
     ]
     assert listed[1]["actors"] == [{"id": carl.id, "name": "Carl Smit"}, {"id": anna.id, "name": "Anna de Vries"}]
 
@@ -109,7 +109,7 @@ async def test_the_pages_show_the_badge_and_opening_a_line_reads_it(db: AsyncSes
     assert "<title>(1) " in home
     assert 'data-notifications="1"' in home
     inbox = (await visitor.get("/notifications")).text
-    assert "Anna de Vries reageerde op je bericht" in inbox
+    assert "Anna de Vries reageerde met 🙏 op je bericht" in inbox
     assert "Wie helpt er zaterdag?" in inbox
     menu = (await visitor.get("/notifications/menu")).text
     line_id = menu.split('data-notification-id="')[1].split('"')[0]
@@ -142,3 +142,62 @@ async def test_a_member_sets_a_circles_level_on_its_page(db: AsyncSession, visit
     saved = await visitor.submit(f"{here}/notifications", {"level": "muted"}, page=here)
     assert saved.headers["location"] == f"/circles/{circle.id}"
     assert '<option value="muted" selected>Gedempt</option>' in (await visitor.get(f"/circles/{circle.id}")).text
+
+
+async def test_opening_the_post_reads_its_notification_and_the_page_shows_the_new_badge(
+    db: AsyncSession, visitor: Visitor
+) -> None:
+    bram = await make_user(db, "Bram Bakker")
+    anna = await make_user(db, "Anna de Vries")
+    circle = await make_circle(db, bram)
+    assert circle.id is not None
+    await circles.join_circle(db, anna, circle.id)
+    post = await posts.create_post(db, bram, circle.id, body="Wie helpt er zaterdag?")
+    await comments.add_comment(db, anna, post.id or 0, body="Ik kom helpen")
+    await visitor.sign_in(bram)
+    assert (await visitor.get("/api/v1/notifications/unread-count")).json()["notifications"] == 1
+
+    page = (await visitor.get(f"/posts/{post.id}")).text
+    assert 'data-notifications="0"' in page
+    assert (await visitor.get("/api/v1/notifications/unread-count")).json()["notifications"] == 0
+
+
+async def test_in_dutch_an_emoji_reacts_a_comment_is_written_and_a_chat_message_is_answered(
+    db: AsyncSession, new_visitor: NewVisitor
+) -> None:
+    bram = await make_user(db, "Bram Bakker")
+    anna = await make_user(db, "Anna de Vries")
+    carl = await make_user(db, "Carl Smit")
+    circle = await make_circle(db, bram, name="Buurtwerk")
+    assert circle.id is not None
+    for colleague in (anna, carl):
+        await circles.join_circle(db, colleague, circle.id)
+    post = await posts.create_post(db, bram, circle.id, body="Wie helpt er zaterdag?")
+    mine = await comments.add_comment(db, bram, post.id or 0, body="Ik neem koffie mee")
+    question = await chat.post_message(db, bram, circle.id, body="Wie heeft de sleutel?")
+    await reactions.set_reaction(db, anna, "post", post.id or 0, "thumbsup", on=True)
+    await reactions.set_reaction(db, anna, "comment", mine.id or 0, "heart", on=True)
+    await reactions.set_reaction(db, anna, "message", question.id or 0, "tada", on=True)
+    await comments.add_comment(db, carl, post.id or 0, body="Ik kom helpen", parent_id=mine.id)
+    await comments.add_comment(db, anna, post.id or 0, body="Ik ook, @Bram Bakker")
+    await chat.post_message(db, anna, circle.id, body="Ik!", reply_to_id=question.id)
+    await chat.post_message(db, carl, circle.id, body="@Bram Bakker bel je even?")
+
+    async def texts(user: User) -> set[str]:
+        visitor = await new_visitor()
+        await visitor.sign_in(user)
+        return {n["text"] for n in (await visitor.get("/api/v1/notifications")).json()["items"]}
+
+    assert await texts(bram) == {
+        "Anna de Vries reageerde met 👍 op je bericht",
+        "Anna de Vries reageerde met ❤️ op je reactie",
+        "Anna de Vries reageerde met 🎉 op je chatbericht",
+        "Carl Smit antwoordde op je reactie",
+        "Anna de Vries noemde je in een reactie",
+        "Anna de Vries antwoordde op je chatbericht",
+        "Carl Smit noemde je in een chatbericht",
+    }
+    # Carl's comment was a reply to Bram, so Bram heard of it as that; Carl hears of Anna's.
+    assert "Anna de Vries schreef ook een reactie in een gesprek waar je aan meedoet" in await texts(carl)
+    await comments.add_comment(db, carl, post.id or 0, body="Tot zaterdag")
+    assert "Carl Smit schreef een reactie op je bericht" in await texts(bram)

@@ -117,6 +117,12 @@
   document.addEventListener("click", (event) => {
     if (!menu.hidden && !menu.contains(event.target) && !toggle.contains(event.target)) close();
   });
+  // An open drop-down follows along: a line read in another tab stops looking unread here.
+  if (kring) {
+    kring.on("badge.changed", (frame) => {
+      if (frame.topic === `user:${kring.me}` && !menu.hidden) load(list, "/notifications/menu");
+    });
+  }
 
   // The inbox page follows along while it shows the newest notifications.
   const inbox = document.querySelector('#notification-inbox[data-live="yes"]');
