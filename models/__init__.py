@@ -1,5 +1,6 @@
 """Kring's tables. Models know nothing of HTTP, WebSockets or the broker."""
 
+from models.audit import AuditEntry
 from models.auth import ApiToken, LoginFailure, UserSession
 from models.chat import Message, ReadMarker
 from models.circle import (
@@ -14,6 +15,7 @@ from models.circle import (
     NotifyLevel,
     RequestStatus,
 )
+from models.credentials import AccountInvitation, LastSignIn, PasswordReset
 from models.event import Event, RealtimeMeta, TopicHead
 from models.knowledge import Document, DocumentVersion, Extraction, KnowledgePage, PageRevision
 from models.notification import DigestFrequency, Notification, NotificationKind, NotificationSettings
@@ -22,6 +24,9 @@ from models.search import Audience, ItemKind, SearchItem, Tag, Tagging
 from models.user import Role, User
 
 __all__ = [
+    "AccountInvitation",
+    "AuditEntry",
+    "PasswordReset",
     "CIRCLE_KINDS",
     "REACTIONS",
     "ApiToken",
@@ -39,6 +44,7 @@ __all__ = [
     "Invitation",
     "ItemKind",
     "JoinRequest",
+    "LastSignIn",
     "KnowledgePage",
     "LoginFailure",
     "MemberRole",
