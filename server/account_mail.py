@@ -21,6 +21,7 @@ import aiosmtplib
 
 from server.context import AppContext
 from server.digest_mail import Mailer, header_text
+from services.errors import N_
 
 log = logging.getLogger("kring.account_mail")
 
@@ -39,8 +40,8 @@ class LinkMail:
     inviter: str = ""
 
 
-INVITATION_SUBJECT = "You are invited to %(org)s"
-RESET_SUBJECT = "Set a new password for %(org)s"
+INVITATION_SUBJECT = N_("You are invited to %(org)s")
+RESET_SUBJECT = N_("Set a new password for %(org)s")
 
 
 def invitation_url(ctx: AppContext, raw: str) -> str:

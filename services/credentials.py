@@ -243,13 +243,12 @@ def read_csv(text: str) -> tuple[list[CsvRow], list[CsvProblem]]:
     """Rows of name, e-mail, team, location, role (a header line naming them is optional;
     comma or semicolon, as a Dutch spreadsheet saves it)."""
     text = text.lstrip("\ufeff")
-    try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(text[:2048], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
+    first_line = text.split("\n", 1)[0]
+    # A Dutch spreadsheet saves with semicolons (the comma is the decimal sign); others with commas.
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     rows: list[CsvRow] = []
     problems: list[CsvProblem] = []
-    for number, cells in enumerate(csv.reader(io.StringIO(text), dialect), start=1):
+    for number, cells in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1):
         cells = [cell.strip() for cell in cells]
         if not any(cells):
             continue

@@ -27,6 +27,22 @@ from services.errors import N_, KringError, NotFound
 # The console's sections, in the order of its navigation: (path, msgid).
 SECTIONS = [("/beheer", N_("People")), ("/beheer/audit", N_("Audit log"))]
 _CSV_BYTES = 1_048_576
+# What each audit action is called on the page (the CSV keeps the codes).
+ACTION_LABELS = {
+    audit.Action.INVITATION_SENT: N_("Invitation sent"),
+    audit.Action.INVITATION_RESENT: N_("Invitation sent again"),
+    audit.Action.INVITATION_REVOKED: N_("Invitation withdrawn"),
+    audit.Action.INVITATION_ACCEPTED: N_("Invitation accepted"),
+    audit.Action.ROLE_CHANGED: N_("Role changed"),
+    audit.Action.PROFILE_CHANGED: N_("Details changed by an administrator"),
+    audit.Action.DEACTIVATED: N_("Account deactivated"),
+    audit.Action.REACTIVATED: N_("Account reactivated"),
+    audit.Action.UNLOCKED: N_("Account unlocked"),
+    audit.Action.RESET_REQUESTED: N_("Password reset requested"),
+    audit.Action.RESET_USED: N_("Password reset through a link"),
+    audit.Action.TOKEN_REVOKED: N_("API token revoked"),
+    audit.Action.SIGN_IN_FAILURES: N_("Many failed sign-ins"),
+}
 _INVALID_ROLE = N_("Choose member, editor or administrator.")
 
 
@@ -236,7 +252,8 @@ async def audit_log(call: Call) -> Response:
         call,
         "admin/audit.html",
         entries=found,
-        actions=list(audit.Action),
+        actions=[(action.value, ACTION_LABELS.get(action, action.value)) for action in audit.Action],
+        labels={action.value: label for action, label in ACTION_LABELS.items()},
         actors=await audit.actors(call.db),
         query=call.request.query_params,
         export_query=str(call.request.query_params),
