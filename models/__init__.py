@@ -24,13 +24,12 @@ from models.search import Audience, ItemKind, SearchItem, Tag, Tagging
 from models.user import Role, User
 
 __all__ = [
-    "AccountInvitation",
-    "AuditEntry",
-    "PasswordReset",
     "CIRCLE_KINDS",
     "REACTIONS",
+    "AccountInvitation",
     "ApiToken",
     "Audience",
+    "AuditEntry",
     "Circle",
     "CircleFollow",
     "CircleKind",
@@ -44,8 +43,8 @@ __all__ = [
     "Invitation",
     "ItemKind",
     "JoinRequest",
-    "LastSignIn",
     "KnowledgePage",
+    "LastSignIn",
     "LoginFailure",
     "MemberRole",
     "Membership",
@@ -57,6 +56,7 @@ __all__ = [
     "NotificationSettings",
     "NotifyLevel",
     "PageRevision",
+    "PasswordReset",
     "Post",
     "PostKind",
     "PostView",

@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models import ApiToken, Circle, ItemKind, Membership, Role, User, UserSession
 from models.base import utcnow
 from services import access, audit, events, passwords, search, throttle
-from services.errors import N_, Conflict, Invalid, NotFound, PermissionDenied
+from services.errors import N_, Conflict, Invalid, NotFound
 from services.event_types import MemberLeft, SessionEnded
 from services.transactions import writes
 

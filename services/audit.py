@@ -92,7 +92,9 @@ class AuditFilter:
     until: datetime | None = None  # exclusive
 
 
-async def entries(db: AsyncSession, where: AuditFilter, *, limit: int = 200, before_id: int | None = None) -> list[AuditEntry]:
+async def entries(
+    db: AsyncSession, where: AuditFilter, *, limit: int = 200, before_id: int | None = None
+) -> list[AuditEntry]:
     """Entries matching `where`, newest first; `before_id` pages on to older ones."""
     statement = select(AuditEntry)
     if where.action:
@@ -117,7 +119,19 @@ async def actors(db: AsyncSession) -> list[tuple[int, str]]:
     return sorted({(actor_id, name) for actor_id, name in rows.all() if actor_id is not None}, key=lambda a: a[1])
 
 
-CSV_COLUMNS = ("id", "at", "actor_id", "actor", "action", "subject_type", "subject_id", "subject", "before", "after", "address")
+CSV_COLUMNS = (
+    "id",
+    "at",
+    "actor_id",
+    "actor",
+    "action",
+    "subject_type",
+    "subject_id",
+    "subject",
+    "before",
+    "after",
+    "address",
+)
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection): a
 # colleague's name or a job title like "=HYPERLINK(...)" must arrive as text.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

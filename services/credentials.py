@@ -85,7 +85,9 @@ async def invite(
         )
     )
     if pending.first() is not None:
-        raise Conflict(N_("%(email)s already has an open invitation: resend it."), field="email", params={"email": email})
+        raise Conflict(
+            N_("%(email)s already has an open invitation: resend it."), field="email", params={"email": email}
+        )
     raw, hashed = new_token()
     now = utcnow()
     invitation = AccountInvitation(
@@ -252,7 +254,12 @@ def read_csv(text: str) -> tuple[list[CsvRow], list[CsvProblem]]:
         cells = [cell.strip() for cell in cells]
         if not any(cells):
             continue
-        if number == 1 and [cell.lower() for cell in cells[:2]] in (["name", "email"], ["naam", "e-mail"], ["name", "e-mail"], ["naam", "email"]):
+        if number == 1 and [cell.lower() for cell in cells[:2]] in (
+            ["name", "email"],
+            ["naam", "e-mail"],
+            ["name", "e-mail"],
+            ["naam", "email"],
+        ):
             continue
         if len(rows) >= MAX_CSV_ROWS:
             problems.append(CsvProblem(number, N_("At most %(count)s rows at a time."), {"count": MAX_CSV_ROWS}))

@@ -10,6 +10,7 @@ their sections to `SECTIONS` and their routes with the same two wrappers.
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from starlette.background import BackgroundTasks
@@ -18,8 +19,8 @@ from starlette.routing import Route
 
 from models import AccountInvitation, Role
 from server import account_mail
-from server.auth import client_address
 from server.account_mail import INVITATION_SUBJECT, LinkMail
+from server.auth import client_address
 from server.endpoints import Call, Handler, form_file, form_route, form_text, page_route, parse_enum
 from services import access, accounts, audit, credentials, sessions, throttle
 from services.errors import N_, KringError, NotFound
@@ -65,7 +66,7 @@ def admin_form(path: str, handler: Handler, *, name: str, max_files: int = 0) ->
     return form_route(path, _guarded(handler), name=name, max_files=max_files)
 
 
-def _render(call: Call, template: str, **context: object) -> Response:
+def _render(call: Call, template: str, **context: Any) -> Response:
     return call.render(template, sections=SECTIONS, **context)
 
 
@@ -181,7 +182,9 @@ async def person(call: Call) -> Response:
     colleague = await accounts.any_user(call.db, int(call.request.path_params["user_id"]))
     locked = colleague.email in await throttle.locked_emails(call.db, call.ctx.login_limits, [colleague.email])
     last_sign_in = (await sessions.last_sign_ins(call.db)).get(colleague.id or 0)
-    return _render(call, "admin/person.html", person=colleague, locked=locked, roles=list(Role), last_sign_in=last_sign_in)
+    return _render(
+        call, "admin/person.html", person=colleague, locked=locked, roles=list(Role), last_sign_in=last_sign_in
+    )
 
 
 def _person_url(call: Call) -> str:

@@ -122,9 +122,7 @@ def test_an_admin_invites_a_colleague_who_sets_a_password_and_lands_signed_in(
     expect(other_page.locator(".user-link")).to_contain_text("Noor Nieuwenhuis")
 
 
-def test_a_deactivated_colleague_is_signed_out_of_both_open_tabs(
-    page: Page, chromium: Browser, server: str
-) -> None:
+def test_a_deactivated_colleague_is_signed_out_of_both_open_tabs(page: Page, chromium: Browser, server: str) -> None:
     leaver = MEMBERS[0]
     context = chromium.new_context(locale="nl-NL")
     try:

@@ -70,7 +70,8 @@ async def test_every_admin_route_refuses_a_colleague_who_is_not_an_admin(
     db: AsyncSession, app: Starlette, new_visitor: Callable[[], Awaitable[Visitor]]
 ) -> None:
     routes = admin_routes(app)
-    assert ("GET", "/beheer") in routes and ("GET", "/beheer/audit") in routes
+    assert ("GET", "/beheer") in routes
+    assert ("GET", "/beheer/audit") in routes
     assert len(routes) >= 12
     admin = await make_user(db, role=Role.ADMIN)
     editor = await make_user(db, role=Role.EDITOR)  # communications, not an administrator
@@ -99,7 +100,14 @@ async def test_an_invited_colleague_sets_a_password_once_and_lands_signed_in(
     admin = await signed_in(new_visitor, await make_user(db, "Ada Admin", role=Role.ADMIN))
     sent = await admin.submit(
         "/beheer/invitations",
-        {"name": "Nina Nieuw", "email": "nina@kring.test", "team": "Zuid", "location": "Tiel", "role": "member", "locale": "nl"},
+        {
+            "name": "Nina Nieuw",
+            "email": "nina@kring.test",
+            "team": "Zuid",
+            "location": "Tiel",
+            "role": "member",
+            "locale": "nl",
+        },
         page="/beheer",
     )
     assert sent.status_code == 303
@@ -110,12 +118,14 @@ async def test_an_invited_colleague_sets_a_password_once_and_lands_signed_in(
 
     nina = await new_visitor()
     page = await nina.get(link)
-    assert page.status_code == 200 and "Nina Nieuw" in page.text
+    assert page.status_code == 200
+    assert "Nina Nieuw" in page.text
     token = await nina.form_token(link)
     accepted = await nina.http.post(
         link, data={"csrf_token": token, "password": NEW_PASSWORD, "repeat_password": NEW_PASSWORD}
     )
-    assert accepted.status_code == 303 and accepted.headers["location"] == "/"
+    assert accepted.status_code == 303
+    assert accepted.headers["location"] == "/"
     me = (await nina.get("/api/v1/me")).json()
     assert (me["name"], me["email"]) == ("Nina Nieuw", "nina@kring.test")
     # Once only.
@@ -170,7 +180,9 @@ async def test_a_reset_link_sets_the_password_signs_in_and_ends_the_other_sessio
     [mail] = inbox.take()
     link = link_in(mail)
     token = await visitor.form_token(link)
-    done = await visitor.http.post(link, data={"csrf_token": token, "password": NEW_PASSWORD, "repeat_password": NEW_PASSWORD})
+    done = await visitor.http.post(
+        link, data={"csrf_token": token, "password": NEW_PASSWORD, "repeat_password": NEW_PASSWORD}
+    )
     assert done.status_code == 303
     assert (await visitor.get("/api/v1/me")).status_code == 200
     assert (await elsewhere.get("/api/v1/me")).status_code == 401
@@ -195,7 +207,8 @@ async def test_the_login_page_offers_a_reset_and_says_at_what_time_to_try_again(
 ) -> None:
     user = await make_user(db)
     page = await visitor.get("/login")
-    assert 'href="/password/forgot"' in page.text and "Wachtwoord vergeten?" in page.text
+    assert 'href="/password/forgot"' in page.text
+    assert "Wachtwoord vergeten?" in page.text
     token = await visitor.form_token("/login")
     for _ in range(2):
         await visitor.http.post("/login", data={"email": user.email, "password": "guess", "csrf_token": token})
@@ -212,7 +225,9 @@ async def test_an_admin_changes_a_colleague_deactivates_unlocks_and_reads_it_in_
     colleague = await make_user(db, "=Cees Collega", team="Centrum")
     theirs = await signed_in(new_visitor, colleague)
     path = f"/beheer/people/{colleague.id}"
-    saved = await admin.submit(path, {"team": "Noord", "location": "Tiel", "job_title": "Buurtcoach", "role": "editor"}, page=path)
+    saved = await admin.submit(
+        path, {"team": "Noord", "location": "Tiel", "job_title": "Buurtcoach", "role": "editor"}, page=path
+    )
     assert saved.status_code == 303
     assert (await admin.submit(f"{path}/unlock", {}, page=path)).status_code == 303
     assert (await admin.submit(f"{path}/deactivate", {}, page=path)).status_code == 303
@@ -223,7 +238,13 @@ async def test_an_admin_changes_a_colleague_deactivates_unlocks_and_reads_it_in_
     assert (changed.team, changed.role, changed.is_active) == ("Noord", Role.EDITOR, True)
 
     log = await admin.get("/beheer/audit", params={"actor": str(ada.id)})
-    for action in ("user.profile_changed", "user.role_changed", "user.unlocked", "user.deactivated", "user.reactivated"):
+    for action in (
+        "user.profile_changed",
+        "user.role_changed",
+        "user.unlocked",
+        "user.deactivated",
+        "user.reactivated",
+    ):
         assert f"<code>{action}</code>" in log.text
     only = await admin.get("/beheer/audit", params={"action": "user.role_changed"})
     assert "Rol gewijzigd <code>user.role_changed</code>" in only.text

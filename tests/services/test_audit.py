@@ -17,7 +17,7 @@ from services import accounts, audit, credentials, sessions
 from services.audit import Action
 from services.errors import Conflict, NotFound, Unauthenticated
 from services.throttle import LoginLimits
-from tests.support import PASSWORD, make_user
+from tests.support import make_user
 
 LIMITS = LoginLimits(per_account=3, per_address=50, window_seconds=600)
 NEW_PASSWORD = "een nieuw lang wachtwoord"
@@ -37,7 +37,13 @@ async def test_sending_an_invitation_is_logged(db: AsyncSession) -> None:
     invitation, _raw = await credentials.invite(db, admin, email="nieuw@kring.test", name="Nina Nieuw", team="Zuid")
     [entry] = await logged(db, Action.INVITATION_SENT)
     assert (entry.actor_id, entry.subject_type, entry.subject_id) == (admin.id, "invitation", invitation.id)
-    assert entry.after == {"email": "nieuw@kring.test", "name": "Nina Nieuw", "team": "Zuid", "location": "", "role": "member"}
+    assert entry.after == {
+        "email": "nieuw@kring.test",
+        "name": "Nina Nieuw",
+        "team": "Zuid",
+        "location": "",
+        "role": "member",
+    }
 
 
 async def test_resending_an_invitation_is_logged(db: AsyncSession) -> None:
@@ -46,7 +52,9 @@ async def test_resending_an_invitation_is_logged(db: AsyncSession) -> None:
     await credentials.resend(db, admin, invitation.id or 0)
     [entry] = await logged(db, Action.INVITATION_RESENT)
     assert entry.actor_id == admin.id
-    assert entry.before is not None and entry.after is not None and "expires_at" in entry.after
+    assert entry.before is not None
+    assert entry.after is not None
+    assert "expires_at" in entry.after
 
 
 async def test_revoking_an_invitation_is_logged(db: AsyncSession) -> None:
@@ -108,7 +116,11 @@ async def test_a_reset_request_is_logged_for_known_and_unknown_addresses(db: Asy
     await credentials.request_reset(db, email="niemand@kring.test", address="10.0.0.1")
     known, unknown = await logged(db, Action.RESET_REQUESTED)
     assert (known.actor_id, known.subject_id, known.after) == (None, colleague.id, {"known": True})
-    assert (unknown.subject_type, unknown.subject_label, unknown.after) == ("email", "niemand@kring.test", {"known": False})
+    assert (unknown.subject_type, unknown.subject_label, unknown.after) == (
+        "email",
+        "niemand@kring.test",
+        {"known": False},
+    )
 
 
 async def test_using_a_reset_link_is_logged(db: AsyncSession) -> None:
@@ -161,14 +173,14 @@ async def test_the_database_refuses_to_change_or_remove_an_entry(db: AsyncSessio
 def test_the_csv_export_defuses_spreadsheet_formulas() -> None:
     entry = AuditEntry(
         id=1,
-        actor_name="=HYPERLINK(\"http://evil.example\")",
+        actor_name='=HYPERLINK("http://evil.example")',
         action="user.profile_changed",
         subject_label="+31 6 1234",
         after={"team": "@team"},
     )
     rows = list(csv.reader(io.StringIO(audit.to_csv([entry]))))
     assert rows[0][:5] == ["id", "at", "actor_id", "actor", "action"]
-    assert rows[1][3] == "'=HYPERLINK(\"http://evil.example\")"
+    assert rows[1][3] == '\'=HYPERLINK("http://evil.example")'
     assert rows[1][7] == "'+31 6 1234"
     assert rows[1][9] == '{"team": "@team"}'  # starts with {: harmless
     assert audit.safe_cell("-1") == "'-1"

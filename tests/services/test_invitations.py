@@ -21,11 +21,23 @@ NEW_PASSWORD = "een nieuw lang wachtwoord"
 async def test_an_invitation_becomes_an_account_with_the_facts_the_admin_gave(db: AsyncSession) -> None:
     admin = await make_user(db, role=Role.ADMIN)
     _invitation, raw = await credentials.invite(
-        db, admin, email=" Nina@Kring.test ", name="Nina Nieuw", team="Zuid", location="Tiel", role=Role.EDITOR, locale="en"
+        db,
+        admin,
+        email=" Nina@Kring.test ",
+        name="Nina Nieuw",
+        team="Zuid",
+        location="Tiel",
+        role=Role.EDITOR,
+        locale="en",
     )
     user = await credentials.accept(db, raw, NEW_PASSWORD)
     assert (user.email, user.name, user.team, user.location, user.role, user.locale) == (
-        "nina@kring.test", "Nina Nieuw", "Zuid", "Tiel", Role.EDITOR, "en"
+        "nina@kring.test",
+        "Nina Nieuw",
+        "Zuid",
+        "Tiel",
+        Role.EDITOR,
+        "en",
     )
     assert await passwords.verify_password(user.password_hash, NEW_PASSWORD)
 
@@ -89,7 +101,13 @@ async def test_only_an_organisation_admin_invites(db: AsyncSession) -> None:
 
 
 def test_a_csv_from_a_dutch_spreadsheet_is_read() -> None:
-    text = "\ufeffnaam;e-mail;team;locatie;rol\nNina Nieuw;nina@kring.test;Zuid;Tiel;editor\n\nOtto Oud;otto@kring.test;;;baas\nPim;pim@kring.test\n"
+    text = (
+        "\ufeffnaam;e-mail;team;locatie;rol\n"
+        "Nina Nieuw;nina@kring.test;Zuid;Tiel;editor\n"
+        "\n"
+        "Otto Oud;otto@kring.test;;;baas\n"
+        "Pim;pim@kring.test\n"
+    )
     rows, problems = credentials.read_csv(text)
     assert [(row.line, row.name, row.email, row.team, row.role) for row in rows] == [
         (2, "Nina Nieuw", "nina@kring.test", "Zuid", Role.EDITOR),

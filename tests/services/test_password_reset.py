@@ -25,7 +25,8 @@ async def test_a_reset_sets_the_password_and_ends_every_session_and_token(db: As
     elsewhere = await sessions.sign_in(db, LIMITS, email=user.email, password=PASSWORD, address="10.0.0.1")
     _token, raw_token = await sessions.create_api_token(db, user, "script")
     link = await credentials.request_reset(db, email=user.email.upper(), address="10.0.0.2")
-    assert link is not None and link.user.id == user.id
+    assert link is not None
+    assert link.user.id == user.id
     assert timedelta(minutes=59) < link.expires_at - utcnow() <= timedelta(minutes=60)
 
     await credentials.use_reset(db, link.token, NEW_PASSWORD)
@@ -92,4 +93,6 @@ async def test_requests_are_throttled_per_address_typed_and_per_client(db: Async
     with pytest.raises(RateLimited):
         await credentials.request_reset(db, email="n99@kring.test", address="192.0.2.50")
     # Reset requests never count towards the sign-in limits.
-    assert (await sessions.sign_in(db, LIMITS, email=user.email, password=PASSWORD, address="10.0.1.9")).user.id == user.id
+    assert (
+        await sessions.sign_in(db, LIMITS, email=user.email, password=PASSWORD, address="10.0.1.9")
+    ).user.id == user.id
