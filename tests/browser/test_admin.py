@@ -133,7 +133,9 @@ def test_a_deactivated_colleague_is_signed_out_of_both_open_tabs(page: Page, chr
         second.goto(f"{server}/circles")
         expect(second.locator("html")).to_have_attribute("data-live", "on")
 
+        page.set_viewport_size({"width": 390, "height": 844})
         open_console(page, server)
+        page.screenshot(path="/tmp/admin-console-phone.png")
         page.get_by_role("link", name=leaver.name, exact=True).click()
         page.get_by_role("button", name="Deactiveren").click()
         expect(page.get_by_role("status")).to_contain_text("gedeactiveerd")
