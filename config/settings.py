@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Amsterdam"
 
     session_days: int = Field(default=14, ge=1, le=365)
+    invitation_days: int = Field(default=7, ge=1, le=90)  # how long an invitation link works
+    reset_minutes: int = Field(default=60, ge=5, le=1440)  # how long a password-reset link works
     limit_login_per_account: int = Field(default=5, ge=1)
     limit_login_per_address: int = Field(default=30, ge=1)
     limit_login_window_seconds: int = Field(default=900, ge=1)

@@ -1,5 +1,6 @@
 """Kring's tables. Models know nothing of HTTP, WebSockets or the broker."""
 
+from models.audit import AuditEntry
 from models.auth import ApiToken, LoginFailure, UserSession
 from models.chat import Message, ReadMarker
 from models.circle import (
@@ -14,6 +15,7 @@ from models.circle import (
     NotifyLevel,
     RequestStatus,
 )
+from models.credentials import AccountInvitation, LastSignIn, PasswordReset
 from models.event import Event, RealtimeMeta, TopicHead
 from models.knowledge import Document, DocumentVersion, Extraction, KnowledgePage, PageRevision
 from models.notification import DigestFrequency, Notification, NotificationKind, NotificationSettings
@@ -24,8 +26,10 @@ from models.user import Role, User
 __all__ = [
     "CIRCLE_KINDS",
     "REACTIONS",
+    "AccountInvitation",
     "ApiToken",
     "Audience",
+    "AuditEntry",
     "Circle",
     "CircleFollow",
     "CircleKind",
@@ -40,6 +44,7 @@ __all__ = [
     "ItemKind",
     "JoinRequest",
     "KnowledgePage",
+    "LastSignIn",
     "LoginFailure",
     "MemberRole",
     "Membership",
@@ -51,6 +56,7 @@ __all__ = [
     "NotificationSettings",
     "NotifyLevel",
     "PageRevision",
+    "PasswordReset",
     "Post",
     "PostKind",
     "PostView",

@@ -49,11 +49,13 @@ from server.errors import json_error
 from server.fragments import EventFragments
 from server.i18n import LANGUAGE_NAMES, Catalogs, choose_locale
 from server.pages import (
+    admin_pages,
     brand,
     circles_pages,
     direct_pages,
     knowledge_pages,
     notifications_pages,
+    password_pages,
     people_pages,
     search_pages,
     sessions_pages,
@@ -210,6 +212,8 @@ def _routes(settings: Settings) -> list[BaseRoute]:
         *knowledge_pages.upload_routes(settings),
         *search_pages.routes,
         *brand.routes,
+        *password_pages.routes,
+        *admin_pages.routes,
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
 

@@ -119,6 +119,18 @@ class Standing:
             self.refuse(message)
 
 
+def is_org_admin(user: User | None) -> bool:
+    """An organisation administrator: runs the admin console (people, invitations, audit log)."""
+    return user is not None and user.is_active and user.role is Role.ADMIN
+
+
+def ensure_org_admin(user: User | None) -> None:
+    """The one check of every admin route and admin operation. `NotFound`, not
+    `PermissionDenied`: to a colleague who is not an administrator the console does not exist."""
+    if not is_org_admin(user):
+        raise NotFound(N_("No such page."))
+
+
 def outsiders_read(visibility: object) -> bool:
     """Whether colleagues who are not members read a circle of `visibility` (a stored event's
     value; one that is not a visibility reads as closed, the safe side)."""

@@ -12,8 +12,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import ApiToken, Circle, ItemKind, Membership, Role, User, UserSession
 from models.base import utcnow
-from services import events, passwords, search
-from services.errors import N_, Conflict, Invalid, NotFound, PermissionDenied
+from services import access, audit, events, passwords, search, throttle
+from services.errors import N_, Conflict, Invalid, NotFound
 from services.event_types import MemberLeft, SessionEnded
 from services.transactions import writes
 
@@ -186,28 +186,146 @@ async def change_password(db: AsyncSession, user: User, *, current: str, new: st
 
 
 @writes
-async def set_role(db: AsyncSession, actor: User, user: User, role: Role) -> User:
-    if actor.role is not Role.ADMIN:
-        raise PermissionDenied(N_("Only an administrator may change roles."))
-    user.role = role
+async def set_role(db: AsyncSession, actor: User, user: User, role: Role, *, address: str = "") -> User:
+    access.ensure_org_admin(actor)
+    _not_yourself(actor, user, N_("You cannot change your own role; ask another administrator."))
+    if user.role is not role:
+        before = user.role.value
+        user.role = role
+        db.add(user)
+        await audit.record(
+            db,
+            audit.Action.ROLE_CHANGED,
+            actor=actor,
+            subject=audit.Subject.user(user),
+            before={"role": before},
+            after={"role": role.value},
+            address=address,
+        )
+    return user
+
+
+ADMIN_FIELDS = ("team", "location", "job_title")
+
+
+@writes
+async def update_by_admin(
+    db: AsyncSession, actor: User, user: User, *, team: str, location: str, job_title: str, address: str = ""
+) -> User:
+    """An administrator sets the organisation's facts of a colleague: team, location, job title."""
+    access.ensure_org_admin(actor)
+    before = {name: getattr(user, name) for name in ADMIN_FIELDS}
+    wanted = {"team": team.strip()[:120], "location": location.strip()[:120], "job_title": job_title.strip()[:120]}
+    changed = {name: value for name, value in wanted.items() if before[name] != value}
+    if not changed:
+        return user
+    for name, value in changed.items():
+        setattr(user, name, value)
     db.add(user)
+    if user.is_active:
+        await search.index(db, search_entry(user))
+    await audit.record(
+        db,
+        audit.Action.PROFILE_CHANGED,
+        actor=actor,
+        subject=audit.Subject.user(user),
+        before={name: before[name] for name in changed},
+        after=changed,
+        address=address,
+    )
     return user
 
 
 @writes
-async def deactivate(db: AsyncSession, actor: User | None, user: User) -> User:
-    """Deactivate an account; its sessions and tokens stop working immediately.
+async def deactivate(db: AsyncSession, actor: User | None, user: User, *, address: str = "") -> User:
+    """Deactivate an account; its sessions and tokens stop working and its open sockets close
+    at once (`session.ended`). What the colleague wrote stays, shown as a former colleague's.
 
     `actor` is None for the command line, which is trusted."""
-    if actor is not None and actor.role is not Role.ADMIN:
-        raise PermissionDenied(N_("Only an administrator may deactivate accounts."))
+    if actor is not None:
+        access.ensure_org_admin(actor)
+        _not_yourself(actor, user, N_("You cannot deactivate yourself; ask another administrator."))
+    if not user.is_active:
+        return user
     user.is_active = False
     user.deactivated_at = utcnow()
     db.add(user)
     await search.unindex(db, ItemKind.PERSON, user.id or 0)
     await _leave_every_circle(db, user)
     await _end_all_credentials(db, user)
+    await audit.record(
+        db,
+        audit.Action.DEACTIVATED,
+        actor=actor,
+        subject=audit.Subject.user(user),
+        before={"active": True},
+        after={"active": False},
+        address=address,
+    )
     return user
+
+
+@writes
+async def reactivate(db: AsyncSession, actor: User, user: User, *, address: str = "") -> User:
+    """Let a deactivated colleague in again (with their old password, or a reset)."""
+    access.ensure_org_admin(actor)
+    if user.is_active:
+        return user
+    user.is_active = True
+    user.deactivated_at = None
+    db.add(user)
+    await search.index(db, search_entry(user))
+    await audit.record(
+        db,
+        audit.Action.REACTIVATED,
+        actor=actor,
+        subject=audit.Subject.user(user),
+        before={"active": False},
+        after={"active": True},
+        address=address,
+    )
+    return user
+
+
+@writes
+async def unlock(db: AsyncSession, actor: User, user: User, *, address: str = "") -> User:
+    """Forget the colleague's failed sign-ins, so a slowed-down account may try again at once."""
+    access.ensure_org_admin(actor)
+    forgotten = await throttle.unlock(db, user.email)
+    await audit.record(
+        db,
+        audit.Action.UNLOCKED,
+        actor=actor,
+        subject=audit.Subject.user(user),
+        before={"failed_sign_ins": forgotten},
+        after={"failed_sign_ins": 0},
+        address=address,
+    )
+    return user
+
+
+async def any_user(db: AsyncSession, user_id: int) -> User:
+    """A colleague, deactivated or not (for administrators)."""
+    user = await db.get(User, user_id)
+    if user is None:
+        raise NotFound(N_("No such colleague."))
+    return user
+
+
+async def list_everyone(db: AsyncSession) -> list[User]:
+    """Every account, active or not, in name order (the admin console's people list)."""
+    return list((await db.exec(select(User).order_by(col(User.name), col(User.id)))).all())
+
+
+def _not_yourself(actor: User, user: User, message: str) -> None:
+    # An administrator demoting or deactivating themself could leave the organisation without one.
+    if actor.id == user.id:
+        raise Conflict(message)
+
+
+async def end_all_credentials(db: AsyncSession, user: User) -> None:
+    """End every session, token and open socket of `user` (inside the caller's unit)."""
+    await _end_all_credentials(db, user)
 
 
 async def _leave_every_circle(db: AsyncSession, user: User) -> None:

@@ -9,15 +9,15 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import ApiToken, User, UserSession
+from models import ApiToken, LastSignIn, User, UserSession
 from models.base import utcnow
-from services import events, passwords, throttle
+from services import audit, events, passwords, throttle
 from services.accounts import find_by_email
 from services.errors import N_, Invalid, NotFound, Unauthenticated
 from services.event_types import SessionEnded
@@ -68,6 +68,7 @@ async def sign_in(
         if stronger is not None:
             user.password_hash = stronger
             db.add(user)
+        await _note_sign_in(db, user)
         token = secrets.token_urlsafe(32)
         session = UserSession(
             token_hash=digest(token),
@@ -79,6 +80,22 @@ async def sign_in(
         )
         db.add(session)
     return SignedIn(user=user, session=session, token=token)
+
+
+async def _note_sign_in(db: AsyncSession, user: User) -> None:
+    """Remember when the colleague signed in (the admin console shows it)."""
+    last = await db.get(LastSignIn, user.id)
+    if last is None:
+        db.add(LastSignIn(user_id=user.id or 0, at=utcnow()))
+    else:
+        last.at = utcnow()
+        db.add(last)
+
+
+async def last_sign_ins(db: AsyncSession) -> dict[int, datetime]:
+    """When each colleague last signed in, by user id (never signed in: absent)."""
+    rows = await db.exec(select(LastSignIn))
+    return {row.user_id: row.at for row in rows.all()}
 
 
 async def resolve_session(db: AsyncSession, token: str) -> tuple[User, UserSession] | None:
@@ -166,6 +183,14 @@ async def revoke_api_token(db: AsyncSession, user: User, token_id: int) -> None:
     token.revoked_at = utcnow()
     db.add(token)
     await events.record(db, events.user_topic(user.id or 0), SessionEnded(token_id=token.id))
+    await audit.record(
+        db,
+        audit.Action.TOKEN_REVOKED,
+        actor=user,
+        subject=audit.Subject("api_token", token.id, token.name),
+        before={"revoked": False},
+        after={"revoked": True},
+    )
 
 
 __all__ = [

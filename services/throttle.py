@@ -5,7 +5,14 @@ success takes it back (`forgive`). The check of the limits and that record are o
 lock on the account's and the address's names, so however many attempts arrive at once, no more
 passwords are checked than the limits allow.
 
-Past a limit the account or address is slowed down, not shut: the next attempt waits
+The account's limit counts the failures of one account *from one address* (the client's IP as
+`server.auth.client_address` sees it), not of the account from anywhere. Counted per account
+alone, anyone could lock a colleague out with a few wrong passwords for their address ("anyone can
+lock out anyone"); counted per pair, a stranger's guesses slow down only the stranger, while the
+colleague at their own desk signs in as usual. A guesser spreading one account's guesses over many
+addresses still meets each address's own limit, and each guess costs an argon2 check.
+
+Past a limit the pair or address is slowed down, not shut: the next attempt waits
 `first_delay_seconds` after the latest failure, each further failure doubles the wait, up to the
 window. An attempt after the wait is checked as usual, so a colleague whose account a stranger
 hammers still gets in with the right password once the wait is over; the answer before then says
@@ -24,8 +31,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import LoginFailure
 from models.base import utcnow
+from services import audit
 from services.errors import N_, RateLimited
 from services.transactions import writes
+
+# Password-reset requests are counted in the same table under names of their own, so they never
+# count towards the sign-in limits (nor sign-ins towards theirs).
+_RESET = "reset:"
 
 
 @dataclass(frozen=True)
@@ -56,15 +68,65 @@ async def begin_attempt(db: AsyncSession, limits: LoginLimits, *, email: str, ad
     for an address or an unknown account)."""
     await _lock(db, f"login:account:{email}", f"login:address:{address}")
     now = utcnow()
-    for column, value, limit in (
-        (col(LoginFailure.email), email, limits.per_account),
-        (col(LoginFailure.address), address, limits.per_address),
-    ):
-        wait = await _wait(db, limits, column == value, limit, now)
+    pair = (col(LoginFailure.email) == email) & (col(LoginFailure.address) == address)
+    for condition, limit in ((pair, limits.per_account), (col(LoginFailure.address) == address, limits.per_address)):
+        wait = await _wait(db, limits, condition, limit, now)
         if wait > 0:
             raise _slowed_down(wait)
+    earlier = await _count(db, limits, pair, now)
     db.add(LoginFailure(email=email, address=address, at=now))
+    if earlier + 1 == limits.per_account:
+        # This failure reaches the limit: a burst worth an administrator's eye (once per burst).
+        await audit.record(
+            db,
+            audit.Action.SIGN_IN_FAILURES,
+            actor=None,
+            subject=audit.Subject("email", None, email),
+            after={"failures": limits.per_account, "window_seconds": limits.window_seconds},
+            address=address,
+        )
     return Attempt(email, address)
+
+
+@writes
+async def begin_reset_request(
+    db: AsyncSession, *, email: str, address: str, per_email: int = 3, per_address: int = 10, window_seconds: int = 3600
+) -> None:
+    """Count a password-reset request, or raise `RateLimited` past `per_email` requests for one
+    address or `per_address` from one client within the window. Keyed on the e-mail address as
+    typed, whether or not an account has it, so the limit itself tells nothing."""
+    key_email, key_address = _RESET + email, _RESET + address
+    await _lock(db, f"reset:account:{email}", f"reset:address:{address}")
+    limits = LoginLimits(per_email, per_address, window_seconds, first_delay_seconds=window_seconds)
+    now = utcnow()
+    for condition, limit in (
+        (col(LoginFailure.email) == key_email, per_email),
+        (col(LoginFailure.address) == key_address, per_address),
+    ):
+        wait = await _wait(db, limits, condition, limit, now)
+        if wait > 0:
+            raise _slowed_down(wait, sign_in=False)
+    db.add(LoginFailure(email=key_email[:254], address=key_address[:64], at=now))
+
+
+async def unlock(db: AsyncSession, email: str) -> int:
+    """Forget every failed sign-in of the account, from any address (inside the caller's unit)."""
+    result = await db.exec(delete(LoginFailure).where(col(LoginFailure.email) == email))
+    return int(result.rowcount or 0)
+
+
+async def locked_emails(db: AsyncSession, limits: LoginLimits, emails: list[str]) -> set[str]:
+    """Which of these accounts are slowed down from at least one address just now."""
+    if not emails:
+        return set()
+    since = utcnow() - timedelta(seconds=limits.window_seconds)
+    statement = (
+        select(LoginFailure.email)
+        .where(col(LoginFailure.email).in_(emails), col(LoginFailure.at) >= since)
+        .group_by(col(LoginFailure.email), col(LoginFailure.address))
+        .having(func.count() >= limits.per_account)
+    )
+    return set((await db.exec(statement)).all())
 
 
 async def forgive(db: AsyncSession, attempt: Attempt) -> None:
@@ -107,8 +169,20 @@ async def _wait(
     return max(0, math.ceil((free_at - now).total_seconds()))
 
 
-def _slowed_down(seconds: int) -> RateLimited:
+async def _count(db: AsyncSession, limits: LoginLimits, condition: ColumnElement[bool], now: datetime) -> int:
+    since = now - timedelta(seconds=limits.window_seconds)
+    statement = select(func.count()).select_from(LoginFailure).where(condition, col(LoginFailure.at) >= since)
+    return int((await db.exec(statement)).one())
+
+
+def _slowed_down(seconds: int, *, sign_in: bool = True) -> RateLimited:
     minutes = math.ceil(seconds / 60)
+    if not sign_in:
+        if minutes <= 1:
+            return RateLimited(N_("Too many requests. Try again in a minute."), retry_after=seconds)
+        return RateLimited(
+            N_("Too many requests. Try again in %(minutes)s minutes."), retry_after=seconds, params={"minutes": minutes}
+        )
     if minutes <= 1:
         return RateLimited(N_("Too many failed sign-in attempts. Try again in a minute."), retry_after=seconds)
     return RateLimited(

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from starlette.responses import Response
 
 from config.settings import SUPPORTED_LOCALES
+from models.base import utcnow
 from server.api.sessions import set_session_cookie
 from server.auth import SESSION_COOKIE, client_address
 from server.endpoints import Call, form_route, form_text, page_route
@@ -23,7 +26,9 @@ def _safe_next(target: str) -> str:
 async def login_page(call: Call) -> Response:
     if call.principal is not None:
         return call.redirect("/")
-    return call.render("login.html", next=_safe_next(call.request.query_params.get("next", "/")), email="", error=None)
+    return call.render(
+        "login.html", next=_safe_next(call.request.query_params.get("next", "/")), email="", error=None, retry_at=None
+    )
 
 
 async def login(call: Call) -> Response:
@@ -41,8 +46,16 @@ async def login(call: Call) -> Response:
         )
     except (Unauthenticated, RateLimited) as error:
         status = 429 if isinstance(error, RateLimited) else 401
+        # The clock time too ("om 14:32", in the organisation's zone): "over 12 minuten" alone
+        # leaves a colleague who reads it later guessing.
+        retry_at = utcnow() + timedelta(seconds=error.retry_after) if isinstance(error, RateLimited) else None
         page = call.render(
-            "login.html", status=status, next=next_url, email=email[:254], error=error.text(call.gettext)
+            "login.html",
+            status=status,
+            next=next_url,
+            email=email[:254],
+            error=error.text(call.gettext),
+            retry_at=retry_at,
         )
         if isinstance(error, RateLimited):
             page.headers["Retry-After"] = str(error.retry_after)
