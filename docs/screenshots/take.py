@@ -19,8 +19,8 @@ from harness import REPO, Worker, manage
 
 sys.path.insert(0, str(REPO))  # run as a script: the tests' helpers live beside the package
 
-from server.demo_data import DEMO_DOMAIN, DEMO_PASSWORD, PEOPLE, shipped  # noqa: E402
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, sign_in  # noqa: E402
+from server.demo_data import DEMO_DOMAIN, DEMO_PASSWORD, PEOPLE, shipped
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, sign_in
 
 HERE = Path(__file__).resolve().parent
 SIZES = {"desk": {"width": 1366, "height": 800}, "phone": {"width": 390, "height": 844}}
