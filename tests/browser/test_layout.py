@@ -147,10 +147,15 @@ def test_the_new_posts_bar_is_in_sight_below_three_pinned_items(page: Page, othe
     expect(page.locator("html")).to_have_attribute("data-live", "on")
     bar = page.locator("[data-new-posts]")
 
+    counted = re.match(r"\((\d+)\) ", page.title())
+    before = int(counted.group(1)) if counted else 0
+
     # The reader at the top of the page: three pinned items fill the window.
     _post_in_the_circle(other_page, live_server, "Wie heeft de sleutel van het wijkpunt?")
     expect(bar).to_have_text("1 nieuw bericht")
     expect(bar).to_be_in_viewport()
+    # The tab's title counts the new post too, for a reader who is in another tab.
+    expect(page).to_have_title(re.compile(rf"^\({before + 1}\) "))
 
     # The reader far down the stream.
     page.locator("[data-stream-items] [data-post-id]").last.scroll_into_view_if_needed()
