@@ -34,6 +34,17 @@ def circle_url(page: Page, base: str, name: str) -> str:
     return str(href)
 
 
+def start_a_conversation(page: Page, base: str) -> None:
+    """The demo has no direct messages: the reader writes one, so the Messages page shows one."""
+    colleague = PEOPLE[1]
+    page.goto(f"{base}/people")
+    page.get_by_role("link", name=colleague.name, exact=True).first.click()
+    page.get_by_role("button", name="Stuur een bericht").click()
+    page.locator("#chat-body").fill("Hoi! Heb je vanmiddag even tijd om de casus van mevrouw Jansen door te nemen?")
+    page.locator("[data-chat-form]").get_by_role("button", name="Versturen").click()
+    page.locator("[data-chat-log] li").last.wait_for()
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="kring-screenshots-") as folder:
         tmp = Path(folder)
@@ -63,6 +74,8 @@ def take(base: str) -> None:
                 page = context.new_page()
                 page.set_default_timeout(20_000)
                 sign_in(page, base, f"{READER.local}@{DEMO_DOMAIN}", DEMO_PASSWORD)
+                if size == "desk":
+                    start_a_conversation(page, base)
                 pages = {
                     "home": "/",
                     "circle-chat": circle_url(page, base, CHAT_CIRCLE),
