@@ -8,7 +8,7 @@ COMPILED := $(CATALOGS:.po=.mo)
 # Parallel test processes; CI machines have 2 cores.
 TEST_WORKERS ?= 2
 
-.PHONY: install run test trust soak lint format translations extract-messages clean bench
+.PHONY: install run test trust soak lint format translations extract-messages clean bench screenshots
 
 install: $(INSTALLED) $(COMPILED)
 
@@ -70,3 +70,8 @@ BENCH_SCALE ?= full
 bench: install
 	BENCH_SCALE=$(BENCH_SCALE) $(PY) -m bench.run
 	BENCH_SCALE=$(BENCH_SCALE) $(PY) -m bench.search
+
+# The README's pictures: the main pages at a desk's and a phone's size, on a fresh demo
+# organisation (docs/screenshots/take.py). Needs Chromium at /usr/bin/chromium.
+screenshots: install
+	$(PY) docs/screenshots/take.py

@@ -229,6 +229,12 @@ async def _database_fault(request: Request, exc: Exception) -> Response:
         response: Response = json_error("unavailable", message, 503)
         response.headers.update(headers)
         return response
+    return _error_page(request, message, 503, headers)
+
+
+def _error_page(request: Request, message: str, status: int, headers: dict[str, str]) -> Response:
+    """The error page without a signed-in colleague: the database may be away, and a path no
+    route knows has no session read."""
     ctx: AppContext = request.state.kring
     locale = choose_locale(request, None, ctx.settings.locale)
     context = {
@@ -243,7 +249,7 @@ async def _database_fault(request: Request, exc: Exception) -> Response:
         "message": ctx.catalogs.get(locale).gettext(message),
     }
     html = ctx.templates.render(locale, "error.html", context)
-    return HTMLResponse(html, status_code=503, headers=headers)
+    return HTMLResponse(html, status_code=status, headers=headers)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -256,6 +262,9 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         response = json_error(code, exc.detail, exc.status_code)
         response.headers.update(headers)
         return response
+    # A page in the reader's language, with a way back (a bare "404" has no language or title).
+    if exc.status_code == 404:
+        return _error_page(request, N_("This page does not exist."), 404, headers)
     page = f"<!doctype html><title>{exc.status_code}</title><p>{exc.status_code}</p>"
     return HTMLResponse(page, exc.status_code, headers=headers)
 

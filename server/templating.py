@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from babel.dates import format_date, format_datetime, format_time, format_timedelta, get_timezone
+from babel import Locale
+from babel.dates import format_date, format_time, format_timedelta, get_timezone
 from babel.support import NullTranslations
 
 from server.i18n import Catalogs
@@ -57,8 +58,15 @@ def _date_filter(locale: str) -> Any:
 
 
 def _datetime_filter(locale: str, zone: tzinfo) -> Any:
+    """A date with the time to the minute: seconds mean nothing to a reader (Babel's "medium"
+    pattern has them, so the locale's own way of joining a date and a time is used)."""
+    joined = Locale.parse(locale).datetime_formats["medium"]
+
     def when(value: datetime | str) -> str:
-        return format_datetime(_moment(value), format="medium", locale=locale, tzinfo=zone)
+        moment = _moment(value).astimezone(zone)  # the day too is the organisation's
+        day = format_date(moment, format="medium", locale=locale)
+        clock = format_time(moment, format="short", locale=locale)
+        return str(joined).format(clock, day)
 
     return when
 

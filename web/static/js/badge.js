@@ -2,27 +2,52 @@
 // in the tab title as "(3) …" and drawn on the favicon. Every change to it arrives as
 // badge.changed on the user's own topic, so all tabs and devices agree; after a reconnect the
 // count is fetched again. Also the bell's drop-down, loaded when it opens.
+// The title's count is a sum of parts: the badge's, and what other scripts add through
+// window.kringTitle.set(part, n) (the stream's new posts: "stream"), so one script owns the title.
 (() => {
   "use strict";
   const counter = document.querySelector("[data-badge]");
   if (!counter) return;
-  const direct = document.querySelector("[data-badge-direct]");
+  const direct = document.querySelectorAll("[data-badge-direct]");
+  const navNotifications = document.querySelectorAll('[data-nav-badge="notifications"]');
   const baseTitle = document.title.replace(/^\(\d+\+?\) /, "");
   const icon = document.querySelector('link[rel="icon"]');
   const plainIcon = icon ? icon.href : null;
   let drawn = null;
+  const parts = { badge: 0 };
+
+  function showTitle() {
+    const count = Object.values(parts).reduce((sum, n) => sum + n, 0);
+    document.title = count > 0 ? `(${count}) ${baseTitle}` : baseTitle;
+    drawIcon(count);
+  }
+
+  window.kringTitle = {
+    set(part, n) {
+      parts[part] = Math.max(0, Number(n) || 0);
+      showTitle();
+    },
+    setStream(n) {
+      this.set("stream", n);
+    },
+  };
+
+  function showCount(elements, n) {
+    for (const element of elements) {
+      element.textContent = String(n);
+      element.hidden = n === 0;
+    }
+  }
 
   function show(badge) {
     counter.textContent = String(badge.notifications);
     counter.hidden = badge.notifications === 0;
     counter.dataset.notifications = String(badge.notifications);
     counter.dataset.direct = String(badge.direct);
-    if (direct) {
-      direct.textContent = String(badge.direct);
-      direct.hidden = badge.direct === 0;
-    }
-    document.title = badge.count > 0 ? `(${badge.count}) ${baseTitle}` : baseTitle;
-    drawIcon(badge.count);
+    showCount(direct, badge.direct);
+    showCount(navNotifications, badge.notifications);
+    parts.badge = badge.count;
+    showTitle();
   }
 
   function drawIcon(count) {

@@ -1,3 +1,68 @@
+// The circle page on a phone: tabs (Chat first, then Posts, then Members) over the sections the
+// desk shows side by side. The script only marks the sections and adds the tab bar; kring.css
+// shows the tab bar and hides the other panels below 640 px, so a desk keeps its columns.
+(() => {
+  "use strict";
+  const columns = document.querySelector(".circle-header + .columns");
+  const chat = document.getElementById("chat");
+  const stream = document.querySelector("section.stream[data-stream]");
+  const members = columns?.querySelector("aside.sidebar");
+  if (!columns || !chat || !stream || stream.hidden || !members) return;
+  stream.id ||= "circle-posts";
+  members.id ||= "circle-members";
+
+  const panels = {
+    chat: [chat],
+    posts: [...columns.querySelectorAll("[data-composer], form[action$='/follow']"), stream],
+    members: [members],
+  };
+  const labels = {
+    chat: chat.querySelector("h2")?.textContent.trim() || "Chat",
+    posts: stream.getAttribute("aria-label") || "Posts",
+    members: members.querySelector("h2")?.textContent.trim() || "Members",
+  };
+  const tabList = document.createElement("div");
+  tabList.className = "circle-tabs";
+  tabList.setAttribute("role", "tablist");
+  tabList.setAttribute("aria-label", document.querySelector("h1")?.textContent.trim() || "");
+  const tabs = {};
+  for (const [name, elements] of Object.entries(panels)) {
+    for (const element of elements) element.dataset.tabPanel = name;
+    const tab = document.createElement("button");
+    tab.type = "button";
+    tab.setAttribute("role", "tab");
+    tab.id = `circle-tab-${name}`;
+    tab.setAttribute("aria-controls", elements.map((element) => element.id).filter(Boolean).join(" "));
+    tab.textContent = labels[name];
+    tab.addEventListener("click", () => choose(name));
+    tabs[name] = tab;
+    tabList.append(tab);
+  }
+
+  function choose(name) {
+    columns.dataset.circleTab = name;
+    for (const [other, tab] of Object.entries(tabs)) {
+      tab.setAttribute("aria-selected", String(other === name));
+      tab.tabIndex = other === name ? 0 : -1;
+    }
+  }
+
+  // Arrow keys move between the tabs, as in every tab bar.
+  tabList.addEventListener("keydown", (event) => {
+    const names = Object.keys(tabs);
+    const at = names.indexOf(columns.dataset.circleTab);
+    const step = { ArrowRight: 1, ArrowLeft: -1 }[event.key];
+    if (!step) return;
+    event.preventDefault();
+    const next = names[(at + step + names.length) % names.length];
+    choose(next);
+    tabs[next].focus();
+  });
+
+  columns.before(tabList);
+  choose(window.location.hash === "#members" ? "members" : window.location.hash === "#posts" ? "posts" : "chat");
+})();
+
 // The circle page, live: members joining and leaving, and changes to the circle itself.
 (() => {
   "use strict";

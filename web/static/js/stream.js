@@ -118,6 +118,8 @@
     const count = waiting.size;
     bar.hidden = count === 0;
     bar.textContent = count === 1 ? bar.dataset.one : bar.dataset.many.replace("{n}", String(count));
+    // The tab's title counts them too: a reader in another tab sees that the stream moved.
+    window.kringTitle?.setStream(count);
   }
 
   kring.on("post.created", (frame) => {
@@ -136,7 +138,13 @@
     items.prepend(fragment);
     waiting.clear();
     showBar();
-    items.querySelector("[data-post-id]")?.focus?.();
+    // The new posts sit below the pinned news: take the reader to them.
+    const first = items.querySelector("[data-post-id]");
+    if (first) {
+      if (!first.hasAttribute("tabindex")) first.setAttribute("tabindex", "-1");
+      first.focus({ preventScroll: true });
+      first.scrollIntoView({ block: "start", behavior: "smooth" });
+    }
   });
 
   kring.on("post.updated", (frame) => {
