@@ -1,0 +1,18 @@
+"""What a found item's text reads as: Markdown and HTML made plain for a snippet."""
+
+from __future__ import annotations
+
+import html
+
+import nh3
+from markdown_it import MarkdownIt
+
+# Raw HTML stays text (as everywhere Markdown is rendered here); nh3 then drops every tag.
+_renderer = MarkdownIt("commonmark", {"html": False}).enable(["strikethrough", "table"])
+
+
+def plain(text: str, *, markdown: bool) -> str:
+    """`text` as a reader sees it, without `*`, `#`, `[…](…)` or tags; white space kept."""
+    if not markdown:
+        return text
+    return html.unescape(nh3.clean(_renderer.render(text), tags=set()))
