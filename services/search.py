@@ -485,7 +485,7 @@ class _Postgres(_Backend):
                 groups = ["(" + " | ".join(f"'{key}'" for key in sorted(group)) + ")" for group in alternative]
                 options.append("(" + " & ".join(groups) + ")")
             parts.append("(" + " | ".join(options) + ")")
-        simple = literal_column("'simple'::regconfig")
+        simple: ColumnElement[Any] = literal_column("'simple'::regconfig")
         return sa_select(func.to_tsquery(simple, " & ".join(parts))).scalar_subquery()
 
     def match(self, statement: Select[Any], words: list[Word], *, depth: int) -> Select[Any]:
