@@ -31,7 +31,7 @@ from services import (
 from services.transactions import unit_of_work
 
 # Words a welfare organisation means as one, so the demo's search shows what synonyms do.
-DEMO_SYNONYMS = "verlof, vakantie, vrije dagen\nziek, verzuim\nclient, deelnemer, bewoner\ndeclaratie, onkosten"
+DEMO_SYNONYMS = "verlof, vakantie\nziek, verzuim\nclient, deelnemer, bewoner\ndeclaratie, onkosten"
 
 # The sample group drive (a copy of ../shared/data/groepenschijf) the demo organisation brings in.
 DEMO_DRIVE = Path(__file__).resolve().parent / "demo_drive"

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import html
+import re
 
 import nh3
 from markdown_it import MarkdownIt
 
 # Raw HTML stays text (as everywhere Markdown is rendered here); nh3 then drops every tag.
 _renderer = MarkdownIt("commonmark", {"html": False}).enable(["strikethrough", "table"])
+_PAGE_LINK = re.compile(r"\[\[([^\[\]\n]+)\]\]")  # [[Title]] links a knowledge page
 
 
 def plain(text: str, *, markdown: bool) -> str:
     """`text` as a reader sees it, without `*`, `#`, `[…](…)` or tags; white space kept."""
     if not markdown:
         return text
+    text = _PAGE_LINK.sub(r"\1", text)
     return html.unescape(nh3.clean(_renderer.render(text), tags=set()))
