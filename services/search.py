@@ -30,6 +30,7 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     and_,
+    bindparam,
     column,
     delete,
     exists,
@@ -64,6 +65,7 @@ from models.base import utcnow
 from services import direct, dutch_words, search_text, synonyms
 from services import tags as tag_names
 from services.access import sql_can_read, sql_can_see
+from services.transactions import unit_of_work
 
 MAX_TERMS = 8
 MAX_TITLE = 300
@@ -230,6 +232,40 @@ async def index(db: AsyncSession, entry: Entry, *, new: bool = False) -> SearchI
     for tag_id in await _tag_ids(db, names):
         db.add(Tagging(tag_id=tag_id, item_id=item.id))
     return item
+
+
+async def reanalyse(db: AsyncSession, *, batch: int = 500) -> int:
+    """Make every entry's `terms` again, a batch per transaction, after the Dutch analysis
+    changed (`python -m server reindex-search`); the full-text index follows by itself.
+    Returns how many entries changed."""
+    changed, last = 0, 0
+    while True:
+        rows = (
+            await db.exec(
+                select(SearchItem.id, SearchItem.title, SearchItem.tags, SearchItem.body, SearchItem.terms)
+                .where(col(SearchItem.id) > last)
+                .order_by(col(SearchItem.id))
+                .limit(batch)
+            )
+        ).all()
+        if not rows:
+            return changed
+        updates = [
+            {"item_id": item_id, "terms": terms}
+            for item_id, title, tags, body, old in rows
+            if (terms := dutch_words.index_terms(title, tags, body)) != old
+        ]
+        if updates:
+            async with unit_of_work(db):
+                table_ = SearchItem.__table__  # type: ignore[attr-defined]
+                await db.exec(
+                    cast(
+                        Any, table_.update().where(table_.c.id == bindparam("item_id")).values(terms=bindparam("terms"))
+                    ),
+                    params=updates,
+                )
+        changed += len(updates)
+        last = rows[-1][0] or 0
 
 
 async def unindex(db: AsyncSession, kind: ItemKind, ref_id: int) -> None:

@@ -4,9 +4,10 @@ snippets as the text reads, chat hits named by author and circle. On SQLite and 
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import CircleVisibility, ItemKind, Role, User
+from models import CircleVisibility, ItemKind, Role, SearchItem, User
 from services import chat, direct, document_text, search, synonyms
 from services.errors import PermissionDenied
 from services.search import Entry, Query
@@ -112,3 +113,15 @@ async def test_chat_hits_name_their_author_and_circle_or_conversation(db: AsyncS
     # Only those who may read the chat find it.
     outsider = await make_user(db)
     assert (await search.search(db, outsider, Query(text="erwtensoep"))).hits == []
+
+
+async def test_reindexing_makes_the_terms_of_what_exists_again(db: AsyncSession) -> None:
+    reader = await make_user(db)
+    await _index(db, Entry(ItemKind.DOCUMENT, 1, "Reiskosten", "Vul maandelijks het declaratieformulier in."))
+    # As an installation whose entries were analysed by an older word list.
+    await db.exec(update(SearchItem).values(terms=""))  # type: ignore[call-overload]
+    await db.commit()
+    assert await _titles(db, reader, "declareren") == []
+    assert await search.reanalyse(db, batch=1) >= 1
+    assert await _titles(db, reader, "declareren") == ["Reiskosten"]
+    assert await search.reanalyse(db) == 0
