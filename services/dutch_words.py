@@ -116,10 +116,20 @@ def index_terms(*texts: str) -> str:
     `terms` column both databases match on."""
     seen: dict[str, None] = {}
     for text in texts:
-        for word in words(text):
-            for key in keys(word):
-                seen[key] = None
-            for part in parts(word):
-                for key in keys(part):
-                    seen[key] = None
+        for word in dict.fromkeys(words(text)):
+            seen.update(dict.fromkeys(_terms_of_word(word)))
     return " ".join(seen)
+
+
+@functools.lru_cache(maxsize=200_000)
+def _terms_of_word(word: str) -> tuple[str, ...]:
+    found = dict.fromkeys(keys(word))
+    for part in parts(word):
+        found.update(dict.fromkeys(keys(part)))
+    return tuple(found)
+
+
+@functools.lru_cache(maxsize=200_000)
+def keys_with_parts(word: str) -> frozenset[str]:
+    """The keys of a folded word and of its compound parts: what a snippet marks it by."""
+    return frozenset(_terms_of_word(word))

@@ -21,7 +21,7 @@ page of results is never filtered afterwards.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
@@ -400,9 +400,10 @@ async def search(db: AsyncSession, user: User, query: Query) -> Results:
     item_tags = await tags_of(db, ids)
     places = await _message_places(db, user, items)
     hits = []
+    matches = _matcher(words)
     for item in items:
         text = search_text.plain(item.body[:SNIPPET_CHARS], markdown=item.kind in MARKDOWN_KINDS)
-        made = _snippet(text, words) if words else ""
+        made = _snippet(text, matches) if words else ""
         author, place = places.get(item.id or 0, ("", ""))
         hits.append(
             Hit(item, _pieces(made) if made else _opening(text), item_tags.get(item.id or 0, []), author, place)
@@ -550,22 +551,29 @@ _SQLITE = _Sqlite()
 _POSTGRES = _Postgres()
 
 
-def _matches(token: str, words: list[Word], keys: frozenset[str]) -> bool:
-    """Whether a word of a text is one the query asked for, by the rules the search matched on."""
-    folded = fold(token)
-    if any(folded.startswith(word.prefixes) for word in words):
-        return True
-    if dutch_words.keys(folded) & keys:
-        return True
-    return any(dutch_words.keys(part) & keys for part in dutch_words.parts(folded))
+def _matcher(words: Sequence[Word]) -> Callable[[str], bool]:
+    """Whether a word of a text is one the query asked for, by the rules the search matched on;
+    remembering each word's answer, as a page of snippets reads the same words many times."""
+    prefixes = tuple(prefix for word in words for prefix in word.prefixes)
+    keys = frozenset(key for word in words for key in word.all_keys())
+    known: dict[str, bool] = {}
+
+    def matches(token: str) -> bool:
+        found = known.get(token)
+        if found is None:
+            folded = fold(token)
+            found = folded.startswith(prefixes) or not dutch_words.keys_with_parts(folded).isdisjoint(keys)
+            known[token] = found
+        return found
+
+    return matches
 
 
-def _snippet(body: str, words_asked: list[Word], length: int = 24) -> str:
+def _snippet(body: str, matches: Callable[[str], bool], length: int = 24) -> str:
     """The stretch of `length` words of `body` with the most words the query asked for, those
     marked; empty when none is there."""
-    keys = frozenset(key for word in words_asked for key in word.all_keys())
     tokens = list(_WORD.finditer(body))
-    hits = [_matches(token.group(), words_asked, keys) for token in tokens]
+    hits = [matches(token.group()) for token in tokens]
     if not any(hits):
         return ""
     words = length
