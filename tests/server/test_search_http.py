@@ -62,6 +62,8 @@ async def test_a_chat_hit_is_titled_by_author_and_circle(db: AsyncSession, visit
     page = (await visitor.get("/search?q=erwtensoep")).text
     assert "Anna de Vries in Recepten" in page
     assert '#chat">Chatbericht<' not in page
+    found = (await visitor.get("/api/v1/search?q=erwtensoep")).json()["items"]
+    assert [hit["title"] for hit in found] == ["Anna de Vries in Recepten"]
 
 
 async def test_only_admins_edit_the_synonyms_and_a_search_uses_them_at_once(db: AsyncSession, new_visitor: Any) -> None:
