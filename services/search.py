@@ -240,14 +240,19 @@ async def reanalyse(db: AsyncSession, *, batch: int = 500) -> int:
     Returns how many entries changed."""
     changed, last = 0, 0
     while True:
-        rows = (
-            await db.exec(
-                select(SearchItem.id, SearchItem.title, SearchItem.tags, SearchItem.body, SearchItem.terms)
-                .where(col(SearchItem.id) > last)
-                .order_by(col(SearchItem.id))
-                .limit(batch)
+        statement = (
+            sa_select(
+                col(SearchItem.id),
+                col(SearchItem.title),
+                col(SearchItem.tags),
+                col(SearchItem.body),
+                col(SearchItem.terms),
             )
-        ).all()
+            .where(col(SearchItem.id) > last)
+            .order_by(col(SearchItem.id))
+            .limit(batch)
+        )
+        rows = (await db.exec(cast(Any, statement))).all()
         if not rows:
             return changed
         updates = [
