@@ -20,7 +20,7 @@ from models.event import Event, RealtimeMeta, TopicHead
 from models.knowledge import Document, DocumentVersion, Extraction, KnowledgePage, PageRevision
 from models.notification import DigestFrequency, Notification, NotificationKind, NotificationSettings
 from models.post import REACTIONS, CircleFollow, Comment, Mention, NewsRead, Post, PostKind, PostView, Reaction
-from models.search import Audience, ItemKind, SearchItem, Tag, Tagging
+from models.search import Audience, ItemKind, SearchItem, SearchSynonym, Tag, Tagging
 from models.user import Role, User
 
 __all__ = [
@@ -66,6 +66,7 @@ __all__ = [
     "RequestStatus",
     "Role",
     "SearchItem",
+    "SearchSynonym",
     "Tag",
     "Tagging",
     "TopicHead",

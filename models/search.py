@@ -54,8 +54,21 @@ class SearchItem(SQLModel, table=True):
     title: str = Field(default="", max_length=300)
     tags: str = Field(default="", sa_column=Column(Text, nullable=False))
     body: str = Field(default="", sa_column=Column(Text, nullable=False))
+    # The Dutch analysis of title, tags and body (services/dutch_words.py), which both backends
+    # index as plain words.
+    terms: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class SearchSynonym(SQLModel, table=True):
+    """Words the organisation means as one ("verlof, vakantie, vrije dagen"): a query for any of
+    them also finds the others. Read at query time, so an edit needs no reindexing."""
+
+    __tablename__ = "search_synonyms"
+
+    id: int | None = Field(default=None, primary_key=True)
+    words: str = Field(max_length=500)
 
 
 class Tag(SQLModel, table=True):

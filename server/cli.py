@@ -1,4 +1,4 @@
-"""The command line: serve, migrate, create-user, digest, seed-demo, import-drive."""
+"""The command line: serve, migrate, create-user, digest, seed-demo, reindex-search, import-drive."""
 
 from __future__ import annotations
 
@@ -59,6 +59,11 @@ def _parser() -> argparse.ArgumentParser:
 
     seed = commands.add_parser("seed-demo", help="fill an empty database with a demo organisation (once)")
     seed.set_defaults(run=_seed_demo)
+
+    reindex = commands.add_parser(
+        "reindex-search", help="analyse every search entry's words again (after the Dutch word analysis changed)"
+    )
+    reindex.set_defaults(run=_reindex_search)
 
     drive = commands.add_parser(
         "import-drive", help="bring a group-drive folder tree in as documents, folders becoming tags"
@@ -170,6 +175,23 @@ def _digest(settings: Settings, args: argparse.Namespace) -> int:
 
     sent = asyncio.run(send())
     print(f"kring: sent {sent} digest mail{'' if sent == 1 else 's'}")
+    return 0
+
+
+def _reindex_search(settings: Settings, args: argparse.Namespace) -> int:
+    async def run() -> int:
+        from services import search
+
+        engine = make_engine(settings.async_database_url)
+        try:
+            await assert_migrated(engine)
+            async with make_sessionmaker(engine)() as db:
+                return await search.reanalyse(db)
+        finally:
+            await engine.dispose()
+
+    changed = asyncio.run(run())
+    print(f"kring: {changed} search entr{'y' if changed == 1 else 'ies'} analysed anew")
     return 0
 
 

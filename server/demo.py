@@ -7,11 +7,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from config import Settings
-from models import CircleVisibility, MemberRole, User
+from models import CircleVisibility, MemberRole, Role, User
 from models.base import utcnow
 from models.database import assert_migrated, make_engine, make_sessionmaker
 from server import demo_data, reading
@@ -26,8 +26,12 @@ from services import (
     passwords,
     posts,
     reactions,
+    synonyms,
 )
 from services.transactions import unit_of_work
+
+# Words a welfare organisation means as one, so the demo's search shows what synonyms do.
+DEMO_SYNONYMS = "verlof, vakantie\nziek, verzuim\nclient, deelnemer, bewoner\ndeclaratie, onkosten"
 
 # The sample group drive (a copy of ../shared/data/groepenschijf) the demo organisation brings in.
 DEMO_DRIVE = Path(__file__).resolve().parent / "demo_drive"
@@ -74,6 +78,9 @@ async def _seed_knowledge(db: AsyncSession, settings: Settings, content: DemoCon
         author = await accounts.find_by_email(db, f"{page.author}@{domain}")
         assert author is not None
         await knowledge_pages.create_page(db, author, title=page.title, body=page.body, tags=page.tags)
+    admin = (await db.exec(select(User).where(User.role == Role.ADMIN).order_by(col(User.id)))).first()
+    if admin is not None:
+        await synonyms.replace_all(db, admin, DEMO_SYNONYMS)
     return len(report.imported)
 
 

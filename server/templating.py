@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import date as date_type
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,7 @@ class Templates:
             env.install_gettext_translations(catalogs.get(locale), newstyle=True)  # type: ignore[attr-defined]
             env.globals.update(globals_)
             env.globals["locale"] = locale
-            env.filters["date"] = _date_filter(locale)
+            env.filters["date"] = _date_filter(locale, get_timezone(timezone))
             env.filters["datetime"] = _datetime_filter(locale, get_timezone(timezone))
             env.filters["clock"] = _clock_filter(locale, get_timezone(timezone))
             env.filters["initials"] = initials
@@ -50,8 +51,13 @@ class Templates:
         return self._envs[locale].get_template(name).render(context)
 
 
-def _date_filter(locale: str) -> Any:
-    def date(value: datetime) -> str:
+def _date_filter(locale: str, zone: tzinfo) -> Any:
+    """The day in the organisation's time zone: a document uploaded at 00:36 on 7 December in
+    Amsterdam was stored as 23:36 UTC on the 6th."""
+
+    def date(value: datetime | date_type) -> str:
+        if isinstance(value, datetime):
+            value = _moment(value).astimezone(zone).date()
         return format_date(value, format="long", locale=locale)
 
     return date

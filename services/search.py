@@ -9,24 +9,28 @@ full-text index behind one interface (`search`):
 - SQLite: FTS5 with accents folded by its tokenizer; each word matches as a prefix of itself and
   of its Dutch stem (the same Snowball stemmer PostgreSQL's `dutch` uses).
 So "verlof" finds "verlofregeling", "ziekmeldingen" finds "ziekmelding" and "client" finds
-"cliënt" on both. Who may find what is part of the query itself (`visible_to`): a page of
-results is never filtered afterwards.
+"cliënt" on both. Besides, every entry keeps its `terms`: the Dutch analysis of its words made
+here in Python (`services.dutch_words`: stems, compound parts, a verb's root shared with its
+noun), which both backends index as plain words. Each query word also matches by those keys, by
+its compound parts, and by the organisation's synonyms (`services.synonyms`, read at query time
+so an edit applies at once). So "declareren" finds "declaratieformulier" and "vakantiedagen"
+finds "vakantieverlof" on both. Who may find what is part of the query itself (`visible_to`): a
+page of results is never filtered afterwards.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-import snowballstemmer
 from sqlalchemy import (
     ColumnElement,
     Select,
     and_,
+    bindparam,
     column,
     delete,
     exists,
@@ -47,7 +51,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import (
     Audience,
+    Circle,
+    CircleKind,
     ItemKind,
+    Message,
     PostKind,
     SearchItem,
     Tag,
@@ -55,8 +62,10 @@ from models import (
     User,
 )
 from models.base import utcnow
+from services import direct, dutch_words, search_text, synonyms
 from services import tags as tag_names
 from services.access import sql_can_read, sql_can_see
+from services.transactions import unit_of_work
 
 MAX_TERMS = 8
 MAX_TITLE = 300
@@ -71,7 +80,6 @@ SNIPPET_CHARS = 10_000
 MARK_START = "\x02"
 MARK_END = "\x03"
 _WORD = re.compile(r"[^\W_]+")  # letters and digits: nothing a query syntax could read
-_stemmer = snowballstemmer.stemmer("dutch_porter")
 KIND_OF_POST = {PostKind.POST: ItemKind.POST, PostKind.NEWS: ItemKind.NEWS, PostKind.BLOG: ItemKind.BLOG}
 
 
@@ -107,6 +115,10 @@ class Hit:
     # The snippet as (text, highlighted) pieces, so each caller escapes it its own way.
     snippet: tuple[tuple[str, bool], ...]
     tags: list[str] = field(default_factory=list)
+    # Who wrote a chat message and where (the conversation's name for a direct one): a message
+    # has no title of its own.
+    author: str = ""
+    place: str = ""
 
 
 @dataclass(frozen=True)
@@ -115,14 +127,68 @@ class Results:
     more: bool
 
 
-def fold(value: str) -> str:
-    """Lower case without accents: "Cliënt" → "client"."""
-    decomposed = unicodedata.normalize("NFKD", value.casefold())
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
+fold = dutch_words.fold
 
 
 def terms_of(value: str) -> list[str]:
     return _WORD.findall(fold(value))[:MAX_TERMS]
+
+
+# The shortest compound part a query may match alone: shorter ones are mostly small common words
+# ("leg" in "overleg").
+MIN_TOPIC = 5
+# A key alternative: all of its groups must match, each group by any of its keys.
+Alternative = tuple[frozenset[str], ...]
+
+
+@dataclass(frozen=True)
+class Word:
+    """One word of a query and the ways it may match: as typed (each of `prefixes` as the start
+    of a word), or by one of `alternatives` over the analysed `terms`."""
+
+    prefixes: tuple[str, ...]
+    alternatives: tuple[Alternative, ...]
+
+    def all_keys(self) -> frozenset[str]:
+        return frozenset(key for alternative in self.alternatives for group in alternative for key in group)
+
+
+def _alternatives(word: str) -> list[Alternative]:
+    """The word's own keys; all of its compound parts; or its rarest part alone, which says what
+    the compound is about ("vakantiedagen" → what is about "vakantie")."""
+    found: list[Alternative] = [(dutch_words.keys(word),)]
+    parts = dutch_words.parts(word)
+    if parts:
+        found.append(tuple(dutch_words.keys(part) for part in parts))
+        rarest = dutch_words.rarest(parts)
+        if len(rarest) >= MIN_TOPIC:
+            found.append((dutch_words.keys(rarest),))
+    return found
+
+
+def analyse(terms: Sequence[str], synonym_groups: Sequence[Sequence[str]] = ()) -> list[Word]:
+    """How each query word may match, synonyms included: those of the word itself and those of
+    what a compound is about ("vakantiedagen" with "verlof = vakantie" also finds "verlof")."""
+    analysed = []
+    for term in terms:
+        stem = dutch_words.stem(term)
+        prefixes = (stem,) if term.startswith(stem) else (term, stem)
+        alternatives = _alternatives(term)
+        topics = [dutch_words.keys(term)]
+        parts = dutch_words.parts(term)
+        if parts and len(rarest := dutch_words.rarest(parts)) >= MIN_TOPIC:
+            topics.append(dutch_words.keys(rarest))
+        for group in synonym_groups:
+            entries = [dutch_words.words(entry) for entry in group]
+            if not any(len(words) == 1 and dutch_words.keys(words[0]) & topic for words in entries for topic in topics):
+                continue
+            for words in entries:
+                if len(words) == 1:
+                    alternatives.extend(_alternatives(words[0]))
+                elif words:  # a phrase: all of its words
+                    alternatives.append(tuple(dutch_words.keys(word) for word in words))
+        analysed.append(Word(prefixes, tuple(dict.fromkeys(alternatives))))
+    return analysed
 
 
 def searchable_body(body: str) -> str:
@@ -154,6 +220,7 @@ async def index(db: AsyncSession, entry: Entry, *, new: bool = False) -> SearchI
     item.title = entry.title[:MAX_TITLE]
     item.body = searchable_body(entry.body)
     item.tags = " ".join(names)
+    item.terms = dutch_words.index_terms(item.title, item.tags, item.body)
     item.circle_id = entry.circle_id
     item.audience = entry.audience
     item.updated_at = now
@@ -165,6 +232,45 @@ async def index(db: AsyncSession, entry: Entry, *, new: bool = False) -> SearchI
     for tag_id in await _tag_ids(db, names):
         db.add(Tagging(tag_id=tag_id, item_id=item.id))
     return item
+
+
+async def reanalyse(db: AsyncSession, *, batch: int = 500) -> int:
+    """Make every entry's `terms` again, a batch per transaction, after the Dutch analysis
+    changed (`python -m server reindex-search`); the full-text index follows by itself.
+    Returns how many entries changed."""
+    changed, last = 0, 0
+    while True:
+        statement = (
+            sa_select(
+                col(SearchItem.id),
+                col(SearchItem.title),
+                col(SearchItem.tags),
+                col(SearchItem.body),
+                col(SearchItem.terms),
+            )
+            .where(col(SearchItem.id) > last)
+            .order_by(col(SearchItem.id))
+            .limit(batch)
+        )
+        rows = (await db.exec(cast(Any, statement))).all()
+        if not rows:
+            return changed
+        updates = [
+            {"item_id": item_id, "terms": terms}
+            for item_id, title, tags, body, old in rows
+            if (terms := dutch_words.index_terms(title, tags, body)) != old
+        ]
+        if updates:
+            async with unit_of_work(db):
+                table_ = SearchItem.__table__  # type: ignore[attr-defined]
+                await db.exec(
+                    cast(
+                        Any, table_.update().where(table_.c.id == bindparam("item_id")).values(terms=bindparam("terms"))
+                    ),
+                    params=updates,
+                )
+        changed += len(updates)
+        last = rows[-1][0] or 0
 
 
 async def unindex(db: AsyncSession, kind: ItemKind, ref_id: int) -> None:
@@ -179,15 +285,21 @@ async def bulk_index(db: AsyncSession, entries: Iterable[Entry], *, batch: int =
     tagged: list[tuple[int, list[str]]] = []
     now = utcnow()
     for entry in entries:
+        title, tags, body = (
+            entry.title[:MAX_TITLE],
+            " ".join(tag_names.clean_all(entry.tags)),
+            searchable_body(entry.body),
+        )
         rows.append(
             {
                 "kind": entry.kind,
                 "ref_id": entry.ref_id,
                 "circle_id": entry.circle_id,
                 "audience": entry.audience,
-                "title": entry.title[:MAX_TITLE],
-                "tags": " ".join(tag_names.clean_all(entry.tags)),
-                "body": searchable_body(entry.body),
+                "title": title,
+                "tags": tags,
+                "body": body,
+                "terms": dutch_words.index_terms(title, tags, body),
                 "created_at": entry.created_at or now,
                 "updated_at": entry.created_at or now,
             }
@@ -266,6 +378,7 @@ def _has_tag(name: str) -> ColumnElement[bool]:
 async def search(db: AsyncSession, user: User, query: Query) -> Results:
     """The items matching `query` that `user` may read, best first (newest first without words)."""
     terms = terms_of(query.text)
+    words = analyse(terms, await synonyms.groups(db)) if terms else []
     # SQLAlchemy's own select: each row is (item, snippet or None).
     statement: Select[Any] = sa_select(SearchItem).where(visible_to(user))
     if query.kinds:
@@ -279,8 +392,8 @@ async def search(db: AsyncSession, user: User, query: Query) -> Results:
     if query.until is not None:
         statement = statement.where(col(SearchItem.created_at) < query.until)
     backend = _POSTGRES if db.get_bind().dialect.name == "postgresql" else _SQLITE
-    if terms:
-        statement = backend.match(statement, terms, depth=query.offset + query.limit + 1)
+    if words:
+        statement = backend.match(statement, words, depth=query.offset + query.limit + 1)
     else:
         statement = statement.add_columns(literal_column("NULL")).order_by(
             col(SearchItem.updated_at).desc(), col(SearchItem.id).desc()
@@ -289,19 +402,48 @@ async def search(db: AsyncSession, user: User, query: Query) -> Results:
     more = len(rows) > query.limit
     items: list[SearchItem] = [item for item, _ in rows[: query.limit]]
     ids = [item.id or 0 for item in items]
-    snippets: dict[int, str] = {item.id or 0: snippet for item, snippet in rows if snippet}
-    if terms and ids and not snippets:
-        snippets = await backend.snippets(db, items, terms)
     item_tags = await tags_of(db, ids)
-    hits = [
-        Hit(
-            item,
-            _pieces(snippets[item.id or 0]) if snippets.get(item.id or 0) else _opening(item.body[:SNIPPET_CHARS]),
-            item_tags.get(item.id or 0, []),
+    places = await _message_places(db, user, items)
+    hits = []
+    matches = _matcher(words)
+    for item in items:
+        text = search_text.plain(item.body[:SNIPPET_CHARS], markdown=item.kind in MARKDOWN_KINDS)
+        made = _snippet(text, matches) if words else ""
+        author, place = places.get(item.id or 0, ("", ""))
+        hits.append(
+            Hit(item, _pieces(made) if made else _opening(text), item_tags.get(item.id or 0, []), author, place)
         )
-        for item in items
-    ]
     return Results(hits, more)
+
+
+# What people write in Markdown; its snippets are shown as the text it reads as.
+MARKDOWN_KINDS = frozenset({ItemKind.POST, ItemKind.NEWS, ItemKind.BLOG, ItemKind.PAGE, ItemKind.MESSAGE})
+
+
+async def _message_places(db: AsyncSession, user: User, items: Sequence[SearchItem]) -> dict[int, tuple[str, str]]:
+    """For each chat message among `items`: its author's name and where it was said, the circle's
+    name or, for a direct conversation, its name for `user` (never the hidden circle's)."""
+    messages = {item.ref_id: item.id or 0 for item in items if item.kind is ItemKind.MESSAGE}
+    if not messages:
+        return {}
+    found = await db.exec(
+        select(Message.id, User.name, Circle)
+        .join(User, col(User.id) == col(Message.author_id))
+        .join(Circle, col(Circle.id) == col(Message.circle_id))
+        .where(col(Message.id).in_(list(messages)))
+    )
+    places: dict[int, tuple[str, str]] = {}
+    conversations: dict[int, str] = {}
+    for message_id, author, circle in found.all():
+        if circle.kind is CircleKind.DIRECT:
+            circle_id = circle.id or 0
+            if circle_id not in conversations:
+                conversations[circle_id] = await direct.title(db, user, circle)
+            place = conversations[circle_id]
+        else:
+            place = circle.name
+        places[messages[message_id or 0]] = (author, place)
+    return places
 
 
 class _Backend:
@@ -313,31 +455,29 @@ class _Backend:
         """Reading past the window widens it by whole windows, so pages within one agree."""
         return self.RANKED * -(-depth // self.RANKED)
 
-    def match(self, statement: Select[Any], terms: list[str], *, depth: int) -> Select[Any]:
-        """Only the matches, best first, with a snippet column (None when `snippets` makes them);
-        `depth` is how far down the caller will read (offset + limit)."""
-        raise NotImplementedError
-
-    async def snippets(self, db: AsyncSession, items: list[SearchItem], terms: list[str]) -> dict[int, str]:
-        """Snippets for the page of results shown, never for every match."""
+    def match(self, statement: Select[Any], words: list[Word], *, depth: int) -> Select[Any]:
+        """Only the matches, best first, with a NULL snippet column; `depth` is how far down the
+        caller will read (offset + limit)."""
         raise NotImplementedError
 
 
 class _Sqlite(_Backend):
-    """FTS5 over the unstemmed words: each query word as a prefix, and its stem as a prefix.
+    """FTS5 over the unstemmed words and the `terms`: each query word as a prefix, its stem as a
+    prefix, or one of its key alternatives as whole words.
 
     Ranked: title or tag matches first, then the rest, newest first within each, over a window
     of the newest matches and the newest title or tag matches (bm25 over every match of a common
-    word took longer than the 100 ms a search may take at 50,000 items). Snippets are cut here
-    from the page's bodies by the same prefix rule, because FTS5 makes a snippet only by running
-    the whole match again for each row.
+    word took longer than the 100 ms a search may take at 50,000 items).
     """
 
-    def _expression(self, terms: list[str]) -> str:
+    def _expression(self, words: list[Word]) -> str:
         parts = []
-        for term in terms:
-            stem = _stemmer.stemWord(term)
-            parts.append(f'"{stem}"*' if term.startswith(stem) else f'("{term}"* OR "{stem}"*)')
+        for word in words:
+            options = [f'"{prefix}"*' for prefix in word.prefixes]
+            for alternative in word.alternatives:
+                groups = ["(" + " OR ".join(f'"{key}"' for key in sorted(group)) + ")" for group in alternative]
+                options.append("(" + " AND ".join(groups) + ")")
+            parts.append("(" + " OR ".join(options) + ")")
         return " AND ".join(parts)
 
     def _newest(self, statement: Select[Any], expression: str, name: str, window: int, titled: int) -> Select[Any]:
@@ -349,8 +489,8 @@ class _Sqlite(_Backend):
             .limit(window)
         )
 
-    def match(self, statement: Select[Any], terms: list[str], *, depth: int) -> Select[Any]:
-        expression = self._expression(terms)
+    def match(self, statement: Select[Any], words: list[Word], *, depth: int) -> Select[Any]:
+        expression = self._expression(words)
         window = self.window(depth)
         newest = self._newest(statement, expression, "match_any", window, 0)
         titled = self._newest(statement, f"{{title tags}} : ({expression})", "match_heading", window, 1)
@@ -363,19 +503,85 @@ class _Sqlite(_Backend):
             candidates.c.titled.desc(), col(SearchItem.id).desc()
         )
 
-    async def snippets(self, db: AsyncSession, items: list[SearchItem], terms: list[str]) -> dict[int, str]:
-        prefixes = tuple({*terms, *(_stemmer.stemWord(term) for term in terms)})
-        made = {item.id or 0: _snippet(item.body[:SNIPPET_CHARS], prefixes) for item in items}
-        return {item_id: snippet for item_id, snippet in made.items() if snippet}
+
+class _Postgres(_Backend):
+    """The generated `document` column (the text in the `kring` configuration, the `terms` as
+    they are); each query word as a stemmed prefix (`word:*`) or one of its key alternatives.
+
+    A common word matches a third of everything, and ranking every match reads every match's
+    whole `document`. So only a window is ranked: the newest matches, and the newest whose title
+    or tags match (the small `heading` vector has its own index), `RANKED` of each, by
+    `ts_rank`. A title or tag match of any age is therefore ranked, a body match if it is among
+    the newest `RANKED`.
+    """
+
+    def _tsquery(self, words: list[Word], *, as_typed: bool = False) -> ColumnElement[Any]:
+        # Every lexeme is made here (folded, stemmed as `kring` stems), so the query is read in
+        # the `simple` configuration, which only lowers case. A scalar subquery, so PostgreSQL
+        # builds the query once (an InitPlan) rather than for every matching row. `as_typed`:
+        # only the words as typed, for ranking.
+        parts = []
+        for word in words:
+            options = [f"'{prefix}':*" for prefix in word.prefixes]
+            for alternative in () if as_typed else word.alternatives:
+                groups = ["(" + " | ".join(f"'{key}'" for key in sorted(group)) + ")" for group in alternative]
+                options.append("(" + " & ".join(groups) + ")")
+            parts.append("(" + " | ".join(options) + ")")
+        simple: ColumnElement[Any] = literal_column("'simple'::regconfig")
+        return sa_select(func.to_tsquery(simple, " & ".join(parts))).scalar_subquery()
+
+    def match(self, statement: Select[Any], words: list[Word], *, depth: int) -> Select[Any]:
+        tsquery = self._tsquery(words)
+        document: ColumnElement[Any] = literal_column("search_items.document")
+        heading: ColumnElement[Any] = literal_column("search_items.heading")
+        window = self.window(depth)
+        ids = statement.with_only_columns(col(SearchItem.id))
+        # `id + 0`: walking the primary key backwards and testing every row for the words looks
+        # cheap to the planner, which cannot see how rare the words are, and reads the whole
+        # table when they match nothing; the GIN index and a sort of the matches is always fast.
+        newest_first = (col(SearchItem.id) + 0).desc()
+        newest = ids.where(document.op("@@")(tsquery)).order_by(newest_first).limit(window)
+        titled = ids.where(heading.op("@@")(tsquery)).order_by(newest_first).limit(window)
+        candidates = union(newest, titled).subquery()
+        matches: Select[Any] = sa_select(SearchItem).add_columns(literal_column("NULL"))
+        # Ranked by the words as typed: the alternatives widen what is found, but each word has
+        # several (stem, root, parts), and ts_rank would favour whatever matched most of them.
+        return matches.where(col(SearchItem.id).in_(sa_select(candidates.c.id))).order_by(
+            func.ts_rank(document, self._tsquery(words, as_typed=True)).desc(), col(SearchItem.id).desc()
+        )
 
 
-def _snippet(body: str, prefixes: tuple[str, ...], words: int = 24) -> str:
-    """The stretch of `words` words of `body` with the most words starting with one of
-    `prefixes` (folded), those marked; empty when none does."""
+_FTS = table("search_fts", column("rowid"))
+_SQLITE = _Sqlite()
+_POSTGRES = _Postgres()
+
+
+def _matcher(words: Sequence[Word]) -> Callable[[str], bool]:
+    """Whether a word of a text is one the query asked for, by the rules the search matched on;
+    remembering each word's answer, as a page of snippets reads the same words many times."""
+    prefixes = tuple(prefix for word in words for prefix in word.prefixes)
+    keys = frozenset(key for word in words for key in word.all_keys())
+    known: dict[str, bool] = {}
+
+    def matches(token: str) -> bool:
+        found = known.get(token)
+        if found is None:
+            folded = fold(token)
+            found = folded.startswith(prefixes) or not dutch_words.keys_with_parts(folded).isdisjoint(keys)
+            known[token] = found
+        return found
+
+    return matches
+
+
+def _snippet(body: str, matches: Callable[[str], bool], length: int = 24) -> str:
+    """The stretch of `length` words of `body` with the most words the query asked for, those
+    marked; empty when none is there."""
     tokens = list(_WORD.finditer(body))
-    hits = [fold(token.group()).startswith(prefixes) for token in tokens]
+    hits = [matches(token.group()) for token in tokens]
     if not any(hits):
         return ""
+    words = length
     best, count = 0, sum(hits[:words])
     running = count
     for start in range(1, max(1, len(tokens) - words + 1)):
@@ -393,57 +599,6 @@ def _snippet(body: str, prefixes: tuple[str, ...], words: int = 24) -> str:
     last = tokens[shown[-1]].end()
     pieces.append(body[position:last] + ("…" if shown[-1] < len(tokens) - 1 else ""))
     return " ".join("".join(pieces).split())
-
-
-class _Postgres(_Backend):
-    """The generated `document` column; each query word as a stemmed prefix (`word:*`).
-
-    A common word matches a third of everything, and ranking every match reads every match's
-    whole `document`. So only a window is ranked: the newest matches, and the newest whose title
-    or tags match (the small `heading` vector has its own index), `RANKED` of each, by
-    `ts_rank`. A title or tag match of any age is therefore ranked, a body match if it is among
-    the newest `RANKED`.
-    """
-
-    _config: ColumnElement[Any] = literal_column("'kring'::regconfig")
-
-    def _tsquery(self, terms: list[str]) -> ColumnElement[Any]:
-        # A scalar subquery, so PostgreSQL builds the query once (an InitPlan) rather than for
-        # every matching row when the words arrive as a parameter.
-        words = " & ".join(f"{term}:*" for term in terms)
-        return sa_select(func.to_tsquery(self._config, words)).scalar_subquery()
-
-    def match(self, statement: Select[Any], terms: list[str], *, depth: int) -> Select[Any]:
-        tsquery = self._tsquery(terms)
-        document: ColumnElement[Any] = literal_column("search_items.document")
-        heading: ColumnElement[Any] = literal_column("search_items.heading")
-        window = self.window(depth)
-        ids = statement.with_only_columns(col(SearchItem.id))
-        # `id + 0`: walking the primary key backwards and testing every row for the words looks
-        # cheap to the planner, which cannot see how rare the words are, and reads the whole
-        # table when they match nothing; the GIN index and a sort of the matches is always fast.
-        newest_first = (col(SearchItem.id) + 0).desc()
-        newest = ids.where(document.op("@@")(tsquery)).order_by(newest_first).limit(window)
-        titled = ids.where(heading.op("@@")(tsquery)).order_by(newest_first).limit(window)
-        candidates = union(newest, titled).subquery()
-        matches: Select[Any] = sa_select(SearchItem).add_columns(literal_column("NULL"))
-        return matches.where(col(SearchItem.id).in_(sa_select(candidates.c.id))).order_by(
-            func.ts_rank(document, tsquery).desc(), col(SearchItem.id).desc()
-        )
-
-    async def snippets(self, db: AsyncSession, items: list[SearchItem], terms: list[str]) -> dict[int, str]:
-        ids = [item.id or 0 for item in items]
-        options = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, MaxFragments=2"
-        prefix = func.substr(SearchItem.body, 1, SNIPPET_CHARS)
-        headline = func.ts_headline(self._config, prefix, self._tsquery(terms), options)
-        statement = sa_select(col(SearchItem.id), headline).where(col(SearchItem.id).in_(ids))
-        rows = (await db.exec(cast(Any, statement))).all()
-        return {int(row_id): str(value) for row_id, value in rows}
-
-
-_FTS = table("search_fts", column("rowid"))
-_SQLITE = _Sqlite()
-_POSTGRES = _Postgres()
 
 
 def _pieces(snippet: str) -> tuple[tuple[str, bool], ...]:

@@ -19,6 +19,13 @@ def snippet_html(pieces: tuple[tuple[str, bool], ...]) -> str:
     return "".join(f"<mark>{escape(text)}</mark>" if marked else escape(text) for text, marked in pieces)
 
 
+def _place_title(call: Call, hit: search.Hit) -> str:
+    """A chat message's title: who wrote it where (a message has no title of its own)."""
+    if not hit.author:
+        return ""
+    return call.gettext("%(author)s in %(place)s") % {"author": hit.author, "place": hit.place}
+
+
 class TagsQuery(QueryIn):
     tag: list[Text] = Field(
         default_factory=list, description="Count only items that also carry this tag (repeatable), to narrow down."
@@ -33,7 +40,7 @@ async def run_search(call: Call) -> Response:
                 SearchHitOut(
                     type=hit.item.kind.value,
                     id=hit.item.ref_id,
-                    title=hit.item.title,
+                    title=hit.item.title or _place_title(call, hit),
                     snippet_html=snippet_html(hit.snippet),
                     url=url_of(hit.item),
                     tags=hit.tags,

@@ -4,8 +4,8 @@ The audit log is append-only: a trigger on each backend refuses UPDATE and DELET
 `audit_entries`, so no path through Kring (nor a mistaken statement on its connection) can edit
 or remove what happened. (PostgreSQL's TRUNCATE, a table owner's deliberate act, is not refused.)
 
-Revision ID: 0010_people_admin
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-07 08:00:00
 """
 
@@ -17,8 +17,8 @@ from alembic import op
 
 import models.base
 
-revision: str = "0010_people_admin"
-down_revision: str | None = "0009"
+revision: str = "0011"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
