@@ -319,6 +319,8 @@ class BadgeChanged(Event):
     count: int
     notifications: int
     direct: int
+    chat: int = 0  # written since the chat count came; older events had none
+    counted: list[str] = ["notifications", "direct", "chat"]
 
 
 class ChatRead(Event):

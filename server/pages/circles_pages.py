@@ -38,11 +38,13 @@ async def directory(call: Call) -> Response:
     found = await circles.list_circles(call.db, call.user, kind=kind, limit=500)
     counts = await circles.member_counts(call.db, [c.id or 0 for c in found])
     mine = await circles.my_circle_ids(call.db, call.user)
+    unread = await chat.unread_counts(call.db, call.user)
     return call.render(
         "circles.html",
         circles=found,
         counts=counts,
         mine=mine,
+        unread=unread,
         kind=kind,
         kinds=list(CIRCLE_KINDS),
         visibilities=list(CircleVisibility),

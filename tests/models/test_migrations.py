@@ -20,9 +20,8 @@ from models import CircleVisibility, Membership, Message
 from models.database import DatabaseNotMigrated, alembic_config, make_engine, make_sessionmaker
 from models.search import include_name, include_object
 from server.app import create_app
-from services import chat
 from tests.conftest import SECRET
-from tests.support import add_member, make_circle, make_user
+from tests.support import make_circle, make_user
 
 
 def _diff(conn: Connection) -> list[object]:
@@ -61,8 +60,12 @@ async def test_rebuilding_the_circles_table_keeps_what_refers_to_it(tmp_path: Pa
         async with make_sessionmaker(engine)() as db:
             owner, member = await make_user(db), await make_user(db)
             circle = await make_circle(db, owner, CircleVisibility.CLOSED, name="Buurtteam Oost")
-            await add_member(db, owner, circle, member)
-            await chat.post_message(db, member, circle.id or 0, body="Fijn dat ik erbij ben")
+            # Stored as the rows they are: today's services also move badges, whose settings
+            # columns a database at 0008 does not have yet.
+            db.add(Membership(circle_id=circle.id or 0, user_id=member.id or 0))
+            body = "Fijn dat ik erbij ben"
+            db.add(Message(circle_id=circle.id or 0, author_id=member.id or 0, body=body, html=f"<p>{body}</p>"))
+            await db.commit()
         for step, revision in ((command.upgrade, "head"), (command.downgrade, "0008"), (command.upgrade, "head")):
             await asyncio.to_thread(step, alembic_config(url), revision)
             async with make_sessionmaker(engine)() as db:
