@@ -80,7 +80,7 @@ async def message_data(db: AsyncSession, message: Message, author: User | None =
     return {
         "id": message.id,
         "circle_id": message.circle_id,
-        "author": {"id": author.id, "name": author.name} if author else None,
+        "author": {"id": author.id, "name": author.name, "avatar": author.avatar} if author else None,
         "body": "" if message.deleted_at else message.body,
         "html": "" if message.deleted_at else message.html,
         "reply_to": reply,
@@ -289,6 +289,25 @@ async def unread_counts(db: AsyncSession, user: User) -> dict[int, int]:
         .group_by(col(Message.circle_id))
     )
     return {circle_id: count for circle_id, count in (await db.exec(statement)).all() if count}
+
+
+async def read_position(db: AsyncSession, user: User, circle_id: int) -> int:
+    """The last message the user has read in a circle, as the unread counts see it: their marker,
+    or what was said before they joined (history, never unread), whichever is later."""
+    marker = (
+        await db.exec(
+            select(ReadMarker.message_id).where(ReadMarker.user_id == user.id, ReadMarker.circle_id == circle_id)
+        )
+    ).first() or 0
+    joined = select(Membership.joined_at).where(Membership.user_id == user.id, Membership.circle_id == circle_id)
+    before_joining = (
+        await db.exec(
+            select(func.max(Message.id)).where(
+                Message.circle_id == circle_id, col(Message.created_at) <= joined.scalar_subquery()
+            )
+        )
+    ).one()
+    return max(marker, before_joining or 0)
 
 
 async def read_markers(db: AsyncSession, circle_id: int) -> dict[int, int]:

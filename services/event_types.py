@@ -290,7 +290,7 @@ class _MessageData(Event):
 
     id: int
     circle_id: int
-    author: Person | None
+    author: Author | None  # with the picture, which the chat shows beside a run of messages
     body: str
     html: str
     reply_to: QuotedMessage | None

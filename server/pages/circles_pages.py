@@ -78,7 +78,6 @@ async def circle_page(call: Call) -> Response:
         recent = await chat.history(call.db, call.user, access.circle_id, limit=CHAT_PAGE)
         chat_log = [await chat.message_data(call.db, m) for m in reversed(recent)]
         message_reactions = await reactions.summaries(call.db, call.user, [f"message:{m['id']}" for m in chat_log])
-    markers = await chat.read_markers(call.db, access.circle_id) if access.is_member else {}
     members = await circles.list_members(call.db, call.user, access.circle_id, limit=500) if members_visible else []
     is_direct = access.circle.kind is CircleKind.DIRECT
     is_admin = access.standing.can_administer and not is_direct
@@ -103,7 +102,7 @@ async def circle_page(call: Call) -> Response:
         presence=call.ctx.hub.presence_of(u.id or 0 for u, _ in members),
         viewer=item_viewer(call.user_id, member=access.is_member, moderator=is_admin),
         member_viewer=item_viewer(call.user_id, moderator=is_admin),
-        last_read=markers.get(call.user_id, 0),
+        last_read=await chat.read_position(call.db, call.user, access.circle_id) if access.is_member else 0,
         **stream,
     )
 

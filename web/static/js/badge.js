@@ -44,7 +44,7 @@
     counter.hidden = badge.notifications === 0;
     counter.dataset.notifications = String(badge.notifications);
     counter.dataset.direct = String(badge.direct);
-    counter.dataset.chat = String(chatCount);
+    counter.dataset.chatUnread = String(chatCount);
     showCount(direct, badge.direct);
     showCount(chat, chatCount);
     titleParts.set("badge", badge.count);
@@ -91,7 +91,7 @@
   const initial = {
     notifications: Number(counter.dataset.notifications || 0),
     direct: Number(counter.dataset.direct || 0),
-    chat: Number(counter.dataset.chat || 0),
+    chat: Number(counter.dataset.chatUnread || 0),
   };
   const counted = (counter.dataset.counted || "notifications direct chat").split(" ").filter(Boolean);
   initial.count = counted.reduce((sum, part) => sum + (initial[part] || 0), 0);
