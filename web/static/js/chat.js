@@ -65,15 +65,15 @@
     return time ? new Date(time.dateTime) : new Date(); // a pending message is being sent now
   }
 
-  function separator(className, label) {
-    const line = document.createElement("li");
-    line.className = className;
-    line.setAttribute("role", "separator");
-    line.setAttribute("aria-label", label);
-    const text = document.createElement("span");
-    text.textContent = label;
-    line.append(text);
-    return line;
+  // The lines between messages come from the page's templates, as the messages do.
+  const line = (name) => box.querySelector(`template[${name}]`).content.firstElementChild.cloneNode(true);
+
+  function dayLine(date) {
+    const day = line("data-chat-day");
+    const label = dayLabel(date);
+    day.setAttribute("aria-label", label);
+    day.querySelector("[data-label]").textContent = label;
+    return day;
   }
 
   // Redrawn over the whole log after every change (a page holds a few hundred lines at most), so
@@ -87,7 +87,7 @@
       const newDay = !previous || dayKey(previous.at) !== dayKey(at);
       if (newDay) {
         const above = item.previousElementSibling?.classList.contains("chat-unread") ? item.previousElementSibling : item;
-        above.before(separator("chat-day", dayLabel(at)));
+        above.before(dayLine(at));
       }
       const follows =
         previous &&
@@ -108,7 +108,7 @@
       (item) => Number(item.dataset.messageId) > readAtLoad && Number(item.dataset.owner) !== kring.me,
     );
     if (!first) return null;
-    const divider = separator("chat-unread", texts.unread);
+    const divider = line("data-chat-unread");
     first.before(divider);
     return divider;
   }
