@@ -72,8 +72,12 @@ async def save_settings(call: Call) -> Response:
     wanted = set(call.form.getlist("kind"))
     muted = [kind for kind in NotificationKind if kind.value not in wanted]
     digest = parse_enum(DigestFrequency, form_text(call, "digest"), field="digest", message=N_("Choose how often."))
-    chosen_parts = {str(part) for part in call.form.getlist("title_count")}
-    counted = [part for part in notifications.TITLE_PARTS if part in chosen_parts]
+    # Unticked boxes are not sent: the form says it showed them, so a form without them (an older
+    # page, a script) leaves the title's choice as it was.
+    counted = None
+    if call.form.get("title_counts_shown"):
+        chosen_parts = {str(part) for part in call.form.getlist("title_count")}
+        counted = [part for part in notifications.TITLE_PARTS if part in chosen_parts]
     await notification_settings.save_preferences(
         call.db, call.user, muted_kinds=muted, digest=digest, title_counts=counted
     )
