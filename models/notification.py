@@ -67,3 +67,5 @@ class NotificationSettings(SQLModel, table=True):
     muted_kinds: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     digest: DigestFrequency = Field(default=DigestFrequency.DAILY, sa_type=StrEnumType(DigestFrequency))
     digest_sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Parts of the badge ("notifications", "direct", "chat") the tab title leaves out.
+    uncounted: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))

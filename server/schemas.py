@@ -437,9 +437,13 @@ class ConversationList(BaseModel):
 
 
 class BadgeOut(BaseModel):
-    count: int = Field(description="What the tab badge shows: unread notifications plus unread direct messages.")
+    count: int = Field(description="What the tab badge shows: the sum of the parts named in `counted`.")
     notifications: int
     direct: int = Field(description="Unread direct messages.")
+    chat: int = Field(default=0, description="Unread chat messages in circles not muted (conversations aside).")
+    counted: list[str] = Field(
+        default=["notifications", "direct", "chat"], description="The parts the colleague counts in the tab title."
+    )
 
 
 class NotificationOut(BaseModel):

@@ -25,6 +25,7 @@ from models import (
     Membership,
     Message,
     NotificationKind,
+    NotifyLevel,
     Reaction,
     ReadMarker,
     User,
@@ -79,7 +80,7 @@ async def message_data(db: AsyncSession, message: Message, author: User | None =
     return {
         "id": message.id,
         "circle_id": message.circle_id,
-        "author": {"id": author.id, "name": author.name} if author else None,
+        "author": {"id": author.id, "name": author.name, "avatar": author.avatar} if author else None,
         "body": "" if message.deleted_at else message.body,
         "html": "" if message.deleted_at else message.html,
         "reply_to": reply,
@@ -160,13 +161,16 @@ async def _notify(db: AsyncSession, user: User, circle: Circle, message: Message
             reply = notifications.About(f"message:{quoted.id}", about.url, quoted.body, circle.id)
             kind = NotificationKind.REPLY
             await notifications.notify(db, [quoted.author_id], actor=user, kind=kind, about=reply, detail=message.body)
-    if circle.kind is CircleKind.DIRECT:
-        await _announce_participants(db, message.circle_id, but=user.id)
+    await _announce_readers(db, circle, but=user.id)
 
 
-async def _announce_participants(db: AsyncSession, circle_id: int, *, but: int | None = None) -> None:
-    participants = await db.exec(select(Membership.user_id).where(Membership.circle_id == circle_id))
-    await notifications.announce(db, [p for p in participants.all() if p != but])
+async def _announce_readers(db: AsyncSession, circle: Circle, *, but: int | None = None) -> None:
+    """Move the badges a message in `circle` counts in: every participant's in a conversation,
+    in a circle every member's who has not muted it (a muted circle's chat is not counted)."""
+    statement = select(Membership.user_id).where(Membership.circle_id == circle.id)
+    if circle.kind is not CircleKind.DIRECT:
+        statement = statement.where(col(Membership.notify) != NotifyLevel.MUTED)
+    await notifications.announce(db, [p for p in (await db.exec(statement)).all() if p != but])
 
 
 async def _own(db: AsyncSession, user: User, message_id: int, *, admins_too: bool) -> Message:
@@ -221,8 +225,8 @@ async def delete_message(db: AsyncSession, user: User, message_id: int) -> Messa
     )
     await notifications.forget(db, [message_target(message_id)])
     circle = await db.get(Circle, message.circle_id)
-    if circle is not None and circle.kind is CircleKind.DIRECT:
-        await _announce_participants(db, message.circle_id)
+    if circle is not None:
+        await _announce_readers(db, circle)
     return message
 
 
@@ -244,7 +248,7 @@ def history_query(circle_id: int, before: int | None, limit: int) -> Any:
 @writes
 async def mark_read(db: AsyncSession, user: User, circle_id: int, message_id: int) -> int:
     """Move the user's read marker forward to `message_id` (never back); returns the marker."""
-    access = await writable_circle(db, user, circle_id, N_("Only members keep a read marker."))
+    await writable_circle(db, user, circle_id, N_("Only members keep a read marker."))
     newest = (await db.exec(select(func.max(Message.id)).where(Message.circle_id == circle_id))).one() or 0
     target = min(message_id, newest)
     marker = (
@@ -262,13 +266,13 @@ async def mark_read(db: AsyncSession, user: User, circle_id: int, message_id: in
     await events.record(db, events.circle_topic(circle_id), read)
     await events.record(db, events.user_topic(user.id or 0), read)
     await notifications.see_chat(db, user, circle_id, target)
-    if access.circle.kind is CircleKind.DIRECT:
-        await notifications.announce(db, [user.id or 0])
+    await notifications.announce(db, [user.id or 0])
     return target
 
 
 async def unread_counts(db: AsyncSession, user: User) -> dict[int, int]:
-    """Unread messages (by others, not deleted) per circle the user belongs to."""
+    """Unread messages (by others, not deleted, since the user joined) per circle they belong to,
+    counted as the badge counts them (`notifications.unread_chat`)."""
     marker = (
         select(ReadMarker.message_id)
         .where(ReadMarker.user_id == user.id, col(ReadMarker.circle_id) == col(Message.circle_id))
@@ -280,11 +284,31 @@ async def unread_counts(db: AsyncSession, user: User) -> dict[int, int]:
         .where(
             Message.author_id != user.id,
             col(Message.deleted_at).is_(None),
+            col(Message.created_at) > col(Membership.joined_at),
             or_(marker.is_(None), col(Message.id) > func.coalesce(marker, 0)),
         )
         .group_by(col(Message.circle_id))
     )
     return {circle_id: count for circle_id, count in (await db.exec(statement)).all() if count}
+
+
+async def read_position(db: AsyncSession, user: User, circle_id: int) -> int:
+    """The last message the user has read in a circle, as the unread counts see it: their marker,
+    or what was said before they joined (history, never unread), whichever is later."""
+    marker = (
+        await db.exec(
+            select(ReadMarker.message_id).where(ReadMarker.user_id == user.id, ReadMarker.circle_id == circle_id)
+        )
+    ).first() or 0
+    joined = select(Membership.joined_at).where(Membership.user_id == user.id, Membership.circle_id == circle_id)
+    before_joining = (
+        await db.exec(
+            select(func.max(Message.id)).where(
+                Message.circle_id == circle_id, col(Message.created_at) <= joined.scalar_subquery()
+            )
+        )
+    ).one()
+    return max(marker, before_joining or 0)
 
 
 async def read_markers(db: AsyncSession, circle_id: int) -> dict[int, int]:

@@ -290,7 +290,7 @@ class _MessageData(Event):
 
     id: int
     circle_id: int
-    author: Person | None
+    author: Author | None  # with the picture, which the chat shows beside a run of messages
     body: str
     html: str
     reply_to: QuotedMessage | None
@@ -319,6 +319,8 @@ class BadgeChanged(Event):
     count: int
     notifications: int
     direct: int
+    chat: int = 0  # written since the chat count came; older events had none
+    counted: list[str] = ["notifications", "direct", "chat"]
 
 
 class ChatRead(Event):

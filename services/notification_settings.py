@@ -8,6 +8,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import DigestFrequency, Membership, NotificationKind, NotificationSettings, NotifyLevel, User
+from services import notifications
 from services.access import writable_circle
 from services.errors import N_
 from services.transactions import writes
@@ -26,14 +27,22 @@ async def save_preferences(
     *,
     muted_kinds: Iterable[NotificationKind] | None = None,
     digest: DigestFrequency | None = None,
+    title_counts: Iterable[str] | None = None,
 ) -> NotificationSettings:
-    """Change what is given; leave the rest as it was."""
+    """Change what is given; leave the rest as it was. `title_counts` names the parts of the
+    badge (`notifications.TITLE_PARTS`) the tab title counts."""
     found = await db.get(NotificationSettings, user.id, with_for_update=True)
     choices = found if found is not None else NotificationSettings(user_id=user.id or 0)
     if muted_kinds is not None:
         choices.muted_kinds = sorted({kind.value for kind in muted_kinds})
     if digest is not None:
         choices.digest = digest
+    if title_counts is not None:
+        counted = set(title_counts)
+        uncounted = [part for part in notifications.TITLE_PARTS if part not in counted]
+        if uncounted != list(choices.uncounted or []):
+            choices.uncounted = uncounted
+            await notifications.announce(db, [user.id or 0])  # every tab's title follows
     db.add(choices)
     return choices
 
@@ -50,6 +59,9 @@ async def set_circle_level(db: AsyncSession, user: User, circle_id: int, level: 
     assert access.membership is not None
     membership = await db.get(Membership, access.membership.id, populate_existing=True)
     assert membership is not None
+    changed = membership.notify != level
     membership.notify = level
     db.add(membership)
+    if changed:
+        await notifications.announce(db, [user.id or 0])  # a muted circle's chat is not counted
     return level

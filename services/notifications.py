@@ -7,8 +7,10 @@ Rules:
 - Activity about one subject joins the unread line about it: "Anna and 4 others reacted".
 - A colleague's choices decide: kinds they switched off, and per circle all, mentions only
   (mentions and replies), or muted.
-- The badge is unread notifications plus unread direct messages. Every change to it records a
-  `badge.changed` event on the colleague's own topic, so every tab and device shows the same.
+- The badge is unread notifications, unread direct messages and unread chat in the circles the
+  colleague has not muted; the tab title counts the parts they chose (`TITLE_PARTS`). Every change
+  to it records a `badge.changed` event on the colleague's own topic, so every tab and device
+  shows the same.
 - Seeing the item reads its lines: opening a post reads what was about it and its comments,
   confirming must-read news reads its line, and a chat's read marker reads the mentions and
   replies it moved past (`see_post`, `see_news`, `see_chat`).
@@ -54,17 +56,29 @@ _TITLE_CHARS = 120
 _CHUNK = 500  # rows per INSERT: SQLite allows 32,766 parameters in one statement
 
 
+# The parts of the badge a colleague may count in the tab title (all, unless they chose fewer).
+TITLE_PARTS = ("notifications", "direct", "chat")
+
+
 @dataclass(frozen=True)
 class Badge:
     notifications: int
     direct: int  # unread direct messages
+    chat: int = 0  # unread messages in circles (not conversations) the colleague has not muted
+    counted: tuple[str, ...] = TITLE_PARTS  # the parts the tab title counts, by their choice
 
     @property
     def count(self) -> int:
-        return self.notifications + self.direct
+        return sum(getattr(self, part) for part in self.counted)
 
-    def data(self) -> dict[str, int]:
-        return {"count": self.count, "notifications": self.notifications, "direct": self.direct}
+    def data(self) -> dict[str, int | list[str]]:
+        return {
+            "count": self.count,
+            "notifications": self.notifications,
+            "direct": self.direct,
+            "chat": self.chat,
+            "counted": list(self.counted),
+        }
 
 
 # Lines about a circle itself, which its recipient may see without being a member.
@@ -90,7 +104,7 @@ def visible() -> ColumnElement[bool]:
 
 
 async def badges(db: AsyncSession, user_ids: Iterable[int]) -> dict[int, Badge]:
-    """Each colleague's badge, in two grouped queries however many colleagues."""
+    """Each colleague's badge, in four grouped queries however many colleagues."""
     ids = sorted(set(user_ids))
     if not ids:
         return {}
@@ -101,7 +115,22 @@ async def badges(db: AsyncSession, user_ids: Iterable[int]) -> dict[int, Badge]:
     )
     notified = dict(unread.all())
     direct = await unread_direct(db, ids)
-    return {i: Badge(notified.get(i, 0), direct.get(i, 0)) for i in ids}
+    chat = await unread_chat(db, ids)
+    left_out = await db.exec(
+        select(NotificationSettings.user_id, NotificationSettings.uncounted).where(
+            col(NotificationSettings.user_id).in_(ids)
+        )
+    )
+    uncounted = {user_id: set(parts or []) for user_id, parts in left_out.all()}
+    return {
+        i: Badge(
+            notified.get(i, 0),
+            direct.get(i, 0),
+            chat.get(i, 0),
+            tuple(part for part in TITLE_PARTS if part not in uncounted.get(i, set())),
+        )
+        for i in ids
+    }
 
 
 async def badge(db: AsyncSession, user: User) -> Badge:
@@ -131,6 +160,36 @@ async def unread_direct(db: AsyncSession, user_ids: Sequence[int], *, since: dat
     )
     if since is not None:
         statement = statement.where(col(Message.created_at) > since)
+    return dict((await db.exec(statement)).all())
+
+
+async def unread_chat(db: AsyncSession, user_ids: Sequence[int]) -> dict[int, int]:
+    """Unread chat messages per colleague in their circles, conversations and muted circles aside.
+
+    Like a chat app, what was said before a colleague joined is history, never unread: so joining
+    changes no count, and the counts move only when a message comes, goes or is read, or a
+    circle is muted or left (each of which announces the badge)."""
+    marker = (
+        select(ReadMarker.message_id)
+        .where(col(ReadMarker.user_id) == col(Membership.user_id), col(ReadMarker.circle_id) == col(Message.circle_id))
+        .scalar_subquery()
+    )
+    statement = (
+        select(Membership.user_id, func.count())
+        .select_from(Message)
+        .join(Membership, col(Membership.circle_id) == col(Message.circle_id))
+        .join(Circle, col(Circle.id) == col(Message.circle_id))
+        .where(
+            col(Circle.kind) != CircleKind.DIRECT,
+            col(Membership.user_id).in_(user_ids),
+            col(Membership.notify) != NotifyLevel.MUTED,
+            col(Message.author_id) != col(Membership.user_id),
+            col(Message.deleted_at).is_(None),
+            col(Message.created_at) > col(Membership.joined_at),
+            col(Message.id) > func.coalesce(marker, 0),
+        )
+        .group_by(col(Membership.user_id))
+    )
     return dict((await db.exec(statement)).all())
 
 

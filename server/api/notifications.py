@@ -52,7 +52,13 @@ class InboxQuery(QueryIn):
 
 
 def _badge(badge: Badge) -> BadgeOut:
-    return BadgeOut(count=badge.count, notifications=badge.notifications, direct=badge.direct)
+    return BadgeOut(
+        count=badge.count,
+        notifications=badge.notifications,
+        direct=badge.direct,
+        chat=badge.chat,
+        counted=list(badge.counted),
+    )
 
 
 async def list_notifications(call: Call) -> Response:
@@ -115,7 +121,7 @@ routes: list[Route] = [
         f"{_N}/unread-count",
         unread_count,
         "GET",
-        summary="The badge: unread notifications plus unread direct messages.",
+        summary="The badge: unread notifications, direct messages and circle chat, and what the title counts.",
         returns=BadgeOut,
     ),
     api_route(

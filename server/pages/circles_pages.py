@@ -38,11 +38,13 @@ async def directory(call: Call) -> Response:
     found = await circles.list_circles(call.db, call.user, kind=kind, limit=500)
     counts = await circles.member_counts(call.db, [c.id or 0 for c in found])
     mine = await circles.my_circle_ids(call.db, call.user)
+    unread = await chat.unread_counts(call.db, call.user)
     return call.render(
         "circles.html",
         circles=found,
         counts=counts,
         mine=mine,
+        unread=unread,
         kind=kind,
         kinds=list(CIRCLE_KINDS),
         visibilities=list(CircleVisibility),
@@ -78,7 +80,6 @@ async def circle_page(call: Call) -> Response:
         recent = await chat.history(call.db, call.user, access.circle_id, limit=CHAT_PAGE)
         chat_log = [await chat.message_data(call.db, m) for m in reversed(recent)]
         message_reactions = await reactions.summaries(call.db, call.user, [f"message:{m['id']}" for m in chat_log])
-    markers = await chat.read_markers(call.db, access.circle_id) if access.is_member else {}
     members = await circles.list_members(call.db, call.user, access.circle_id, limit=500) if members_visible else []
     is_admin = access.standing.can_administer
     requests = await circles.list_join_requests(call.db, call.user, access.circle_id) if is_admin else []
@@ -100,7 +101,7 @@ async def circle_page(call: Call) -> Response:
         presence=call.ctx.hub.presence_of(u.id or 0 for u, _ in members),
         viewer=item_viewer(call.user_id, member=access.is_member, moderator=is_admin),
         member_viewer=item_viewer(call.user_id, moderator=is_admin),
-        last_read=markers.get(call.user_id, 0),
+        last_read=await chat.read_position(call.db, call.user, access.circle_id) if access.is_member else 0,
         **stream,
     )
 

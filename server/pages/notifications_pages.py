@@ -63,6 +63,7 @@ async def settings_page(call: Call) -> Response:
         circles=[(c, levels.get(c.id or 0, NotifyLevel.ALL)) for c in mine],
         levels=list(NotifyLevel),
         frequencies=list(DigestFrequency),
+        title_parts=notifications.TITLE_PARTS,
     )
 
 
@@ -71,7 +72,15 @@ async def save_settings(call: Call) -> Response:
     wanted = set(call.form.getlist("kind"))
     muted = [kind for kind in NotificationKind if kind.value not in wanted]
     digest = parse_enum(DigestFrequency, form_text(call, "digest"), field="digest", message=N_("Choose how often."))
-    await notification_settings.save_preferences(call.db, call.user, muted_kinds=muted, digest=digest)
+    # Unticked boxes are not sent: the form says it showed them, so a form without them (an older
+    # page, a script) leaves the title's choice as it was.
+    counted = None
+    if call.form.get("title_counts_shown"):
+        chosen_parts = {str(part) for part in call.form.getlist("title_count")}
+        counted = [part for part in notifications.TITLE_PARTS if part in chosen_parts]
+    await notification_settings.save_preferences(
+        call.db, call.user, muted_kinds=muted, digest=digest, title_counts=counted
+    )
     for circle_id, level in (await notification_settings.circle_levels(call.db, call.user)).items():
         chosen = form_text(call, f"circle-{circle_id}", level.value)
         new = _level(chosen)

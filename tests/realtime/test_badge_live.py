@@ -12,7 +12,15 @@ from tests.support import make_circle, make_user
 StartWorkers = Callable[..., list[Worker]]
 
 
-async def shows(sockets: list[Socket], badge: dict[str, int]) -> None:
+EVERY_PART = ["notifications", "direct", "chat"]  # what the tab title counts unless chosen otherwise
+
+
+def badge_of(notifications: int, direct: int, chat: int) -> dict[str, object]:
+    count = notifications + direct + chat
+    return {"count": count, "notifications": notifications, "direct": direct, "chat": chat, "counted": EVERY_PART}
+
+
+async def shows(sockets: list[Socket], badge: dict[str, object]) -> None:
     """Every socket's newest badge event carries `badge`."""
     for socket in sockets:
         await socket.wait_for(lambda f: f.get("kind") == "badge.changed" and f["data"] == badge)
@@ -41,21 +49,26 @@ async def test_reading_in_one_tab_sets_the_count_in_the_other(fresh_database: st
     await anna_http.write("POST", f"/api/v1/circles/{circle.id}/join", {})
     post = (await bram_tab_one.write("POST", f"/api/v1/circles/{circle.id}/posts", {"body": "Soep!"})).json()
     await anna_http.write("PUT", f"/api/v1/posts/{post['id']}/reactions/heart")
-    await shows(sockets, {"count": 1, "notifications": 1, "direct": 0})
+    await shows(sockets, badge_of(1, 0, 0))
 
     conversation = (await anna_http.write("POST", "/api/v1/direct", {"user_ids": [bram.id]})).json()
     await anna_http.write("POST", f"/api/v1/circles/{conversation['id']}/messages", {"body": "Hoi Bram"})
-    await shows(sockets, {"count": 2, "notifications": 1, "direct": 1})
+    await shows(sockets, badge_of(1, 1, 0))
+    said = (await anna_http.write("POST", f"/api/v1/circles/{circle.id}/messages", {"body": "Lekker"})).json()
+    await shows(sockets, badge_of(1, 1, 1))
 
     # Bram reads the notifications in his second tab; the first hears it from the stream.
     answer = await bram_tab_two.write("POST", "/api/v1/notifications/read", {"all": True})
-    assert answer.json() == {"count": 1, "notifications": 0, "direct": 1}
-    await shows(sockets, {"count": 1, "notifications": 0, "direct": 1})
+    assert answer.json() == badge_of(0, 1, 1)
+    await shows(sockets, badge_of(0, 1, 1))
 
     history = (await bram_tab_one.write("GET", f"/api/v1/circles/{conversation['id']}/messages")).json()
     newest = history["items"][0]["id"]
     await bram_tab_one.write("POST", f"/api/v1/circles/{conversation['id']}/read", {"message_id": newest})
-    await shows(sockets, {"count": 0, "notifications": 0, "direct": 0})
+    await shows(sockets, badge_of(0, 0, 1))
+    # Reading the circle's chat in the second tab clears it in both.
+    await bram_tab_two.write("POST", f"/api/v1/circles/{circle.id}/read", {"message_id": said["id"]})
+    await shows(sockets, badge_of(0, 0, 0))
     for socket in sockets:
         await socket.close()
     for session in (anna_http, bram_tab_one, bram_tab_two):

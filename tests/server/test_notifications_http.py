@@ -12,6 +12,7 @@ from services import chat, circles, comments, posts, reactions
 from tests.support import Visitor, add_member, make_circle, make_user
 
 NewVisitor = Callable[[], Awaitable[Visitor]]
+EVERY_PART = ["notifications", "direct", "chat"]  # what the tab title counts unless chosen otherwise
 
 
 async def test_the_api_lists_counts_and_marks_read(db: AsyncSession, visitor: Visitor) -> None:
@@ -32,6 +33,8 @@ async def test_the_api_lists_counts_and_marks_read(db: AsyncSession, visitor: Vi
         "count": 2,
         "notifications": 2,
         "direct": 0,
+        "chat": 0,
+        "counted": EVERY_PART,
     }
     listed = (await visitor.get("/api/v1/notifications")).json()["items"]
     assert [(n["kind"], n["text"], n["read"]) for n in listed] == [
@@ -41,7 +44,7 @@ async def test_the_api_lists_counts_and_marks_read(db: AsyncSession, visitor: Vi
     assert listed[1]["actors"] == [{"id": carl.id, "name": "Carl Smit"}, {"id": anna.id, "name": "Anna de Vries"}]
 
     read = await visitor.write("POST", "/api/v1/notifications/read", {"ids": [listed[1]["id"]]})
-    assert read.json() == {"count": 1, "notifications": 1, "direct": 0}
+    assert read.json() == {"count": 1, "notifications": 1, "direct": 0, "chat": 0, "counted": EVERY_PART}
     unread_only = (await visitor.get("/api/v1/notifications?unread=1")).json()["items"]
     assert [n["kind"] for n in unread_only] == ["comment"]
     both = await visitor.write("POST", "/api/v1/notifications/read", {"ids": [1], "all": True})

@@ -7,9 +7,9 @@ from sqlalchemy import insert, text
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import REACTIONS, CircleVisibility, Message
+from models import REACTIONS, CircleVisibility, Message, NotifyLevel
 from models.base import utcnow
-from services import chat, events, reactions
+from services import chat, direct, events, notification_settings, notifications, reactions
 from services.chat import ChatLimits
 from services.errors import Invalid, NotFound, PermissionDenied, RateLimited
 from tests.support import add_member, make_circle, make_user
@@ -172,3 +172,47 @@ async def test_a_message_in_a_circle_one_may_not_read_is_as_missing_as_one_that_
                 await attempt
             answers.append(str(refused.value))
     assert len(set(answers)) == 1
+
+
+async def _last_badge(db: AsyncSession, user_id: int) -> dict[str, object]:
+    """The badge as the colleague's other tabs last heard it, from the event log alone."""
+    replay = await events.list_since(db, events.user_topic(user_id), 0)
+    return [e.data for e in replay.events if e.kind == notifications.BADGE_EVENT][-1]
+
+
+async def test_the_badge_counts_unread_chat_in_circles_not_muted(db: AsyncSession) -> None:
+    anna, bram = await make_user(db, "Anna"), await make_user(db, "Bram")
+    team = await make_circle(db, anna, CircleVisibility.CLOSED, name="Buurtteam")
+    choir = await make_circle(db, anna, name="Koor")
+    assert team.id is not None
+    assert choir.id is not None
+    await chat.post_message(db, anna, team.id, body="Van voor Brams tijd")  # history, never unread
+    for circle in (team, choir):
+        await add_member(db, anna, circle, bram)
+    await chat.post_message(db, anna, team.id, body="Wie heeft de sleutel?")
+    newest = await chat.post_message(db, anna, team.id, body="Van de kast?")
+    await chat.post_message(db, anna, choir.id, body="Repetitie om acht uur")
+    await chat.post_message(db, bram, choir.id, body="Ik kom")  # his own: never unread
+    conversation = await direct.open_conversation(db, anna, [bram.id or 0])
+    await chat.post_message(db, anna, conversation.id or 0, body="Hoi")  # counted as direct, not chat
+    expected = {"notifications": 0, "direct": 1, "chat": 3, "count": 4}
+    badge = await notifications.badge(db, bram)
+    assert {k: badge.data()[k] for k in expected} == expected
+    assert {k: (await _last_badge(db, bram.id or 0))[k] for k in expected} == expected
+
+    # Muting the choir takes its chat out of the count, in every tab.
+    await notification_settings.set_circle_level(db, bram, choir.id, NotifyLevel.MUTED)
+    assert (await notifications.badge(db, bram)).chat == 2
+    assert (await _last_badge(db, bram.id or 0))["chat"] == 2
+    await chat.post_message(db, anna, choir.id, body="Nog iemand?")
+    assert (await notifications.badge(db, bram)).chat == 2
+    assert (await _last_badge(db, bram.id or 0))["chat"] == 2
+
+    # Reading the team's chat clears it; the title need not count chat at all.
+    await chat.mark_read(db, bram, team.id, newest.id or 0)
+    assert (await _last_badge(db, bram.id or 0))["chat"] == 0
+    await chat.post_message(db, anna, team.id, body="Gevonden!")
+    await notification_settings.save_preferences(db, bram, title_counts=["notifications", "direct"])
+    badge = await notifications.badge(db, bram)
+    assert (badge.chat, badge.count) == (1, 1)
+    assert {k: (await _last_badge(db, bram.id or 0))[k] for k in ("chat", "count")} == {"chat": 1, "count": 1}

@@ -28,7 +28,8 @@ async def last_badge(db: AsyncSession, user: User) -> dict[str, int] | None:
     """The badge as the user's other tabs last heard it, from the event log alone."""
     replay = await events.list_since(db, events.user_topic(user.id or 0), 0)
     found = [e.data for e in replay.events if e.kind == notifications.BADGE_EVENT]
-    return found[-1] if found else None
+    # What the title counts is the colleague's choice (every part here), not these tests' matter.
+    return {k: v for k, v in found[-1].items() if k != "counted"} if found else None
 
 
 async def test_reactions_to_posts_comments_and_messages_notify_their_author(db: AsyncSession) -> None:
@@ -55,7 +56,7 @@ async def test_reactions_to_posts_comments_and_messages_notify_their_author(db: 
         f"/posts/{post.id}#comment-{comment.id}",
         f"/circles/{circle.id}#chat",
     }
-    assert await last_badge(db, author) == {"count": 3, "notifications": 3, "direct": 0}
+    assert await last_badge(db, author) == {"count": 3, "notifications": 3, "direct": 0, "chat": 0}
     assert await lines(db, fan) == []
 
 
@@ -211,7 +212,7 @@ async def test_nothing_about_a_secret_circle_once_its_member_left(db: AsyncSessi
     await circles.leave_circle(db, member, secret.id)
     assert await lines(db, member) == []
     assert (await notifications.badge(db, member)).count == 0
-    assert await last_badge(db, member) == {"count": 0, "notifications": 0, "direct": 0}
+    assert await last_badge(db, member) == {"count": 0, "notifications": 0, "direct": 0, "chat": 0}
     with pytest.raises(NotFound):  # not by its id either
         await notifications.open_notification(db, member, reaction.notification.id or 0)
 
@@ -225,14 +226,14 @@ async def test_rejoining_a_closed_circle_brings_its_unread_lines_back_into_the_b
     post = await posts.create_post(db, member, closed.id, body="Voorstel")
     await reactions.set_reaction(db, owner, "post", post.id or 0, "heart", on=True)
     await circles.leave_circle(db, member, closed.id)
-    assert await last_badge(db, member) == {"count": 0, "notifications": 0, "direct": 0}
+    assert await last_badge(db, member) == {"count": 0, "notifications": 0, "direct": 0, "chat": 0}
     await circles.invite(db, owner, closed.id, member.id or 0)
     [invitation] = [line.notification.id for line in await notifications.inbox(db, member, unread_only=True)]
     await notifications.mark_read(db, member, [invitation or 0])  # read, not yet answered
 
     await circles.join_circle(db, member, closed.id)
     assert (await notifications.badge(db, member)).count == 1  # the reaction is in sight again
-    assert await last_badge(db, member) == {"count": 1, "notifications": 1, "direct": 0}
+    assert await last_badge(db, member) == {"count": 1, "notifications": 1, "direct": 0, "chat": 0}
 
 
 async def test_invitations_and_answers_name_a_circle_only_while_it_exists_for_their_reader(
@@ -316,7 +317,7 @@ async def test_deleting_an_item_takes_its_notifications_and_the_badge_follows(db
     assert (await notifications.badge(db, fan)).count == 2
     await posts.delete_post(db, fan, post.id or 0)
     assert await lines(db, fan) == []
-    assert await last_badge(db, fan) == {"count": 0, "notifications": 0, "direct": 0}
+    assert await last_badge(db, fan) == {"count": 0, "notifications": 0, "direct": 0, "chat": 0}
 
 
 async def test_the_badge_counts_unread_direct_messages_live(db: AsyncSession) -> None:
@@ -326,10 +327,10 @@ async def test_the_badge_counts_unread_direct_messages_live(db: AsyncSession) ->
     assert conversation.id is not None
     await chat.post_message(db, anna, conversation.id, body="Hoi Bram")
     sent = await chat.post_message(db, anna, conversation.id, body="Heb je even?")
-    assert await last_badge(db, bram) == {"count": 2, "notifications": 0, "direct": 2}
+    assert await last_badge(db, bram) == {"count": 2, "notifications": 0, "direct": 2, "chat": 0}
     assert (await notifications.badge(db, anna)).count == 0
     await chat.mark_read(db, bram, conversation.id, sent.id or 0)
-    assert await last_badge(db, bram) == {"count": 0, "notifications": 0, "direct": 0}
+    assert await last_badge(db, bram) == {"count": 0, "notifications": 0, "direct": 0, "chat": 0}
 
 
 async def test_mark_all_read_and_open_one(db: AsyncSession) -> None:
@@ -348,7 +349,7 @@ async def test_mark_all_read_and_open_one(db: AsyncSession) -> None:
     with pytest.raises(NotFound):
         await notifications.open_notification(db, stranger, first.id or 0)
     assert (await notifications.mark_read(db, author)).count == 0
-    assert await last_badge(db, author) == {"count": 0, "notifications": 0, "direct": 0}
+    assert await last_badge(db, author) == {"count": 0, "notifications": 0, "direct": 0, "chat": 0}
     assert [line.unread for line in await lines(db, author)] == [False, False, False]
 
 

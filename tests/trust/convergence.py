@@ -24,7 +24,7 @@ Posts = dict[int, dict[str, Any]]
 class Picture:
     posts: Posts | None  # None: the circle is out of this colleague's sight
     members: dict[int, str] | None  # user id -> role
-    badge: dict[str, int]
+    badge: dict[str, object]
 
 
 async def load(http: httpx.AsyncClient, token: str, circle_id: int) -> Picture:
@@ -179,7 +179,8 @@ def apply(picture: Picture, kind: str, data: dict[str, Any], me: int) -> None:
     """One event, applied the way the pages apply it."""
     posts, members = picture.posts, picture.members
     if kind == "badge.changed":
-        picture.badge = {"count": data["count"], "notifications": data["notifications"], "direct": data["direct"]}
+        parts = ("count", "notifications", "direct", "chat", "counted")
+        picture.badge = {part: data[part] for part in parts}
         return
     if kind in {"chat.read", "news.read", "session.ended"}:
         return

@@ -1,53 +1,60 @@
-// The unread badge: notifications plus unread direct messages, in the bell, on the Messages link,
-// in the tab title as "(3) …" and drawn on the favicon. Every change to it arrives as
-// badge.changed on the user's own topic, so all tabs and devices agree; after a reconnect the
-// count is fetched again. Also the bell's drop-down, loaded when it opens.
-// The title's count is a sum of parts: the badge's, and what other scripts add through
-// window.kringTitle.set(part, n) (the stream's new posts: "stream"), so one script owns the title.
+// The unread badge: notifications, unread direct messages and unread circle chat, in the bell, on
+// the Messages and Circles links, in the tab title as "(3) …" and drawn on the favicon. Every
+// change to it arrives as badge.changed on the user's own topic, so all tabs and devices agree;
+// after a reconnect the count is fetched again. Also the bell's drop-down, loaded when it opens.
+//
+// The tab title is composed in one place, `composeTitle`: the badge's count (the parts the
+// colleague chose to count) plus what other scripts add with
+// window.kringTitle.set(name, count) (e.g. new posts in the stream).
 (() => {
   "use strict";
   const counter = document.querySelector("[data-badge]");
   if (!counter) return;
   const direct = document.querySelectorAll("[data-badge-direct]");
+  const chat = document.querySelectorAll("[data-badge-chat]");
   const navNotifications = document.querySelectorAll('[data-nav-badge="notifications"]');
   const baseTitle = document.title.replace(/^\(\d+\+?\) /, "");
   const icon = document.querySelector('link[rel="icon"]');
   const plainIcon = icon ? icon.href : null;
+  const titleParts = new Map(); // name -> count, summed into the tab title
   let drawn = null;
-  const parts = { badge: 0 };
 
-  function showTitle() {
-    const count = Object.values(parts).reduce((sum, n) => sum + n, 0);
-    document.title = count > 0 ? `(${count}) ${baseTitle}` : baseTitle;
-    drawIcon(count);
+  function composeTitle() {
+    let total = 0;
+    for (const count of titleParts.values()) total += count;
+    document.title = total > 0 ? `(${total}) ${baseTitle}` : baseTitle;
+    drawIcon(total);
   }
 
   window.kringTitle = {
-    set(part, n) {
-      parts[part] = Math.max(0, Number(n) || 0);
-      showTitle();
+    set(name, count) {
+      titleParts.set(name, Math.max(0, Number(count) || 0));
+      composeTitle();
     },
-    setStream(n) {
-      this.set("stream", n);
+    setStream(count) {
+      this.set("stream", count);
     },
   };
 
-  function showCount(elements, n) {
+  function showCount(elements, count) {
     for (const element of elements) {
-      element.textContent = String(n);
-      element.hidden = n === 0;
+      element.textContent = String(count);
+      element.hidden = count === 0;
     }
   }
 
   function show(badge) {
+    const chatCount = badge.chat || 0;
     counter.textContent = String(badge.notifications);
     counter.hidden = badge.notifications === 0;
     counter.dataset.notifications = String(badge.notifications);
     counter.dataset.direct = String(badge.direct);
+    counter.dataset.chatUnread = String(chatCount);
     showCount(direct, badge.direct);
+    showCount(chat, chatCount);
     showCount(navNotifications, badge.notifications);
-    parts.badge = badge.count;
-    showTitle();
+    titleParts.set("badge", badge.count);
+    composeTitle();
   }
 
   function drawIcon(count) {
@@ -90,8 +97,10 @@
   const initial = {
     notifications: Number(counter.dataset.notifications || 0),
     direct: Number(counter.dataset.direct || 0),
+    chat: Number(counter.dataset.chatUnread || 0),
   };
-  initial.count = initial.notifications + initial.direct;
+  const counted = (counter.dataset.counted || "notifications direct chat").split(" ").filter(Boolean);
+  initial.count = counted.reduce((sum, part) => sum + (initial[part] || 0), 0);
   show(initial);
 
   const kring = window.kring;

@@ -1,31 +1,33 @@
-// Unread chat messages per circle in the navigation: counted up live, and set again from the
-// server whenever a read marker moves in any tab or device (chat.read on the user's topic).
+// Unread chat messages per circle (the home page's circle list, /circles): set from the server
+// whenever the badge's chat count moves (badge.changed: a message in a circle not muted, or one
+// read in any tab or device) and whenever a read marker moves (chat.read on the user's topic).
+// Asked, never counted up here, so a message heard twice is never counted twice.
 (() => {
   "use strict";
   const kring = window.kring;
   if (!kring || !document.querySelector("[data-unread-for]")) return;
+  let chatCount = null;
 
-  function show(circleId, count) {
-    const badge = document.querySelector(`[data-unread-for="${circleId}"]`);
-    if (!badge) return;
+  function show(badge, count) {
     badge.textContent = String(count);
     badge.hidden = count === 0;
   }
 
-  kring.on("message.created", (frame) => {
-    const data = frame.data;
-    if (!data.author || data.author.id === kring.me) return;
-    const badge = document.querySelector(`[data-unread-for="${data.circle_id}"]`);
-    if (badge) show(data.circle_id, Number(badge.textContent) + 1);
-  });
-
-  kring.on("chat.read", async (frame) => {
-    if (frame.topic !== `user:${kring.me}`) return;
+  async function refresh() {
     const response = await fetch("/api/v1/unread", { credentials: "same-origin" });
     if (!response.ok) return;
     const counts = (await response.json()).circles;
     for (const badge of document.querySelectorAll("[data-unread-for]")) {
-      show(badge.dataset.unreadFor, counts[badge.dataset.unreadFor] || 0);
+      show(badge, counts[badge.dataset.unreadFor] || 0);
     }
+  }
+
+  kring.on("badge.changed", (frame) => {
+    if (frame.topic !== `user:${kring.me}` || frame.data.chat === chatCount) return;
+    chatCount = frame.data.chat;
+    refresh();
+  });
+  kring.on("chat.read", (frame) => {
+    if (frame.topic === `user:${kring.me}`) refresh();
   });
 })();
