@@ -20,8 +20,9 @@ from models import CircleVisibility, Membership, Message
 from models.database import DatabaseNotMigrated, alembic_config, make_engine, make_sessionmaker
 from models.search import include_name, include_object
 from server.app import create_app
+from services import chat
 from tests.conftest import SECRET
-from tests.support import make_circle, make_user
+from tests.support import add_member, make_circle, make_user
 
 
 def _diff(conn: Connection) -> list[object]:
