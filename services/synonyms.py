@@ -9,7 +9,8 @@ from __future__ import annotations
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import Role, SearchSynonym, User
+from models import SearchSynonym, User
+from services import access
 from services.errors import N_, Invalid, PermissionDenied
 from services.transactions import writes
 
@@ -40,7 +41,7 @@ async def groups(db: AsyncSession) -> list[list[str]]:
 @writes
 async def replace_all(db: AsyncSession, actor: User, text: str) -> list[list[str]]:
     """The organisation's synonyms become those in `text`; organisation admins only."""
-    if actor.role is not Role.ADMIN:
+    if not access.is_org_admin(actor):
         raise PermissionDenied(N_("Only an administrator may change the search synonyms."))
     new = parse(text)
     if len(new) > MAX_GROUPS:

@@ -6,11 +6,11 @@ from __future__ import annotations
 from starlette.responses import Response
 from starlette.routing import Route
 
-from models import ItemKind, Role
+from models import ItemKind
 from server.endpoints import Call, form_route, form_text, page_route
 from server.params import read_query
 from server.search_params import SearchQuery
-from services import circles, search, synonyms
+from services import access, circles, search, synonyms
 from services.errors import N_, PermissionDenied
 
 
@@ -29,12 +29,12 @@ async def search_page(call: Call) -> Response:
         since=params.get("from", ""),
         until=params.get("to", ""),
         next_offset=query.offset + query.limit if found and found.more else None,
-        may_edit_synonyms=call.user.role is Role.ADMIN,
+        may_edit_synonyms=access.is_org_admin(call.user),
     )
 
 
 async def synonyms_page(call: Call) -> Response:
-    if call.user.role is not Role.ADMIN:
+    if not access.is_org_admin(call.user):
         raise PermissionDenied(N_("Only an administrator may change the search synonyms."))
     return call.render("search_synonyms.html", synonyms=synonyms.as_text(await synonyms.groups(call.db)))
 

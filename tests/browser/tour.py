@@ -6,13 +6,19 @@ here is checked by both. The ids differ per demo run, so they are read from the 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from playwright.sync_api import Page
 
-from server.demo_data import DEMO_DOMAIN, PEOPLE
+from server.demo_data import DEMO_DOMAIN, DEMO_PASSWORD, PEOPLE
+from tests.browser.conftest import sign_in
 
 # An editor sees every control a colleague sees and more (publishing, who has read).
 EDITOR = next(person for person in PEOPLE if person.role == "editor")
 EDITOR_EMAIL = f"{EDITOR.local}@{DEMO_DOMAIN}"
+# The organisation's administrator has the console (/beheer) and the search synonyms.
+ADMIN = next(person for person in PEOPLE if person.role == "admin")
+ADMIN_EMAIL = f"{ADMIN.local}@{DEMO_DOMAIN}"
 
 
 def first_href(page: Page, url: str, selector: str) -> str:
@@ -23,8 +29,7 @@ def first_href(page: Page, url: str, selector: str) -> str:
 
 
 def every_page(page: Page, base: str) -> list[tuple[str, str]]:
-    """(name, path) of every page, for a signed-in editor; the login page comes last (it signs
-    out), so the caller signs in again for anything after it."""
+    """(name, path) of every page a signed-in editor sees."""
     circle = first_href(page, f"{base}/circles", "main a[href^='/circles/']")
     post = first_href(page, f"{base}/", "[data-stream-items] a.post-time[href^='/posts/']")
     person = first_href(page, f"{base}/people", "main a[href^='/people/']:not([href$='/people/'])")
@@ -56,7 +61,36 @@ def every_page(page: Page, base: str) -> list[tuple[str, str]]:
         ("notifications", "/notifications"),
         ("notification-settings", "/notifications/settings"),
         ("write", "/blog/new"),
+        ("write-news", "/news/new"),
+        ("news", "/news"),
+        ("blog", "/blog"),
+        ("upload-document", "/knowledge/documents/new"),
         ("readers", f"/news/{news_id}/readers"),
         ("not-found", "/posts/999999999"),
         ("unknown-path", "/no-such-page"),
     ]
+
+
+def admin_pages(page: Page, base: str) -> list[tuple[str, str]]:
+    """(name, path) of the pages only an organisation admin sees."""
+    person = first_href(page, f"{base}/beheer", "main a[href^='/beheer/people/']")
+    return [
+        ("admin-people", "/beheer"),
+        ("admin-person", person),
+        ("admin-audit", "/beheer/audit"),
+        ("search-synonyms", "/search/synonyms"),
+    ]
+
+
+def tour(page: Page, base: str) -> Iterator[tuple[str, str]]:
+    """Every page as its visitor sees it: a colleague's pages signed in as the editor, the
+    console as the admin, then the signed-out pages. The caller visits each path it is given
+    before asking for the next."""
+    sign_in(page, base, EDITOR_EMAIL, DEMO_PASSWORD)
+    yield from every_page(page, base)
+    page.context.clear_cookies()
+    sign_in(page, base, ADMIN_EMAIL, DEMO_PASSWORD)
+    yield from admin_pages(page, base)
+    page.context.clear_cookies()
+    yield ("login", "/login")
+    yield ("forgot-password", "/password/forgot")
