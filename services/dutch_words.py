@@ -18,6 +18,7 @@ databases match on the same words.
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import re
 import unicodedata
@@ -41,10 +42,24 @@ _SUFFIXES = frozenset({"ing", "ingen", "ers", "tie", "ties", "heid", "lijk", "ba
 _DERIVATION = re.compile(r"^(?:ge)?([a-z]{4,}?)(?:eren|eer|eert|eerde|eerden|eerd|atie|aties|ering|eringen)$")
 
 
+class _WithoutAccents(dict[int, int | None]):
+    """A `str.translate` table that drops combining marks and keeps every other character,
+    learning each character once: filtering character by character in Python took two thirds
+    of the time a 10,000-item import spent analysing."""
+
+    def __missing__(self, code: int) -> int | None:
+        kept = None if unicodedata.combining(chr(code)) else code
+        self[code] = kept
+        return kept
+
+
+_without_accents = _WithoutAccents()
+
+
 def fold(value: str) -> str:
     """Lower case without accents: "Cliënt" → "client"."""
     decomposed = unicodedata.normalize("NFKD", value.casefold())
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
+    return decomposed if decomposed.isascii() else decomposed.translate(_without_accents)
 
 
 def words(value: str) -> list[str]:
@@ -114,11 +129,8 @@ def rarest(found: Iterable[str]) -> str:
 def index_terms(*texts: str) -> str:
     """The keys of every word of `texts` and of the parts of its compounds, once each, for the
     `terms` column both databases match on."""
-    seen: dict[str, None] = {}
-    for text in texts:
-        for word in dict.fromkeys(words(text)):
-            seen.update(dict.fromkeys(_terms_of_word(word)))
-    return " ".join(seen)
+    unique = dict.fromkeys(itertools.chain.from_iterable(map(words, texts)))
+    return " ".join(dict.fromkeys(itertools.chain.from_iterable(map(_terms_of_word, unique))))
 
 
 @functools.lru_cache(maxsize=200_000)
