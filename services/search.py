@@ -476,6 +476,8 @@ class _Sqlite(_Backend):
     """
 
     def _expression(self, words: list[Word]) -> str:
+        # Each quoted string is one word of the tokenizer's (letters and digits, as `_WORD`):
+        # the index keeps no positions (`detail=column`), so FTS5 refuses a phrase of two.
         parts = []
         for word in words:
             options = [f'"{prefix}"*' for prefix in word.prefixes]
