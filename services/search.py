@@ -463,7 +463,8 @@ class _Backend:
 
     async def matches(self, db: AsyncSession, statement: Select[Any]) -> Sequence[Any]:
         """The rows of a `match` statement."""
-        return (await db.exec(cast(Any, statement))).all()
+        found: Sequence[Any] = (await db.exec(cast(Any, statement))).all()
+        return found
 
 
 class _Sqlite(_Backend):
