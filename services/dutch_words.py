@@ -36,6 +36,8 @@ MIN_PART_ZIPF = 2.5
 MIN_COMPOUND = 7  # shorter words are rarely compounds, and short splits are mostly noise
 MIN_HEAD = 4  # "aan", "ver", "bij" are prefixes more often than words in a compound
 MIN_TAIL = 3  # "dag" in "vakantiedag"
+# Longer "words" are codes and encoded data, not Dutch; PostgreSQL refuses a term over 2047 bytes.
+MAX_WORD = 100
 # Endings that are words of their own elsewhere but suffixes at the end of a longer word.
 _SUFFIXES = frozenset({"ing", "ingen", "ers", "tie", "ties", "heid", "lijk", "baar", "loos", "schap", "isch", "tje"})
 # The -eren verbs and the nouns made from them, at the end of a word: the group before is the root.
@@ -135,6 +137,8 @@ def index_terms(*texts: str) -> str:
 
 @functools.lru_cache(maxsize=200_000)
 def _terms_of_word(word: str) -> tuple[str, ...]:
+    if len(word) > MAX_WORD:
+        return ()
     found = dict.fromkeys(keys(word))
     for part in parts(word):
         found.update(dict.fromkeys(keys(part)))

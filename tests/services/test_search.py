@@ -144,6 +144,13 @@ async def test_odd_queries_are_harmless(db: AsyncSession) -> None:
     assert await _titles(db, reader, '"notulen"') == ["Notulen"]
 
 
+async def test_text_with_a_very_long_word_is_still_catalogued_and_found(db: AsyncSession) -> None:
+    # Encoded data reads as one word; PostgreSQL takes no term over 2047 bytes.
+    reader = await make_user(db)
+    await _index(db, Entry(ItemKind.PAGE, 1, "Bijlage", "Verlofaanvraag " + "QmFzZTY0" * 400 + " graag"))
+    assert await _titles(db, reader, "verlof") == ["Bijlage"]
+
+
 async def test_tag_counts_narrow_down(db: AsyncSession) -> None:
     reader = await make_user(db)
     await _index(
