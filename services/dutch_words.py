@@ -18,6 +18,7 @@ databases match on the same words.
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import re
 import unicodedata
@@ -35,16 +36,32 @@ MIN_PART_ZIPF = 2.5
 MIN_COMPOUND = 7  # shorter words are rarely compounds, and short splits are mostly noise
 MIN_HEAD = 4  # "aan", "ver", "bij" are prefixes more often than words in a compound
 MIN_TAIL = 3  # "dag" in "vakantiedag"
+# Longer "words" are codes and encoded data, not Dutch; PostgreSQL refuses a term over 2047 bytes.
+MAX_WORD = 100
 # Endings that are words of their own elsewhere but suffixes at the end of a longer word.
 _SUFFIXES = frozenset({"ing", "ingen", "ers", "tie", "ties", "heid", "lijk", "baar", "loos", "schap", "isch", "tje"})
 # The -eren verbs and the nouns made from them, at the end of a word: the group before is the root.
 _DERIVATION = re.compile(r"^(?:ge)?([a-z]{4,}?)(?:eren|eer|eert|eerde|eerden|eerd|atie|aties|ering|eringen)$")
 
 
+class _WithoutAccents(dict[int, int | None]):
+    """A `str.translate` table that drops combining marks and keeps every other character,
+    learning each character once: filtering character by character in Python took two thirds
+    of the time a 10,000-item import spent analysing."""
+
+    def __missing__(self, code: int) -> int | None:
+        kept = None if unicodedata.combining(chr(code)) else code
+        self[code] = kept
+        return kept
+
+
+_without_accents = _WithoutAccents()
+
+
 def fold(value: str) -> str:
     """Lower case without accents: "Cliënt" → "client"."""
     decomposed = unicodedata.normalize("NFKD", value.casefold())
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
+    return decomposed if decomposed.isascii() else decomposed.translate(_without_accents)
 
 
 def words(value: str) -> list[str]:
@@ -114,15 +131,14 @@ def rarest(found: Iterable[str]) -> str:
 def index_terms(*texts: str) -> str:
     """The keys of every word of `texts` and of the parts of its compounds, once each, for the
     `terms` column both databases match on."""
-    seen: dict[str, None] = {}
-    for text in texts:
-        for word in dict.fromkeys(words(text)):
-            seen.update(dict.fromkeys(_terms_of_word(word)))
-    return " ".join(seen)
+    unique = dict.fromkeys(itertools.chain.from_iterable(map(words, texts)))
+    return " ".join(dict.fromkeys(itertools.chain.from_iterable(map(_terms_of_word, unique))))
 
 
 @functools.lru_cache(maxsize=200_000)
 def _terms_of_word(word: str) -> tuple[str, ...]:
+    if len(word) > MAX_WORD:
+        return ()
     found = dict.fromkeys(keys(word))
     for part in parts(word):
         found.update(dict.fromkeys(keys(part)))
