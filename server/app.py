@@ -64,6 +64,7 @@ from server.pages import (
 from server.search_params import url_of
 from server.security_headers import SecurityHeaders
 from server.templating import Templates
+from services import dutch_words
 from services.errors import N_
 from services.extraction import Extractor
 from services.transactions import Outbox, session_info
@@ -100,6 +101,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         sandbox = reading.open_sandbox(settings)
         try:
             await assert_migrated(engine)
+            dutch_words.load()  # before serving: loading it later would stall the event loop
             catalogs = Catalogs()
             templates = Templates(catalogs, {"language_names": LANGUAGE_NAMES, "url_of": url_of}, settings.timezone)
             metrics = Metrics()

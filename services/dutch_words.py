@@ -73,6 +73,13 @@ def stem(word: str) -> str:
     return str(_stemmer.stemWord(word))
 
 
+def load() -> None:
+    """Load the word list now. A web process calls this before it serves: loaded on first use,
+    its one long unpacking call holds the interpreter for over 100 ms, a stall of the event loop
+    even from a thread (seen by tests/trust/test_hostile_uploads.py)."""
+    _zipf()
+
+
 @functools.cache
 def _zipf() -> dict[str, float]:
     """Dutch words with how common they are; loaded once (about a second)."""
@@ -100,8 +107,8 @@ def parts(word: str) -> tuple[str, ...]:
     """The words a folded compound is made of, or () when it is not one (or not known to be).
     The best split is the one whose least common side is most common, and more common than the
     whole word; the tail may itself be a compound ("ziekteverzuimregeling")."""
-    if len(word) < MIN_COMPOUND or not word.isalpha():
-        return ()
+    if not MIN_COMPOUND <= len(word) <= MAX_WORD or not word.isalpha():
+        return ()  # past MAX_WORD the split would recurse once per part, thousands deep
     best: tuple[str, ...] = ()
     best_score = 0.0
     for cut in range(MIN_HEAD, len(word) - MIN_TAIL + 1):

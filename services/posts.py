@@ -83,9 +83,7 @@ async def _existing(
 
 
 def _clean_body(body: str) -> str:
-    body = body.strip()
-    if not body:
-        raise Invalid(N_("Write something first."), field="body")
+    # Measured as sent, before the spaces around it are trimmed: the limit the API document states.
     if len(body) > MAX_BODY:
         # Refused whole, never cut: a cut text loses its end without a word to the writer.
         raise Invalid(
@@ -95,6 +93,9 @@ def _clean_body(body: str) -> str:
             field="body",
             params={"length": len(body), "limit": MAX_BODY},
         )
+    body = body.strip()
+    if not body:
+        raise Invalid(N_("Write something first."), field="body")
     return body
 
 
@@ -120,6 +121,7 @@ async def create_post(db: AsyncSession, user: User, circle_id: int, *, body: str
     access = await writable_circle(db, user, circle_id, N_("Join the circle to post in it."))
     if direct.is_conversation(access.circle):  # a conversation is its chat; the stream never shows one
         raise Invalid(N_("A conversation has no posts; send a message instead."))
+    body = _clean_body(body)  # checked before a repeat is answered: a refused text is refused every time
     if (existing := await _existing(db, user, client_id, kind=PostKind.POST, circle_id=circle_id)) is not None:
         return existing
     return await _publish(
@@ -128,7 +130,7 @@ async def create_post(db: AsyncSession, user: User, circle_id: int, *, body: str
         Post(
             kind=PostKind.POST,
             circle_id=circle_id,
-            body=_clean_body(body),
+            body=body,
             html="",
             author_id=user.id or 0,
             client_id=client_id,
@@ -153,13 +155,14 @@ async def create_news(
     if user.role not in {Role.EDITOR, Role.ADMIN}:
         raise PermissionDenied(N_("Only editors may publish organisation news."))
     client_id = _clean_client_id(client_id)
+    title, body = _clean_title(title, required=True), _clean_body(body)
     if (existing := await _existing(db, user, client_id, kind=PostKind.NEWS)) is not None:
         return existing
     post = Post(
         kind=PostKind.NEWS,
-        title=_clean_title(title, required=True),
+        title=title,
         lead=" ".join(lead.split())[:MAX_LEAD],
-        body=_clean_body(body),
+        body=body,
         html="",
         featured_until=featured_until,
         must_read=must_read,
@@ -175,12 +178,13 @@ async def create_blog_post(
     db: AsyncSession, user: User, *, title: str, body: str, client_id: str | None = None
 ) -> Post:
     client_id = _clean_client_id(client_id)
+    title, body = _clean_title(title, required=True), _clean_body(body)
     if (existing := await _existing(db, user, client_id, kind=PostKind.BLOG)) is not None:
         return existing
     post = Post(
         kind=PostKind.BLOG,
-        title=_clean_title(title, required=True),
-        body=_clean_body(body),
+        title=title,
+        body=body,
         html="",
         author_id=user.id or 0,
         client_id=client_id,

@@ -20,6 +20,7 @@ page of results is never filtered afterwards.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -201,6 +202,18 @@ def searchable_body(body: str) -> str:
 # ---- keeping the catalogue ----
 
 
+# Above this many characters the Dutch analysis runs in a thread: a long document's words take
+# tens of milliseconds to analyse, which the event loop must not wait out (a hostile upload's text
+# stalled it for 170 ms).
+_ANALYSE_IN_THREAD_CHARS = 20_000
+
+
+async def _index_terms(title: str, tags: str, body: str) -> str:
+    if len(body) < _ANALYSE_IN_THREAD_CHARS:
+        return dutch_words.index_terms(title, tags, body)
+    return await asyncio.to_thread(dutch_words.index_terms, title, tags, body)
+
+
 async def index(db: AsyncSession, entry: Entry, *, new: bool = False) -> SearchItem:
     """Add or replace the catalogue entry of one thing, with its tags. Call it inside the write
     transaction of the change; the full-text index follows in the same transaction. `new` says
@@ -220,7 +233,7 @@ async def index(db: AsyncSession, entry: Entry, *, new: bool = False) -> SearchI
     item.title = entry.title[:MAX_TITLE]
     item.body = searchable_body(entry.body)
     item.tags = " ".join(names)
-    item.terms = dutch_words.index_terms(item.title, item.tags, item.body)
+    item.terms = await _index_terms(item.title, item.tags, item.body)
     item.circle_id = entry.circle_id
     item.audience = entry.audience
     item.updated_at = now

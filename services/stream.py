@@ -31,7 +31,7 @@ from services import circles, event_types, events, excerpts, notifications, reac
 from services.access import access_circle, readable_circle, sql_member
 from services.errors import N_, Conflict, NotFound, PermissionDenied
 from services.posts import access_post, post_target, readable_by
-from services.transactions import writes
+from services.transactions import unit_of_work, writes
 
 
 class Filter(enum.StrEnum):
@@ -172,15 +172,17 @@ async def blog_of(db: AsyncSession, user: User, author_id: int, *, limit: int = 
     return list((await db.exec(statement)).all())
 
 
-@writes
 async def record_view(db: AsyncSession, user: User, post_id: int) -> None:
-    """Count one view per colleague of a news item or blog post."""
+    """The colleague has the post in front of them (its page sends this, a POST: a GET changes
+    nothing): count one view per colleague of a news item or blog post, and read their
+    notifications about the post and its comments in every tab. Only what changes takes a write."""
     post = await access_post(db, user, post_id)
-    if post.kind is PostKind.POST:
-        return
-    seen = (await db.exec(select(PostView.id).where(PostView.post_id == post_id, PostView.user_id == user.id))).first()
-    if seen is None:
-        db.add(PostView(post_id=post_id, user_id=user.id or 0))
+    if post.kind is not PostKind.POST:
+        async with unit_of_work(db):
+            seen = await db.exec(select(PostView.id).where(PostView.post_id == post_id, PostView.user_id == user.id))
+            if seen.first() is None:
+                db.add(PostView(post_id=post_id, user_id=user.id or 0))
+    await notifications.see_post(db, user, post_id)
 
 
 @writes

@@ -250,7 +250,13 @@ routes: list[Route] = [
         returns=CommentOut,
         status=201,
     ),
-    api_route(f"{_P}/views", record_view, "POST", summary="Count your view of news or a blog post.", returns=Ok),
+    api_route(
+        f"{_P}/views",
+        record_view,
+        "POST",
+        summary="You have the post open: counts a view of news or a blog post, and reads your notifications about it.",
+        returns=Ok,
+    ),
     api_route(
         "/api/v1/news/{post_id:int}/read", confirm_read, "POST", summary="Confirm reading must-read news.", returns=Ok
     ),

@@ -13,9 +13,8 @@ from models import REACTIONS, PostKind, Role
 from server.endpoints import Call, form_file, form_route, form_text, page_route, parse_enum
 from server.fragments import EMOJI, item_viewer
 from server.pagination import is_number
-from services import chat, circles, comments, images, notifications, posts, reactions, stream
+from services import chat, circles, comments, images, posts, reactions, stream
 from services.errors import N_, Invalid
-from services.transactions import begin_snapshot
 
 PAGE = 20
 MAX_FEATURED_DAYS = 3650
@@ -119,10 +118,6 @@ async def post_page(call: Call) -> Response:
 async def _post_page(call: Call, *, edit_draft: str | None = None, refused: Invalid | None = None) -> Response:
     """A post with its comments; after a refused edit, with the edit form open on what was typed."""
     post = await posts.access_post(call.db, call.user, _int(call, "post_id"))
-    if await notifications.see_post(call.db, call.user, post.id or 0):
-        # The write ended the page's snapshot: read the rest in a new one, the badge included.
-        await begin_snapshot(call.db)
-        call.badge = await notifications.badge(call.db, call.user)
     await call.watch(posts.topic_of(post))
     (card,) = await stream.cards(call.db, call.user, [post])
     thread = await comments.list_comments(call.db, call.user, post.id or 0)

@@ -41,7 +41,13 @@ async def test_opening_a_post_reads_what_was_about_it_and_its_comments(db: Async
     assert await notifications.see_post(db, author, post.id or 0)
 
     assert await unread(db, author) == {(NotificationKind.REACTION, f"post:{other.id}")}
-    assert await last_badge(db, author) == {"count": 1, "notifications": 1, "direct": 0}
+    assert await last_badge(db, author) == {
+        "count": 1,
+        "notifications": 1,
+        "direct": 0,
+        "chat": 0,
+        "counted": ["notifications", "direct", "chat"],
+    }
     # Nothing left to read: the page stays a read.
     assert not await notifications.see_post(db, author, post.id or 0)
 
@@ -57,7 +63,13 @@ async def test_must_read_news_is_read_when_confirmed_not_when_merely_opened(db: 
 
     await stream.confirm_read(db, reader, news.id or 0)
     assert await unread(db, reader) == set()
-    assert await last_badge(db, reader) == {"count": 0, "notifications": 0, "direct": 0}
+    assert await last_badge(db, reader) == {
+        "count": 0,
+        "notifications": 0,
+        "direct": 0,
+        "chat": 0,
+        "counted": ["notifications", "direct", "chat"],
+    }
 
 
 async def test_reading_the_chat_reads_the_mentions_and_replies_it_moved_past(db: AsyncSession) -> None:
@@ -82,4 +94,10 @@ async def test_reading_the_chat_reads_the_mentions_and_replies_it_moved_past(db:
     assert await unread(db, anna) == {(NotificationKind.MENTION, f"message:{later.id}")}
     await chat.mark_read(db, anna, circle.id, later.id or 0)
     assert await unread(db, anna) == set()
-    assert await last_badge(db, anna) == {"count": 0, "notifications": 0, "direct": 0}
+    assert await last_badge(db, anna) == {
+        "count": 0,
+        "notifications": 0,
+        "direct": 0,
+        "chat": 0,
+        "counted": ["notifications", "direct", "chat"],
+    }

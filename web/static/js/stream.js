@@ -80,8 +80,9 @@
     }
   }
 
-  // A view of news or a blog post counts once per colleague; a POST, since a GET changes nothing.
-  const viewed = document.querySelector("[data-post-page][data-countable]");
+  // The post is in front of the colleague: a view of news or a blog post counts once, and their
+  // notifications about it are read in every tab. A POST, since a GET changes nothing.
+  const viewed = document.querySelector("[data-post-page]");
   const token = document.querySelector("input[name=csrf_token]")?.value;
   if (viewed && token) {
     fetch(`/api/v1/posts/${viewed.dataset.postPage}/views`, {
