@@ -35,7 +35,8 @@ def every_page(page: Page, base: str) -> list[tuple[str, str]]:
     person = first_href(page, f"{base}/people", "main a[href^='/people/']:not([href$='/people/'])")
     document = first_href(page, f"{base}/knowledge", "main a[href^='/knowledge/documents/']:not([href$='/new'])")
     knowledge_page = first_href(page, f"{base}/knowledge", "main a[href^='/knowledge/pages/']:not([href$='/new'])")
-    must_read = first_href(page, f"{base}/", ".post-news:has([data-must-read]) a.post-time[href^='/posts/']")
+    # Must-read news: the newest pinned item is the home page's hero, so it is found in the news overview.
+    must_read = first_href(page, f"{base}/news", ".post-news:has([data-must-read]) a.post-time[href^='/posts/']")
     news_id = must_read.rsplit("/", 1)[1]
     # A conversation: started from a colleague's page, as a colleague does.
     page.goto(f"{base}{person}")
