@@ -25,6 +25,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, delete, func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import Select
 
 from models import (
     Circle,
@@ -139,25 +140,7 @@ async def badge(db: AsyncSession, user: User) -> Badge:
 
 async def unread_direct(db: AsyncSession, user_ids: Sequence[int], *, since: datetime | None = None) -> dict[int, int]:
     """Unread direct messages per colleague (those that arrived after `since`, if given)."""
-    marker = (
-        select(ReadMarker.message_id)
-        .where(col(ReadMarker.user_id) == col(Membership.user_id), col(ReadMarker.circle_id) == col(Message.circle_id))
-        .scalar_subquery()
-    )
-    statement = (
-        select(Membership.user_id, func.count())
-        .select_from(Message)
-        .join(Membership, col(Membership.circle_id) == col(Message.circle_id))
-        .join(Circle, col(Circle.id) == col(Message.circle_id))
-        .where(
-            col(Circle.kind) == CircleKind.DIRECT,
-            col(Membership.user_id).in_(user_ids),
-            col(Message.author_id) != col(Membership.user_id),
-            col(Message.deleted_at).is_(None),
-            col(Message.id) > func.coalesce(marker, 0),
-        )
-        .group_by(col(Membership.user_id))
-    )
+    statement = _unread_messages(user_ids).where(col(Circle.kind) == CircleKind.DIRECT)
     if since is not None:
         statement = statement.where(col(Message.created_at) > since)
     return dict((await db.exec(statement)).all())
@@ -169,28 +152,35 @@ async def unread_chat(db: AsyncSession, user_ids: Sequence[int]) -> dict[int, in
     Like a chat app, what was said before a colleague joined is history, never unread: so joining
     changes no count, and the counts move only when a message comes, goes or is read, or a
     circle is muted or left (each of which announces the badge)."""
+    statement = _unread_messages(user_ids).where(
+        col(Circle.kind) != CircleKind.DIRECT,
+        col(Membership.notify) != NotifyLevel.MUTED,
+        col(Message.created_at) > col(Membership.joined_at),
+    )
+    return dict((await db.exec(statement)).all())
+
+
+def _unread_messages(user_ids: Sequence[int]) -> Select[int, int]:
+    """(colleague, count) of the messages by others, not deleted, past each colleague's read
+    marker, in the circles they are members of; the callers narrow it to their circles."""
     marker = (
         select(ReadMarker.message_id)
         .where(col(ReadMarker.user_id) == col(Membership.user_id), col(ReadMarker.circle_id) == col(Message.circle_id))
         .scalar_subquery()
     )
-    statement = (
+    return (
         select(Membership.user_id, func.count())
         .select_from(Message)
         .join(Membership, col(Membership.circle_id) == col(Message.circle_id))
         .join(Circle, col(Circle.id) == col(Message.circle_id))
         .where(
-            col(Circle.kind) != CircleKind.DIRECT,
             col(Membership.user_id).in_(user_ids),
-            col(Membership.notify) != NotifyLevel.MUTED,
             col(Message.author_id) != col(Membership.user_id),
             col(Message.deleted_at).is_(None),
-            col(Message.created_at) > col(Membership.joined_at),
             col(Message.id) > func.coalesce(marker, 0),
         )
         .group_by(col(Membership.user_id))
     )
-    return dict((await db.exec(statement)).all())
 
 
 async def announce(db: AsyncSession, user_ids: Iterable[int]) -> None:
