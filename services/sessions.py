@@ -48,6 +48,7 @@ async def sign_in(
     address: str,
     user_agent: str = "",
     session_days: int = 14,
+    device: str | None = None,
 ) -> SignedIn:
     """Check the credentials and open a session. Unknown address, wrong password and
     deactivated account all fail alike, in the same time, so none can be told apart.
@@ -55,10 +56,11 @@ async def sign_in(
     The attempt is recorded as a failure before the password is checked (`throttle`), in a
     transaction of its own, and the check runs off the event loop with no transaction open, so a
     burst of sign-ins holds neither the loop nor database connections; a success takes the
-    failure back."""
+    failure back. `device` is this browser's id when it has signed in to `email` before: its
+    attempts are counted apart from strangers' (`throttle`)."""
     email = email.strip().lower()[:254]
     user = await find_by_email(db, email) if email else None
-    attempt = await throttle.begin_attempt(db, limits, email=email, address=address)
+    attempt = await throttle.begin_attempt(db, limits, email=email, address=address, device=device)
     ok = await passwords.verify_password(user.password_hash if user else None, password)
     if user is None or not ok or not user.is_active:
         raise Unauthenticated(N_("Wrong e-mail address or password."))

@@ -6,10 +6,12 @@ lock on the account's and the address's names, so however many attempts arrive a
 passwords are checked than the limits allow.
 
 The account's limit counts its failures from every address: a guesser who spreads one account's
-guesses over many addresses meets the same limit (tests/trust/test_sign_in.py). The price is that
-a stranger's wrong passwords slow the colleague down too ("anyone can lock out anyone", issue 17);
-an administrator can unlock the account (`unlock`) and a password reset signs in past the wait.
-Counting per account and address instead was tried and let forty addresses check forty passwords.
+guesses over many addresses meets the same limit (tests/trust/test_sign_in.py). Counting per
+account and address instead was tried and let forty addresses check forty passwords. So that a
+stranger's guessing does not lock the colleague out, a browser that has signed in to the account
+before (it shows a signed device cookie, `server/device_cookie.py`) is counted apart, under its
+own device key with the same limit: the stranger's failures slow down only clients that cannot
+prove that. An administrator can still unlock an account (`unlock`).
 
 Past a limit the account or address is slowed down, not shut: the next attempt waits
 `first_delay_seconds` after the latest failure, each further failure doubles the wait, up to the
@@ -37,6 +39,8 @@ from services.transactions import writes
 # Password-reset requests are counted in the same table under names of their own, so they never
 # count towards the sign-in limits (nor sign-ins towards theirs).
 _RESET = "reset:"
+# A known device's sign-in failures are counted under its own name, apart from the account's.
+_DEVICE = "device:"
 
 
 @dataclass(frozen=True)
@@ -53,28 +57,37 @@ class Attempt:
 
     email: str
     address: str
+    key: str  # the name the failure is counted under: the account's, or its known device's
+
+
+def device_key(device: str) -> str:
+    return _DEVICE + device
 
 
 @writes
-async def begin_attempt(db: AsyncSession, limits: LoginLimits, *, email: str, address: str) -> Attempt:
+async def begin_attempt(
+    db: AsyncSession, limits: LoginLimits, *, email: str, address: str, device: str | None = None
+) -> Attempt:
     """Record the attempt as a failure, or raise `RateLimited` (with the seconds to wait) when the
-    account or the address must wait first.
+    account (or, for a `device` known to have signed in to it, that device) or the address must
+    wait first.
 
     Checked before the password, so a slowed-down account answers the same whether or not the
     password would have been right, and whether or not the account exists. Atomic: on SQLite the
     write transaction holds the one writer's lock; on PostgreSQL a transaction-scoped advisory lock
     on each name serialises the attempts for that account and that address (no row exists to lock
     for an address or an unknown account)."""
-    await _lock(db, f"login:account:{email}", f"login:address:{address}")
+    key = email if device is None else device_key(device)
+    await _lock(db, f"login:account:{key}", f"login:address:{address}")
     now = utcnow()
-    account = col(LoginFailure.email) == email
+    account = col(LoginFailure.email) == key
     for condition, limit in ((account, limits.per_account), (col(LoginFailure.address) == address, limits.per_address)):
         wait = await _wait(db, limits, condition, limit, now)
         if wait > 0:
             raise _slowed_down(wait)
     earlier = await _count(db, limits, account, now)
-    db.add(LoginFailure(email=email, address=address, at=now))
-    if earlier + 1 == limits.per_account:
+    db.add(LoginFailure(email=key[:254], address=address, at=now))
+    if device is None and earlier + 1 == limits.per_account:
         # This failure reaches the limit: a burst worth an administrator's eye (once per burst).
         await audit.record(
             db,
@@ -84,7 +97,7 @@ async def begin_attempt(db: AsyncSession, limits: LoginLimits, *, email: str, ad
             after={"failures": limits.per_account, "window_seconds": limits.window_seconds},
             address=address,
         )
-    return Attempt(email, address)
+    return Attempt(email, address, key)
 
 
 @writes
@@ -129,9 +142,9 @@ async def locked_emails(db: AsyncSession, limits: LoginLimits, emails: list[str]
 
 
 async def forgive(db: AsyncSession, attempt: Attempt) -> None:
-    """The attempt succeeded: forget the account's failures, this attempt's with them. Run inside
-    the caller's write transaction."""
-    await db.exec(delete(LoginFailure).where(col(LoginFailure.email) == attempt.email))
+    """The attempt succeeded: forget the account's failures and this device's, this attempt's with
+    them. Run inside the caller's write transaction."""
+    await db.exec(delete(LoginFailure).where(col(LoginFailure.email).in_({attempt.email, attempt.key})))
 
 
 def delay_after(excess: int, limits: LoginLimits) -> int:

@@ -5,40 +5,51 @@ from __future__ import annotations
 from starlette.responses import Response
 from starlette.routing import Route
 
+from server import device_cookie
 from server.auth import SESSION_COOKIE, Via, client_address
 from server.endpoints import Call, api_route, json_response
 from server.schemas import MeOut, Ok, ProfileIn, SessionIn, SessionOut, TokenIn, TokenList, TokenOut
 from services import accounts, sessions
 from services.errors import N_, Invalid
+from services.sessions import SignedIn
 
 
 async def create_session(call: Call) -> Response:
     body = await call.json_body(SessionIn)
-    settings = call.ctx.settings
-    signed_in = await sessions.sign_in(
-        call.db,
-        call.ctx.login_limits,
-        email=body.email,
-        password=body.password,
-        address=client_address(call.request),
-        user_agent=call.request.headers.get("user-agent", ""),
-        session_days=settings.session_days,
-    )
+    signed_in = await sign_in(call, body.email, body.password)
     response = json_response(SessionOut(user=MeOut.of(signed_in.user), csrf_token=signed_in.session.csrf_token))
-    set_session_cookie(response, call, signed_in.token)
+    set_session_cookie(response, call, signed_in)
     return response
 
 
-def set_session_cookie(response: Response, call: Call, token: str) -> None:
+async def sign_in(call: Call, email: str, password: str) -> SignedIn:
+    """Sign in from this request: its address, its browser, and its device cookie if it has one."""
+    settings = call.ctx.settings
+    return await sessions.sign_in(
+        call.db,
+        call.ctx.login_limits,
+        email=email,
+        password=password,
+        address=client_address(call.request),
+        user_agent=call.request.headers.get("user-agent", ""),
+        session_days=settings.session_days,
+        device=device_cookie.device_for(call.request, settings.secret, email.strip().lower()),
+    )
+
+
+def set_session_cookie(response: Response, call: Call, signed_in: SignedIn) -> None:
+    """The session's cookie, and the device cookie that keeps strangers' guesses from locking
+    this browser out of the account."""
     settings = call.ctx.settings
     response.set_cookie(
         SESSION_COOKIE,
-        token,
+        signed_in.token,
         max_age=settings.session_days * 86400,
         httponly=True,
         samesite="lax",
         secure=settings.secure_cookies,
     )
+    device_cookie.remember(response, settings.secret, signed_in.user.email, secure=settings.secure_cookies)
 
 
 async def delete_session(call: Call) -> Response:

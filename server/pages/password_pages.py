@@ -8,10 +8,10 @@ from starlette.responses import Response
 
 from server import account_mail
 from server.account_mail import RESET_SUBJECT, LinkMail
-from server.api.sessions import set_session_cookie
+from server.api.sessions import set_session_cookie, sign_in
 from server.auth import client_address
 from server.endpoints import Call, form_route, form_text, page_route
-from services import credentials, sessions
+from services import credentials
 from services.errors import N_, Invalid, RateLimited
 
 _MISMATCH = N_("The two passwords are not the same.")
@@ -58,17 +58,9 @@ async def reset_page(call: Call) -> Response:
 
 
 async def _sign_in_and_go(call: Call, email: str, password: str, message: str) -> Response:
-    signed_in = await sessions.sign_in(
-        call.db,
-        call.ctx.login_limits,
-        email=email,
-        password=password,
-        address=client_address(call.request),
-        user_agent=call.request.headers.get("user-agent", ""),
-        session_days=call.ctx.settings.session_days,
-    )
+    signed_in = await sign_in(call, email, password)
     response = call.redirect("/", message=message)
-    set_session_cookie(response, call, signed_in.token)
+    set_session_cookie(response, call, signed_in)
     return response
 
 

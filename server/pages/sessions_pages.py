@@ -8,8 +8,8 @@ from starlette.responses import Response
 
 from config.settings import SUPPORTED_LOCALES
 from models.base import utcnow
-from server.api.sessions import set_session_cookie
-from server.auth import SESSION_COOKIE, client_address
+from server.api.sessions import set_session_cookie, sign_in
+from server.auth import SESSION_COOKIE
 from server.endpoints import Call, form_route, form_text, page_route
 from server.i18n import LANGUAGE_COOKIE
 from services import accounts, sessions
@@ -35,15 +35,7 @@ async def login(call: Call) -> Response:
     email = form_text(call, "email")
     next_url = _safe_next(form_text(call, "next", "/"))
     try:
-        signed_in = await sessions.sign_in(
-            call.db,
-            call.ctx.login_limits,
-            email=email,
-            password=form_text(call, "password"),
-            address=client_address(call.request),
-            user_agent=call.request.headers.get("user-agent", ""),
-            session_days=call.ctx.settings.session_days,
-        )
+        signed_in = await sign_in(call, email, form_text(call, "password"))
     except (Unauthenticated, RateLimited) as error:
         status = 429 if isinstance(error, RateLimited) else 401
         # The clock time too ("om 14:32", in the organisation's zone): "over 12 minuten" alone
@@ -61,7 +53,7 @@ async def login(call: Call) -> Response:
             page.headers["Retry-After"] = str(error.retry_after)
         return page
     response = call.redirect(next_url)
-    set_session_cookie(response, call, signed_in.token)
+    set_session_cookie(response, call, signed_in)
     return response
 
 

@@ -106,6 +106,35 @@ async def test_login_throttling_engages_per_address(
     assert (await visitor.sign_in(user)).status_code == 429
 
 
+@pytest.mark.parametrize("settings_overrides", [{"limit_login_per_account": 3, "limit_login_per_address": 50}])
+async def test_a_strangers_guessing_does_not_lock_the_colleague_out_of_their_own_browser(
+    db: AsyncSession, new_visitor: Callable[[], Awaitable[Visitor]], settings_overrides: dict[str, Any]
+) -> None:
+    anna, bram = await make_user(db, "Anna de Vries"), await make_user(db, "Bram Bakker")
+    annas_browser, brams_browser, stranger = await new_visitor(), await new_visitor(), await new_visitor()
+    assert (await annas_browser.sign_in(anna)).status_code == 200
+    assert (await annas_browser.write("DELETE", "/api/v1/session")).status_code == 200
+    assert (await brams_browser.sign_in(bram)).status_code == 200
+    assert (await brams_browser.write("DELETE", "/api/v1/session")).status_code == 200
+
+    for _ in range(3):
+        assert (await stranger.sign_in(anna, "guess guess")).status_code == 401
+    assert (await stranger.sign_in(anna)).status_code == 429  # the stranger must wait, right password or not
+    # A browser that signed in to Bram's account proves nothing about Anna's: it waits too.
+    assert (await brams_browser.sign_in(anna)).status_code == 429
+    # A forged device cookie neither.
+    stranger.http.cookies.set("kring_device", "made-up.0123456789abcdef0123456789abcdef", domain="kring.test")
+    assert (await stranger.sign_in(anna)).status_code == 429
+
+    # Anna's own browser has signed in to her account before: the stranger's guesses do not count.
+    assert (await annas_browser.sign_in(anna)).status_code == 200
+    # Her browser's own wrong passwords are still limited.
+    assert (await annas_browser.write("DELETE", "/api/v1/session")).status_code == 200
+    for _ in range(3):
+        assert (await annas_browser.sign_in(anna, "typo typo")).status_code == 401
+    assert (await annas_browser.sign_in(anna)).status_code == 429
+
+
 async def _spray(visitor: Visitor, count: int, forwarded_for: str | None = None) -> list[int]:
     """`count` wrong sign-ins for unknown accounts, each claiming another client address."""
     statuses = []
