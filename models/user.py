@@ -36,3 +36,8 @@ class User(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     password_changed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     deactivated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    @property
+    def former(self) -> bool:
+        """No longer with the organisation: what they wrote stays, marked as a former colleague's."""
+        return not self.is_active

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import Text, delete, func, or_, tuple_, update
 from sqlmodel import col, select
@@ -52,6 +53,11 @@ def hidden(char: str) -> bool:
 
 def _name_key(name: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
+def author_data(user: User) -> dict[str, Any]:
+    """A colleague as an item's author, in its page data and events (`event_types.Author`)."""
+    return {"id": user.id, "name": user.name, "avatar": user.avatar, "former": user.former}
 
 
 def search_entry(user: User) -> search.Entry:

@@ -31,7 +31,7 @@ from models import (
     User,
 )
 from models.base import utcnow
-from services import events, markdown, notifications, search
+from services import accounts, events, markdown, notifications, search
 from services.access import circle_of_item, readable_circle, writable_circle
 from services.errors import N_, Conflict, Invalid, NotFound, PermissionDenied, RateLimited
 from services.event_types import ChatRead, MessageCreated, MessageDeleted, MessageUpdated, Person
@@ -80,7 +80,7 @@ async def message_data(db: AsyncSession, message: Message, author: User | None =
     return {
         "id": message.id,
         "circle_id": message.circle_id,
-        "author": {"id": author.id, "name": author.name, "avatar": author.avatar} if author else None,
+        "author": accounts.author_data(author) if author else None,
         "body": "" if message.deleted_at else message.body,
         "html": "" if message.deleted_at else message.html,
         "reply_to": reply,

@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Comment, Mention, NotificationKind, Post, Reaction, User
 from models.base import utcnow
-from services import events, markdown, notifications
+from services import accounts, events, markdown, notifications
 from services.errors import N_, Conflict, Invalid, NotFound, PermissionDenied
 from services.event_types import CommentCreated, CommentDeleted, CommentUpdated
 from services.posts import (
@@ -28,7 +28,7 @@ def comment_data(comment: Comment, author: User) -> dict[str, Any]:
         "id": comment.id,
         "post_id": comment.post_id,
         "parent_id": comment.parent_id,
-        "author": {"id": author.id, "name": author.name, "avatar": author.avatar},
+        "author": accounts.author_data(author),
         "body": comment.body,
         "html": comment.html,
         "created_at": comment.created_at.isoformat(),

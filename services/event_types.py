@@ -49,6 +49,7 @@ class Author(Payload):
     id: int
     name: str
     avatar: str | None = None
+    former: bool = False  # deactivated: pages mark the name as a former colleague's
 
 
 class CircleRef(Payload):
@@ -210,7 +211,7 @@ class _PostData(Event):
     id: int
     kind: str
     circle: CircleRef | None
-    author: Person | None
+    author: Author | None
     title: str
     lead: str
     html: str

@@ -31,7 +31,7 @@ from models import (
     User,
 )
 from models.base import utcnow
-from services import direct, events, markdown, notifications, search
+from services import accounts, direct, events, markdown, notifications, search
 from services.access import sql_can_read, writable_circle
 from services.errors import N_, Conflict, Invalid, NotFound, PermissionDenied
 from services.event_types import PostCreated, PostDeleted, PostUpdated
@@ -237,7 +237,7 @@ async def post_data(db: AsyncSession, post: Post, author: User | None = None) ->
         "id": post.id,
         "kind": post.kind.value,
         "circle": {"id": circle.id, "name": circle.name, "color": circle.color} if circle else None,
-        "author": {"id": author.id, "name": author.name} if author else None,
+        "author": accounts.author_data(author) if author else None,
         "title": post.title,
         "lead": post.lead,
         "html": post.html,

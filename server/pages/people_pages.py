@@ -24,7 +24,8 @@ async def people(call: Call) -> Response:
 
 
 async def person(call: Call) -> Response:
-    colleague = await accounts.get_user(call.db, int(call.request.path_params["user_id"]))
+    # A former colleague's page stays, so the links beside what they wrote still lead somewhere.
+    colleague = await accounts.any_user(call.db, int(call.request.path_params["user_id"]))
     # Only circles the viewer may see, so a profile never reveals a secret circle.
     theirs = await circles.list_circles(call.db, colleague, mine=True, limit=200)
     visible = {c.id for c in await circles.list_circles(call.db, call.user, limit=1000)}

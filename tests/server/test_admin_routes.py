@@ -19,9 +19,9 @@ from starlette.routing import Route
 
 from harness import free_port
 from models import Role, User
-from services import accounts, credentials, sessions
+from services import accounts, chat, circles, comments, credentials, posts, sessions
 from tests.server.test_digest_mail import Inbox, parts
-from tests.support import BASE_URL, PASSWORD, Visitor, make_user
+from tests.support import BASE_URL, PASSWORD, Visitor, make_circle, make_user
 
 ADMIN_PREFIXES = ("/beheer", "/api/admin")
 NEW_PASSWORD = "een nieuw lang wachtwoord"
@@ -258,3 +258,39 @@ async def test_an_admin_changes_a_colleague_deactivates_unlocks_and_reads_it_in_
     # Nothing edits the log: no route takes another method on it.
     assert (await admin.write("DELETE", "/beheer/audit")).status_code == 405
     assert await sessions.last_sign_ins(db)  # the console shows last sign-ins
+
+
+async def test_what_a_deactivated_colleague_wrote_stays_marked_as_a_former_colleagues(
+    db: AsyncSession, new_visitor: Callable[[], Awaitable[Visitor]]
+) -> None:
+    ada = await make_user(db, "Ada Admin", role=Role.ADMIN)
+    anna, bram = await make_user(db, "Anna de Vries"), await make_user(db, "Bram Bakker")
+    circle = await make_circle(db, anna, name="Recepten")
+    assert circle.id is not None
+    await circles.join_circle(db, bram, circle.id)
+    post = await posts.create_post(db, bram, circle.id, body="Mijn laatste recept: stamppot.")
+    await comments.add_comment(db, anna, post.id or 0, body="Dank je, Bram!")
+    await comments.add_comment(db, bram, post.id or 0, body="Graag gedaan.")
+    await chat.post_message(db, bram, circle.id, body="Tot ziens allemaal")
+    reader = await signed_in(new_visitor, anna)
+    assert "oud-collega" not in (await reader.get(f"/posts/{post.id}")).text
+
+    await accounts.deactivate(db, ada, bram)
+
+    former = re.compile(
+        r"Bram Bakker</(?:a|span)>\s*<span class=\"tag former-mark\">oud-collega</span>|"
+        r"Bram Bakker<span class=\"tag former-mark\">oud-collega</span>"
+    )
+    post_page = (await reader.get(f"/posts/{post.id}")).text
+    assert "Mijn laatste recept" in post_page
+    assert "Graag gedaan." in post_page
+    assert len(former.findall(post_page)) >= 2  # the post's author and the comment's
+    assert "Anna de Vries</a><span" not in post_page  # colleagues who stay are not marked
+    circle_page = (await reader.get(f"/circles/{circle.id}")).text
+    assert "Tot ziens allemaal" in circle_page
+    assert former.search(circle_page)
+    profile = await reader.get(f"/people/{bram.id}")
+    assert profile.status_code == 200
+    assert "Bram Bakker werkt hier niet meer." in profile.text
+    assert bram.email not in profile.text
+    assert f"/people/{bram.id}/message" not in profile.text

@@ -172,6 +172,14 @@ def _forget_post(state: State, post_id: int) -> None:
         state["reactions"].pop(posts.comment_target(comment_id), None)
 
 
+def _mark_former(state: State, user_id: int) -> None:
+    authors = [shown["data"]["author"] for shown in state["posts"].values() if "data" in shown]
+    authors += [item["author"] for kind in ("comments", "messages") for item in state[kind].values()]
+    for author in authors:
+        if author and author["id"] == user_id:
+            author["former"] = True
+
+
 def reduce(state: State, topic: str, event: event_types.Event, me: int) -> None:
     """Apply one event, as the hub routes it and the browser client handles it."""
     member = me in (state["members"] or {})
@@ -192,6 +200,8 @@ def reduce(state: State, topic: str, event: event_types.Event, me: int) -> None:
             }
         case event_types.MemberLeft():
             state["members"].pop(event.user_id, None)
+            if event.reason == "deactivated":  # what they wrote stays, marked (circle.js markFormer)
+                _mark_former(state, event.user_id)
             if event.user_id == me and not event.open_after():
                 _lose_circle(state, event.circle_id)
             elif event.user_id == me:

@@ -93,7 +93,28 @@
     setCount(-1);
     const item = list && list.querySelector(`[data-user-id="${frame.data.user_id}"]`);
     if (item) item.remove();
+    if (frame.data.reason === "deactivated") markFormer(frame.data.user_id);
   });
+
+  // A deactivated colleague's posts, comments and messages stay, marked as a former colleague's,
+  // as the page shows them after a reload.
+  function markFormer(userId) {
+    const mark = document.querySelector("template[data-former-mark]");
+    if (!mark) return;
+    const names = document.querySelectorAll(
+      `.chat-message[data-owner="${userId}"] .chat-author, ` +
+        `.comment[data-owner="${userId}"] .comment-meta > a, ` +
+        `.post-card[data-author="${userId}"] .post-meta > span > a:first-child`,
+    );
+    for (const name of names) {
+      const next = name.nextElementSibling;
+      const inside = name.querySelector(".former-mark");
+      if (inside || (next && next.classList.contains("former-mark"))) continue;
+      const clone = mark.content.cloneNode(true);
+      if (name.classList.contains("chat-author")) name.append(clone);
+      else name.after(clone);
+    }
+  }
 
   window.kring.on("circle.updated", (frame) => {
     if (frame.data.id !== circleId) return;
