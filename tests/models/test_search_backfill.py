@@ -18,7 +18,7 @@ from models import CircleVisibility, ItemKind, User
 from models.database import alembic_config, make_engine, make_sessionmaker
 from services import chat, posts, search
 from services.search import Query
-from tests.conftest import POSTGRES_URL, RUN, SECRET, WORKER, _truncate_all
+from tests.conftest import POSTGRES_URL, RUN, SECRET, WORKER, _empty_all
 from tests.support import make_circle, make_user
 
 
@@ -42,7 +42,7 @@ def own_database(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -
 
     asyncio.run(run(f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"'))
     url = f"{POSTGRES_URL.rsplit('/', 1)[0]}/{name}"
-    asyncio.run(_truncate_all(url))
+    asyncio.run(_empty_all(url))
     yield url
     asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 

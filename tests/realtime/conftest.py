@@ -14,7 +14,7 @@ import asyncpg
 import pytest
 
 from harness import HarnessError, Worker
-from tests.conftest import POSTGRES_URL, RUN, SECRET, WORKER, _truncate_all
+from tests.conftest import POSTGRES_URL, RUN, SECRET, WORKER, _empty_all
 from tests.realtime.processes import require_shared_redis
 
 
@@ -65,7 +65,7 @@ def fresh_database(rt_backend: str, request: pytest.FixtureRequest, tmp_path: Pa
 
     asyncio.run(create())
     url = f"{POSTGRES_URL.rsplit('/', 1)[0]}/{name}"
-    asyncio.run(_truncate_all(url))  # the template holds the previous test's rows
+    asyncio.run(_empty_all(url))  # the template holds the previous test's rows
     yield url
     asyncio.run(drop())
 
