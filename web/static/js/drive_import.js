@@ -14,13 +14,15 @@
   const name = document.getElementById("import-name");
   const status = document.getElementById("import-upload-status");
   const ENDS = new Set(["done", "refused", "failed"]);
+  let ended = false; // an import ended since the last upload was sent
 
   function show(data) {
     box.hidden = false;
     name.textContent = data.name;
     phase.textContent = box.dataset[`phase${data.phase[0].toUpperCase()}${data.phase.slice(1)}`] || data.phase;
     bar.max = Math.max(data.total, 1);
-    bar.value = ENDS.has(data.phase) ? bar.max : data.phase === "unpacking" ? data.extracted : data.read;
+    if (data.phase === "done") bar.value = bar.max;
+    else bar.value = data.phase === "unpacking" ? data.extracted : ENDS.has(data.phase) ? 0 : data.read;
     for (const field of ["read", "duplicates", "junk", "extracted"]) {
       box.querySelector(`[data-count="${field}"]`).textContent = String(data[field]);
     }
@@ -40,6 +42,7 @@
     if (frame.topic !== `user:${kring.me}`) return;
     show(frame.data);
     if (ENDS.has(frame.data.phase)) {
+      ended = true;
       status.textContent = "";
       fetchSummary();
     }
@@ -53,12 +56,21 @@
       status.textContent = form.dataset.tooLarge;
       return;
     }
+    ended = false;
     status.textContent = form.dataset.uploading;
-    const response = await fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin" });
+    let response;
+    try {
+      response = await fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin" });
+    } catch {
+      form.submit(); // the network failed the script's way: the plain post shows what happens
+      return;
+    }
     // The answer is the console again (after a redirect); its message says whether the import started.
     const answer = new DOMParser().parseFromString(await response.text(), "text/html");
-    const message = answer.querySelector(".flash");
-    status.textContent = message ? message.textContent : response.ok ? "" : `${response.status}`;
+    const message = [...answer.querySelectorAll(".flash")].find((element) => !element.closest("#import-summary"));
+    // "Started" is old news once the import has ended; a refusal of the upload is not.
+    if (message && (!ended || message.classList.contains("flash-error"))) status.textContent = message.textContent;
+    else if (!response.ok) status.textContent = `${response.status}`;
     form.reset();
   });
 })();
