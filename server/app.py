@@ -129,6 +129,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             try:
                 yield {"kring": context, "kring_realtime": _realtime_context(settings, hub)}
             finally:
+                await admin_import.stop_imports()
                 await extractor.close()
                 if digests is not None:
                     digests.cancel()

@@ -226,7 +226,7 @@ def folder_under(root: Path | None, name: str) -> Path:
         raise Invalid(N_("This server has no import folder (KRING_IMPORT_ROOT); upload a zip file."))
     base = root.resolve()
     folder = (base / name.strip()).resolve()
-    if "\x00" in name or not folder.is_relative_to(base):
+    if not name.strip() or "\x00" in name or not folder.is_relative_to(base):
         raise Invalid(N_("Name a folder inside the import folder."), field="folder")
     if not folder.is_dir():
         raise Invalid(N_("There is no such folder in the import folder."), field="folder")

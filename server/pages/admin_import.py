@@ -142,9 +142,19 @@ async def _run(
                 log.exception("the drive import %s of %r failed", import_id, source.name)
                 async with ctx.db() as other:
                     await drive_import.announce_failure(other, user, source, import_id)
+    except Exception:  # nothing awaits this task: what stopped it goes to the log
+        log.exception("the drive import %s of %r could not run or report", import_id, source.name)
     finally:
         if cleanup is not None:
             await run_blocking(cleanup.unlink, missing_ok=True)
+
+
+async def stop_imports() -> None:
+    """Cancel the imports still running (the worker is stopping): each keeps the files it
+    finished, one transaction per file, and a second import picks up the rest."""
+    for task in list(_running):
+        task.cancel()
+    await asyncio.gather(*_running, return_exceptions=True)
 
 
 def upload_routes(settings: Settings) -> list[Route]:

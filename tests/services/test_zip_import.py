@@ -208,7 +208,7 @@ def test_a_folder_is_taken_only_from_under_the_import_root(tmp_path: Path) -> No
     (root / "uitweg").symlink_to(tmp_path / "geheim")
     assert drive_import.folder_under(root, "Team Noord") == (root / "Team Noord").resolve()
     assert drive_import.folder_under(root, "Team Noord/Beleid") == (root / "Team Noord" / "Beleid").resolve()
-    for outside in ("../geheim", str(tmp_path / "geheim"), "uitweg", "Team Noord/../../geheim", "bestaat niet"):
+    for outside in ("../geheim", str(tmp_path / "geheim"), "uitweg", "Team Noord/../../geheim", "bestaat niet", " "):
         with pytest.raises(Invalid):
             drive_import.folder_under(root, outside)
     with pytest.raises(Invalid):
