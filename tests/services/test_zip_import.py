@@ -213,3 +213,26 @@ def test_a_folder_is_taken_only_from_under_the_import_root(tmp_path: Path) -> No
             drive_import.folder_under(root, outside)
     with pytest.raises(Invalid):
         drive_import.folder_under(None, "Team Noord")
+
+
+def test_an_archive_over_its_limits_or_not_a_zip_is_refused_whole(tmp_path: Path) -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for number in range(3):
+            archive.writestr(f"map/notulen {number}.txt", f"Notulen van overleg {number}. " * 40)
+    upload = tmp_path / "drie.zip"
+    upload.write_bytes(buffer.getvalue())
+    cases = {
+        "too-many-entries": zip_safety.Limits(entry_bytes=10_000, total_bytes=100_000, entries=2),
+        "total-too-large": zip_safety.Limits(entry_bytes=10_000, total_bytes=2_000),
+    }
+    for reason, limits in cases.items():
+        with pytest.raises(zip_safety.ZipRefused) as refused:
+            zip_safety.plan(upload, limits)
+        assert [(r.path, r.reason) for r in refused.value.refusals] == [("", reason)]
+    assert len(zip_safety.plan(upload, LIMITS)) == 3
+    fake = tmp_path / "geen.zip"
+    fake.write_bytes(b"PK\x03\x04 dit lijkt op een zip maar is het niet")
+    with pytest.raises(zip_safety.ZipRefused) as refused:
+        zip_safety.plan(fake, LIMITS)
+    assert [(r.path, r.reason) for r in refused.value.refusals] == [("", "not-a-zip")]
