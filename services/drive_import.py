@@ -12,6 +12,7 @@ documents are stored by content hash (`services.files`).
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -204,8 +205,10 @@ async def _import_one(
 
 # --- The import an admin starts in the console (`server/pages/admin_import.py`) ---------------
 
-# How many entries of each list an import's audit entry keeps (its counts are always whole).
-KEPT_ENTRIES = 1000
+# An import's whole summary (what the page lists) is kept as JSON beside the documents, under
+# KRING_MEDIA_DIR, which every worker shares; its audit entry holds who, what and the counts.
+SUMMARIES = "imports"
+_IMPORT_ID = re.compile(r"[A-Za-z0-9_-]{1,40}")
 IMPORT_ACTIONS = (audit.Action.DRIVE_IMPORTED.value, audit.Action.DRIVE_IMPORT_REFUSED.value)
 
 
@@ -276,9 +279,36 @@ async def _record_progress(db: AsyncSession, user: User, progress: _Progress) ->
     await events.record(db, events.user_topic(user.id or 0), progress.event())
 
 
-def _kept(report: Report) -> dict[str, Any]:
-    whole = report.as_dict()
-    return {key: (value[:KEPT_ENTRIES] if isinstance(value, list) else value) for key, value in whole.items()}
+def _summary_path(media_dir: Path, import_id: str) -> Path:
+    if not _IMPORT_ID.fullmatch(import_id):
+        raise ValueError(f"not an import id: {import_id!r}")
+    return media_dir / SUMMARIES / f"{import_id}.json"
+
+
+def _write_summary(media_dir: Path, import_id: str, summary: dict[str, Any]) -> None:
+    path = _summary_path(media_dir, import_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial")
+    partial.write_text(json.dumps(summary, ensure_ascii=False), encoding="utf-8")
+    partial.replace(path)  # whole or not at all
+
+
+def _read_summary(media_dir: Path, import_id: str) -> dict[str, Any] | None:
+    try:
+        found = json.loads(_summary_path(media_dir, import_id).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return found if isinstance(found, dict) else None
+
+
+async def summary_of(media_dir: Path, entry: AuditEntry) -> dict[str, Any]:
+    """What an import's page shows: its kept summary (`counts`, and the lists `imported`,
+    `duplicates`, `unchanged`, `skipped`, or `refused`), with the audit entry's `name`; the entry's
+    counts alone if the summary is gone."""
+    after = dict(entry.after or {})
+    import_id = after.get("import_id")
+    kept = await run_blocking(_read_summary, media_dir, import_id) if isinstance(import_id, str) else None
+    return {**after, **(kept or {})}
 
 
 @writes
@@ -291,7 +321,7 @@ async def _finish(
     progress: _Progress,
     address: str,
 ) -> AuditEntry:
-    """The import's audit entry (which keeps its summary for the page) and its last event, together."""
+    """The import's audit entry and its last event, together."""
     kind = "zip" if source.zip_path is not None else "folder"
     entry = await audit.record(
         db,
@@ -319,8 +349,9 @@ async def run_import(
     interval: float = 0.25,
 ) -> AuditEntry:
     """Import `source` for an organisation admin, telling their tabs how far it is, and end with
-    an audit entry holding the summary (`drive.imported`), or the refused entries of a zip that
-    failed its checks (`drive.import_refused`; nothing of it is imported). A zip is unpacked
+    its summary kept (`summary_of`) and an audit entry with its counts (`drive.imported`), or,
+    for a zip that failed its checks, its refused entries kept and `drive.import_refused`
+    (nothing of it is imported). A zip is unpacked
     into a folder of its own under `work_dir`, removed afterwards. Meant to run in the
     background: every file's work happens in the file-work pool, never on the event loop."""
     access.ensure_org_admin(user)
@@ -356,14 +387,19 @@ async def run_import(
         report = await import_drive(db, user, root, media_dir=media_dir, max_bytes=max_bytes, tick=tick)
     except zip_safety.ZipRefused as refused:
         progress.phase = "refused"
-        after = {"refused": [refusal.as_dict() for refusal in refused.refusals[:KEPT_ENTRIES]]}
+        refusals = [refusal.as_dict() for refusal in refused.refusals]
+        await run_blocking(_write_summary, media_dir, import_id, {"refused": refusals})
+        after = {"counts": {"refused": len(refusals)}}
         return await _finish(db, user, audit.Action.DRIVE_IMPORT_REFUSED, source, after, progress, address)
     finally:
         if unpacked is not None:
             await run_blocking(shutil.rmtree, unpacked, ignore_errors=True)
     progress.phase = "done"
     progress.count(report)
-    return await _finish(db, user, audit.Action.DRIVE_IMPORTED, source, _kept(report), progress, address)
+    summary = report.as_dict()
+    await run_blocking(_write_summary, media_dir, import_id, summary)
+    after = {"counts": summary["counts"]}
+    return await _finish(db, user, audit.Action.DRIVE_IMPORTED, source, after, progress, address)
 
 
 async def announce_failure(db: AsyncSession, user: User, source: Source, import_id: str) -> None:

@@ -1,7 +1,7 @@
 """The group-drive import in the console (`/beheer/import`): upload a zip, or name a folder
 under `KRING_IMPORT_ROOT`; the import runs as a background task of this worker
 (`services.drive_import.run_import`), its progress reaches the admin's tabs as `import.progress`
-events, and its summary is kept in its audit entry, so a reload shows it.
+events, and its summary is kept (`drive_import.summary_of`), so a reload shows it.
 
 The upload is streamed by the form parser to a temporary file (never held whole in memory) and
 copied, in the file-work pool and within `KRING_LIMIT_IMPORT_BYTES`, to a file of the import's
@@ -61,11 +61,13 @@ def _limits(settings: Settings) -> zip_safety.Limits:
 
 async def import_page(call: Call) -> Response:
     found = await drive_import.recent_imports(call.db, call.user)
+    latest = found[0] if found else None
     return call.render(
         "admin/import.html",
         sections=SECTIONS,
         imports=found,
-        latest=found[0] if found else None,
+        latest=latest,
+        summary=await drive_import.summary_of(call.ctx.settings.media_dir, latest) if latest else {},
         has_root=call.ctx.settings.import_root is not None,
         max_bytes=call.ctx.settings.limit_import_bytes,
         skip_reasons=SKIP_REASONS,

@@ -116,8 +116,14 @@ async def test_a_hostile_zip_is_refused_whole_with_each_entry_and_why(
         "groepsschijf.zip",
         "10.0.0.7",
     )
-    assert entry.after is not None
-    assert {(r["path"], r["reason"]) for r in entry.after["refused"]} == {
+    assert entry.after == {
+        "name": "groepsschijf.zip",
+        "source": "zip",
+        "import_id": "hostile",
+        "counts": {"refused": 6},
+    }
+    summary = await drive_import.summary_of(settings.media_dir, entry)
+    assert {(r["path"], r["reason"]) for r in summary["refused"]} == {
         ("drive/../../buiten.txt", "parent-folder"),
         ("/etc/cron.d/kring", "absolute-path"),
         ("C:/Windows/win.ini", "drive-letter"),
@@ -178,12 +184,20 @@ async def test_the_zipped_demo_drive_imports_with_progress_and_a_second_import_a
         second = await _run(session, admin, upload, settings, work_dir, "second")
 
     assert first.action == second.action == "drive.imported"
+    assert (first.actor_id, first.subject_type, first.subject_label) == (admin.id, "import", "Groepsschijf 2026.zip")
     assert first.after is not None
     assert second.after is not None
-    assert first.after["name"] == "Groepsschijf 2026.zip"
-    assert first.after["counts"] == {"imported": 13, "duplicates": 1, "unchanged": 0, "skipped": 4}
+    assert first.after == {
+        "name": "Groepsschijf 2026.zip",
+        "source": "zip",
+        "import_id": "first",
+        "counts": {"imported": 13, "duplicates": 1, "unchanged": 0, "skipped": 4},
+    }
     # The summary keeps the links' targets, without the zip's top folder in the paths.
-    imported = {e["path"]: e["document_id"] for e in first.after["imported"]}
+    summary = await drive_import.summary_of(settings.media_dir, first)
+    assert summary["counts"] == first.after["counts"]
+    assert {e["path"]: e["reason"] for e in summary["skipped"]}["03 Buurtkracht/Thumbs.db"] == "system-file"
+    imported = {e["path"]: e["document_id"] for e in summary["imported"]}
     assert "01 Organisatie/Beleid/Klachtenregeling.docx" in imported
     assert all(isinstance(document_id, int) for document_id in imported.values())
     assert second.after["counts"] == {"imported": 0, "duplicates": 1, "unchanged": 13, "skipped": 4}
