@@ -86,6 +86,11 @@ class Settings(BaseSettings):
     limit_extract_wall_seconds: float = Field(default=120.0, gt=0, le=7200)
     limit_extract_memory_bytes: int = Field(default=1_073_741_824, ge=268_435_456)
     limit_extract_pages: int = Field(default=1_000, ge=1)
+    # The group-drive import in the console: a zip's size as uploaded and all its files unpacked
+    # (each file is held to limit_document_bytes too), and the folder on the server it may name.
+    limit_import_bytes: int = Field(default=1_073_741_824, ge=1024)
+    limit_import_unpacked_bytes: int = Field(default=4_294_967_296, ge=1024)
+    import_root: Path | None = None
     extract_processes: int = Field(default=2, ge=1, le=32)
 
     realtime_history_seconds: int = Field(default=86_400, ge=60)

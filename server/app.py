@@ -49,6 +49,7 @@ from server.errors import json_error
 from server.fragments import EventFragments
 from server.i18n import LANGUAGE_NAMES, Catalogs, choose_locale
 from server.pages import (
+    admin_import,
     admin_pages,
     brand,
     circles_pages,
@@ -128,6 +129,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             try:
                 yield {"kring": context, "kring_realtime": _realtime_context(settings, hub)}
             finally:
+                await admin_import.stop_imports()
                 await extractor.close()
                 if digests is not None:
                     digests.cancel()
@@ -216,6 +218,7 @@ def _routes(settings: Settings) -> list[BaseRoute]:
         *brand.routes,
         *password_pages.routes,
         *admin_pages.routes,
+        *admin_import.upload_routes(settings),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
 

@@ -40,6 +40,8 @@ class Action(enum.StrEnum):
     RESET_USED = "password.reset_used"
     TOKEN_REVOKED = "token.revoked"
     SIGN_IN_FAILURES = "signin.failure_burst"
+    DRIVE_IMPORTED = "drive.imported"
+    DRIVE_IMPORT_REFUSED = "drive.import_refused"
 
 
 @dataclass(frozen=True)

@@ -334,6 +334,24 @@ class ChatRead(Event):
     user: Person
 
 
+class ImportProgress(Event):
+    """How far a group-drive import started in the console is, for the admin who started it
+    (`services.drive_import`): at most a few a second while it runs, then one with its end."""
+
+    KIND = "import.progress"
+    TOPICS = USER
+
+    import_id: str
+    name: str
+    phase: Literal["unpacking", "importing", "done", "refused", "failed"]
+    total: int
+    read: int
+    extracted: int
+    imported: int
+    duplicates: int
+    junk: int
+
+
 def _concrete(base: type[Event]) -> list[type[Event]]:
     found = []
     for cls in base.__subclasses__():
