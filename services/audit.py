@@ -40,6 +40,8 @@ class Action(enum.StrEnum):
     RESET_USED = "password.reset_used"
     TOKEN_REVOKED = "token.revoked"
     SIGN_IN_FAILURES = "signin.failure_burst"
+    NEWS_PROPOSAL_PUBLISHED = "news.proposal_published"  # a colleague's proposed news, now or scheduled
+    NEWS_PROPOSAL_SENT_BACK = "news.proposal_sent_back"
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,8 @@ ACTION_LABELS = {
     audit.Action.RESET_USED: N_("Password reset through a link"),
     audit.Action.TOKEN_REVOKED: N_("API token revoked"),
     audit.Action.SIGN_IN_FAILURES: N_("Many failed sign-ins"),
+    audit.Action.NEWS_PROPOSAL_PUBLISHED: N_("Proposed news published"),
+    audit.Action.NEWS_PROPOSAL_SENT_BACK: N_("Proposed news sent back"),
 }
 _INVALID_ROLE = N_("Choose member, editor or administrator.")
 
