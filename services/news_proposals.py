@@ -31,7 +31,7 @@ from models.database import SessionMaker
 from services import audit, notifications, posts
 from services.access import ensure_editor, is_editor
 from services.errors import N_, Conflict, Invalid, NotFound
-from services.transactions import unit_of_work, writes
+from services.transactions import end_read, unit_of_work, writes
 
 log = logging.getLogger(__name__)
 
@@ -287,6 +287,7 @@ async def publish_due(db: AsyncSession, now: datetime | None = None) -> list[int
     """Publish the scheduled news whose time has come; returns the new posts' ids. Each item
     commits on its own, so one that cannot be published does not hold back the others."""
     now = now or utcnow()
+    await end_read(db)  # a read begun earlier on this session would not see what was scheduled since
     due = await db.exec(
         select(NewsProposal.id)
         .where(NewsProposal.state == ProposalState.SCHEDULED, col(NewsProposal.publish_at) <= now)
