@@ -21,7 +21,7 @@ import asyncio
 import logging
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -91,6 +91,16 @@ async def queue(db: AsyncSession, user: User) -> list[NewsProposal]:
         .order_by(col(NewsProposal.state), col(NewsProposal.publish_at), col(NewsProposal.id))
     )
     return list(found.all())
+
+
+async def waiting_count(db: AsyncSession, user: User) -> int:
+    """How many proposals wait for an editor: for the editors' link to the queue (0 for others)."""
+    if not is_editor(user):
+        return 0
+    found = await db.exec(
+        select(func.count()).select_from(NewsProposal).where(NewsProposal.state == ProposalState.PROPOSED)
+    )
+    return int(found.one())
 
 
 async def mine(db: AsyncSession, user: User, *, limit: int = 50) -> list[NewsProposal]:

@@ -100,6 +100,7 @@ async def overview_page(call: Call, kind: PostKind) -> Response:
         older=found[-1].id if len(found) == PAGE else None,
         emoji=EMOJI,
         is_editor=call.user.role in {Role.EDITOR, Role.ADMIN},
+        proposals_waiting=await news_proposals.waiting_count(call.db, call.user) if kind is PostKind.NEWS else 0,
     )
 
 
