@@ -262,7 +262,8 @@ async def send_back(db: AsyncSession, editor: User, proposal_id: int, *, note: s
             before={"state": before},
             after={"state": proposal.state.value, "note": note},
         )
-    await _tell_proposer(db, proposal, editor, "sent_back", proposal_url(proposal))
+    about = notifications.About(_subject(proposal), proposal_url(proposal), proposal.title)
+    await _tell_proposer(db, proposal, editor, "sent_back", about)
     return proposal
 
 
@@ -282,12 +283,15 @@ async def _appear(db: AsyncSession, proposal: NewsProposal, actor: User) -> Post
     )
     proposal.state, proposal.post_id = ProposalState.PUBLISHED, post.id
     db.add(proposal)
-    await _tell_proposer(db, proposal, actor, "published", f"/posts/{post.id}")
+    # About the post itself: deleting the news forgets the line, as it does every line about a post.
+    about = notifications.About(posts.post_target(post.id or 0), f"/posts/{post.id}", proposal.title)
+    await _tell_proposer(db, proposal, actor, "published", about)
     return post
 
 
-async def _tell_proposer(db: AsyncSession, proposal: NewsProposal, actor: User, what: str, url: str) -> None:
-    about = notifications.About(_subject(proposal), url, proposal.title)
+async def _tell_proposer(
+    db: AsyncSession, proposal: NewsProposal, actor: User, what: str, about: notifications.About
+) -> None:
     await notifications.notify(
         db, {proposal.proposer_id}, actor=actor, kind=NotificationKind.NEWS_PROPOSAL, about=about, detail=what
     )

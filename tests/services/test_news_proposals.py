@@ -150,8 +150,13 @@ async def test_sent_back_with_a_note_the_proposer_is_told_changes_it_and_propose
     assert [p.body for p in await news_proposals.queue(db, editor)] == ["Het merk is Kring."]
     published = await news_proposals.publish(db, editor, proposal.id or 0)
     assert published.note == ""
-    # One line per proposal: it now tells the news is out, and leads to it.
-    assert await proposal_lines(db, proposer) == [("published", f"/posts/{published.post_id}")]
+    assert await proposal_lines(db, proposer) == [
+        ("published", f"/posts/{published.post_id}"),
+        ("sent_back", f"/news/proposals/{proposal.id}"),
+    ]
+    # Deleted news takes its line along: no notification leads to a page that is gone.
+    await posts.delete_post(db, editor, published.post_id or 0)
+    assert await proposal_lines(db, proposer) == [("sent_back", f"/news/proposals/{proposal.id}")]
 
 
 async def test_scheduled_news_is_out_of_sight_until_its_time_and_then_published_once(
