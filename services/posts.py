@@ -158,7 +158,15 @@ async def create_news(
     if (existing := await _existing(db, user, client_id, kind=PostKind.NEWS)) is not None:
         return existing
     return await publish_news(
-        db, user, title=title, body=body, lead=lead, featured_until=featured_until, must_read=must_read, cover=cover
+        db,
+        user,
+        title=title,
+        body=body,
+        lead=lead,
+        featured_until=featured_until,
+        must_read=must_read,
+        cover=cover,
+        client_id=client_id,
     )
 
 

@@ -211,9 +211,13 @@ async def test_featured_news_leaves_the_top_of_the_stream_at_its_end(db: AsyncSe
     ended = await posts.create_news(
         db, editor, title="Was uitgelicht", body="Gisteren", featured_until=utcnow() - timedelta(minutes=1)
     )
+    until = utcnow() + timedelta(days=1)
     running = await posts.create_news(
-        db, editor, title="Nu uitgelicht", body="Vandaag", featured_until=utcnow() + timedelta(days=1)
+        db, editor, title="Nu uitgelicht", body="Vandaag", featured_until=until, client_id="nieuws-1"
     )
+    # A retried submit is still the same news (the editors' form and the proposals share its making).
+    again = await posts.create_news(db, editor, title="Nu uitgelicht", body="Vandaag", client_id="nieuws-1")
+    assert again.id == running.id
     assert [p.id for p in await stream.featured(db, reader)] == [running.id]
     # Ended, it is ordinary news: still in the stream, only no longer on top.
     assert ended.id in [p.id for p in await stream.feed(db, reader)]
