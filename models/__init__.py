@@ -18,6 +18,7 @@ from models.circle import (
 from models.credentials import AccountInvitation, LastSignIn, PasswordReset
 from models.event import Event, RealtimeMeta, TopicHead
 from models.knowledge import Document, DocumentVersion, Extraction, KnowledgePage, PageRevision
+from models.news_proposal import NewsProposal, ProposalState
 from models.notification import DigestFrequency, Notification, NotificationKind, NotificationSettings
 from models.post import REACTIONS, CircleFollow, Comment, Mention, NewsRead, Post, PostKind, PostView, Reaction
 from models.search import Audience, ItemKind, SearchItem, SearchSynonym, Tag, Tagging
@@ -50,6 +51,7 @@ __all__ = [
     "Membership",
     "Mention",
     "Message",
+    "NewsProposal",
     "NewsRead",
     "Notification",
     "NotificationKind",
@@ -60,6 +62,7 @@ __all__ = [
     "Post",
     "PostKind",
     "PostView",
+    "ProposalState",
     "Reaction",
     "ReadMarker",
     "RealtimeMeta",

@@ -20,6 +20,7 @@ class NotificationKind(enum.StrEnum):
     JOIN_ANSWER = "join_answer"  # your request was approved or declined
     INVITATION = "invitation"
     NEWS = "news"  # must-read organisation news
+    NEWS_PROPOSAL = "news_proposal"  # your proposed news was published or sent back
 
 
 class DigestFrequency(enum.StrEnum):

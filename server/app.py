@@ -55,6 +55,7 @@ from server.pages import (
     circles_pages,
     direct_pages,
     knowledge_pages,
+    news_proposals_pages,
     notifications_pages,
     password_pages,
     people_pages,
@@ -65,7 +66,7 @@ from server.pages import (
 from server.search_params import url_of
 from server.security_headers import SecurityHeaders
 from server.templating import Templates
-from services import dutch_words
+from services import dutch_words, news_proposals
 from services.errors import N_
 from services.extraction import Extractor
 from services.transactions import Outbox, session_info
@@ -126,15 +127,18 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 if settings.digest_enabled
                 else None
             )
+            # Every worker looks; the database claim lets one publish each scheduled item.
+            scheduled_news = asyncio.create_task(news_proposals.publish_due_forever(db), name="kring-scheduled-news")
             try:
                 yield {"kring": context, "kring_realtime": _realtime_context(settings, hub)}
             finally:
                 await admin_import.stop_imports()
                 await extractor.close()
-                if digests is not None:
-                    digests.cancel()
-                    with suppress(asyncio.CancelledError):
-                        await digests
+                for task in (digests, scheduled_news):
+                    if task is not None:
+                        task.cancel()
+                        with suppress(asyncio.CancelledError):
+                            await task
                 await publisher.close()
                 await hub.close()
                 await presence.close()
@@ -207,6 +211,7 @@ def _routes(settings: Settings) -> list[BaseRoute]:
         *sessions_pages.routes,
         *stream_pages.routes,
         *stream_pages.upload_routes(settings),
+        *news_proposals_pages.routes,
         *people_pages.routes,
         *people_pages.upload_routes(settings),
         *circles_pages.routes,

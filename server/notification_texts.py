@@ -21,6 +21,7 @@ _KIND_NAMES = {
     NotificationKind.JOIN_ANSWER: N_("Answers to your join requests"),
     NotificationKind.INVITATION: N_("Invitations to circles"),
     NotificationKind.NEWS: N_("Must-read news"),
+    NotificationKind.NEWS_PROPOSAL: N_("News you proposed: published or sent back"),
 }
 
 
@@ -157,6 +158,10 @@ def describe(line: Line, t: NullTranslations) -> str:
             text = t.gettext("%(name)s invited you to %(circle)s")
         case NotificationKind.NEWS:
             text = t.gettext("Must-read news from %(name)s")
+        case NotificationKind.NEWS_PROPOSAL if n.detail == "published":
+            text = t.gettext("%(name)s published the news you proposed")
+        case NotificationKind.NEWS_PROPOSAL:
+            text = t.gettext("%(name)s sent the news you proposed back with a note")
     return text % v
 
 

@@ -131,6 +131,18 @@ def ensure_org_admin(user: User | None) -> None:
         raise NotFound(N_("No such page."))
 
 
+def is_editor(user: User | None) -> bool:
+    """Communications: an editor (or an organisation admin) publishes organisation news, runs the
+    queue of news proposed by colleagues, schedules news and sets how long it is featured."""
+    return user is not None and user.is_active and user.role in {Role.EDITOR, Role.ADMIN}
+
+
+def ensure_editor(user: User | None, message: str = N_("Only editors may do this.")) -> None:
+    """`PermissionDenied` for a colleague who is not an editor: the news pages exist for everyone."""
+    if not is_editor(user):
+        raise PermissionDenied(message)
+
+
 def outsiders_read(visibility: object) -> bool:
     """Whether colleagues who are not members read a circle of `visibility` (a stored event's
     value; one that is not a visibility reads as closed, the safe side)."""

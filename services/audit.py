@@ -42,6 +42,8 @@ class Action(enum.StrEnum):
     SIGN_IN_FAILURES = "signin.failure_burst"
     DRIVE_IMPORTED = "drive.imported"
     DRIVE_IMPORT_REFUSED = "drive.import_refused"
+    NEWS_PROPOSAL_PUBLISHED = "news.proposal_published"  # a colleague's proposed news, now or scheduled
+    NEWS_PROPOSAL_SENT_BACK = "news.proposal_sent_back"
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from models import (
 )
 from models.base import utcnow
 from services import accounts, direct, events, markdown, notifications, search
-from services.access import sql_can_read, writable_circle
+from services.access import ensure_editor, is_editor, sql_can_read, writable_circle
 from services.errors import N_, Conflict, Invalid, NotFound, PermissionDenied
 from services.event_types import PostCreated, PostDeleted, PostUpdated
 from services.transactions import writes
@@ -82,7 +82,7 @@ async def _existing(
     return found
 
 
-def _clean_body(body: str) -> str:
+def clean_body(body: str) -> str:
     # Measured as sent, before the spaces around it are trimmed: the limit the API document states.
     if len(body) > MAX_BODY:
         # Refused whole, never cut: a cut text loses its end without a word to the writer.
@@ -99,7 +99,7 @@ def _clean_body(body: str) -> str:
     return body
 
 
-def _clean_title(title: str, *, required: bool) -> str:
+def clean_title(title: str, *, required: bool) -> str:
     title = " ".join(title.split())
     if required and not title:
         raise Invalid(N_("A title is required."), field="title")
@@ -121,7 +121,7 @@ async def create_post(db: AsyncSession, user: User, circle_id: int, *, body: str
     access = await writable_circle(db, user, circle_id, N_("Join the circle to post in it."))
     if direct.is_conversation(access.circle):  # a conversation is its chat; the stream never shows one
         raise Invalid(N_("A conversation has no posts; send a message instead."))
-    body = _clean_body(body)  # checked before a repeat is answered: a refused text is refused every time
+    body = clean_body(body)  # checked before a repeat is answered: a refused text is refused every time
     if (existing := await _existing(db, user, client_id, kind=PostKind.POST, circle_id=circle_id)) is not None:
         return existing
     return await _publish(
@@ -152,25 +152,56 @@ async def create_news(
     client_id: str | None = None,
 ) -> Post:
     """Organisation news, by editors and admins."""
-    if user.role not in {Role.EDITOR, Role.ADMIN}:
-        raise PermissionDenied(N_("Only editors may publish organisation news."))
+    ensure_editor(user, N_("Only editors may publish organisation news."))
     client_id = _clean_client_id(client_id)
-    title, body = _clean_title(title, required=True), _clean_body(body)
+    title, body = clean_title(title, required=True), clean_body(body)
     if (existing := await _existing(db, user, client_id, kind=PostKind.NEWS)) is not None:
         return existing
+    return await publish_news(
+        db,
+        user,
+        title=title,
+        body=body,
+        lead=lead,
+        featured_until=featured_until,
+        must_read=must_read,
+        cover=cover,
+        client_id=client_id,
+    )
+
+
+async def publish_news(
+    db: AsyncSession,
+    author: User,
+    *,
+    title: str,
+    body: str,
+    lead: str = "",
+    featured_until: datetime | None = None,
+    must_read: bool = False,
+    cover: str | None = None,
+    client_id: str | None = None,
+) -> Post:
+    """Make the news post in the caller's unit of work, its event and notifications included.
+    The caller has checked that an editor publishes it (`create_news`, `news_proposals`); the
+    author may be the colleague who proposed it."""
     post = Post(
         kind=PostKind.NEWS,
-        title=title,
-        lead=" ".join(lead.split())[:MAX_LEAD],
-        body=body,
+        title=clean_title(title, required=True),
+        lead=clean_lead(lead),
+        body=clean_body(body),
         html="",
         featured_until=featured_until,
         must_read=must_read,
         cover=cover,
-        author_id=user.id or 0,
+        author_id=author.id or 0,
         client_id=client_id,
     )
-    return await _publish(db, user, post)
+    return await _publish(db, author, post)
+
+
+def clean_lead(lead: str) -> str:
+    return " ".join(lead.split())[:MAX_LEAD]
 
 
 @writes
@@ -178,7 +209,7 @@ async def create_blog_post(
     db: AsyncSession, user: User, *, title: str, body: str, client_id: str | None = None
 ) -> Post:
     client_id = _clean_client_id(client_id)
-    title, body = _clean_title(title, required=True), _clean_body(body)
+    title, body = clean_title(title, required=True), clean_body(body)
     if (existing := await _existing(db, user, client_id, kind=PostKind.BLOG)) is not None:
         return existing
     post = Post(
@@ -249,7 +280,10 @@ async def post_data(db: AsyncSession, post: Post, author: User | None = None) ->
 
 
 async def may_moderate(db: AsyncSession, user: User, post: Post | Comment, circle_id: int | None) -> bool:
-    """The author, an organisation admin, or an admin of the circle the item is in."""
+    """The author, an organisation admin, or an admin of the circle the item is in; for
+    organisation news also the editors (news may be a colleague's proposal they published)."""
+    if isinstance(post, Post) and post.kind is PostKind.NEWS and is_editor(user):
+        return True
     return post.author_id == user.id or await moderates(db, user, circle_id)
 
 
@@ -286,17 +320,21 @@ async def edit_post(
     mentioned: set[int] = set()
     was_must_read = post.must_read
     if body is not None:
-        post.body = _clean_body(body)
+        post.body = clean_body(body)
         rendered = await markdown.render(db, post.body)
         post.html = rendered.html
         before = set((await db.exec(select(Mention.user_id).where(col(Mention.target) == post_target(post_id)))).all())
         await _replace_mentions(db, post_target(post_id), rendered.mentions)
         mentioned = set(rendered.mentions) - before
     if title is not None and post.kind is not PostKind.POST:
-        post.title = _clean_title(title, required=True)
+        post.title = clean_title(title, required=True)
     if lead is not None and post.kind is PostKind.NEWS:
-        post.lead = " ".join(lead.split())[:MAX_LEAD]
+        post.lead = clean_lead(lead)
     if post.kind is PostKind.NEWS:
+        if (featured_until is not None or clear_featured or must_read is not None) and not is_editor(user):
+            # A colleague whose proposal was published edits its text; pinning it and asking
+            # everyone to confirm reading it stay with the editors.
+            raise PermissionDenied(N_("Only editors may feature news or make it must-read."))
         if featured_until is not None or clear_featured:
             post.featured_until = featured_until
         if must_read is not None:

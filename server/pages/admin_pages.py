@@ -46,6 +46,8 @@ ACTION_LABELS = {
     audit.Action.SIGN_IN_FAILURES: N_("Many failed sign-ins"),
     audit.Action.DRIVE_IMPORTED: N_("Group drive imported"),
     audit.Action.DRIVE_IMPORT_REFUSED: N_("Group drive import refused"),
+    audit.Action.NEWS_PROPOSAL_PUBLISHED: N_("Proposed news published"),
+    audit.Action.NEWS_PROPOSAL_SENT_BACK: N_("Proposed news sent back"),
 }
 _INVALID_ROLE = N_("Choose member, editor or administrator.")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from starlette.responses import Response
@@ -10,14 +9,15 @@ from starlette.routing import Route
 
 from config import Settings
 from models import REACTIONS, PostKind, Role
+from models.base import utcnow
 from server.endpoints import Call, form_file, form_route, form_text, page_route, parse_enum
 from server.fragments import EMOJI, item_viewer
+from server.pages.news_proposals_pages import featured_end, local_moment
 from server.pagination import is_number
-from services import chat, circles, comments, images, posts, reactions, stream
+from services import chat, circles, comments, images, news_proposals, posts, reactions, stream
 from services.errors import N_, Invalid
 
 PAGE = 20
-MAX_FEATURED_DAYS = 3650
 
 
 def _int(call: Call, name: str) -> int:
@@ -100,6 +100,7 @@ async def overview_page(call: Call, kind: PostKind) -> Response:
         older=found[-1].id if len(found) == PAGE else None,
         emoji=EMOJI,
         is_editor=call.user.role in {Role.EDITOR, Role.ADMIN},
+        proposals_waiting=await news_proposals.waiting_count(call.db, call.user) if kind is PostKind.NEWS else 0,
     )
 
 
@@ -165,7 +166,8 @@ async def _write_again(
 ) -> Response:
     """The writing form again with everything typed in it and the reason it was refused: a long
     text pasted into a small box must never be lost to one refusal."""
-    draft = {name: form_text(call, name) for name in ("title", "lead", "body", "featured_days", "client_id")}
+    fields = ("title", "lead", "body", "featured_until", "publish_at", "client_id")
+    draft = {name: form_text(call, name) for name in fields}
     draft["must_read"] = "on" if form_text(call, "must_read") == "on" else ""
     message = refused.text(call.gettext)
     if had_file:  # a browser cannot put a chosen file back into a file field
@@ -185,19 +187,29 @@ async def _write_again(
 
 
 async def write_news(call: Call) -> Response:
-    featured_days = _optional_int(form_text(call, "featured_days") or None, "featured_days")
-    featured_until = None
-    if featured_days:
-        featured_days = min(featured_days, MAX_FEATURED_DAYS)  # a date past the calendar's end is an error
-        featured_until = datetime.combine(datetime.now(UTC).date() + timedelta(days=featured_days), time.max, UTC)
     settings = call.ctx.settings
     picture = await form_file(call, "cover", settings.limit_cover_bytes)
     try:
+        featured_until = featured_end(call)
+        publish_at = local_moment(form_text(call, "publish_at"), settings.timezone, field="publish_at")
         cover = None
         if picture:
             cover = await images.store(
                 picture, media_dir=settings.media_dir, folder="covers", max_bytes=settings.limit_cover_bytes
             )
+        if publish_at is not None and publish_at > utcnow():  # for later: kept out of sight until then
+            await news_proposals.schedule(
+                call.db,
+                call.user,
+                cover=cover,
+                title=form_text(call, "title"),
+                lead=form_text(call, "lead"),
+                body=form_text(call, "body"),
+                publish_at=publish_at,
+                featured_until=featured_until,
+                must_read=form_text(call, "must_read") == "on",
+            )
+            return call.redirect("/news/proposals", message=N_("The news has been scheduled."))
         post = await posts.create_news(
             call.db,
             call.user,

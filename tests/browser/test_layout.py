@@ -5,6 +5,7 @@ on a phone, the navigation is a bar at the bottom there and a compact header abo
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -118,7 +119,7 @@ def _pin_news_until_three_are_pinned(page: Page, base: str) -> None:
         page.goto(f"{base}/news/new")
         page.get_by_label("Titel", exact=True).fill(f"Vastgezet bericht {number + 1}")
         page.get_by_label("Tekst (Markdown)").fill("Dit staat een week bovenaan de stroom van iedereen.")
-        page.locator("#write-featured").fill("7")
+        page.locator("#write-featured").fill((date.today() + timedelta(days=7)).isoformat())  # pinned until
         page.get_by_role("button", name="Publiceren").click()
         expect(page.locator(".flash")).to_be_visible()
 
