@@ -26,7 +26,11 @@ from services import access, accounts, audit, credentials, sessions, throttle
 from services.errors import N_, KringError, NotFound
 
 # The console's sections, in the order of its navigation: (path, msgid).
-SECTIONS = [("/beheer", N_("People")), ("/beheer/audit", N_("Audit log"))]
+SECTIONS = [
+    ("/beheer", N_("People")),
+    ("/beheer/kringen", N_("Circles")),  # server/pages/admin_circles.py
+    ("/beheer/audit", N_("Audit log")),
+]
 _CSV_BYTES = 1_048_576
 # What each audit action is called on the page (the CSV keeps the codes).
 ACTION_LABELS = {
@@ -43,6 +47,10 @@ ACTION_LABELS = {
     audit.Action.RESET_USED: N_("Password reset through a link"),
     audit.Action.TOKEN_REVOKED: N_("API token revoked"),
     audit.Action.SIGN_IN_FAILURES: N_("Many failed sign-ins"),
+    audit.Action.CIRCLE_ARCHIVED: N_("Circle archived"),
+    audit.Action.CIRCLE_RESTORED: N_("Circle restored"),
+    audit.Action.CIRCLE_ADMIN_APPOINTED: N_("Circle admin appointed"),
+    audit.Action.CIRCLE_ADMIN_HANDED_OVER: N_("Circle administration passed on when its last admin left"),
 }
 _INVALID_ROLE = N_("Choose member, editor or administrator.")
 
