@@ -34,7 +34,9 @@ async def found_by(db: AsyncSession, user: User, text: str) -> set[tuple[str, in
     return {(hit.item.kind.value, hit.item.ref_id) for hit in results.hits}
 
 
-async def test_an_archived_circle_is_read_only_for_everyone_until_restored(db: AsyncSession) -> None:
+async def test_an_archived_circle_is_read_only_for_everyone_until_restored_and_archiving_is_logged(
+    db: AsyncSession,
+) -> None:
     owner = await make_user(db, "Olga Eigenaar")
     member = await make_user(db, "Mila Lid")
     outsider = await make_user(db, "Otto Buiten")
@@ -47,9 +49,18 @@ async def test_an_archived_circle_is_read_only_for_everyone_until_restored(db: A
 
     with pytest.raises(PermissionDenied):  # a plain member does not archive
         await circle_admin.archive(db, member, circle_id)
-    await circle_admin.archive(db, owner, circle_id)  # the circle's own admin does
+    await circle_admin.archive(db, owner, circle_id, address="10.0.0.7")  # the circle's own admin does
     with pytest.raises(Conflict):
         await circle_admin.archive(db, org_admin, circle_id)
+    [entry] = await logged(db, Action.CIRCLE_ARCHIVED)
+    assert (entry.actor_id, entry.subject_type, entry.subject_id, entry.subject_label, entry.address) == (
+        owner.id,
+        "circle",
+        circle_id,
+        "Zeilvereniging Kompas",
+        "10.0.0.7",
+    )
+    assert (entry.before, entry.after) == ({"archived": False}, {"archived": True})
 
     refusals = [
         posts.create_post(db, member, circle_id, body="Nog een vraag"),
@@ -84,20 +95,6 @@ async def test_an_archived_circle_is_read_only_for_everyone_until_restored(db: A
     assert circle_id in {c.id for c in await circles.list_circles(db, outsider, mine=True)}
     updates = [data["archived"] for kind, data in await circle_events(db, circle_id) if kind == "circle.updated"]
     assert updates == [True, False]  # every open page switched to read-only, and back
-
-
-async def test_archiving_is_logged(db: AsyncSession) -> None:
-    owner = await make_user(db, "Olga Eigenaar")
-    circle = await make_circle(db, owner, CircleVisibility.CLOSED, name="Ondernemingsraad")
-    await circle_admin.archive(db, owner, circle.id or 0, address="10.0.0.7")
-    [entry] = await logged(db, Action.CIRCLE_ARCHIVED)
-    assert (entry.actor_id, entry.subject_type, entry.subject_id, entry.subject_label) == (
-        owner.id,
-        "circle",
-        circle.id,
-        "Ondernemingsraad",
-    )
-    assert (entry.before, entry.after, entry.address) == ({"archived": False}, {"archived": True}, "10.0.0.7")
 
 
 async def test_restoring_is_logged_and_a_secret_circle_keeps_its_name_out_of_the_log(db: AsyncSession) -> None:
