@@ -243,6 +243,13 @@ async def member_circle(db: AsyncSession, user: User, circle_id: int, message: s
     return access
 
 
+async def ensure_not_archived(db: AsyncSession, user: User, circle_id: int | None) -> None:
+    """Refuse a change to a thing in an archived circle (`ARCHIVED`), whoever would otherwise
+    be allowed it (its author, an organisation admin); a thing outside any circle passes."""
+    if circle_id is not None:
+        (await standing(db, user, circle_id)).ensure_not_archived()
+
+
 async def respondable_circle(db: AsyncSession, user: User, circle_id: int) -> Standing:
     """`user`'s standing in a circle they want to react or comment in, or the refusal
     (`ARCHIVED` in an archived circle)."""

@@ -13,7 +13,20 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import AuditEntry, CircleVisibility, MemberRole, Membership, Role, User
 from models.base import utcnow
-from services import access, accounts, chat, circle_admin, circles, comments, direct, events, posts, reactions, search
+from services import (
+    access,
+    accounts,
+    chat,
+    circle_admin,
+    circles,
+    comments,
+    direct,
+    events,
+    knowledge_pages,
+    posts,
+    reactions,
+    search,
+)
 from services.audit import SECRET_CIRCLE, Action
 from services.errors import Conflict, Invalid, NotFound, PermissionDenied
 from tests.support import add_member, make_circle, make_user
@@ -46,6 +59,7 @@ async def test_an_archived_circle_is_read_only_for_everyone_until_restored_and_a
     await add_member(db, owner, circle, member)
     post = await posts.create_post(db, member, circle_id, body="Wie gaat er mee zeilen?")
     message = await chat.post_message(db, member, circle_id, body="Ahoy")
+    page = await knowledge_pages.create_page(db, member, title="Vaarregels", body="Stuurboord", circle_id=circle_id)
 
     with pytest.raises(PermissionDenied):  # a plain member does not archive
         await circle_admin.archive(db, member, circle_id)
@@ -71,6 +85,7 @@ async def test_an_archived_circle_is_read_only_for_everyone_until_restored_and_a
         reactions.set_reaction(db, member, "message", message.id or 0, "tada", on=True),
         circles.join_circle(db, outsider, circle_id),
         circles.invite(db, owner, circle_id, outsider.id or 0),
+        knowledge_pages.edit_page(db, member, page.id or 0, body="Bakboord"),  # even by its author
     ]
     for refused in refusals:
         with pytest.raises(PermissionDenied) as raised:
