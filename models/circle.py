@@ -64,6 +64,9 @@ class Circle(SQLModel, table=True):
     visibility: CircleVisibility = Field(sa_type=StrEnumType(CircleVisibility), index=True)
     created_by: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Set while the circle is archived: read-only for everyone, out of every list (who archived
+    # it, and when it came back, is in the audit log).
+    archived_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Membership(SQLModel, table=True):

@@ -104,6 +104,7 @@ class _Sub:
     cursor: int | None = None  # the last seq sent; None while the subscribe replays
     held: list[Incoming] = field(default_factory=list)
     member: bool = True  # of the topic's circle; False for outsiders following an open circle
+    archived: bool = False  # the circle is read-only (as of the last event routed to the socket)
 
 
 @dataclass
@@ -305,6 +306,8 @@ class Hub:
             incoming for incoming in ahead + sub.held if incoming.seq is not None and incoming.seq > progress.cursor
         ]
         sub.member = self._member_before(connection, later, now=access.member)
+        # As the check found it; the replayed and held `circle.updated` then set it in order.
+        sub.archived = access.standing is not None and access.standing.archived
         if not await self._replay(connection, state, sub, progress, ahead[: len(replay)], head):
             return  # the socket was closed or unsubscribed meanwhile; its close says what to do
         if progress.dropped is not None:
@@ -334,7 +337,11 @@ class Hub:
         after it, and why it stops following the topic after it (None: it follows on). A
         member removed from a closed or secret circle gets the `member.left` about them, then
         `unsubscribed`; an outsider following an open circle that closes gets only
-        `unsubscribed`, not the event with the circle's new name and description."""
+        `unsubscribed`, not the event with the circle's new name and description. (It also
+        keeps `sub.archived` as the events routed in order say.)"""
+        archived = incoming.event.archived_after()
+        if archived is not None:
+            sub.archived = archived
         if self._is_me_joining(connection, incoming):
             return True, True, None
         if self._is_me_leaving(connection, incoming):
@@ -458,11 +465,12 @@ class Hub:
 
     def may_write(self, connection: Connection, topic: str) -> bool:
         """Whether the socket's colleague may act in the circle of `topic` now: they must be a
-        member (`services.access.Standing.can_write`), which the subscription tracks live as
-        `member.joined` and `member.left` arrive, so a follower of an open circle may not."""
+        member of a circle that is not archived (`services.access.Standing.can_write`), which the
+        subscription tracks live as `member.joined`, `member.left` and `circle.updated` arrive,
+        so a follower of an open circle may not."""
         state = self._topics.get(topic)
         sub = state.subs.get(connection) if state is not None else None
-        return sub is not None and topic.startswith("circle:") and sub.member
+        return sub is not None and topic.startswith("circle:") and sub.member and not sub.archived
 
     def _is_me_joining(self, connection: Connection, incoming: Incoming) -> bool:
         return incoming.event_type.GRANTS_ACCESS and incoming.event.affected_user_id() == connection.user_id

@@ -50,6 +50,7 @@ from server.fragments import EventFragments
 from server.i18n import LANGUAGE_NAMES, Catalogs, choose_locale
 from server.pages import (
     admin_import,
+    admin_circles,
     admin_pages,
     brand,
     circles_pages,
@@ -224,6 +225,7 @@ def _routes(settings: Settings) -> list[BaseRoute]:
         *password_pages.routes,
         *admin_pages.routes,
         *admin_import.upload_routes(settings),
+        *admin_circles.routes,
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
 

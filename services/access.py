@@ -8,6 +8,9 @@
   for anyone else it does not exist at all.
 - A circle's admins administer it; so does an organisation admin, except a secret circle, which
   stays its members' own.
+- An **archived** circle is read-only for everyone: it is seen and read as before (its members
+  still find it in search), but nobody posts, comments, chats, reacts or joins in it until it is
+  restored. Its admins, and organisation admins as above, still administer it (to restore it).
 - A deactivated colleague may do nothing anywhere.
 
 A refusal is `NotFound` where the colleague may not know the circle exists, and
@@ -46,6 +49,7 @@ from services.errors import N_, NotFound, PermissionDenied
 from services.transactions import is_writing
 
 NO_SUCH_CIRCLE = N_("No such circle.")
+ARCHIVED = N_("This circle is archived: it can be read, but nothing can be added or changed.")
 LISTED = (CircleVisibility.OPEN, CircleVisibility.CLOSED)  # exist for every colleague
 READ_BY_ALL = (CircleVisibility.OPEN,)  # every colleague reads them
 _Pending = TypeVar("_Pending", JoinRequest, Invitation)
@@ -60,6 +64,7 @@ class Standing:
     invited: bool = False  # a pending invitation
     org_admin: bool = False
     active: bool = True
+    archived: bool = False  # the circle is archived: read-only for everyone
 
     @property
     def is_member(self) -> bool:
@@ -84,13 +89,18 @@ class Standing:
 
     @property
     def can_respond(self) -> bool:
-        """React to what is in it: whoever reads it."""
-        return self.can_read
+        """React to and comment on what is in it: whoever reads it, while it is not archived."""
+        return self.can_read and not self.archived
+
+    @property
+    def can_join(self) -> bool:
+        """Join it, ask to, or accept an invitation: whoever sees it, while it is not archived."""
+        return self.can_see and not self.is_member and not self.archived
 
     @property
     def can_write(self) -> bool:
-        """Post, chat, type, upload and edit pages in it: its members."""
-        return self.active and self.is_member
+        """Post, chat, type, upload and edit pages in it: its members, while it is not archived."""
+        return self.active and self.is_member and not self.archived
 
     @property
     def can_administer(self) -> bool:
@@ -111,8 +121,19 @@ class Standing:
             self.refuse(message)
 
     def ensure_write(self, message: str = N_("Only members can do this in this circle.")) -> None:
+        self.ensure_not_archived()
         if not self.can_write:
             self.refuse(message)
+
+    def ensure_respond(self, message: str = N_("Only members can read this circle.")) -> None:
+        self.ensure_not_archived()
+        if not self.can_respond:
+            self.refuse(message)
+
+    def ensure_not_archived(self) -> None:
+        """Refuse any change in an archived circle, with the reason, to whoever sees it."""
+        if self.archived and self.can_see:
+            raise PermissionDenied(ARCHIVED)
 
     def ensure_administer(self, message: str = N_("Only the circle's admins may do this.")) -> None:
         if not self.can_administer:
@@ -159,6 +180,7 @@ def standing_of(user: User, circle: Circle, membership: Membership | None, *, in
         invited=invited,
         org_admin=user.role is Role.ADMIN,
         active=user.is_active,
+        archived=circle.archived_at is not None,
     )
 
 
@@ -224,6 +246,30 @@ async def writable_circle(
     return access
 
 
+async def member_circle(db: AsyncSession, user: User, circle_id: int, message: str) -> CircleAccess:
+    """A circle `user` is a member of and reads, archived or not: for what stays their own in
+    an archived circle (their read marker, how it notifies them)."""
+    access = await access_circle(db, user, circle_id)
+    if not (access.standing.can_read and access.standing.is_member):
+        access.standing.refuse(message)
+    return access
+
+
+async def ensure_not_archived(db: AsyncSession, user: User, circle_id: int | None) -> None:
+    """Refuse a change to a thing in an archived circle (`ARCHIVED`), whoever would otherwise
+    be allowed it (its author, an organisation admin); a thing outside any circle passes."""
+    if circle_id is not None:
+        (await standing(db, user, circle_id)).ensure_not_archived()
+
+
+async def respondable_circle(db: AsyncSession, user: User, circle_id: int) -> Standing:
+    """`user`'s standing in a circle they want to react or comment in, or the refusal
+    (`ARCHIVED` in an archived circle)."""
+    found = await standing(db, user, circle_id)
+    found.ensure_respond()
+    return found
+
+
 async def circle_of_item(db: AsyncSession, user: User, circle_id: int, no_such_item: str) -> CircleAccess:
     """The circle of an item (a message, comment, document) `user` asks for by id. Where they
     may not read the circle, the item does not exist for them: `NotFound(no_such_item)`, the
@@ -250,20 +296,21 @@ async def standing(db: AsyncSession, user: User, circle_id: int) -> Standing:
         .correlate(Circle)
     )
     statement = (
-        select(Circle.visibility, Membership.role, invited)
+        select(Circle.visibility, Membership.role, invited, col(Circle.archived_at).is_not(None))
         .outerjoin(Membership, (col(Membership.circle_id) == col(Circle.id)) & (col(Membership.user_id) == user.id))
         .where(col(Circle.id) == circle_id)
     )
     row = (await db.exec(statement)).first()
     if row is None:
         raise NotFound(NO_SUCH_CIRCLE)
-    visibility, role, is_invited = row
+    visibility, role, is_invited, archived = row
     found = Standing(
         visibility=CircleVisibility(visibility),
         role=MemberRole(role) if role is not None else None,
         invited=bool(is_invited) and role is None,
         org_admin=user.role is Role.ADMIN,
         active=user.is_active,
+        archived=bool(archived),
     )
     if not found.can_see:
         raise NotFound(NO_SUCH_CIRCLE)
@@ -296,6 +343,12 @@ def sql_can_see(reader: Reader, circle_id: Column) -> ColumnElement[bool]:
 def sql_can_read(reader: Reader, circle_id: Column) -> ColumnElement[bool]:
     """SQL condition: `reader` may read the circle in `circle_id` (`Standing.can_read`)."""
     return _if_active(reader, or_(_visibility_in(circle_id, READ_BY_ALL), sql_member(reader, circle_id)))
+
+
+def sql_listed(circle_id: Column) -> ColumnElement[bool]:
+    """SQL condition: the circle in `circle_id` is not archived, so it belongs in lists and
+    suggestions (an archived one is still seen and read, by `sql_can_see`/`sql_can_read`)."""
+    return circle_id.in_(select(Circle.id).where(col(Circle.archived_at).is_(None)))
 
 
 def sql_can_read_item(reader: Reader, circle_id: Column) -> ColumnElement[bool]:

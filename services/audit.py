@@ -22,7 +22,7 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import AuditEntry, User
+from models import AuditEntry, Circle, CircleVisibility, User
 from services.transactions import require
 
 
@@ -44,6 +44,10 @@ class Action(enum.StrEnum):
     DRIVE_IMPORT_REFUSED = "drive.import_refused"
     NEWS_PROPOSAL_PUBLISHED = "news.proposal_published"  # a colleague's proposed news, now or scheduled
     NEWS_PROPOSAL_SENT_BACK = "news.proposal_sent_back"
+    CIRCLE_ARCHIVED = "circle.archived"
+    CIRCLE_RESTORED = "circle.restored"
+    CIRCLE_ADMIN_APPOINTED = "circle.admin_appointed"
+    CIRCLE_ADMIN_HANDED_OVER = "circle.admin_handed_over"
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,23 @@ class Subject:
     @classmethod
     def user(cls, user: User) -> Subject:
         return cls("user", user.id, user.email)
+
+    @classmethod
+    def circle(cls, circle: Circle) -> Subject:
+        """A circle by its name; a secret one by its number only, since the log is read by
+        organisation admins and a secret circle does not exist for them."""
+        secret = circle.visibility is CircleVisibility.SECRET
+        return cls("circle", circle.id, SECRET_CIRCLE if secret else circle.name)
+
+
+SECRET_CIRCLE = "(secret circle)"
+
+
+def circle_people(circle: Circle, *, admin: User | None, **more: str) -> dict[str, Any]:
+    """The before or after of a change of a circle's admins: who, unless the circle is secret
+    (then its people stay as unknown to the log's readers as the circle is)."""
+    named = circle.visibility is not CircleVisibility.SECRET and admin is not None
+    return {"admin": admin.name if named and admin is not None else "", **more}
 
 
 async def record(

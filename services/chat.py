@@ -32,7 +32,7 @@ from models import (
 )
 from models.base import utcnow
 from services import accounts, events, markdown, notifications, search
-from services.access import circle_of_item, readable_circle, writable_circle
+from services.access import circle_of_item, member_circle, readable_circle, writable_circle
 from services.errors import N_, Conflict, Invalid, NotFound, PermissionDenied, RateLimited
 from services.event_types import ChatRead, MessageCreated, MessageDeleted, MessageUpdated, Person
 from services.transactions import writes
@@ -179,6 +179,8 @@ async def _own(db: AsyncSession, user: User, message_id: int, *, admins_too: boo
     if message is None or message.deleted_at is not None:
         raise NotFound(N_("No such message."))
     access = await circle_of_item(db, user, message.circle_id, N_("No such message."))
+    if not admins_too:  # an archived circle's words stay as they were; removing one stays possible
+        access.standing.ensure_not_archived()
     if message.author_id != user.id and not (admins_too and access.standing.can_administer):
         raise PermissionDenied(N_("Only the author may change this."))
     return message
@@ -248,7 +250,7 @@ def history_query(circle_id: int, before: int | None, limit: int) -> Any:
 @writes
 async def mark_read(db: AsyncSession, user: User, circle_id: int, message_id: int) -> int:
     """Move the user's read marker forward to `message_id` (never back); returns the marker."""
-    await writable_circle(db, user, circle_id, N_("Only members keep a read marker."))
+    await member_circle(db, user, circle_id, N_("Only members keep a read marker."))
     newest = (await db.exec(select(func.max(Message.id)).where(Message.circle_id == circle_id))).one() or 0
     target = min(message_id, newest)
     marker = (

@@ -30,8 +30,16 @@ from models import (
     User,
 )
 from models.base import utcnow
-from services import events, notifications, search
-from services.access import CircleAccess, access_circle, outsiders_read, readable_circle, sql_can_see, sql_member
+from services import audit, events, notifications, search
+from services.access import (
+    CircleAccess,
+    access_circle,
+    outsiders_read,
+    readable_circle,
+    sql_can_see,
+    sql_listed,
+    sql_member,
+)
 from services.errors import N_, Conflict, Invalid, NotFound, PermissionDenied
 from services.event_types import CircleUpdated, MemberJoined, MemberLeft, MemberPerson, MemberUpdated
 from services.transactions import writes
@@ -58,8 +66,9 @@ async def list_circles(
     limit: int = 50,
 ) -> list[Circle]:
     """Circles `user` may see, in name order; `after` is the (name, id) of the last shown.
-    Direct conversations are listed only when asked for by kind."""
-    statement = select(Circle).where(_visible_to(user))
+    Direct conversations are listed only when asked for by kind; archived circles never (their
+    members reach them by search and by link)."""
+    statement = select(Circle).where(_visible_to(user), sql_listed(col(Circle.id)))
     if kind is not CircleKind.DIRECT:
         statement = statement.where(col(Circle.kind) != CircleKind.DIRECT)
     if mine:
@@ -189,6 +198,7 @@ async def join_circle(db: AsyncSession, user: User, circle_id: int, *, message: 
     access = await access_circle(db, user, circle_id)
     if access.membership is not None:
         return JoinOutcome(joined=True, membership=access.membership)
+    access.standing.ensure_not_archived()
     if access.pending_invitation is not None:
         membership = await _accept(db, access.pending_invitation)
         return JoinOutcome(joined=True, membership=membership)
@@ -212,9 +222,15 @@ async def join_circle(db: AsyncSession, user: User, circle_id: int, *, message: 
 
 
 @writes
-async def leave_circle(db: AsyncSession, user: User, circle_id: int) -> None:
-    """Leave a circle, or withdraw a pending join request. The last admin of a circle with
-    other members must appoint another admin first."""
+async def leave_circle(db: AsyncSession, user: User, circle_id: int) -> Membership | None:
+    """Leave a circle, or withdraw a pending join request.
+
+    A circle is never left without an admin while colleagues remain in it: when its last admin
+    leaves, administration passes to the member who has been in it longest (an active
+    colleague; the earliest `joined_at`), as a `member.updated` and an audit entry in the same
+    unit of work. (Refusing the leave instead would hold a colleague in a circle they want out
+    of, for a choice they may not be able to make.) Returns the new admin's membership, if one
+    was appointed."""
     access = await access_circle(db, user, circle_id)
     if access.membership is None:
         if access.pending_request is None:
@@ -222,10 +238,13 @@ async def leave_circle(db: AsyncSession, user: User, circle_id: int) -> None:
         access.pending_request.status = RequestStatus.WITHDRAWN
         access.pending_request.decided_at = utcnow()
         db.add(access.pending_request)
-        return
-    await _ensure_not_last_admin(db, access.membership)
+        return None
+    successor = await _successor_if_last_admin(db, access.circle, access.membership)
     await db.delete(access.membership)
     await _left(db, access.circle, user.id or 0, reason="left")
+    if successor is not None:
+        await _hand_over(db, user, access.circle, successor)
+    return successor
 
 
 async def list_members(
@@ -271,6 +290,8 @@ async def decide_join_request(
         raise NotFound(N_("No such join request."))
     if request.status is not RequestStatus.PENDING:
         raise Conflict(N_("This request has already been answered."))
+    if approve:
+        access.standing.ensure_not_archived()  # nobody joins an archived circle
     request.status = RequestStatus.APPROVED if approve else RequestStatus.DECLINED
     request.decided_by = user.id
     request.decided_at = utcnow()
@@ -296,6 +317,7 @@ async def decide_join_request(
 async def invite(db: AsyncSession, user: User, circle_id: int, invitee_id: int) -> Invitation:
     """Invite a colleague; inviting someone already invited returns the open invitation."""
     access = await _administer(db, user, circle_id)
+    access.standing.ensure_not_archived()  # nobody joins an archived circle
     invitee = await db.get(User, invitee_id)
     if invitee is None or not invitee.is_active:
         raise NotFound(N_("No such colleague."))
@@ -391,6 +413,7 @@ def circle_data(circle: Circle) -> dict[str, object]:
         "color": circle.color,
         "kind": circle.kind.value,
         "visibility": circle.visibility.value,
+        "archived": circle.archived_at is not None,
     }
 
 
@@ -432,6 +455,47 @@ async def _ensure_not_last_admin(db: AsyncSession, membership: Membership, *, de
     )
     if admins.one() <= 1 and (demoting or others.one() > 0):
         raise Conflict(N_("A circle needs an admin: make someone else admin first."))
+
+
+async def _successor_if_last_admin(db: AsyncSession, circle: Circle, leaving: Membership) -> Membership | None:
+    """The membership that takes over when `leaving` is the circle's last admin: the active
+    colleague who joined longest ago. None when `leaving` is no admin, another admin stays, the
+    circle is a conversation (it needs none), or no active colleague remains."""
+    if leaving.role is not MemberRole.ADMIN or circle.kind is CircleKind.DIRECT:
+        return None
+    admins = await db.exec(
+        select(func.count()).where(Membership.circle_id == leaving.circle_id, Membership.role == MemberRole.ADMIN)
+    )
+    if admins.one() > 1:
+        return None
+    statement = (
+        select(Membership)
+        .join(User, col(User.id) == col(Membership.user_id))
+        .where(
+            Membership.circle_id == leaving.circle_id,
+            Membership.user_id != leaving.user_id,
+            col(User.is_active).is_(True),
+        )
+        .order_by(col(Membership.joined_at), col(Membership.id))
+        .limit(1)
+    )
+    return (await db.exec(statement)).first()
+
+
+async def _hand_over(db: AsyncSession, leaver: User, circle: Circle, successor: Membership) -> None:
+    successor.role = MemberRole.ADMIN
+    db.add(successor)
+    updated = MemberUpdated(circle_id=successor.circle_id, user_id=successor.user_id, role=MemberRole.ADMIN.value)
+    await events.record(db, events.circle_topic(successor.circle_id), updated)
+    heir = await db.get(User, successor.user_id)
+    await audit.record(
+        db,
+        audit.Action.CIRCLE_ADMIN_HANDED_OVER,
+        actor=None,  # Kring did it, by its rule; the leaver is in `before`
+        subject=audit.Subject.circle(circle),
+        before=audit.circle_people(circle, admin=leaver),
+        after=audit.circle_people(circle, admin=heir, reason="last admin left"),
+    )
 
 
 async def _pending_requests(db: AsyncSession, circle_id: int) -> int:

@@ -18,6 +18,7 @@ from services.posts import (
     access_post,
     comment_target,
     may_moderate,
+    respondable_post,
     topic_of,
 )
 from services.transactions import writes
@@ -56,7 +57,7 @@ async def add_comment(
     client_id: str | None = None,
 ) -> Comment:
     """Comment on a post the user may read. A reply to a reply joins its thread: one level."""
-    post = await access_post(db, user, post_id)
+    post = await respondable_post(db, user, post_id)
     if client_id:
         existing = (
             await db.exec(select(Comment).where(Comment.author_id == user.id, Comment.client_id == client_id))
@@ -129,6 +130,7 @@ async def _own_comment(db: AsyncSession, user: User, comment_id: int) -> tuple[C
 @writes
 async def edit_comment(db: AsyncSession, user: User, comment_id: int, *, body: str) -> Comment:
     comment, topic = await _own_comment(db, user, comment_id)
+    await respondable_post(db, user, comment.post_id)
     comment.body = _clean(body)
     rendered = await markdown.render(db, comment.body)
     comment.html = rendered.html

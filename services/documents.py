@@ -37,7 +37,7 @@ from models import (
 from models.base import utcnow
 from services import files, search
 from services import tags as tag_names
-from services.access import sql_can_read_item, sql_member, standing, writable_circle
+from services.access import ensure_not_archived, sql_can_read_item, sql_member, standing, writable_circle
 from services.errors import N_, Invalid, NotFound, PermissionDenied
 from services.transactions import Outbox, require, writes
 
@@ -99,6 +99,7 @@ async def owners_for(db: AsyncSession, user: User) -> Owners:
 
 
 async def _may_change(db: AsyncSession, user: User, document: Document) -> None:
+    await ensure_not_archived(db, user, document.circle_id)
     if user.id in {document.created_by, document.responsible_id} or user.role is Role.ADMIN:
         return
     await _may_add(db, user, document.circle_id)

@@ -100,6 +100,10 @@ class Event(Payload):
         """Whether the circle is open to outsiders after the event (None: the event does not say)."""
         return None
 
+    def archived_after(self) -> bool | None:
+        """Whether the circle is archived (read-only) after the event (None: the event does not say)."""
+        return None
+
     def ends_session(self, session_id: int | None, token_id: int | None) -> bool:
         """Whether a socket opened with this session or token must close."""
         return False
@@ -172,9 +176,13 @@ class CircleUpdated(Event):
     color: str
     kind: str
     visibility: str
+    archived: bool = False  # read-only for everyone (services.access.Standing.archived)
 
     def open_after(self) -> bool:
         return outsiders_read(self.visibility)
+
+    def archived_after(self) -> bool:
+        return self.archived
 
 
 class SessionEnded(Event):

@@ -31,7 +31,7 @@ from models import (
 from models.base import utcnow
 from services import markdown, search
 from services import tags as tag_names
-from services.access import sql_can_read_item, writable_circle
+from services.access import sql_can_read_item, standing, writable_circle
 from services.errors import N_, Conflict, Invalid, NotFound, PermissionDenied
 from services.transactions import writes
 
@@ -163,6 +163,8 @@ async def delete_page(db: AsyncSession, user: User, page_id: int) -> None:
 async def may_edit(db: AsyncSession, user: User, page: KnowledgePage) -> bool:
     """Whether `user` may save a new revision of `page`: the rule `edit_page` enforces, asked by
     the page too so it offers "Edit" only to who may."""
+    if page.circle_id is not None and (await standing(db, user, page.circle_id)).archived:
+        return False  # nobody, its author included; `edit_page` then says why
     if page.created_by == user.id:
         return True
     try:

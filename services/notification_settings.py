@@ -9,7 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import DigestFrequency, Membership, NotificationKind, NotificationSettings, NotifyLevel, User
 from services import notifications
-from services.access import writable_circle
+from services.access import member_circle
 from services.errors import N_
 from services.transactions import writes
 
@@ -55,7 +55,7 @@ async def circle_levels(db: AsyncSession, user: User) -> dict[int, NotifyLevel]:
 @writes
 async def set_circle_level(db: AsyncSession, user: User, circle_id: int, level: NotifyLevel) -> NotifyLevel:
     """How much of one circle's activity notifies the user; members only."""
-    access = await writable_circle(db, user, circle_id, N_("Only members choose how a circle notifies them."))
+    access = await member_circle(db, user, circle_id, N_("Only members choose how a circle notifies them."))
     assert access.membership is not None
     membership = await db.get(Membership, access.membership.id, populate_existing=True)
     assert membership is not None

@@ -32,7 +32,7 @@ from models import (
 )
 from models.base import utcnow
 from services import accounts, direct, events, markdown, notifications, search
-from services.access import ensure_editor, is_editor, sql_can_read, writable_circle
+from services.access import ensure_editor, is_editor, respondable_circle, sql_can_read, writable_circle
 from services.errors import N_, Conflict, Invalid, NotFound, PermissionDenied
 from services.event_types import PostCreated, PostDeleted, PostUpdated
 from services.transactions import writes
@@ -66,6 +66,14 @@ async def access_post(db: AsyncSession, user: User, post_id: int) -> Post:
     post = (await db.exec(select(Post).where(col(Post.id) == post_id, readable_by(user)))).first()
     if post is None:
         raise NotFound(N_("No such post."))
+    return post
+
+
+async def respondable_post(db: AsyncSession, user: User, post_id: int) -> Post:
+    """A post `user` may react to, comment on or edit: one they read, not in an archived circle."""
+    post = await access_post(db, user, post_id)
+    if post.circle_id is not None:
+        await respondable_circle(db, user, post.circle_id)
     return post
 
 
@@ -314,7 +322,7 @@ async def edit_post(
     clear_featured: bool = False,
     must_read: bool | None = None,
 ) -> Post:
-    post = await access_post(db, user, post_id)
+    post = await respondable_post(db, user, post_id)
     if not await may_moderate(db, user, post, post.circle_id):
         raise PermissionDenied(N_("Only the author or an admin may change this."))
     mentioned: set[int] = set()

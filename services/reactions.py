@@ -16,7 +16,7 @@ from services import events, notifications
 from services.access import circle_of_item
 from services.errors import N_, Invalid, NotFound
 from services.event_types import ReactionUpdated
-from services.posts import access_post, comment_target, post_target, topic_of
+from services.posts import access_post, comment_target, post_target, respondable_post, topic_of
 from services.transactions import writes
 
 
@@ -34,23 +34,27 @@ class _Target:
     about: notifications.About
 
 
-async def _target(db: AsyncSession, user: User, kind: str, target_id: int) -> _Target:
-    """The reaction target, if `user` may see it."""
+async def _target(db: AsyncSession, user: User, kind: str, target_id: int, *, respond: bool = True) -> _Target:
+    """The reaction target, if `user` may see it (and react to it, when `respond`: not in an
+    archived circle)."""
+    load = respondable_post if respond else access_post
     if kind == "post":
-        post = await access_post(db, user, target_id)
+        post = await load(db, user, target_id)
         return _Target(post_target(target_id), topic_of(post), post.author_id, notifications.about_post(post))
     if kind == "comment":
         comment = await db.get(Comment, target_id)
         if comment is None:
             raise NotFound(N_("No such comment."))
-        post = await access_post(db, user, comment.post_id)
+        post = await load(db, user, comment.post_id)
         about = notifications.about_comment(comment, post)
         return _Target(comment_target(target_id), topic_of(post), comment.author_id, about)
     if kind == "message":
         message = await db.get(Message, target_id)
         if message is None or message.deleted_at is not None:
             raise NotFound(N_("No such message."))
-        await circle_of_item(db, user, message.circle_id, N_("No such message."))
+        access = await circle_of_item(db, user, message.circle_id, N_("No such message."))
+        if respond:
+            access.standing.ensure_respond()
         topic = events.circle_topic(message.circle_id)
         return _Target(f"message:{target_id}", topic, message.author_id, notifications.about_message(message))
     raise NotFound(N_("No such item."))
@@ -145,7 +149,7 @@ async def names(db: AsyncSession, targets: Sequence[str]) -> dict[str, dict[str,
 
 
 async def who_reacted(db: AsyncSession, user: User, kind: str, target_id: int) -> list[tuple[User, str]]:
-    target = (await _target(db, user, kind, target_id)).key
+    target = (await _target(db, user, kind, target_id, respond=False)).key
     rows = await db.exec(
         select(User, Reaction.emoji)
         .join(Reaction, col(Reaction.user_id) == col(User.id))

@@ -65,7 +65,7 @@ from models import (
 from models.base import utcnow
 from services import direct, dutch_words, search_text, synonyms
 from services import tags as tag_names
-from services.access import sql_can_read, sql_can_see
+from services.access import sql_can_read, sql_can_see, sql_listed, sql_member
 from services.transactions import unit_of_work
 
 MAX_TERMS = 8
@@ -370,12 +370,17 @@ async def _tag_ids(db: AsyncSession, names: Sequence[str]) -> list[int]:
 def visible_to(user: User) -> ColumnElement[bool]:
     """SQL condition on `search_items`: `user` may read the thing. Organisation items are for
     every colleague; a circle's items for those who may read the circle, and a circle itself
-    for those it exists for (`services.access`)."""
+    for those it exists for (`services.access`); an archived circle itself for its members only
+    (it is out of every list, yet they find it)."""
     audience, circle = col(SearchItem.audience), col(SearchItem.circle_id)
     return or_(
         audience == Audience.ORG,
         and_(audience == Audience.CIRCLE, sql_can_read(user, circle)),
-        and_(audience == Audience.LISTING, sql_can_see(user, circle)),
+        and_(
+            audience == Audience.LISTING,
+            sql_can_see(user, circle),
+            or_(sql_listed(circle), sql_member(user, circle)),
+        ),
     )
 
 

@@ -26,8 +26,12 @@ from services import access, accounts, audit, credentials, sessions, throttle
 from services.errors import N_, KringError, NotFound
 
 # The console's sections, in the order of its navigation: (path, msgid).
-SECTIONS = [("/beheer", N_("People")), ("/beheer/audit", N_("Audit log"))]
-SECTIONS.append(("/beheer/import", N_("Drive import")))
+SECTIONS = [
+    ("/beheer", N_("People")),
+    ("/beheer/kringen", N_("Circles")),  # server/pages/admin_circles.py
+    ("/beheer/import", N_("Drive import")),  # server/pages/admin_import.py
+    ("/beheer/audit", N_("Audit log")),
+]
 _CSV_BYTES = 1_048_576
 # What each audit action is called on the page (the CSV keeps the codes).
 ACTION_LABELS = {
@@ -48,6 +52,10 @@ ACTION_LABELS = {
     audit.Action.DRIVE_IMPORT_REFUSED: N_("Group drive import refused"),
     audit.Action.NEWS_PROPOSAL_PUBLISHED: N_("Proposed news published"),
     audit.Action.NEWS_PROPOSAL_SENT_BACK: N_("Proposed news sent back"),
+    audit.Action.CIRCLE_ARCHIVED: N_("Circle archived"),
+    audit.Action.CIRCLE_RESTORED: N_("Circle restored"),
+    audit.Action.CIRCLE_ADMIN_APPOINTED: N_("Circle admin appointed"),
+    audit.Action.CIRCLE_ADMIN_HANDED_OVER: N_("Circle administration passed on when its last admin left"),
 }
 _INVALID_ROLE = N_("Choose member, editor or administrator.")
 

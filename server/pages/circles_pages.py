@@ -8,11 +8,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from models import CIRCLE_KINDS, CircleKind, CircleVisibility, MemberRole
+from server.auth import client_address
 from server.endpoints import Call, form_route, form_text, page_route, parse_enum
 from server.fragments import EMOJI, item_viewer
 from server.pages.stream_pages import stream_context
 from server.params import QueryId, QueryIn, read_query
-from services import accounts, chat, circles, direct, events, reactions
+from services import accounts, chat, circle_admin, circles, direct, events, reactions
 from services.access import access_circle
 from services.errors import N_, Invalid
 from services.stream import Filter, follows
@@ -206,6 +207,18 @@ async def set_role(call: Call) -> Response:
     return call.redirect(f"/circles/{_circle_id(call)}", message=N_("The role has been changed."))
 
 
+async def archive(call: Call) -> Response:
+    await circle_admin.archive(call.db, call.user, _circle_id(call), address=client_address(call.request))
+    return call.redirect(
+        f"/circles/{_circle_id(call)}", message=N_("The circle is archived: it can be read, but not added to.")
+    )
+
+
+async def restore(call: Call) -> Response:
+    await circle_admin.restore(call.db, call.user, _circle_id(call), address=client_address(call.request))
+    return call.redirect(f"/circles/{_circle_id(call)}", message=N_("The circle is back."))
+
+
 _C = "/circles/{circle_id:int}"
 routes: list[Route] = [
     page_route("/circles", directory, name="circles"),
@@ -221,4 +234,6 @@ routes: list[Route] = [
     form_route(f"{_C}/invite", invite, name="circle_invite"),
     form_route(f"{_C}/members/{{user_id:int}}/remove", remove_member, name="member_remove"),
     form_route(f"{_C}/members/{{user_id:int}}/role", set_role, name="member_role"),
+    form_route(f"{_C}/archive", archive, name="circle_archive"),
+    form_route(f"{_C}/restore", restore, name="circle_restore"),
 ]

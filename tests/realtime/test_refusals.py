@@ -349,7 +349,8 @@ async def test_only_members_may_type_in_a_circle_and_joining_lets_them(
     fresh_database: str, start_workers: StartWorkers
 ) -> None:
     """A colleague who follows an open circle reads it live but may not type in it: typing acts
-    in the circle (services.access: members write). Once they join, they may."""
+    in the circle (services.access: members write). Once they join, they may; once the circle is
+    archived, nobody may."""
     url = fresh_database
     async with database(url) as db:
         owner = await make_user(db)
@@ -377,6 +378,20 @@ async def test_only_members_may_type_in_a_circle_and_joining_lets_them(
         assert typed["data"]["user"]["id"] == follower.id
         # The refused frame was never passed on: the one the member saw is the one after joining.
         assert [f for f in watching.frames if f.get("kind") == "typing"] == [typed]
+
+        # Archived, the circle is read-only for everyone: the hub refuses typing again at once.
+        start = len(typing_from.frames)
+        archived = await member_side.http.post(
+            f"/circles/{circle.id}/archive",
+            data={"csrf_token": member_side.csrf},
+            headers={"Origin": worker.origin},
+        )
+        assert archived.status_code == 303
+        updated = await typing_from.wait_for(lambda f: f.get("kind") == "circle.updated", start=start)
+        assert updated["data"]["archived"] is True
+        await typing_from.send({"op": "typing", "topic": topic})
+        refusal = await typing_from.wait_for(lambda f: f["type"] == "error", start=start)
+        assert refusal["code"] == "forbidden"
     finally:
         for closing in (watching, typing_from, member_side, outside):
             await closing.close()

@@ -1,13 +1,14 @@
 """The access rule is one rule: on random organisations, every form of it gives the same answer.
 
 For each colleague and circle of an organisation Hypothesis draws (circles of every visibility,
-members and circle admins, organisation admins, pending, declined and accepted invitations, join
+archived or not, members and circle admins, organisation admins, pending, declined and accepted invitations, join
 requests, removed members, deactivated colleagues) these must agree:
 
 - the Python rule (`services.access.Standing`, loaded by `standing` and by `access_circle`);
 - the SQL predicates, both for one loaded colleague and over a column of colleagues, on SQLite
   and on PostgreSQL;
-- the realtime hub's routing (who subscribes, who keeps a circle after leaving it, who may type);
+- the realtime hub's routing (who subscribes, who keeps a circle after leaving it, who may type,
+  also in an archived circle);
 - the trust suite's oracle (which events a follower is owed);
 - and a plain statement of the rule written here, so that all of them cannot drift together.
 """
@@ -41,6 +42,7 @@ from models import (
     Role,
     User,
 )
+from models.base import utcnow
 from models.database import make_engine, make_sessionmaker
 from realtime.broker import MemoryBroker
 from realtime.hub import Hub, HubConfig, _Sub
@@ -65,6 +67,7 @@ class Person:
 class Org:
     people: list[Person]
     circles: list[CircleVisibility]
+    archived: list[bool]  # per circle: read-only for everyone
     ties: dict[tuple[int, int], str | None]  # (person, circle) -> how they stand
 
 
@@ -72,19 +75,21 @@ class Org:
 def organisations(draw: st.DrawFn) -> Org:
     people = draw(st.lists(st.builds(Person, st.booleans(), st.booleans()), min_size=1, max_size=4))
     circles = draw(st.lists(st.sampled_from(list(CircleVisibility)), min_size=1, max_size=4))
+    archived = draw(st.lists(st.booleans(), min_size=len(circles), max_size=len(circles)))
     ties = {(p, c): draw(st.sampled_from(MAYBE)) for p, c in itertools.product(range(len(people)), range(len(circles)))}
-    return Org(people, circles, ties)
+    return Org(people, circles, archived, ties)
 
 
-def expected(person: Person, visibility: CircleVisibility, tie: str | None) -> dict[str, bool]:
-    """The rule as the product describes it (docs and services.access's docstring)."""
+def expected(person: Person, visibility: CircleVisibility, tie: str | None, archived: bool = False) -> dict[str, bool]:
+    """The rule as the product describes it (docs and services.access's docstring): an archived
+    circle is seen, read and administered as before, and nobody writes in it."""
     member = tie in {"member", "admin"}
     invited = tie == "invited"
     alive = person.active
     return {
         "see": alive and (visibility is not CircleVisibility.SECRET or member or invited),
         "read": alive and (visibility is CircleVisibility.OPEN or member),
-        "write": alive and member,
+        "write": alive and member and not archived,
         "administer": alive and (tie == "admin" or (person.org_admin and visibility is not CircleVisibility.SECRET)),
     }
 
@@ -100,7 +105,15 @@ async def build(session: AsyncSession, org: Org) -> tuple[list[User], list[Circl
         )
         for p in org.people
     ]
-    circles = [Circle(name=f"Circle {next(_numbers)}", kind=CircleKind.KNOWLEDGE, visibility=v) for v in org.circles]
+    circles = [
+        Circle(
+            name=f"Circle {next(_numbers)}",
+            kind=CircleKind.KNOWLEDGE,
+            visibility=v,
+            archived_at=utcnow() if archived else None,
+        )
+        for v, archived in zip(org.circles, org.archived, strict=True)
+    ]
     session.add_all([*users, *circles])
     await session.flush()
     for (p, c), tie in org.ties.items():
@@ -168,7 +181,9 @@ async def hub_rule(hub: Hub, session: AsyncSession, user: User, circle: Circle) 
     connection: Any = _Socket(user.id or 0)
     # A follower who is no member keeps the circle exactly while the hub lets outsiders read it.
     assert granted.member or _hub_keeps_outsiders(circle.visibility)
-    hub._topics[name] = SimpleNamespace(subs={connection: _Sub(cursor=0, member=granted.member)})  # type: ignore[assignment]
+    # As `Hub.subscribe` sets the subscription up from the standing it checked.
+    sub = _Sub(cursor=0, member=granted.member, archived=granted.standing is not None and granted.standing.archived)
+    hub._topics[name] = SimpleNamespace(subs={connection: sub})  # type: ignore[assignment]
     try:
         return {"read": True, "write": hub.may_write(connection, name)}
     finally:
@@ -228,8 +243,9 @@ async def _check(engine: AsyncEngine, org: Org) -> None:
         for (p, c), tie in org.ties.items():
             user, circle, person = users[p], circles[c], org.people[p]
             pair = (user.id or 0, circle.id or 0)
-            want = expected(person, circle.visibility, tie)
-            where = f"{person} in a {circle.visibility.value} circle as {tie}"
+            archived = org.archived[c]
+            want = expected(person, circle.visibility, tie, archived)
+            where = f"{person} in a {'archived ' if archived else ''}{circle.visibility.value} circle as {tie}"
             assert await python_rule(session, user, circle) == want, where
             assert (pair in sql["see"], pair in sql["read"]) == (want["see"], want["read"]), where
             assert await hub_rule(hub, session, user, circle) == {"read": want["read"], "write": want["write"]}, where

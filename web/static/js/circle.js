@@ -122,6 +122,11 @@
     const description = document.querySelector("[data-circle-description]");
     if (name) name.textContent = frame.data.name;
     if (description) description.textContent = frame.data.description;
+    // Archived: read-only for everyone until restored (the server refuses writing either way).
+    const archived = frame.data.archived === true;
+    const banner = document.querySelector("[data-archived-banner]");
+    if (banner) banner.hidden = !archived;
+    document.querySelectorAll("[data-writable]").forEach((control) => { control.disabled = archived; });
   });
 
   window.kring.on("unsubscribed", (frame) => {
