@@ -40,6 +40,8 @@ class Action(enum.StrEnum):
     RESET_USED = "password.reset_used"
     TOKEN_REVOKED = "token.revoked"
     SIGN_IN_FAILURES = "signin.failure_burst"
+    BRANDING_CHANGED = "branding.changed"
+    BRANDING_RESET = "branding.reset"
 
 
 @dataclass(frozen=True)

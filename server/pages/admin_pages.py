@@ -26,7 +26,11 @@ from services import access, accounts, audit, credentials, sessions, throttle
 from services.errors import N_, KringError, NotFound
 
 # The console's sections, in the order of its navigation: (path, msgid).
-SECTIONS = [("/beheer", N_("People")), ("/beheer/audit", N_("Audit log"))]
+SECTIONS = [
+    ("/beheer", N_("People")),
+    ("/beheer/audit", N_("Audit log")),
+    ("/beheer/branding", N_("Branding")),
+]
 _CSV_BYTES = 1_048_576
 # What each audit action is called on the page (the CSV keeps the codes).
 ACTION_LABELS = {
@@ -43,6 +47,8 @@ ACTION_LABELS = {
     audit.Action.RESET_USED: N_("Password reset through a link"),
     audit.Action.TOKEN_REVOKED: N_("API token revoked"),
     audit.Action.SIGN_IN_FAILURES: N_("Many failed sign-ins"),
+    audit.Action.BRANDING_CHANGED: N_("Branding changed"),
+    audit.Action.BRANDING_RESET: N_("Branding reset to the defaults"),
 }
 _INVALID_ROLE = N_("Choose member, editor or administrator.")
 
@@ -62,8 +68,10 @@ def admin_page(path: str, handler: Handler, *, name: str) -> Route:
     return page_route(path, _guarded(handler), name=name)
 
 
-def admin_form(path: str, handler: Handler, *, name: str, max_files: int = 0) -> Route:
-    return form_route(path, _guarded(handler), name=name, max_files=max_files)
+def admin_form(
+    path: str, handler: Handler, *, name: str, max_files: int = 0, max_body_size: int | None = None
+) -> Route:
+    return form_route(path, _guarded(handler), name=name, max_files=max_files, max_body_size=max_body_size)
 
 
 def _render(call: Call, template: str, **context: Any) -> Response:
