@@ -211,14 +211,15 @@ def _color(value: str) -> str:
     return value.lower()
 
 
-def _size(limit: int) -> str:
+def size_text(limit: int) -> str:
+    """A size limit as people read it: 256 KB, 1 MB."""
     return f"{limit // 1024} KB" if limit < 1_048_576 else f"{limit // 1_048_576} MB"
 
 
 async def _store_picture(which: str, data: bytes, media_dir: Path) -> str:
     limit = PICTURE_LIMITS[which]
     if len(data) > limit:
-        raise TooLarge(_TOO_LARGE[which], field=which, params={"limit": _size(limit)})
+        raise TooLarge(_TOO_LARGE[which], field=which, params={"limit": size_text(limit)})
     try:
         return await images.store(data, media_dir=media_dir, folder=FOLDER, max_bytes=limit)
     except Invalid as refused:

@@ -33,7 +33,7 @@ def _page(call: Call, *, status: int = 200, error: str | None = None, **values: 
         defaults=defaults,
         form=form,
         error=error,
-        limits={which: branding.PICTURE_LIMITS[which] // 1024 for which in branding.PICTURES},
+        limits={which: branding.size_text(branding.PICTURE_LIMITS[which]) for which in branding.PICTURES},
         min_contrast=branding.MIN_CONTRAST,
         white=branding.WHITE,
         paper=branding.PAPER,
