@@ -1,6 +1,6 @@
 """branding set in the admin console
 
-One row holds what an administrator chose for the organisation's name, colour, logo, favicon
+One row (made here) holds what an administrator chose for the organisation's name, colour, logo, favicon
 and its assistant's name and picture; an unset field keeps the environment's default.
 
 Revision ID: 0016
@@ -9,6 +9,7 @@ Create Date: 2026-12-07 14:00:00
 """
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 import sqlmodel
@@ -42,6 +43,15 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["updated_by"], ["users.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
+    # The one row exists from the start: two first saves at once then update it in turn rather
+    # than both inserting it (services.branding still makes it if it is missing).
+    row = sa.table(
+        "branding",
+        sa.column("id", sa.Integer()),
+        sa.column("revision", sa.Integer()),
+        sa.column("updated_at", models.base.UTCDateTime(timezone=True)),
+    )
+    op.bulk_insert(row, [{"id": 1, "revision": 0, "updated_at": datetime.now(UTC)}])
 
 
 def downgrade() -> None:
