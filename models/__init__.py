@@ -2,6 +2,7 @@
 
 from models.audit import AuditEntry
 from models.auth import ApiToken, LoginFailure, UserSession
+from models.branding import Branding
 from models.chat import Message, ReadMarker
 from models.circle import (
     CIRCLE_KINDS,
@@ -31,6 +32,7 @@ __all__ = [
     "ApiToken",
     "Audience",
     "AuditEntry",
+    "Branding",
     "Circle",
     "CircleFollow",
     "CircleKind",

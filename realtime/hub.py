@@ -36,7 +36,7 @@ import logging
 import secrets
 import time
 from collections import defaultdict
-from collections.abc import Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -99,6 +99,10 @@ def _opens(incoming: Incoming) -> bool:
     return incoming.event_type.CHANGES_VISIBILITY and incoming.event.open_after() is True
 
 
+# Told each event's kind, in seq order; None when the topic's log went back or lost events.
+Listener = Callable[[str | None], None]
+
+
 @dataclass
 class _Sub:
     cursor: int | None = None  # the last seq sent; None while the subscribe replays
@@ -120,6 +124,7 @@ class _Topic:
     name: str
     subs: dict[Connection, _Sub] = field(default_factory=dict)
     watchers: set[Connection] = field(default_factory=set)  # user topics: sockets to control
+    listeners: list[Listener] = field(default_factory=list)  # this worker's own (`Hub.listen`)
     last: int | None = None  # the highest seq processed in order
     pending: dict[int, Incoming] = field(default_factory=dict)
     busy: bool = True  # initialising or filling a gap: events wait in pending
@@ -478,6 +483,15 @@ class Hub:
     def _is_me_leaving(self, connection: Connection, incoming: Incoming) -> bool:
         return incoming.event_type.REVOKES_ACCESS and incoming.event.affected_user_id() == connection.user_id
 
+    async def listen(self, topic: str, listener: Listener) -> None:
+        """Follow `topic` for this worker itself, for as long as the hub runs: `listener` gets the
+        kind of every event of it this worker processes, in `seq` order and gap-free as a socket
+        does (gaps filled from the log, missed publishes found by the head sync), and None when
+        the topic's log went back or its missing events were pruned (anything may have changed).
+        A cache that an event invalidates uses it; it must only mark, never block."""
+        state = await self._ensure(topic)
+        state.listeners.append(listener)
+
     async def unsubscribe(self, connection: Connection, name: str) -> None:
         state = self._topics.get(name)
         connection.topics.discard(name)
@@ -518,7 +532,7 @@ class Hub:
         return state
 
     async def _release(self, state: _Topic) -> None:
-        if state.subs or state.watchers or not state.ready.is_set():
+        if state.subs or state.watchers or state.listeners or not state.ready.is_set():
             return
         if self._topics.get(state.name) is state:
             del self._topics[state.name]
@@ -584,6 +598,7 @@ class Hub:
         for connection in [*state.subs, *state.watchers]:  # a lost session.ended must not linger
             connection.close(CloseCode.RESYNC)
         state.last = min(state.pending) - 1
+        self._tell(state, None)
 
     def _deliver(self, state: _Topic, incoming: Incoming) -> None:
         assert incoming.seq is not None
@@ -641,8 +656,18 @@ class Hub:
         connection.topics.discard(state.name)
         connection.send(unsubscribed_frame(state.name, reason))
 
+    def _tell(self, state: _Topic, kind: str | None) -> None:
+        for listener in state.listeners:
+            try:
+                listener(kind)
+            except Exception:
+                log.exception("a listener of %s failed", state.name)
+
     def _apply(self, state: _Topic, incoming: Incoming) -> None:
-        """What an event changes about who receives the topic from now on."""
+        """What an event changes about who receives the topic from now on, and this worker's
+        listeners."""
+        if state.listeners:
+            self._tell(state, incoming.kind)
         if incoming.event_type.ENDS_SESSION:
             for connection in list(state.watchers):
                 if incoming.event.ends_session(connection.viewer.session_id, connection.viewer.token_id):
@@ -688,6 +713,7 @@ class Hub:
             connection.close(CloseCode.RESYNC)
         state.last = head
         state.pending.clear()
+        self._tell(state, None)
 
     async def _prune_forever(self) -> None:
         while True:

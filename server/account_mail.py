@@ -57,16 +57,17 @@ def compose(ctx: AppContext, mail: LinkMail) -> EmailMessage:
     locale = mail.locale or settings.locale
     translations = ctx.catalogs.get(locale)
     base = settings.base_url.rstrip("/")
+    org_name = ctx.branding.current().name
     context = {
         "name": mail.to_name,
         "url": mail.url,
         "expires_at": mail.expires_at,
-        "org_name": settings.org_name,
+        "org_name": org_name,
         "inviter": mail.inviter,
         "base_url": base,
     }
     message = EmailMessage()
-    message["Subject"] = translations.gettext(mail.subject) % {"org": settings.org_name}
+    message["Subject"] = translations.gettext(mail.subject) % {"org": org_name}
     message["From"] = settings.mail_from
     message["To"] = formataddr((header_text(mail.to_name), mail.to_email))
     message["Message-ID"] = make_msgid(domain=urlsplit(base).hostname or "kring")

@@ -49,8 +49,9 @@ from server.errors import json_error
 from server.fragments import EventFragments
 from server.i18n import LANGUAGE_NAMES, Catalogs, choose_locale
 from server.pages import (
-    admin_import,
+    admin_branding,
     admin_circles,
+    admin_import,
     admin_pages,
     brand,
     circles_pages,
@@ -68,7 +69,9 @@ from server.search_params import url_of
 from server.security_headers import SecurityHeaders
 from server.templating import Templates
 from services import dutch_words, news_proposals
+from services.branding import BrandingCache
 from services.errors import N_
+from services.events import ORG_TOPIC
 from services.extraction import Extractor
 from services.transactions import Outbox, session_info
 
@@ -122,7 +125,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
             publisher.start()
             extractor = outbox.extractor = Extractor(db, settings.media_dir, sandbox, reading.text_limits(settings))
             extractor.start()
-            context = AppContext(settings, engine, db, catalogs, templates, hub, extractor)
+            # Follows the org topic before its first read, so no change falls between the two.
+            branding_cache = BrandingCache(db, settings)
+            await hub.listen(ORG_TOPIC, branding_cache.changed)
+            await branding_cache.start()
+            context = AppContext(settings, engine, db, catalogs, templates, hub, extractor, branding_cache)
             digests = (
                 asyncio.create_task(Mailer(settings, db, catalogs, templates).run_forever(), name="kring-digest")
                 if settings.digest_enabled
@@ -135,6 +142,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             finally:
                 await admin_import.stop_imports()
                 await extractor.close()
+                await branding_cache.close()
                 for task in (digests, scheduled_news):
                     if task is not None:
                         task.cancel()
@@ -226,6 +234,7 @@ def _routes(settings: Settings) -> list[BaseRoute]:
         *admin_pages.routes,
         *admin_import.upload_routes(settings),
         *admin_circles.routes,
+        *admin_branding.routes,
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
 
@@ -254,8 +263,8 @@ def _error_page(request: Request, message: str, status: int, headers: dict[str, 
         "me": None,  # whoever asked: with the database away, nobody can be looked up
         "csrf_token": "",
         "flash": None,
-        "org_name": ctx.settings.org_name,
-        "has_logo": ctx.settings.org_logo is not None,
+        "org_name": ctx.branding.current().name,
+        "brand": ctx.branding.current(),
         "realtime": None,
         "badge": None,
         "message": ctx.catalogs.get(locale).gettext(message),

@@ -12,6 +12,7 @@ from models.database import SessionMaker
 from realtime.hub import Hub
 from server.i18n import Catalogs
 from server.templating import Templates
+from services.branding import BrandingCache
 from services.extraction import Extractor
 from services.throttle import LoginLimits
 
@@ -25,6 +26,7 @@ class AppContext:
     templates: Templates
     hub: Hub
     extractor: Extractor
+    branding: BrandingCache
 
     @property
     def login_limits(self) -> LoginLimits:

@@ -108,14 +108,14 @@ class Call:
         self.realtime["topics"][topic] = await events.head(self.db, topic)
 
     def render(self, template: str, status: int = 200, **context: Any) -> HTMLResponse:
-        settings = self.ctx.settings
+        brand = self.ctx.branding.current()
         base: dict[str, Any] = {
             "request": self.request,
             "me": self.principal.user if self.principal else None,
             "csrf_token": self.csrf_token,
             "flash": self.flash,
-            "org_name": settings.org_name,
-            "has_logo": settings.org_logo is not None,
+            "org_name": brand.name,
+            "brand": brand,
             "realtime": self.realtime,
             "badge": self.badge,
         }
@@ -236,9 +236,10 @@ def page_route(path: str, handler: Handler, *, name: str, public: bool = False, 
             await begin_snapshot(db)
             try:
                 if principal is not None and not fragment:
-                    # Every signed-in page follows the user's own topic: a logout elsewhere
-                    # ends this tab's session too.
+                    # Every signed-in page follows the user's own topic (a logout elsewhere
+                    # ends this tab's session too) and the organisation's (its branding).
                     await call.watch(events.user_topic(principal.user_id))
+                    await call.watch(events.ORG_TOPIC)  # a branding change reaches every tab
                     call.badge = await notifications.badge(db, principal.user)
                 check_request(request)
                 result = await handler(call)

@@ -48,6 +48,8 @@ class Action(enum.StrEnum):
     CIRCLE_RESTORED = "circle.restored"
     CIRCLE_ADMIN_APPOINTED = "circle.admin_appointed"
     CIRCLE_ADMIN_HANDED_OVER = "circle.admin_handed_over"
+    BRANDING_CHANGED = "branding.changed"
+    BRANDING_RESET = "branding.reset"
 
 
 @dataclass(frozen=True)

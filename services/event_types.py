@@ -25,6 +25,7 @@ CIRCLE: frozenset[TopicKind] = frozenset({"circle"})
 USER: frozenset[TopicKind] = frozenset({"user"})
 CIRCLE_OR_ORG: frozenset[TopicKind] = frozenset({"circle", "org"})
 CIRCLE_AND_USER: frozenset[TopicKind] = frozenset({"circle", "user"})
+ORG: frozenset[TopicKind] = frozenset({"org"})
 
 
 class Payload(BaseModel):
@@ -358,6 +359,22 @@ class ImportProgress(Event):
     imported: int
     duplicates: int
     junk: int
+
+
+class BrandingChanged(Event):
+    """The branding in effect after an administrator's change (`services.branding`)."""
+
+    KIND = "branding.changed"
+    TOPICS = ORG
+
+    revision: int
+    name: str
+    color: str
+    shade: str
+    logo: str | None
+    favicon: str
+    assistant_name: str
+    assistant_picture: str | None
 
 
 def _concrete(base: type[Event]) -> list[type[Event]]:

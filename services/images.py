@@ -1,6 +1,6 @@
-"""Uploaded pictures (profile pictures, news covers): checked by content, stored by content hash
-under the media directory, so no name a user chose ever reaches the file system. Storing one
-(hashing and writing) runs in the file-work pool, off the event loop."""
+"""Uploaded pictures (profile pictures, news covers, the organisation's branding): checked by
+content, stored by content hash under the media directory, so no name a user chose ever reaches
+the file system. Storing one (hashing and writing) runs in the file-work pool, off the event loop."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from services.errors import N_, Invalid
 
 NAME = re.compile(r"[0-9a-f]{64}\.(png|jpg|webp)")  # matched whole
 CONTENT_TYPES = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp"}
-FOLDERS = frozenset({"avatars", "covers"})
+FOLDERS = frozenset({"avatars", "covers", "brand"})
 
 
 def image_type(data: bytes) -> str | None:

@@ -30,6 +30,7 @@ SECTIONS = [
     ("/beheer", N_("People")),
     ("/beheer/kringen", N_("Circles")),  # server/pages/admin_circles.py
     ("/beheer/import", N_("Drive import")),  # server/pages/admin_import.py
+    ("/beheer/branding", N_("Branding")),  # server/pages/admin_branding.py
     ("/beheer/audit", N_("Audit log")),
 ]
 _CSV_BYTES = 1_048_576
@@ -56,6 +57,8 @@ ACTION_LABELS = {
     audit.Action.CIRCLE_RESTORED: N_("Circle restored"),
     audit.Action.CIRCLE_ADMIN_APPOINTED: N_("Circle admin appointed"),
     audit.Action.CIRCLE_ADMIN_HANDED_OVER: N_("Circle administration passed on when its last admin left"),
+    audit.Action.BRANDING_CHANGED: N_("Branding changed"),
+    audit.Action.BRANDING_RESET: N_("Branding reset to the defaults"),
 }
 _INVALID_ROLE = N_("Choose member, editor or administrator.")
 

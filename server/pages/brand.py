@@ -1,71 +1,69 @@
-"""The organisation's colours and logo."""
+"""The organisation's colour, logo, favicon and assistant picture, as `services.branding` says
+(this worker's copy of it): chosen in the console, else the environment's default."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from server.context import app_context
+from services.branding import contrast, readable
+from services.images import CONTENT_TYPES
 
-# The page's lightest background (kring.css --paper): brand-coloured text and links sit on it, and
-# white text sits on the brand colour, so the colour must reach WCAG AA (4.5:1) against both.
-_PAPER = "#f5f6f7"
-_MIN_CONTRAST = 4.5
+__all__ = ["contrast", "readable", "routes"]
 
-
-def _luminance(color: str) -> float:
-    def linear(channel: int) -> float:
-        value = channel / 255
-        return value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4
-
-    red, green, blue = (int(color[i : i + 2], 16) for i in (1, 3, 5))
-    return 0.2126 * linear(red) + 0.7152 * linear(green) + 0.0722 * linear(blue)
+# A versioned URL (`?v=<revision>`) changes with every change, so browsers may keep it a while;
+# the bare URL is what an old page or a feed reader asks for.
+_VERSIONED = "public, max-age=86400"
+_BARE = "public, max-age=300"
 
 
-def contrast(one: str, other: str) -> float:
-    """The WCAG contrast ratio of two #rrggbb colours."""
-    light, dark = sorted((_luminance(one), _luminance(other)), reverse=True)
-    return (light + 0.05) / (dark + 0.05)
-
-
-def readable(color: str) -> str:
-    """The organisation's colour, darkened in small steps until white text on it and it as text on
-    the page are readable: an organisation may configure a light colour such as #ffcc00."""
-    red, green, blue = (int(color[i : i + 2], 16) for i in (1, 3, 5))
-    shade = color
-    for step in range(101):
-        factor = 1 - step / 100
-        shade = f"#{round(red * factor):02x}{round(green * factor):02x}{round(blue * factor):02x}"
-        if contrast(shade, _PAPER) >= _MIN_CONTRAST:
-            break
-    return shade
+def _cache_control(request: Request, revision: int) -> str:
+    asked = request.query_params.get("v", "")
+    if not asked:
+        return _BARE
+    # A tab told of a newer revision than this worker has read yet must not keep the old one
+    # under the new URL.
+    return _VERSIONED if asked.isdigit() and int(asked) <= revision else "no-store"
 
 
 async def theme_css(request: Request) -> Response:
-    color = app_context(request).settings.org_color
-    css = f":root {{ --brand: {readable(color)}; --brand-configured: {color}; }}\n"
-    return Response(css, media_type="text/css", headers={"Cache-Control": "public, max-age=300"})
+    brand = app_context(request).branding.current()
+    css = f":root {{ --brand: {brand.shade}; --brand-configured: {brand.color}; }}\n"
+    headers = {"Cache-Control": _cache_control(request, brand.revision)}
+    return Response(css, media_type="text/css", headers=headers)
 
 
-async def logo(request: Request) -> Response:
-    path = app_context(request).settings.org_logo
-    if path is None:
-        return Response(status_code=404)
-    return FileResponse(Path(path), headers={"Cache-Control": "public, max-age=3600"})
+def _picture(which: str) -> Callable[[Request], Awaitable[Response]]:
+    async def serve(request: Request) -> Response:
+        ctx = app_context(request)
+        brand = ctx.branding.current()
+        path = brand.picture_file(ctx.settings.media_dir, which)
+        if path is None:
+            return Response(status_code=404)
+        suffix = path.suffix.lstrip(".").lower()
+        media_type = CONTENT_TYPES.get("jpg" if suffix == "jpeg" else suffix)
+        if media_type is None and suffix == "svg":
+            media_type = "image/svg+xml"  # only the operator's KRING_ORG_LOGO is ever an SVG
+        headers = {"Cache-Control": _cache_control(request, brand.revision), "X-Content-Type-Options": "nosniff"}
+        return FileResponse(path, media_type=media_type, headers=headers)
+
+    return serve
 
 
 async def favicon(request: Request) -> Response:
     """Browsers and feed readers ask for /favicon.ico whatever the page says: the brand icon."""
-    has_logo = app_context(request).settings.org_logo is not None
-    target = "/brand/logo" if has_logo else "/static/img/kring.svg"
-    return RedirectResponse(target, status_code=301, headers={"Cache-Control": "public, max-age=86400"})
+    target = app_context(request).branding.current().favicon_url
+    return RedirectResponse(target, status_code=302, headers={"Cache-Control": _BARE})
 
 
 routes = [
     Route("/theme.css", theme_css, methods=["GET"]),
-    Route("/brand/logo", logo, methods=["GET"]),
+    Route("/brand/logo", _picture("logo"), methods=["GET"]),
+    Route("/brand/favicon", _picture("favicon"), methods=["GET"]),
+    Route("/brand/assistant", _picture("assistant_picture"), methods=["GET"]),
     Route("/favicon.ico", favicon, methods=["GET"]),
 ]

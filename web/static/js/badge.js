@@ -13,9 +13,9 @@
   const direct = document.querySelectorAll("[data-badge-direct]");
   const chat = document.querySelectorAll("[data-badge-chat]");
   const navNotifications = document.querySelectorAll('[data-nav-badge="notifications"]');
-  const baseTitle = document.title.replace(/^\(\d+\+?\) /, "");
+  let baseTitle = document.title.replace(/^\(\d+\+?\) /, "");
   const icon = document.querySelector('link[rel="icon"]');
-  const plainIcon = icon ? icon.href : null;
+  let plainIcon = icon ? icon.href : null;
   const titleParts = new Map(); // name -> count, summed into the tab title
   let drawn = null;
 
@@ -33,6 +33,17 @@
     },
     setStream(count) {
       this.set("stream", count);
+    },
+    // The title without counts, and the icon the count is drawn on (branding.js, when the
+    // organisation's name or favicon changes).
+    setBase(title) {
+      baseTitle = title;
+      composeTitle();
+    },
+    setIcon(href) {
+      plainIcon = href;
+      drawn = null;
+      composeTitle();
     },
   };
 
