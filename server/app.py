@@ -49,6 +49,7 @@ from server.errors import json_error
 from server.fragments import EventFragments
 from server.i18n import LANGUAGE_NAMES, Catalogs, choose_locale
 from server.pages import (
+    admin_insight,
     admin_pages,
     brand,
     circles_pages,
@@ -216,6 +217,7 @@ def _routes(settings: Settings) -> list[BaseRoute]:
         *brand.routes,
         *password_pages.routes,
         *admin_pages.routes,
+        *admin_insight.routes,
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
 

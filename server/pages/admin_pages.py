@@ -26,7 +26,7 @@ from services import access, accounts, audit, credentials, sessions, throttle
 from services.errors import N_, KringError, NotFound
 
 # The console's sections, in the order of its navigation: (path, msgid).
-SECTIONS = [("/beheer", N_("People")), ("/beheer/audit", N_("Audit log"))]
+SECTIONS = [("/beheer", N_("People")), ("/beheer/audit", N_("Audit log")), ("/beheer/inzicht", N_("Insight"))]
 _CSV_BYTES = 1_048_576
 # What each audit action is called on the page (the CSV keeps the codes).
 ACTION_LABELS = {
