@@ -13,7 +13,8 @@ What the figures are made of:
   message, reacted, or confirmed reading must-read news (the timestamped traces the data keeps;
   sign-ins keep only the last one and views no time);
 - **interactions**, for cross-team sharing: a comment on someone's post, a reply to someone's
-  comment, a reaction to someone's post or comment, a chat message quoting someone's message;
+  comment, a reaction to someone's post, comment or chat message, a chat message quoting
+  someone's message;
   between the one who acts and the other person. It is cross-team when both have a team and the
   teams differ; an interaction with a colleague without a team counts in neither part;
 - **questions without an answer**: circle posts with a question mark in their text, at least
@@ -240,6 +241,7 @@ async def circle_activity(db: AsyncSession, period: Period) -> list[CircleActivi
     reacted_post = aliased(Post)
     reacted_comment = aliased(Comment)
     comment_post = aliased(Post)
+    reacted_message = aliased(Message)
     statements: dict[str, Any] = {
         "posts": select(Post.circle_id, Post.author_id, func.count())
         .where(col(Post.created_at) >= since, col(Post.circle_id).is_not(None))
@@ -257,6 +259,10 @@ async def circle_activity(db: AsyncSession, period: Period) -> list[CircleActivi
         .join(comment_post, col(comment_post.id) == col(reacted_comment.post_id))
         .where(col(Reaction.created_at) >= since, col(comment_post.circle_id).is_not(None))
         .group_by(col(comment_post.circle_id), col(Reaction.user_id)),
+        "message_reactions": select(reacted_message.circle_id, Reaction.user_id, func.count())
+        .join(reacted_message, col(Reaction.target) == _target("message", col(reacted_message.id)))
+        .where(col(Reaction.created_at) >= since)
+        .group_by(col(reacted_message.circle_id), col(Reaction.user_id)),
         "messages": select(Message.circle_id, Message.author_id, func.count())
         .where(col(Message.created_at) >= since, col(Message.deleted_at).is_(None))
         .group_by(col(Message.circle_id), col(Message.author_id)),
@@ -267,7 +273,7 @@ async def circle_activity(db: AsyncSession, period: Period) -> list[CircleActivi
             if circle_id in listed:
                 group = groups[circle_id]
                 group.colleagues.add(user_id)
-                group.counts["reactions" if name == "comment_reactions" else name] += number
+                group.counts["reactions" if name.endswith("_reactions") else name] += number
     found = []
     for circle_id, group in groups.items():
         people = len(group.colleagues)
@@ -442,6 +448,12 @@ async def interactions(db: AsyncSession, since: datetime) -> list[Link]:
             select(Reaction.created_at, Reaction.user_id, comment.author_id, post.circle_id)
             .join(comment, col(Reaction.target) == _target("comment", col(comment.id)))
             .join(post, col(post.id) == col(comment.post_id))
+            .where(col(Reaction.created_at) >= since),
+        ),
+        (
+            Interaction.REACTION,
+            select(Reaction.created_at, Reaction.user_id, quoted.author_id, quoted.circle_id)
+            .join(quoted, col(Reaction.target) == _target("message", col(quoted.id)))
             .where(col(Reaction.created_at) >= since),
         ),
         (

@@ -89,10 +89,11 @@ async def test_the_cross_team_share_per_week_matches_a_hand_count(db: AsyncSessi
     await dated(db, quoted, first)  # 6 a chat reply, Noord -> Zuid: across
     hidden = await post_in(db, a1, secret.id or 0, first)
     await comment(db, b1, hidden, first)  # 7 Zuid -> Noord in a secret circle: counts, unnamed
-    # Last week: three colleagues only, so nothing may be shown.
+    # Last week: four colleagues only, so nothing may be shown.
     p2 = await post_in(db, a1, open_circle.id or 0, second)
     await comment(db, a2, p2, second)
     await react(db, b1, "post", p2.id or 0, second)
+    await react(db, b2, "message", quoted.id or 0, second)  # a reaction in the chat, Zuid -> Noord
 
     period = insight.Period.ending(4, ZONE)
     sharing = await insight.sharing(db, period)
@@ -101,7 +102,7 @@ async def test_the_cross_team_share_per_week_matches_a_hand_count(db: AsyncSessi
     two_ago, last = weeks[insight.week_of(first.date())], weeks[insight.week_of(second.date())]
     assert (two_ago.interactions, two_ago.cross_team) == (7, 6)
     assert two_ago.share == pytest.approx(6 / 7)
-    assert (last.interactions, last.cross_team, last.share) == (None, None, None)  # 3 colleagues < 5
+    assert (last.interactions, last.cross_team, last.share) == (None, None, None)  # 4 colleagues < 5
     this_week = weeks[insight.week_of(utcnow().astimezone(ZONE).date())]
     assert (this_week.interactions, this_week.cross_team, this_week.share) == (0, 0, None)
     # The open circle bridges Noord with Zuid and with Oost; the secret one is never named.
@@ -119,6 +120,10 @@ async def test_the_cross_team_share_per_week_matches_a_hand_count(db: AsyncSessi
     sharing = await insight.sharing(db, period)
     two_ago = next(week for week in sharing.weeks if week.week == insight.week_of(first.date()))
     assert (two_ago.interactions, two_ago.share) == (None, None)
+    await react(db, c1, "post", p2.id or 0, second)  # a fifth colleague makes last week count
+    sharing = await insight.sharing(db, period)
+    last = next(week for week in sharing.weeks if week.week == insight.week_of(second.date()))
+    assert (last.interactions, last.cross_team) == (5, 4)  # only a2's comment to a1 stays in Noord
 
 
 async def test_activity_news_reach_freshness_and_questions_hide_small_groups(db: AsyncSession, tmp_path: Path) -> None:
