@@ -20,7 +20,8 @@ What the figures are made of:
 - **questions without an answer**: circle posts with a question mark in their text, at least
   `QUESTION_DAYS` days old, on which nobody but the asker commented.
 
-Days and ISO weeks are counted in the organisation's time zone. Every query is read-only.
+Days and ISO weeks are counted in the organisation's time zone. Every query is read-only; the
+counting over many rows runs in `services.blocking`'s pool, off the event loop.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models import Circle, Comment, Document, Message, NewsRead, Post, PostKind, PostView, Reaction, User
 from models.base import utcnow
 from services import access
+from services.blocking import run_blocking
 
 MIN_COLLEAGUES = 5
 QUESTION_DAYS = 2
@@ -219,8 +221,12 @@ async def _traces(db: AsyncSession, since: datetime) -> list[tuple[int, datetime
 
 async def active_colleagues(db: AsyncSession, period: Period) -> tuple[list[Count], list[Count]]:
     """Distinct active colleagues per day and per ISO week of the period."""
+    return await run_blocking(_active, await _traces(db, period.since), period)
+
+
+def _active(traces: Sequence[tuple[int, datetime]], period: Period) -> tuple[list[Count], list[Count]]:
     per_day: dict[date, set[int]] = defaultdict(set)
-    for user_id, at in await _traces(db, period.since):
+    for user_id, at in traces:
         per_day[period.day(at)].add(user_id)
     per_week: dict[str, set[int]] = defaultdict(set)
     for day, users in per_day.items():
@@ -504,7 +510,8 @@ def sharing_of(links: Sequence[Link], teams: dict[int, str], listed: dict[int, s
 
 async def sharing(db: AsyncSession, period: Period) -> Sharing:
     links = await interactions(db, period.since)
-    return sharing_of(links, await _teams(db), await _listed_circles(db), period)
+    # A busy organisation has many thousands of interactions a quarter: counted off the event loop.
+    return await run_blocking(sharing_of, links, await _teams(db), await _listed_circles(db), period)
 
 
 # --- everything at once --------------------------------------------------------------------------

@@ -43,6 +43,7 @@ class Bar:
     label_x: float
     label_y: float
     show_label: bool
+    suppressed: bool = False  # too few colleagues: no figure
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,7 @@ def columns(
                 round(x + step * 0.35, 1),
                 _HEIGHT - _PLOT_BOTTOM + 14,
                 n % every == 0,
+                value is None,
             )
         )
     axis = [
@@ -143,6 +145,7 @@ def bars(
                 _LABEL_WIDTH + width + 6,
                 y + _ROW - 11,
                 True,
+                value is None,
             )
         )
     height = 8 + max(len(points), 1) * _ROW
