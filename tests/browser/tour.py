@@ -79,6 +79,7 @@ def admin_pages(page: Page, base: str) -> list[tuple[str, str]]:
         ("admin-people", "/beheer"),
         ("admin-person", person),
         ("admin-audit", "/beheer/audit"),
+        ("admin-insight", "/beheer/inzicht"),
         ("search-synonyms", "/search/synonyms"),
     ]
 
