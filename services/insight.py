@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import enum
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
@@ -529,17 +529,22 @@ class Report:
     sharing: Sharing
 
 
-async def report(db: AsyncSession, viewer: User | None, period: Period) -> Report:
-    """Every figure of the insight page, for an organisation administrator only."""
+PARTS = frozenset({"active", "circles", "news", "freshness", "questions", "sharing"})
+
+
+async def report(db: AsyncSession, viewer: User | None, period: Period, parts: Iterable[str] = PARTS) -> Report:
+    """The figures of the insight page, for an organisation administrator only; `parts` names
+    those to compute (one chart's download needs one), the others are left empty."""
     access.ensure_org_admin(viewer)
-    days, weeks = await active_colleagues(db, period)
+    wanted = set(parts)
+    days, weeks = await active_colleagues(db, period) if "active" in wanted else ([], [])
     return Report(
         period,
         days,
         weeks,
-        await circle_activity(db, period),
-        await news_reach(db, period),
-        await freshness(db, period),
-        await questions(db, period),
-        await sharing(db, period),
+        await circle_activity(db, period) if "circles" in wanted else [],
+        await news_reach(db, period) if "news" in wanted else [],
+        await freshness(db, period) if "freshness" in wanted else [],
+        await questions(db, period) if "questions" in wanted else [],
+        await sharing(db, period) if "sharing" in wanted else Sharing([], []),
     )

@@ -28,6 +28,17 @@ TOO_FEW = N_("too few colleagues")
 _WIDTH, _HEIGHT = 640, 220  # a column chart's drawing, in SVG units
 _PLOT_LEFT, _PLOT_TOP, _PLOT_BOTTOM = 44, 12, 34
 _LABEL_WIDTH, _ROW = 250, 24  # a bar chart's label column and row height
+# Which part of the report each chart (and its CSV) is drawn from.
+PART_OF = {
+    "cross-team": "sharing",
+    "bridges": "sharing",
+    "active-weeks": "active",
+    "active-days": "active",
+    "circles": "circles",
+    "news": "news",
+    "freshness": "freshness",
+    "questions": "questions",
+}
 
 
 @dataclass(frozen=True)
@@ -311,11 +322,11 @@ async def page(call: Call) -> Response:
 
 async def download(call: Call) -> Response:
     key = str(call.request.path_params["chart"])
-    period = _period(call)
-    found = {chart.key: chart for chart in charts(await insight.report(call.db, call.user, period), call.gettext)}
-    if key not in found:
+    if key not in PART_OF:
         raise NotFound(N_("No such page."))
-    chart = found[key]
+    period = _period(call)
+    report = await insight.report(call.db, call.user, period, parts=[PART_OF[key]])
+    [chart] = [chart for chart in charts(report, call.gettext) if chart.key == key]
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(safe_cell(column) for column in chart.columns)
