@@ -533,9 +533,9 @@ PARTS = frozenset({"active", "circles", "news", "freshness", "questions", "shari
 
 
 async def report(db: AsyncSession, viewer: User | None, period: Period, parts: Iterable[str] = PARTS) -> Report:
-    """The figures of the insight page, for an organisation administrator only; `parts` names
-    those to compute (one chart's download needs one), the others are left empty."""
-    access.ensure_org_admin(viewer)
+    """The figures of the insight page, for administrators and editors only; `parts` names those
+    to compute (one chart's download needs one), the others are left empty."""
+    access.ensure_insight_reader(viewer)
     wanted = set(parts)
     days, weeks = await active_colleagues(db, period) if "active" in wanted else ([], [])
     return Report(

@@ -1,8 +1,10 @@
-"""Insight at /beheer/inzicht: the organisation's figures as server-drawn SVG charts, each with its
-table and its CSV download (/beheer/inzicht/<chart>.csv).
+"""Insight at /beheer/inzicht and /inzicht: the organisation's figures as server-drawn SVG
+charts, each with its table and its CSV download (<page>/<chart>.csv).
 
-Organisation admins only, like the rest of the console (`admin_page`); the figures come from
-`services.insight`, which applies the small-group rule, so nothing here decides what may be shown.
+Organisation admins see it in the console (`admin_page`); editors (communications), who have no
+console, at /inzicht, a `page_route` whose service (`insight.report`) asks
+`access.ensure_insight_reader`. The figures come from `services.insight`, which applies the
+small-group rule, so nothing here decides what may be shown.
 A suppressed figure (None) is written "too few colleagues" on the page and in the CSV.
 """
 
@@ -18,7 +20,7 @@ from zoneinfo import ZoneInfo
 from starlette.responses import Response
 from starlette.routing import Route
 
-from server.endpoints import Call
+from server.endpoints import Call, page_route
 from server.pages.admin_pages import SECTIONS, admin_page
 from services import insight
 from services.audit import safe_cell
@@ -307,12 +309,18 @@ def _period(call: Call) -> insight.Period:
     return insight.Period.ending(weeks, ZoneInfo(call.ctx.settings.timezone))
 
 
+def _in_console(call: Call) -> bool:
+    return call.request.url.path.startswith(CONSOLE)
+
+
 async def page(call: Call) -> Response:
     period = _period(call)
     report = await insight.report(call.db, call.user, period)
+    console = _in_console(call)
     return call.render(
-        "admin/insight.html",
+        "admin/insight.html" if console else "insight.html",
         sections=SECTIONS,
+        insight_path=CONSOLE if console else EDITORS,
         charts=charts(report, call.gettext),
         period=period,
         periods=insight.PERIODS,
@@ -342,7 +350,12 @@ async def download(call: Call) -> Response:
     )
 
 
+CONSOLE, EDITORS = "/beheer/inzicht", "/inzicht"
 routes: list[Route] = [
-    admin_page("/beheer/inzicht", page, name="admin_insight"),
-    admin_page("/beheer/inzicht/{chart:str}.csv", download, name="admin_insight_csv"),
+    admin_page(CONSOLE, page, name="admin_insight"),
+    admin_page(CONSOLE + "/{chart:str}.csv", download, name="admin_insight_csv"),
+    # Communications (editors) have no console: the same page of their own, which
+    # `insight.report` (access.ensure_insight_reader) refuses to everyone else.
+    page_route(EDITORS, page, name="insight"),
+    page_route(EDITORS + "/{chart:str}.csv", download, name="insight_csv"),
 ]

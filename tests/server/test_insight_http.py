@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Awaitable, Callable
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -13,7 +14,9 @@ from services import circles, posts
 from tests.support import Visitor, make_circle, make_user
 
 
-async def test_an_admin_reads_the_charts_and_downloads_each_as_a_safe_csv(db: AsyncSession, visitor: Visitor) -> None:
+async def test_admins_and_editors_read_the_charts_and_download_each_as_a_safe_csv(
+    db: AsyncSession, visitor: Visitor, new_visitor: Callable[[], Awaitable[Visitor]]
+) -> None:
     admin = await make_user(db, "Ada Admin", role=Role.ADMIN, team="Staf")
     people = [await make_user(db, f"Collega {n}", team="Noord") for n in range(5)]
     busy = await make_circle(db, people[0], CircleVisibility.OPEN, name="Wijkaanpak")
@@ -46,3 +49,17 @@ async def test_an_admin_reads_the_charts_and_downloads_each_as_a_safe_csv(db: As
     for chart in ("cross-team", "bridges", "active-weeks", "active-days", "news", "freshness", "questions"):
         assert (await visitor.get(f"/beheer/inzicht/{chart}.csv")).status_code == 200, chart
     assert (await visitor.get("/beheer/inzicht/colleagues.csv")).status_code == 404
+
+    # Communications (editors) have the same page outside the console; other colleagues do not.
+    editor, member = await new_visitor(), await new_visitor()
+    assert (await editor.sign_in(await make_user(db, "Eva Redactie", role=Role.EDITOR))).status_code == 200
+    assert (await member.sign_in(people[1])).status_code == 200
+    theirs = await editor.get("/inzicht")
+    assert theirs.status_code == 200
+    assert '<a href="/inzicht" aria-current="page">' in theirs.text
+    assert 'href="/inzicht/circles.csv?weeks=12"' in theirs.text
+    their_csv = (await editor.get("/inzicht/circles.csv")).text
+    assert ["Wijkaanpak", "5", "0", "0", "0"] in list(csv.reader(io.StringIO(their_csv)))
+    for path in ("/inzicht", "/inzicht/circles.csv"):
+        assert (await member.get(path)).status_code == 404, path
+    assert 'href="/inzicht"' not in (await member.get("/")).text

@@ -163,8 +163,9 @@ async def test_activity_news_reach_freshness_and_questions_hide_small_groups(db:
 
     period = insight.Period.ending(4, ZONE)
     report = await insight.report(db, admin, period)
+    assert (await insight.report(db, editor, period, parts=["circles"])).circles == report.circles  # communications
     with pytest.raises(NotFound):
-        await insight.report(db, many[0], period)  # colleagues who are no admin see no figures
+        await insight.report(db, many[0], period)  # other colleagues see no figures
 
     # 7 questions from 6 colleagues, 6 without an answer; in "Stil" one colleague asked: hidden.
     expected = [("", 7, 6), ("Druk", 6, 5), ("Stil", None, None)]
