@@ -52,6 +52,7 @@ from server.pages import (
     admin_branding,
     admin_circles,
     admin_import,
+    admin_insight,
     admin_pages,
     brand,
     circles_pages,
@@ -235,6 +236,7 @@ def _routes(settings: Settings) -> list[BaseRoute]:
         *admin_import.upload_routes(settings),
         *admin_circles.routes,
         *admin_branding.routes,
+        *admin_insight.routes,
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
 

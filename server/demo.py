@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from config import Settings
-from models import CircleVisibility, MemberRole, Role, User
+from models import CircleVisibility, Comment, MemberRole, NewsRead, Reaction, Role, User
 from models.base import utcnow
 from models.database import assert_migrated, make_engine, make_sessionmaker
 from server import demo_data, reading
@@ -26,6 +26,7 @@ from services import (
     passwords,
     posts,
     reactions,
+    stream,
     synonyms,
 )
 from services.transactions import unit_of_work
@@ -167,6 +168,41 @@ async def _seed_stream(db: AsyncSession, people: dict[str, User], content: DemoC
                     db, people[reply.author], post.id, body=reply.text, parent_id=made.id
                 )
                 await _react(db, people, "comment", answer.id or 0, reply.reactions)
+        if not isinstance(entry, DemoPost):
+            await _see(db, people, entry, post.id)
+        await _date_responses(db, post.id, when)
+
+
+async def _date_responses(db: AsyncSession, post_id: int, when: datetime) -> None:
+    """Comments and reactions follow their post by minutes rather than all carrying the moment of
+    seeding, so the demo's history spreads over the weeks it tells of (insight counts by day)."""
+    now = utcnow()
+    async with unit_of_work(db):
+        made = (await db.exec(select(Comment).where(Comment.post_id == post_id).order_by(col(Comment.id)))).all()
+        targets = {f"post:{post_id}": when}
+        for n, comment in enumerate(made, start=1):
+            comment.created_at = min(when + timedelta(minutes=25 * n), now)
+            targets[f"comment:{comment.id}"] = comment.created_at
+            db.add(comment)
+        for reaction in (await db.exec(select(Reaction).where(col(Reaction.target).in_(list(targets))))).all():
+            reaction.created_at = min(targets[reaction.target] + timedelta(minutes=10), now)
+            db.add(reaction)
+        for read in (await db.exec(select(NewsRead).where(NewsRead.post_id == post_id))).all():
+            read.at = min(when + timedelta(hours=3), now)
+            db.add(read)
+
+
+async def _see(db: AsyncSession, people: dict[str, User], entry: DemoNews | DemoBlogPost, post_id: int) -> None:
+    """Whoever responded to news or a blog post has seen it, and confirmed must-read news."""
+    responders = {
+        *(local for locals_ in entry.reactions.values() for local in locals_),
+        *(comment.author for comment in entry.comments),
+        *(reply.author for comment in entry.comments for reply in comment.replies),
+    }
+    for local in sorted(responders - {entry.author}):
+        await stream.record_view(db, people[local], post_id)
+        if isinstance(entry, DemoNews) and entry.must_read:
+            await stream.confirm_read(db, people[local], post_id)
 
 
 async def _seed_chat(

@@ -145,6 +145,18 @@ def is_org_admin(user: User | None) -> bool:
     return user is not None and user.is_active and user.role is Role.ADMIN
 
 
+def may_see_insight(user: User | None) -> bool:
+    """Insight's aggregates (`services.insight`): for management (administrators) and for
+    communications (editors), who encourage knowledge sharing."""
+    return user is not None and user.is_active and user.role in (Role.ADMIN, Role.EDITOR)
+
+
+def ensure_insight_reader(user: User | None) -> None:
+    """`NotFound` for anyone else, as the console is."""
+    if not may_see_insight(user):
+        raise NotFound(N_("No such page."))
+
+
 def ensure_org_admin(user: User | None) -> None:
     """The one check of every admin route and admin operation. `NotFound`, not
     `PermissionDenied`: to a colleague who is not an administrator the console does not exist."""

@@ -2,8 +2,9 @@
 
 `make screenshots` runs it: a demo organisation on a fresh SQLite file in a temporary folder, a
 server started through `harness` as the tests start theirs, Debian's Chromium, and Anna de Vries
-(the first demo colleague) signed in. The PNGs replace those in this folder; a desk shot is the
-1366x800 window, not the full page, to keep the files small.
+(the first demo colleague) signed in; the console's pages (insight) as the demo's administrator.
+The PNGs replace those in this folder; a desk shot is the 1366x800 window, not the full page, to
+keep the files small.
 """
 
 from __future__ import annotations
@@ -19,12 +20,15 @@ from harness import REPO, Worker, manage
 
 sys.path.insert(0, str(REPO))  # run as a script: the tests' helpers live beside the package
 
+from models import Role
 from server.demo_data import DEMO_DOMAIN, DEMO_PASSWORD, PEOPLE, shipped
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, sign_in
 
 HERE = Path(__file__).resolve().parent
 SIZES = {"desk": {"width": 1366, "height": 800}, "phone": {"width": 390, "height": 844}}
 READER = PEOPLE[0]
+ADMIN = next(person for person in PEOPLE if person.role is Role.ADMIN)
+ADMIN_PAGES = {"insight": "/beheer/inzicht?weeks=4"}  # the console, seen by an administrator
 CHAT_CIRCLE = shipped().chat.circle  # the circle whose chat the demo fills
 
 
@@ -84,18 +88,29 @@ def take(base: str) -> None:
                     "search": "/search?q=verlof",
                     "notifications": "/notifications",
                 }
-                for name, path in pages.items():
-                    page.goto(f"{base}{path}")
-                    # The live socket never idles the network: wait for the page and its fonts.
-                    page.wait_for_load_state("load")
-                    page.evaluate("document.fonts.ready.then(() => true)")
-                    page.evaluate("window.scrollTo(0, 0)")  # the chat scrolls to the first unread
-                    target = HERE / f"{name}-{size}.png"
-                    page.screenshot(path=str(target))
-                    print(f"wrote {target.relative_to(REPO)}")
+                shoot(page, base, pages, size)
+                context.close()
+                context = browser.new_context(locale="nl-NL", viewport=viewport, timezone_id="Europe/Amsterdam")
+                page = context.new_page()
+                page.set_default_timeout(20_000)
+                sign_in(page, base, f"{ADMIN.local}@{DEMO_DOMAIN}", DEMO_PASSWORD)
+                page.locator("html[data-live]").wait_for()
+                shoot(page, base, ADMIN_PAGES, size)
                 context.close()
         finally:
             browser.close()
+
+
+def shoot(page: Page, base: str, pages: dict[str, str], size: str) -> None:
+    for name, path in pages.items():
+        page.goto(f"{base}{path}")
+        # The live socket never idles the network: wait for the page and its fonts.
+        page.wait_for_load_state("load")
+        page.evaluate("document.fonts.ready.then(() => true)")
+        page.evaluate("window.scrollTo(0, 0)")  # the chat scrolls to the first unread
+        target = HERE / f"{name}-{size}.png"
+        page.screenshot(path=str(target))
+        print(f"wrote {target.relative_to(REPO)}")
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ from services.errors import N_, KringError, NotFound
 SECTIONS = [
     ("/beheer", N_("People")),
     ("/beheer/kringen", N_("Circles")),  # server/pages/admin_circles.py
+    ("/beheer/inzicht", N_("Insight")),  # server/pages/admin_insight.py
     ("/beheer/import", N_("Drive import")),  # server/pages/admin_import.py
     ("/beheer/branding", N_("Branding")),  # server/pages/admin_branding.py
     ("/beheer/audit", N_("Audit log")),

@@ -67,6 +67,7 @@ def every_page(page: Page, base: str) -> list[tuple[str, str]]:
         ("blog", "/blog"),
         ("upload-document", "/knowledge/documents/new"),
         ("readers", f"/news/{news_id}/readers"),
+        ("insight", "/inzicht"),
         ("not-found", "/posts/999999999"),
         ("unknown-path", "/no-such-page"),
     ]
@@ -80,6 +81,7 @@ def admin_pages(page: Page, base: str) -> list[tuple[str, str]]:
         ("admin-person", person),
         ("admin-audit", "/beheer/audit"),
         ("admin-import", "/beheer/import"),
+        ("admin-insight", "/beheer/inzicht"),
         ("search-synonyms", "/search/synonyms"),
     ]
 
