@@ -313,10 +313,17 @@ async def version_file(
     return version, path
 
 
-async def find_by_hash(db: AsyncSession, sha256: str) -> DocumentVersion | None:
-    return (
-        await db.exec(select(DocumentVersion).where(DocumentVersion.sha256 == sha256).order_by(col(DocumentVersion.id)))
-    ).first()
+async def find_by_hash(db: AsyncSession, reader: User, sha256: str) -> DocumentVersion | None:
+    """The first version with this content among the documents `reader` may read. A copy in a
+    circle they may not read is none of theirs: saying "already there" would tell them what a
+    secret circle holds (and keep the file from everyone else)."""
+    statement = (
+        select(DocumentVersion)
+        .join(Document, col(Document.id) == col(DocumentVersion.document_id))
+        .where(DocumentVersion.sha256 == sha256, sql_can_read_item(reader, col(Document.circle_id)))
+        .order_by(col(DocumentVersion.id))
+    )
+    return (await db.exec(statement)).first()
 
 
 async def tags_of(db: AsyncSession, document_id: int) -> list[str]:

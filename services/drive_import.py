@@ -179,7 +179,7 @@ async def _import_one(
         skipped = {"path": relative, "reason": looked.reason}
         report.skipped.append(skipped | ({"message": looked.message} if looked.message else {}))
         return
-    existing = await documents.find_by_hash(db, looked.digest)
+    existing = await documents.find_by_hash(db, user, looked.digest)
     if existing is not None:
         entry = {"path": relative, "document_id": existing.document_id, "same_as": existing.source_path}
         (report.unchanged if existing.source_path == relative else report.duplicates).append(entry)

@@ -15,7 +15,7 @@ from models import CircleVisibility, Document, DocumentVersion, Extraction, Item
 from models.database import SessionMaker, make_sessionmaker
 from server import reading
 from server.context import AppContext
-from services import drive_import, search
+from services import documents, drive_import, search
 from services.search import Query
 from tests.support import DEMO_DRIVE, make_circle, make_user
 
@@ -148,3 +148,33 @@ def test_odd_names_and_junk_are_recognised(tmp_path: Path) -> None:
         assert drive_import.junk_reason(tmp_path / name) == reason, name
     (tmp_path / "gewoon.txt").write_text("tekst")
     assert drive_import.junk_reason(tmp_path / "gewoon.txt") is None
+
+
+async def test_a_copy_in_a_secret_circle_is_neither_named_nor_a_reason_to_skip_the_file(
+    db: AsyncSession, settings: Settings, tmp_path: Path
+) -> None:
+    insider = await make_user(db, "Ina Insider")
+    secret = await make_circle(db, insider, CircleVisibility.SECRET, name="Vertrouwelijk")
+    recipe = "06 Recepten/Soep van de buurtmoeders.txt"
+    hidden = await documents.create_document(
+        db,
+        insider,
+        documents.Upload((DEMO_DRIVE / recipe).read_bytes(), "soep.txt", source_path="geheim/soep.txt"),
+        media_dir=settings.media_dir,
+        max_bytes=settings.limit_document_bytes,
+        circle_id=secret.id,
+    )
+    drive = tmp_path / "drive"
+    (drive / "06 Recepten").mkdir(parents=True)
+    shutil.copyfile(DEMO_DRIVE / recipe, drive / recipe)
+    admin = await make_user(db, "Ada Admin", role=Role.ADMIN)
+
+    report = await drive_import.import_drive(
+        db, admin, drive, media_dir=settings.media_dir, max_bytes=settings.limit_document_bytes
+    )
+
+    assert [entry["path"] for entry in report.imported] == [recipe]
+    assert not report.duplicates
+    assert not report.unchanged
+    assert "geheim" not in repr(report.as_dict())
+    assert hidden.id not in {entry.get("document_id") for entry in report.imported}
