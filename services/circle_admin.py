@@ -190,14 +190,17 @@ async def _changed(db: AsyncSession, user: User, circle: Circle, action: audit.A
         db, events.circle_topic(circle.id or 0), CircleUpdated.model_validate(circles.circle_data(circle))
     )
     archived = action is audit.Action.CIRCLE_ARCHIVED
+    # Who runs a secret circle is not the console's to know: the entry says a secret circle was
+    # archived, not by whom nor from where (as the hand-over's entry names nobody either).
+    secret = circle.visibility is CircleVisibility.SECRET
     await audit.record(
         db,
         action,
-        actor=user,
+        actor=None if secret else user,
         subject=audit.Subject.circle(circle),
         before={"archived": not archived},
         after={"archived": archived},
-        address=address,
+        address="" if secret else address,
     )
 
 
