@@ -20,6 +20,9 @@ class NotificationKind(enum.StrEnum):
     JOIN_ANSWER = "join_answer"  # your request was approved or declined
     INVITATION = "invitation"
     NEWS = "news"  # must-read organisation news
+    ITEM_HIDDEN = "item_hidden"  # a moderator hid your post, comment or message (with the reason)
+    ITEM_RESTORED = "item_restored"  # ... and showed it again
+    REPORT_ANSWER = "report_answer"  # what became of your report
 
 
 class DigestFrequency(enum.StrEnum):
