@@ -40,6 +40,9 @@ class Action(enum.StrEnum):
     RESET_USED = "password.reset_used"
     TOKEN_REVOKED = "token.revoked"
     SIGN_IN_FAILURES = "signin.failure_burst"
+    ITEM_HIDDEN = "moderation.hidden"
+    ITEM_RESTORED = "moderation.restored"
+    REPORT_KEPT = "moderation.kept"
 
 
 @dataclass(frozen=True)
