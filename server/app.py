@@ -54,6 +54,7 @@ from server.pages import (
     circles_pages,
     direct_pages,
     knowledge_pages,
+    moderation_pages,
     notifications_pages,
     password_pages,
     people_pages,
@@ -216,6 +217,7 @@ def _routes(settings: Settings) -> list[BaseRoute]:
         *brand.routes,
         *password_pages.routes,
         *admin_pages.routes,
+        *moderation_pages.routes,
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
 

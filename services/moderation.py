@@ -168,15 +168,21 @@ async def _in_conversation(db: AsyncSession, circle_id: int | None) -> bool:
     return circle is not None and circle.kind is CircleKind.DIRECT
 
 
-@writes
-async def report(db: AsyncSession, user: User, kind: ReportedKind, item_id: int, *, reason: str) -> Report:
-    """`user` reports an item they may read, with a reason (see the module's rules)."""
-    reason = _clean_reason(reason)
+async def reportable(db: AsyncSession, user: User, kind: ReportedKind, item_id: int) -> Reported:
+    """The item `user` may report (the report form shows it), or the refusal."""
     found = await readable(db, user, kind, item_id)
     if found.author_id == user.id:
         raise Invalid(N_("You cannot report what you wrote yourself."))
     if await _in_conversation(db, found.circle_id):
         raise Invalid(N_("Messages in a conversation cannot be reported."))
+    return found
+
+
+@writes
+async def report(db: AsyncSession, user: User, kind: ReportedKind, item_id: int, *, reason: str) -> Report:
+    """`user` reports an item they may read, with a reason (see the module's rules)."""
+    reason = _clean_reason(reason)
+    found = await reportable(db, user, kind, item_id)
     recent = (
         await db.exec(
             select(func.count())

@@ -27,6 +27,7 @@ from services.errors import N_, KringError, NotFound
 
 # The console's sections, in the order of its navigation: (path, msgid).
 SECTIONS = [("/beheer", N_("People")), ("/beheer/audit", N_("Audit log"))]
+SECTIONS.append(("/moderatie", N_("Moderation")))  # server/pages/moderation_pages.py
 _CSV_BYTES = 1_048_576
 # What each audit action is called on the page (the CSV keeps the codes).
 ACTION_LABELS = {
@@ -43,6 +44,9 @@ ACTION_LABELS = {
     audit.Action.RESET_USED: N_("Password reset through a link"),
     audit.Action.TOKEN_REVOKED: N_("API token revoked"),
     audit.Action.SIGN_IN_FAILURES: N_("Many failed sign-ins"),
+    audit.Action.ITEM_HIDDEN: N_("Hidden by a moderator"),
+    audit.Action.ITEM_RESTORED: N_("Shown again by a moderator"),
+    audit.Action.REPORT_KEPT: N_("Reports decided: left as it is"),
 }
 _INVALID_ROLE = N_("Choose member, editor or administrator.")
 
