@@ -168,6 +168,14 @@ async def _notify(db: AsyncSession, user: User, circle: Circle, message: Message
     await _announce_readers(db, circle, but=user.id)
 
 
+async def announce_readers(db: AsyncSession, circle_id: int) -> None:
+    """Move the badges of everyone a message in the circle counts for (a message hidden or shown
+    again by a moderator)."""
+    circle = await db.get(Circle, circle_id)
+    if circle is not None:
+        await _announce_readers(db, circle)
+
+
 async def _announce_readers(db: AsyncSession, circle: Circle, *, but: int | None = None) -> None:
     """Move the badges a message in `circle` counts in: every participant's in a conversation,
     in a circle every member's who has not muted it (a muted circle's chat is not counted)."""
@@ -280,7 +288,7 @@ async def mark_read(db: AsyncSession, user: User, circle_id: int, message_id: in
 
 
 async def unread_counts(db: AsyncSession, user: User) -> dict[int, int]:
-    """Unread messages (by others, not deleted, since the user joined) per circle they belong to,
+    """Unread messages (by others, not deleted or hidden, since the user joined) per circle they belong to,
     counted as the badge counts them (`notifications.unread_chat`)."""
     marker = (
         select(ReadMarker.message_id)
@@ -293,6 +301,7 @@ async def unread_counts(db: AsyncSession, user: User) -> dict[int, int]:
         .where(
             Message.author_id != user.id,
             col(Message.deleted_at).is_(None),
+            col(Message.hidden_at).is_(None),
             col(Message.created_at) > col(Membership.joined_at),
             or_(marker.is_(None), col(Message.id) > func.coalesce(marker, 0)),
         )

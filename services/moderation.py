@@ -368,6 +368,7 @@ async def hide(
         data.update(body="", html="", deleted=True)
         await events.record(db, events.circle_topic(item.circle_id), MessageDeleted.model_validate(data))
         await search.unindex(db, ItemKind.MESSAGE, found.id)
+        await chat.announce_readers(db, item.circle_id)  # it no longer counts as unread
     elif isinstance(item, Comment):
         assert found.post is not None
         await events.record(
@@ -414,6 +415,7 @@ async def restore(
     await db.flush()
     if isinstance(item, Message):
         await search.index(db, chat.search_entry(item))
+        await chat.announce_readers(db, item.circle_id)
         await events.record(
             db, events.circle_topic(item.circle_id), MessageUpdated.model_validate(await chat.message_data(db, item))
         )

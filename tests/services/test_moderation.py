@@ -19,7 +19,7 @@ from models import (
     Role,
     User,
 )
-from services import chat, comments, direct, events, moderation, posts, stream
+from services import chat, comments, direct, events, moderation, notifications, posts, stream
 from services.audit import Action
 from services.errors import Conflict, Invalid, NotFound, PermissionDenied, RateLimited
 from services.search import Query, search
@@ -179,6 +179,7 @@ async def test_hidden_comments_and_chat_messages_leave_the_thread_history_and_se
     reply = await chat.post_message(db, reporter, circle.id or 0, body="Hm", reply_to_id=message.id)
     for kind, item in ((COMMENT, comment), (MESSAGE, message)):
         await moderation.report(db, reporter, kind, item.id or 0, reason="Onaardig")
+    assert await chat.unread_counts(db, reporter) == {circle.id: 1}
     head = await events.head(db, topic)
 
     admin = await make_user(db, role=Role.ADMIN)
@@ -186,6 +187,8 @@ async def test_hidden_comments_and_chat_messages_leave_the_thread_history_and_se
     await moderation.hide(db, admin, MESSAGE, message.id or 0, reason="Toon")
     kinds = [e.kind for e in (await events.list_since(db, topic, head)).events]
     assert kinds == ["comment.deleted", "message.deleted"]
+    assert await chat.unread_counts(db, reporter) == {}  # a hidden message is nobody's unread
+    assert (await notifications.badge(db, reporter)).chat == 0
     assert [c.id for c, _ in await comments.list_comments(db, reporter, post.id or 0)] == []
     [(own, who)] = await comments.list_comments(db, author, post.id or 0)
     assert comments.comment_data(own, who)["hidden_reason"] == "Toon"
