@@ -1,8 +1,7 @@
 // Server-rendered items (web/templates/_items.html) on the page and as events bring them: the
 // few things that differ per viewer, decided here from data attributes, never by markup built in
 // script. A control with data-show-to="author moderator" shows when the item's data-owner is me
-// or the nearest data-viewer lists a role it names ("colleague": anyone signed in; data-not-self:
-// never on my own item); an
+// or the nearest data-viewer lists a role it names (data-not-self: never on my own item); an
 // item's forms get this page's CSRF token; times marked data-clock show in the browser's zone
 // (without script, the server shows them in the organisation's).
 (() => {
@@ -16,7 +15,6 @@
       const own = me > 0 && Number(control.closest("[data-owner]")?.dataset.owner) === me;
       const roles = new Set((control.closest("[data-viewer]")?.dataset.viewer || "").split(" ").filter(Boolean));
       if (own) roles.add("author");
-      if (me > 0) roles.add("colleague"); // every signed-in reader (e.g. "Report", not on one's own)
       const granted = control.dataset.showTo.split(" ").some((role) => roles.has(role));
       control.hidden = !granted || (own && control.hasAttribute("data-not-self"));
     }
