@@ -129,18 +129,20 @@ def parse_kind(value: str) -> ReportedKind:
         raise NotFound(NO_SUCH_ITEM) from None
 
 
-async def load(db: AsyncSession, kind: ReportedKind, item_id: int) -> Reported | None:
-    """The item, hidden or not, without asking anyone's access (callers do)."""
+async def load(db: AsyncSession, kind: ReportedKind, item_id: int, *, lock: bool = False) -> Reported | None:
+    """The item, hidden or not, without asking anyone's access (callers do). With `lock`, its row
+    is locked for the caller's write (two moderators deciding at once take turns), before any
+    topic head, in the order a deletion takes them."""
     if kind is ReportedKind.POST:
-        post = await db.get(Post, item_id)
+        post = await db.get(Post, item_id, with_for_update=lock, populate_existing=lock)
         return Reported(kind, post, post.circle_id) if post is not None else None
     if kind is ReportedKind.COMMENT:
-        comment = await db.get(Comment, item_id)
+        comment = await db.get(Comment, item_id, with_for_update=lock, populate_existing=lock)
         if comment is None:
             return None
         parent = await db.get(Post, comment.post_id)
         return Reported(kind, comment, parent.circle_id, parent) if parent is not None else None
-    message = await db.get(Message, item_id)
+    message = await db.get(Message, item_id, with_for_update=lock, populate_existing=lock)
     if message is None or message.deleted_at is not None:
         return None
     return Reported(kind, message, message.circle_id)
@@ -247,7 +249,7 @@ async def ensure_moderates(db: AsyncSession, user: User, found: Reported) -> Non
 
 
 async def _moderated(db: AsyncSession, user: User, kind: ReportedKind, item_id: int) -> Reported:
-    found = await load(db, kind, item_id)
+    found = await load(db, kind, item_id, lock=True)
     if found is None:
         raise NotFound(NO_SUCH_ITEM)
     await ensure_moderates(db, user, found)
