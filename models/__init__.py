@@ -19,6 +19,7 @@ from models.circle import (
 from models.credentials import AccountInvitation, LastSignIn, PasswordReset
 from models.event import Event, RealtimeMeta, TopicHead
 from models.knowledge import Document, DocumentVersion, Extraction, KnowledgePage, PageRevision
+from models.moderation import Report, ReportedKind, ReportState
 from models.news_proposal import NewsProposal, ProposalState
 from models.notification import DigestFrequency, Notification, NotificationKind, NotificationSettings
 from models.post import REACTIONS, CircleFollow, Comment, Mention, NewsRead, Post, PostKind, PostView, Reaction
@@ -68,6 +69,9 @@ __all__ = [
     "Reaction",
     "ReadMarker",
     "RealtimeMeta",
+    "Report",
+    "ReportState",
+    "ReportedKind",
     "RequestStatus",
     "Role",
     "SearchItem",

@@ -33,6 +33,9 @@ class Message(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     edited_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Hidden by a moderator (services/moderation.py): gone for everyone but its author, who sees why.
+    hidden_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    hidden_reason: str | None = Field(default=None, max_length=500)
 
 
 class ReadMarker(SQLModel, table=True):

@@ -21,6 +21,9 @@ class NotificationKind(enum.StrEnum):
     INVITATION = "invitation"
     NEWS = "news"  # must-read organisation news
     NEWS_PROPOSAL = "news_proposal"  # your proposed news was published or sent back
+    ITEM_HIDDEN = "item_hidden"  # a moderator hid your post, comment or message (with the reason)
+    ITEM_RESTORED = "item_restored"  # ... and showed it again
+    REPORT_ANSWER = "report_answer"  # what became of your report
 
 
 class DigestFrequency(enum.StrEnum):

@@ -47,6 +47,9 @@ class Post(SQLModel, table=True):
     client_id: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     edited_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Hidden by a moderator (services/moderation.py): gone for everyone but its author, who sees why.
+    hidden_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    hidden_reason: str | None = Field(default=None, max_length=500)
 
 
 class Comment(SQLModel, table=True):
@@ -62,6 +65,9 @@ class Comment(SQLModel, table=True):
     client_id: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     edited_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Hidden by a moderator (services/moderation.py): gone for everyone but its author, who sees why.
+    hidden_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    hidden_reason: str | None = Field(default=None, max_length=500)
 
 
 class Reaction(SQLModel, table=True):

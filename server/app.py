@@ -58,6 +58,7 @@ from server.pages import (
     circles_pages,
     direct_pages,
     knowledge_pages,
+    moderation_pages,
     news_proposals_pages,
     notifications_pages,
     password_pages,
@@ -237,6 +238,7 @@ def _routes(settings: Settings) -> list[BaseRoute]:
         *admin_circles.routes,
         *admin_branding.routes,
         *admin_insight.routes,
+        *moderation_pages.routes,
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
 

@@ -22,6 +22,9 @@ _KIND_NAMES = {
     NotificationKind.INVITATION: N_("Invitations to circles"),
     NotificationKind.NEWS: N_("Must-read news"),
     NotificationKind.NEWS_PROPOSAL: N_("News you proposed: published or sent back"),
+    NotificationKind.ITEM_HIDDEN: N_("A moderator hid your post, comment or chat message"),
+    NotificationKind.ITEM_RESTORED: N_("A moderator showed your post, comment or chat message again"),
+    NotificationKind.REPORT_ANSWER: N_("The outcome of your reports"),
 }
 
 
@@ -37,6 +40,7 @@ def describe(line: Line, t: NullTranslations) -> str:
         "others": o,
         "circle": n.title,
         "emoji": EMOJI.get(n.detail, n.detail),
+        "reason": n.detail,
     }
     what = n.subject.partition(":")[0]
     match n.kind:
@@ -162,6 +166,22 @@ def describe(line: Line, t: NullTranslations) -> str:
             text = t.gettext("%(name)s published the news you proposed")
         case NotificationKind.NEWS_PROPOSAL:
             text = t.gettext("%(name)s sent the news you proposed back with a note")
+        case NotificationKind.ITEM_HIDDEN if what == "comment":
+            text = t.gettext("A moderator hid your comment. Reason: %(reason)s")
+        case NotificationKind.ITEM_HIDDEN if what == "message":
+            text = t.gettext("A moderator hid your chat message. Reason: %(reason)s")
+        case NotificationKind.ITEM_HIDDEN:
+            text = t.gettext("A moderator hid your post. Reason: %(reason)s")
+        case NotificationKind.ITEM_RESTORED if what == "comment":
+            text = t.gettext("A moderator showed your comment again")
+        case NotificationKind.ITEM_RESTORED if what == "message":
+            text = t.gettext("A moderator showed your chat message again")
+        case NotificationKind.ITEM_RESTORED:
+            text = t.gettext("A moderator showed your post again")
+        case NotificationKind.REPORT_ANSWER if n.detail == "hidden":
+            text = t.gettext("Your report was handled: a moderator hid what you reported")
+        case NotificationKind.REPORT_ANSWER:
+            text = t.gettext("Your report was handled: a moderator left what you reported as it is")
     return text % v
 
 

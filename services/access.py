@@ -369,6 +369,46 @@ def sql_can_read_item(reader: Reader, circle_id: Column) -> ColumnElement[bool]:
     return or_(circle_id.is_(None), sql_can_read(reader, circle_id))
 
 
+def sql_can_administer(reader: User, circle_id: Column) -> ColumnElement[bool]:
+    """SQL condition: `reader` administers the circle in `circle_id` (`Standing.can_administer`)."""
+    admin_of = circle_id.in_(
+        select(Membership.circle_id).where(
+            col(Membership.user_id) == reader.id, col(Membership.role) == MemberRole.ADMIN
+        )
+    )
+    if reader.role is Role.ADMIN:
+        return _if_active(reader, or_(admin_of, _visibility_in(circle_id, LISTED)))
+    return _if_active(reader, admin_of)
+
+
+# ---- moderation: who handles reports of an item ----
+
+
+def moderates(user: User, standing: Standing | None) -> bool:
+    """Whether `user` handles reports of an item in a circle where they have `standing` (None:
+    an item outside any circle: news, a blog post, their comments). Outside circles: editors and
+    organisation admins. In a circle: whoever administers it, so a secret circle's reports reach
+    its own admins and never an organisation admin outside it; and editors in an open circle,
+    whose items every colleague reads anyway."""
+    if not user.is_active:
+        return False
+    if standing is None:
+        return user.role in (Role.EDITOR, Role.ADMIN)
+    return standing.can_administer or (user.role is Role.EDITOR and standing.can_follow)
+
+
+def sql_moderates(user: User, circle_id: Column) -> ColumnElement[bool]:
+    """`moderates` as an SQL condition over a nullable circle-id column."""
+    if not user.is_active:
+        return false()
+    in_circle = sql_can_administer(user, circle_id)
+    if user.role is Role.EDITOR:
+        in_circle = or_(in_circle, _visibility_in(circle_id, READ_BY_ALL))
+    if user.role in (Role.EDITOR, Role.ADMIN):
+        return or_(circle_id.is_(None), in_circle)
+    return in_circle
+
+
 # For one loaded colleague the conditions are uncorrelated `IN` sets, which the database reads
 # once per query (PostgreSQL hashes them) where a correlated `EXISTS` under an `OR` runs once per
 # row; for a column of colleagues they must be correlated.

@@ -50,6 +50,9 @@ class Action(enum.StrEnum):
     CIRCLE_ADMIN_HANDED_OVER = "circle.admin_handed_over"
     BRANDING_CHANGED = "branding.changed"
     BRANDING_RESET = "branding.reset"
+    ITEM_HIDDEN = "moderation.hidden"
+    ITEM_RESTORED = "moderation.restored"
+    REPORT_KEPT = "moderation.kept"
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,8 @@ def search_entry(message: Message) -> search.Entry:
 
 
 async def message_data(db: AsyncSession, message: Message, author: User | None = None) -> dict[str, Any]:
-    """What a chat needs to show a message, as carried by its events."""
+    """What a chat needs to show a message, as carried by its events (a hidden message's reason
+    only for its author's page: no event carries a hidden message)."""
     author = author or await db.get(User, message.author_id)
     reply: dict[str, Any] | None = None
     if message.reply_to_id is not None:
@@ -75,9 +76,9 @@ async def message_data(db: AsyncSession, message: Message, author: User | None =
             reply = {
                 "id": quoted.id,
                 "author": quoted_author.name if quoted_author else "",
-                "excerpt": "" if quoted.deleted_at else quoted.body[:EXCERPT],
+                "excerpt": "" if quoted.deleted_at or quoted.hidden_at else quoted.body[:EXCERPT],
             }
-    return {
+    data = {
         "id": message.id,
         "circle_id": message.circle_id,
         "author": accounts.author_data(author) if author else None,
@@ -89,6 +90,9 @@ async def message_data(db: AsyncSession, message: Message, author: User | None =
         "edited_at": message.edited_at.isoformat() if message.edited_at else None,
         "deleted": message.deleted_at is not None,
     }
+    if message.hidden_at is not None and message.deleted_at is None:
+        data["hidden_reason"] = message.hidden_reason
+    return data
 
 
 @writes
@@ -164,6 +168,14 @@ async def _notify(db: AsyncSession, user: User, circle: Circle, message: Message
     await _announce_readers(db, circle, but=user.id)
 
 
+async def announce_readers(db: AsyncSession, circle_id: int) -> None:
+    """Move the badges of everyone a message in the circle counts for (a message hidden or shown
+    again by a moderator)."""
+    circle = await db.get(Circle, circle_id)
+    if circle is not None:
+        await _announce_readers(db, circle)
+
+
 async def _announce_readers(db: AsyncSession, circle: Circle, *, but: int | None = None) -> None:
     """Move the badges a message in `circle` counts in: every participant's in a conversation,
     in a circle every member's who has not muted it (a muted circle's chat is not counted)."""
@@ -196,6 +208,8 @@ async def edit_message(
     limits: ChatLimits = ChatLimits(),
 ) -> Message:
     message = await _own(db, user, message_id, admins_too=False)  # words stay their author's
+    if message.hidden_at is not None:  # its event would show the new words to the whole circle
+        raise Conflict(N_("A moderator has hidden this; it can be changed once it is restored."))
     body = body.strip()
     if not body or len(body) > limits.max_chars:
         raise Invalid(N_("The message is empty or too long."), field="body")
@@ -235,13 +249,16 @@ async def delete_message(db: AsyncSession, user: User, message_id: int) -> Messa
 async def history(
     db: AsyncSession, user: User, circle_id: int, *, before: int | None = None, limit: int = 50
 ) -> list[Message]:
-    """The newest messages before message `before`, newest first (one index range scan)."""
+    """The newest messages before message `before`, newest first (one index range scan); a
+    message a moderator hid only for its author."""
     await readable_circle(db, user, circle_id)
-    return list((await db.exec(history_query(circle_id, before, limit))).all())
+    return list((await db.exec(history_query(circle_id, before, limit, reader=user))).all())
 
 
-def history_query(circle_id: int, before: int | None, limit: int) -> Any:
+def history_query(circle_id: int, before: int | None, limit: int, *, reader: User | None = None) -> Any:
     statement = select(Message).where(Message.circle_id == circle_id)
+    if reader is not None:
+        statement = statement.where(or_(col(Message.hidden_at).is_(None), col(Message.author_id) == reader.id))
     if before is not None:
         statement = statement.where(col(Message.id) < before)
     return statement.order_by(col(Message.id).desc()).limit(limit)
@@ -273,7 +290,7 @@ async def mark_read(db: AsyncSession, user: User, circle_id: int, message_id: in
 
 
 async def unread_counts(db: AsyncSession, user: User) -> dict[int, int]:
-    """Unread messages (by others, not deleted, since the user joined) per circle they belong to,
+    """Unread messages (by others, not deleted or hidden, since the user joined) per circle they belong to,
     counted as the badge counts them (`notifications.unread_chat`)."""
     marker = (
         select(ReadMarker.message_id)
@@ -286,6 +303,7 @@ async def unread_counts(db: AsyncSession, user: User) -> dict[int, int]:
         .where(
             Message.author_id != user.id,
             col(Message.deleted_at).is_(None),
+            col(Message.hidden_at).is_(None),
             col(Message.created_at) > col(Membership.joined_at),
             or_(marker.is_(None), col(Message.id) > func.coalesce(marker, 0)),
         )

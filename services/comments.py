@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -17,6 +17,7 @@ from services.posts import (
     MAX_BODY,
     access_post,
     comment_target,
+    ensure_not_hidden,
     may_moderate,
     respondable_post,
     topic_of,
@@ -25,7 +26,9 @@ from services.transactions import writes
 
 
 def comment_data(comment: Comment, author: User) -> dict[str, Any]:
-    return {
+    """What a page needs to show a comment, as carried by its events (a hidden comment's reason
+    only for its author's page: no event carries a hidden comment)."""
+    data = {
         "id": comment.id,
         "post_id": comment.post_id,
         "parent_id": comment.parent_id,
@@ -35,6 +38,9 @@ def comment_data(comment: Comment, author: User) -> dict[str, Any]:
         "created_at": comment.created_at.isoformat(),
         "edited_at": comment.edited_at.isoformat() if comment.edited_at else None,
     }
+    if comment.hidden_at is not None:
+        data["hidden_reason"] = comment.hidden_reason
+    return data
 
 
 def _clean(body: str) -> str:
@@ -131,6 +137,7 @@ async def _own_comment(db: AsyncSession, user: User, comment_id: int) -> tuple[C
 async def edit_comment(db: AsyncSession, user: User, comment_id: int, *, body: str) -> Comment:
     comment, topic = await _own_comment(db, user, comment_id)
     await respondable_post(db, user, comment.post_id)
+    ensure_not_hidden(comment)
     comment.body = _clean(body)
     rendered = await markdown.render(db, comment.body)
     comment.html = rendered.html
@@ -167,12 +174,13 @@ async def delete_comment(db: AsyncSession, user: User, comment_id: int) -> None:
 
 
 async def list_comments(db: AsyncSession, user: User, post_id: int) -> list[tuple[Comment, User]]:
-    """A post's comments in order, each reply after its parent's earlier replies."""
+    """A post's comments in order, each reply after its parent's earlier replies; hidden ones
+    only for their author."""
     await access_post(db, user, post_id)
     rows = await db.exec(
         select(Comment, User)
         .join(User, col(User.id) == col(Comment.author_id))
-        .where(Comment.post_id == post_id)
+        .where(Comment.post_id == post_id, or_(col(Comment.hidden_at).is_(None), col(Comment.author_id) == user.id))
         .order_by(col(Comment.id))
     )
     return [(c, u) for c, u in rows.all()]

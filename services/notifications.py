@@ -161,7 +161,7 @@ async def unread_chat(db: AsyncSession, user_ids: Sequence[int]) -> dict[int, in
 
 
 def _unread_messages(user_ids: Sequence[int]) -> Select[int, int]:
-    """(colleague, count) of the messages by others, not deleted, past each colleague's read
+    """(colleague, count) of the messages by others, not deleted or hidden, past each colleague's read
     marker, in the circles they are members of; the callers narrow it to their circles."""
     marker = (
         select(ReadMarker.message_id)
@@ -177,6 +177,7 @@ def _unread_messages(user_ids: Sequence[int]) -> Select[int, int]:
             col(Membership.user_id).in_(user_ids),
             col(Message.author_id) != col(Membership.user_id),
             col(Message.deleted_at).is_(None),
+            col(Message.hidden_at).is_(None),  # by a moderator (services/moderation.py)
             col(Message.id) > func.coalesce(marker, 0),
         )
         .group_by(col(Membership.user_id))

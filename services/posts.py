@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, or_
+from sqlalchemy import ColumnElement, and_, delete, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -58,8 +58,12 @@ def topic_of(post: Post) -> str:
 
 
 def readable_by(user: User) -> ColumnElement[bool]:
-    """SQL condition: `user` may read the post (the rule in the module docstring)."""
-    return or_(col(Post.kind) != PostKind.POST, sql_can_read(user, col(Post.circle_id)))
+    """SQL condition: `user` may read the post (the rule in the module docstring); a post a
+    moderator hid only its author reads (services/moderation.py)."""
+    return and_(
+        or_(col(Post.kind) != PostKind.POST, sql_can_read(user, col(Post.circle_id))),
+        or_(col(Post.hidden_at).is_(None), col(Post.author_id) == user.id),
+    )
 
 
 async def access_post(db: AsyncSession, user: User, post_id: int) -> Post:
@@ -287,6 +291,13 @@ async def post_data(db: AsyncSession, post: Post, author: User | None = None) ->
     }
 
 
+def ensure_not_hidden(item: Post | Comment) -> None:
+    """A hidden item is not changed until a moderator restores it: its edit's event would show
+    the new text to every open tab of the circle."""
+    if item.hidden_at is not None:
+        raise Conflict(N_("A moderator has hidden this; it can be changed once it is restored."))
+
+
 async def may_moderate(db: AsyncSession, user: User, post: Post | Comment, circle_id: int | None) -> bool:
     """The author, an organisation admin, or an admin of the circle the item is in; for
     organisation news also the editors (news may be a colleague's proposal they published)."""
@@ -325,6 +336,7 @@ async def edit_post(
     post = await respondable_post(db, user, post_id)
     if not await may_moderate(db, user, post, post.circle_id):
         raise PermissionDenied(N_("Only the author or an admin may change this."))
+    ensure_not_hidden(post)
     mentioned: set[int] = set()
     was_must_read = post.must_read
     if body is not None:

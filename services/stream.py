@@ -91,7 +91,7 @@ async def featured(db: AsyncSession, user: User) -> list[Post]:
     """News pinned to the top of everyone's stream until its date."""
     statement = (
         select(Post)
-        .where(Post.kind == PostKind.NEWS, col(Post.featured_until) > utcnow())
+        .where(Post.kind == PostKind.NEWS, col(Post.featured_until) > utcnow(), readable_by(user))
         .order_by(col(Post.id).desc())
         .limit(5)
     )
@@ -126,7 +126,7 @@ async def cards(db: AsyncSession, user: User, posts: Sequence[Post]) -> list[Car
         (
             await db.exec(
                 select(Comment.post_id, func.count())
-                .where(col(Comment.post_id).in_(ids))
+                .where(col(Comment.post_id).in_(ids), col(Comment.hidden_at).is_(None))
                 .group_by(col(Comment.post_id))
             )
         ).all()

@@ -29,6 +29,7 @@ from services.errors import N_, KringError, NotFound
 SECTIONS = [
     ("/beheer", N_("People")),
     ("/beheer/kringen", N_("Circles")),  # server/pages/admin_circles.py
+    ("/moderatie", N_("Moderation")),  # server/pages/moderation_pages.py
     ("/beheer/inzicht", N_("Insight")),  # server/pages/admin_insight.py
     ("/beheer/import", N_("Drive import")),  # server/pages/admin_import.py
     ("/beheer/branding", N_("Branding")),  # server/pages/admin_branding.py
@@ -60,6 +61,9 @@ ACTION_LABELS = {
     audit.Action.CIRCLE_ADMIN_HANDED_OVER: N_("Circle administration passed on when its last admin left"),
     audit.Action.BRANDING_CHANGED: N_("Branding changed"),
     audit.Action.BRANDING_RESET: N_("Branding reset to the defaults"),
+    audit.Action.ITEM_HIDDEN: N_("Hidden by a moderator"),
+    audit.Action.ITEM_RESTORED: N_("Shown again by a moderator"),
+    audit.Action.REPORT_KEPT: N_("Reports decided: left as it is"),
 }
 _INVALID_ROLE = N_("Choose member, editor or administrator.")
 

@@ -100,7 +100,7 @@ async def circle_page(call: Call) -> Response:
         chat_log=chat_log,
         message_reactions=message_reactions,
         presence=call.ctx.hub.presence_of(u.id or 0 for u, _ in members),
-        viewer=item_viewer(call.user_id, member=access.is_member, moderator=is_admin),
+        viewer=item_viewer(call.user_id, member=access.is_member, moderator=is_admin, reader=True),
         member_viewer=item_viewer(call.user_id, moderator=is_admin),
         last_read=await chat.read_position(call.db, call.user, access.circle_id) if access.is_member else 0,
         **stream,
@@ -117,12 +117,14 @@ async def older_messages(call: Call) -> Response:
     access = await access_circle(call.db, call.user, _circle_id(call))
     found = await chat.history(call.db, call.user, access.circle_id, before=before, limit=CHAT_PAGE)
     messages = [await chat.message_data(call.db, m) for m in reversed(found)]
-    is_admin = access.standing.can_administer and access.circle.kind is not CircleKind.DIRECT
+    is_direct = access.circle.kind is CircleKind.DIRECT
+    is_admin = access.standing.can_administer and not is_direct
     response = call.render(
         "_chat_items.html",
         messages=messages,
         message_reactions=await reactions.summaries(call.db, call.user, [f"message:{m['id']}" for m in messages]),
-        viewer=item_viewer(call.user_id, member=access.is_member, moderator=is_admin),
+        # A conversation's messages are not reported (services/moderation.py): no "Report" there.
+        viewer=item_viewer(call.user_id, member=access.is_member, moderator=is_admin, reader=not is_direct),
         emoji=EMOJI,
     )
     if len(found) == CHAT_PAGE:

@@ -130,7 +130,9 @@ async def _post_page(call: Call, *, edit_draft: str | None = None, refused: Inva
         card=card,
         thread=[comments.comment_data(comment, author) for comment, author in thread],
         # Others' comments: only who the server lets delete them (not the post's author as such).
-        viewer=item_viewer(call.user_id, moderator=await posts.moderates(call.db, call.user, post.circle_id)),
+        viewer=item_viewer(
+            call.user_id, moderator=await posts.moderates(call.db, call.user, post.circle_id), reader=True
+        ),
         comment_reactions=summaries,
         reaction_names=await reactions.names(call.db, targets),
         can_moderate=can_moderate,

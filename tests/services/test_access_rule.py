@@ -167,7 +167,20 @@ async def sql_rule(session: AsyncSession, users: list[User], circles: list[Circl
         )
         assert {(u or 0, c or 0) for u, c in by_column.all()} == one_by_one, f"sql {name}: per colleague vs column"
         answers[name] = one_by_one
+    # Asked for one loaded colleague only (the moderation queue's question).
+    for name, one in (("administer", access.sql_can_administer), ("moderate", access.sql_moderates)):
+        answers[name] = set()
+        for user in users:
+            found = await session.exec(select(Circle.id).where(col(Circle.id).in_(ids), one(user, col(Circle.id))))
+            answers[name] |= {(user.id or 0, circle_id or 0) for circle_id in found.all()}
     return answers
+
+
+async def moderates(session: AsyncSession, user: User, circle: Circle) -> bool:
+    try:
+        return access.moderates(user, await access.standing(session, user, circle.id or 0))
+    except NotFound:
+        return False
 
 
 async def hub_rule(hub: Hub, session: AsyncSession, user: User, circle: Circle) -> dict[str, bool]:
@@ -248,6 +261,8 @@ async def _check(engine: AsyncEngine, org: Org) -> None:
             where = f"{person} in a {'archived ' if archived else ''}{circle.visibility.value} circle as {tie}"
             assert await python_rule(session, user, circle) == want, where
             assert (pair in sql["see"], pair in sql["read"]) == (want["see"], want["read"]), where
+            assert (pair in sql["administer"]) == want["administer"], where
+            assert (pair in sql["moderate"]) == await moderates(session, user, circle), where
             assert await hub_rule(hub, session, user, circle) == {"read": want["read"], "write": want["write"]}, where
             if person.active:  # the oracle follows sockets, which a deactivated colleague has none of
                 member = tie in {"member", "admin"}

@@ -1,7 +1,7 @@
 """news proposals: colleagues propose news, editors publish, schedule or send it back
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-07 14:30:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import models.base
 
 revision: str = "0014"
-down_revision: str | None = "0012"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
