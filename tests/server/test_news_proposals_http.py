@@ -45,7 +45,7 @@ async def test_a_colleague_proposes_news_an_editor_sends_it_back_and_schedules_i
     [proposal] = (await db.exec(select(NewsProposal))).all()
     assert proposal.state is ProposalState.PROPOSED
 
-    assert "wachten op de redactie: 1" in (await redaction.get("/news")).text  # the editors' link counts it
+    assert "wachtend op de redactie: 1" in (await redaction.get("/news")).text  # the editors' link counts it
     assert "Buurtfeest Zuid" in (await redaction.get("/news/proposals")).text
     sent = await send(redaction, f"{path}/send-back", {"note": "Noem ook de tijd."})
     assert sent.status_code == 303
