@@ -14,6 +14,7 @@ from typing import Literal, TypeVar
 from sqlalchemy import ColumnElement, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from models import (
     Audience,
@@ -439,15 +440,24 @@ async def _left(db: AsyncSession, circle: Circle, user_id: int, *, reason: Liter
     await notifications.announce(db, [user_id])  # what was about this circle may be out of sight now
 
 
+def _active_admins(circle_id: int) -> SelectOfScalar[int]:
+    """How many admins the circle has who can act: a deactivated admin keeps the role in the
+    history but runs nothing."""
+    return (
+        select(func.count())
+        .select_from(Membership)
+        .join(User, col(User.id) == col(Membership.user_id))
+        .where(Membership.circle_id == circle_id, Membership.role == MemberRole.ADMIN, col(User.is_active).is_(True))
+    )
+
+
 async def _ensure_not_last_admin(db: AsyncSession, membership: Membership, *, demoting: bool = False) -> None:
     if membership.role is not MemberRole.ADMIN:
         return
     circle = await db.get(Circle, membership.circle_id)
     if circle is not None and circle.kind is CircleKind.DIRECT:
         return  # anyone may leave a conversation; it needs no admin
-    admins = await db.exec(
-        select(func.count()).where(Membership.circle_id == membership.circle_id, Membership.role == MemberRole.ADMIN)
-    )
+    admins = await db.exec(_active_admins(membership.circle_id))
     others = await db.exec(
         select(func.count()).where(
             Membership.circle_id == membership.circle_id, Membership.user_id != membership.user_id
@@ -463,9 +473,7 @@ async def _successor_if_last_admin(db: AsyncSession, circle: Circle, leaving: Me
     circle is a conversation (it needs none), or no active colleague remains."""
     if leaving.role is not MemberRole.ADMIN or circle.kind is CircleKind.DIRECT:
         return None
-    admins = await db.exec(
-        select(func.count()).where(Membership.circle_id == leaving.circle_id, Membership.role == MemberRole.ADMIN)
-    )
+    admins = await db.exec(_active_admins(leaving.circle_id))
     if admins.one() > 1:
         return None
     statement = (
