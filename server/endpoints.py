@@ -260,10 +260,13 @@ def form_route(
     public: bool = False,
     max_files: int = 0,
     max_body_size: int | None = None,
+    refuse_early: Callable[[Call], Awaitable[Response | None]] | None = None,
 ) -> Route:
     """A form post. The hidden `csrf_token` field must match the session's; on a service error
     the visitor goes back where they came from with the message shown. Forms take no files
-    unless `max_files` says so; `max_body_size` raises the app's request limit for uploads."""
+    unless `max_files` says so; `max_body_size` raises the app's request limit for uploads.
+    `refuse_early` answers instead of the handler before the body is read (a role the route
+    needs), so nobody else can make the worker spool a large upload to disk."""
 
     async def endpoint(request: Request) -> Response:
         ctx = app_context(request)
@@ -271,6 +274,8 @@ def form_route(
             principal = await authenticate(request, db)
             if principal is None and not public:
                 return RedirectResponse("/login", status_code=303)
+            if refuse_early is not None and (refused := await refuse_early(_call(request, ctx, db, principal))):
+                return refused
             try:
                 form = await request.form(max_files=max_files)
             except HTTPException as exc:  # malformed (400) or over the size limit (413)

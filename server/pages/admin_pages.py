@@ -68,13 +68,18 @@ ACTION_LABELS = {
 _INVALID_ROLE = N_("Choose member, editor or administrator.")
 
 
+async def _refusal(call: Call) -> Response | None:
+    """The page a colleague who is no organisation admin gets instead, or None for an admin."""
+    try:
+        access.ensure_org_admin(call.principal.user if call.principal else None)
+    except NotFound as error:
+        return call.render("error.html", status=404, message=error.text(call.gettext))
+    return None
+
+
 def _guarded(handler: Handler) -> Handler:
     async def guarded(call: Call) -> Response:
-        try:
-            access.ensure_org_admin(call.principal.user if call.principal else None)
-        except NotFound as error:
-            return call.render("error.html", status=404, message=error.text(call.gettext))
-        return await handler(call)
+        return await _refusal(call) or await handler(call)
 
     return guarded
 
@@ -86,7 +91,10 @@ def admin_page(path: str, handler: Handler, *, name: str) -> Route:
 def admin_form(
     path: str, handler: Handler, *, name: str, max_files: int = 0, max_body_size: int | None = None
 ) -> Route:
-    return form_route(path, _guarded(handler), name=name, max_files=max_files, max_body_size=max_body_size)
+    # Refused before the body is read too: an upload route's large limit is for admins only.
+    return form_route(
+        path, _guarded(handler), name=name, max_files=max_files, max_body_size=max_body_size, refuse_early=_refusal
+    )
 
 
 def _render(call: Call, template: str, **context: Any) -> Response:

@@ -84,6 +84,10 @@ async def test_every_admin_route_refuses_a_colleague_who_is_not_an_admin(
                 data = {"csrf_token": visitor.csrf, "email": "x@kring.test", "name": "X", "role": "admin"}
                 response = await visitor.http.request(method, path, data=data, headers={"Origin": BASE_URL})
             assert response.status_code in (403, 404), (refused.role, method, path, response.status_code)
+            if method == "POST":  # refused before the body is read: no spooling someone else's upload
+                broken = {"Origin": BASE_URL, "Content-Type": "multipart/form-data; boundary=x"}
+                early = await visitor.http.post(path, content=b"--x\r\nnot a form", headers=broken)
+                assert early.status_code == 404, (refused.role, path, early.status_code)
     assert (await accounts.any_user(db, admin.id or 0)).role is Role.ADMIN
     assert await credentials.open_invitations(db) == []
     # An anonymous visitor is sent to sign in; an admin gets the console.
