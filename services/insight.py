@@ -348,8 +348,8 @@ async def news_reach(db: AsyncSession, period: Period) -> list[NewsReach]:
                 item.must_read,
                 shown(viewers, viewers),
                 shown(len(times), len(times)) if item.must_read else None,
-                shown(within(1), len(times)) if item.must_read else None,
-                shown(within(7), len(times)) if item.must_read else None,
+                shown(within(1), within(1)) if item.must_read else None,  # each count is its own colleagues
+                shown(within(7), within(7)) if item.must_read else None,
             )
         )
     return found
