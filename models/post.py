@@ -90,6 +90,9 @@ class PostView(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     post_id: int = Field(sa_column=_fk("posts.id"))
     user_id: int = Field(sa_column=_fk("users.id", index=False))
+    # When the colleague first saw it (insight's reach over time); None for views recorded
+    # before it was kept.
+    at: datetime | None = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class NewsRead(SQLModel, table=True):

@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from config import Settings
-from models import CircleVisibility, Comment, MemberRole, NewsRead, Reaction, Role, User
+from models import CircleVisibility, Comment, MemberRole, NewsRead, PostView, Reaction, Role, User
 from models.base import utcnow
 from models.database import assert_migrated, make_engine, make_sessionmaker
 from server import demo_data, reading
@@ -190,6 +190,9 @@ async def _date_responses(db: AsyncSession, post_id: int, when: datetime) -> Non
         for read in (await db.exec(select(NewsRead).where(NewsRead.post_id == post_id))).all():
             read.at = min(when + timedelta(hours=3), now)
             db.add(read)
+        for view in (await db.exec(select(PostView).where(PostView.post_id == post_id))).all():
+            view.at = min(when + timedelta(hours=2), now)
+            db.add(view)
 
 
 async def _see(db: AsyncSession, people: dict[str, User], entry: DemoNews | DemoBlogPost, post_id: int) -> None:

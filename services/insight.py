@@ -124,6 +124,8 @@ class NewsReach:
     published: datetime
     must_read: bool
     seen: int | None
+    seen_first_day: int | None  # of the views with a known time (kept since migration 0017)
+    seen_first_week: int | None
     confirmed: int | None  # must-read only
     confirmed_first_day: int | None
     confirmed_first_week: int | None
@@ -317,15 +319,11 @@ async def news_reach(db: AsyncSession, period: Period) -> list[NewsReach]:
         )
     ).all()
     ids = [item.id for item in items]
-    seen = dict(
-        (
-            await db.exec(
-                select(PostView.post_id, func.count(func.distinct(PostView.user_id)))
-                .where(col(PostView.post_id).in_(ids))
-                .group_by(col(PostView.post_id))
-            )
-        ).all()
-    )
+    views: dict[int, list[datetime | None]] = defaultdict(list)
+    for post_id, at in (
+        await db.exec(select(PostView.post_id, PostView.at).where(col(PostView.post_id).in_(ids)))
+    ).all():
+        views[post_id].append(at)  # one row per colleague (unique), so a row is a colleague
     confirmations: dict[int, list[datetime]] = defaultdict(list)
     for post_id, at in (
         await db.exec(select(NewsRead.post_id, NewsRead.at).where(col(NewsRead.post_id).in_(ids)))
@@ -335,10 +333,14 @@ async def news_reach(db: AsyncSession, period: Period) -> list[NewsReach]:
     for item in items:
         assert item.id is not None
         times = confirmations[item.id]
-        viewers = seen.get(item.id, 0)
+        seen = views[item.id]
+        viewers = len(seen)
 
-        def within(days: int, times: list[datetime] = times, start: datetime = item.created_at) -> int:
-            return sum(1 for at in times if at - start <= timedelta(days=days))
+        def within(days: int, times: Sequence[datetime | None] = times, start: datetime = item.created_at) -> int:
+            return sum(1 for at in times if at is not None and at - start <= timedelta(days=days))
+
+        def seen_within(days: int, seen: list[datetime | None] = seen) -> int | None:
+            return shown(within(days, seen), within(days, seen))
 
         found.append(
             NewsReach(
@@ -347,6 +349,8 @@ async def news_reach(db: AsyncSession, period: Period) -> list[NewsReach]:
                 item.created_at,
                 item.must_read,
                 shown(viewers, viewers),
+                seen_within(1),
+                seen_within(7),
                 shown(len(times), len(times)) if item.must_read else None,
                 shown(within(1), within(1)) if item.must_read else None,  # each count is its own colleagues
                 shown(within(7), within(7)) if item.must_read else None,

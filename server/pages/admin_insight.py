@@ -251,12 +251,23 @@ def charts(report: insight.Report, gettext: Callable[[str], str]) -> list[Chart]
             [(n.title, n.seen) for n in report.news],
             gettext,
             table=(
-                [_("News item"), _("Published"), _("Seen by"), _("Confirmed"), _("Within a day"), _("Within a week")],
+                [
+                    _("News item"),
+                    _("Published"),
+                    _("Seen by"),
+                    _("Seen within a day"),
+                    _("Seen within a week"),
+                    _("Confirmed"),
+                    _("Confirmed within a day"),
+                    _("Confirmed within a week"),
+                ],
                 [
                     _row(
                         n.title,
                         n.published.astimezone(report.period.zone).date().isoformat(),
                         cell(n.seen),
+                        cell(n.seen_first_day),
+                        cell(n.seen_first_week),
                         cell(n.confirmed) if n.must_read else "–",
                         cell(n.confirmed_first_day) if n.must_read else "–",
                         cell(n.confirmed_first_week) if n.must_read else "–",

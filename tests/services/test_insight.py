@@ -12,7 +12,7 @@ import pytest
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import CircleKind, CircleVisibility, Comment, Message, Post, Reaction, Role, User
+from models import CircleKind, CircleVisibility, Comment, Message, Post, PostView, Reaction, Role, User
 from models.base import utcnow
 from services import chat, circles, comments, documents, insight, posts, reactions, stream
 from services.documents import Upload
@@ -150,6 +150,13 @@ async def test_activity_news_reach_freshness_and_questions_hide_small_groups(db:
         await stream.record_view(db, colleague, news.id or 0)
         await stream.confirm_read(db, colleague, news.id or 0)
     await stream.record_view(db, many[0], small.id or 0)
+    await stream.record_view(db, many[5], news.id or 0)
+    # Reach over time: the five saw it within hours of publishing, the sixth three days later.
+    async with unit_of_work(db):
+        for view in (await db.exec(select(PostView).where(PostView.post_id == news.id))).all():
+            late = view.user_id == many[5].id
+            view.at = news.created_at + (timedelta(days=3) if late else timedelta(hours=2))
+            db.add(view)
     kwargs: dict[str, Any] = {"media_dir": tmp_path, "max_bytes": 10_000}
     overdue, upcoming = now.date() - timedelta(days=1), now.date() + timedelta(days=30)
     for n, colleague in enumerate(many[:5]):
@@ -177,10 +184,12 @@ async def test_activity_news_reach_freshness_and_questions_hide_small_groups(db:
     # The rule holds per figure: six posted, but the two comments are two colleagues' and not told.
     assert (druk.posts, druk.comments, druk.reactions, druk.messages) == (6, None, 0, 0)
     assert by_name["Stil"].posts is None
-    # News: five saw and confirmed the must-read item, all within a day; one saw the other.
+    # News: six saw the must-read item (five within a day, all six within a week) and five
+    # confirmed it, all within a day; one saw the other.
     reach = {item.title: item for item in report.news}
     regeling = reach["Nieuwe regeling"]
-    assert (regeling.seen, regeling.confirmed, regeling.confirmed_first_day) == (5, 5, 5)
+    assert (regeling.seen, regeling.seen_first_day, regeling.seen_first_week) == (6, 5, 6)
+    assert (regeling.confirmed, regeling.confirmed_first_day) == (5, 5)
     assert (reach["Klein bericht"].seen, reach["Klein bericht"].confirmed) == (None, None)
     # Freshness: two of Noord's five documents (five colleagues responsible) are overdue; Staf's
     # one document has one colleague behind it and is not told.
