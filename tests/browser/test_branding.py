@@ -35,7 +35,7 @@ def test_the_colour_and_name_changed_in_the_console_show_in_a_colleagues_open_ta
         # The preview says what a light colour becomes before anything is saved.
         colour = page.get_by_role("textbox", name="Kleur", exact=True)
         colour.fill("#ffcc00")
-        expect(page.locator("#brand-contrast")).to_contain_text("tonen haar donkerder")
+        expect(page.locator("#brand-contrast")).to_contain_text("tonen een donkerdere tint")
         page.screenshot(path="/tmp/admin-branding.png", full_page=True)
         page.get_by_label("Naam van de organisatie").fill(NEW_NAME)
         colour.fill("#7a1f5c")

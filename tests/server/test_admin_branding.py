@@ -42,7 +42,7 @@ async def test_an_admin_brands_the_organisation_and_resets_it(db: AsyncSession, 
     assert '<span class="brand-name" data-org-name>Welzijn Noord</span>' in home
     assert '<img src="/brand/logo?v=1"' in home
     console = (await visitor.get("/beheer/branding")).text
-    assert "tonen haar donkerder" in console  # says the colour is darkened, not refused
+    assert "tonen een donkerdere tint" in console  # says the colour is darkened, not refused
     theme = await visitor.get("/theme.css?v=1")
     shade = re.search(r"--brand: (#[0-9a-f]{6});", theme.text)
     assert shade is not None

@@ -17,9 +17,11 @@ from typing import Any
 import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from config import load_settings
 from models import CircleVisibility, MemberRole, Role, User
 from services import (
     accounts,
+    branding,
     chat,
     circles,
     comments,
@@ -36,6 +38,12 @@ from services import (
 from services.errors import NotFound, PermissionDenied
 from services.throttle import LoginLimits
 from tests.support import PASSWORD, add_member, make_circle, make_user
+
+# The environment's defaults the branding falls back to (the database is the test's own).
+BRAND_DEFAULTS = load_settings(secret_key="state-test-" + "x" * 32)
+# Kinds that carry no state a page shows: the import's progress bar, whose end the page fetches
+# as the stored summary.
+TRANSIENT = {"import.progress"}
 
 LIMITS = LoginLimits(per_account=100, per_address=100, window_seconds=600)
 State = dict[str, Any]
@@ -104,6 +112,7 @@ async def _make_world(db: AsyncSession, *, member: bool, visibility: CircleVisib
 async def fetch(world: World) -> State:
     db, viewer, circle_id = world.db, world.viewer, world.circle_id
     state: State = {"badge": (await notifications.badge(db, viewer)).data(), "credentials": {}}
+    state["branding"] = (await branding.current(db, BRAND_DEFAULTS)).event().data()
     for name, raw in world.credentials.items():
         if name.startswith("session:"):
             state["credentials"][name] = await sessions.resolve_session(db, raw) is not None
@@ -213,6 +222,8 @@ def reduce(state: State, topic: str, event: event_types.Event, me: int) -> None:
             for shown in state["posts"].values():
                 if (shown["data"]["circle"] or {}).get("id") == event.id:
                     shown["data"]["circle"] = {"id": event.id, "name": event.name, "color": event.color}
+        case event_types.BrandingChanged():
+            state["branding"] = event.data()
         case event_types.SessionEnded():
             for name in state["credentials"]:
                 kind, _, number = name.partition(":")
@@ -353,6 +364,13 @@ CASES = [
         lambda w: sessions.revoke_api_token(w.db, w.viewer, _credential(w, "token")),
     ),
     Case("session.ended", "the password changes", _change_password),
+    Case(
+        "branding.changed",
+        "an administrator changes the colour and name",
+        lambda w: branding.update(
+            w.db, w.admin, BRAND_DEFAULTS, name="Welzijn Rivierenland", color="#0a7d5a", assistant_name="Ids"
+        ),
+    ),
     Case("post.created", "a post in the circle", lambda w: posts.create_post(w.db, w.other, w.circle_id, body="Hi")),
     Case(
         "post.created",
@@ -422,7 +440,7 @@ CASES = [
 
 
 def test_every_kind_has_a_case() -> None:
-    assert {case.kind for case in CASES} == set(event_types.EVENT_TYPES)
+    assert {case.kind for case in CASES} == set(event_types.EVENT_TYPES) - TRANSIENT
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda case: f"{case.kind}: {case.name}")

@@ -13,7 +13,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 import server.app  # noqa: F401  (every module that might listen is imported)
-from models import CircleVisibility, Membership, Message, Role, User
+from models import CircleVisibility, MemberRole, Membership, Message, Role, User
 from models.database import SessionMaker, make_sessionmaker
 from server.context import AppContext
 from services import chat, circles, documents, events, notifications
@@ -104,13 +104,14 @@ async def test_two_operations_in_one_unit_commit_not_at_all_when_the_second_is_r
     topic = events.circle_topic(setup.circle_id)
     head = await events.head(session, topic)
 
-    async def post_then_leave() -> None:
+    async def post_then_step_down() -> None:
         async with unit_of_work(session):
             await chat.post_message(session, setup.member, setup.circle_id, body="Eerste")
-            await circles.leave_circle(session, setup.owner, setup.circle_id)  # the last admin may not leave
+            # the last admin may not step down
+            await circles.set_member_role(session, setup.owner, setup.circle_id, setup.owner.id or 0, MemberRole.MEMBER)
 
     with pytest.raises(Conflict):
-        await post_then_leave()
+        await post_then_step_down()
     assert await _messages(setup) == []
     assert setup.sink.received == []
     assert await events.head(session, topic) == head
