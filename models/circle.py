@@ -66,7 +66,7 @@ class Circle(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     # Set while the circle is archived: read-only for everyone, out of every list (who archived
     # it, and when it came back, is in the audit log).
-    archived_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    archived_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
 
 
 class Membership(SQLModel, table=True):

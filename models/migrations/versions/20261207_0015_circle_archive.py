@@ -26,8 +26,12 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.add_column("circles", sa.Column("archived_at", models.base.UTCDateTime(timezone=True), nullable=True))
+    # Indexed: search asks "not archived" of every circle in a query PostgreSQL plans without
+    # sequential scans (`services/search.py`), where an unindexed column made it crawl.
+    op.create_index("ix_circles_archived_at", "circles", ["archived_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_circles_archived_at", table_name="circles")
     with op.batch_alter_table("circles", recreate="never") as batch_op:
         batch_op.drop_column("archived_at")
