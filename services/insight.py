@@ -177,9 +177,6 @@ class _Group:
 
     colleagues: set[int] = field(default_factory=set)
     counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    # Where one group has several figures: the colleagues behind each, so the small-group rule
-    # holds per figure (one poster among five chatters is still one person's posts).
-    behind: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
 
 
 @dataclass(frozen=True)
@@ -283,18 +280,17 @@ async def circle_activity(db: AsyncSession, period: Period) -> list[CircleActivi
         for circle_id, user_id, number in (await db.exec(statement)).all():
             if circle_id in listed:
                 group = groups[circle_id]
-                kind = "reactions" if name.endswith("_reactions") else name
                 group.colleagues.add(user_id)
-                group.behind[kind].add(user_id)
-                group.counts[kind] += number
+                group.counts["reactions" if name.endswith("_reactions") else name] += number
     found = []
     for circle_id, group in groups.items():
+        people = len(group.colleagues)
         c = group.counts
         found.append(
             CircleActivity(
                 circle_id,
                 listed[circle_id],
-                *(shown(c[kind], len(group.behind[kind])) for kind in ("posts", "comments", "reactions", "messages")),
+                *(shown(c[kind], people) for kind in ("posts", "comments", "reactions", "messages")),
             )
         )
     return sorted(found, key=lambda a: (-sum(groups[a.circle_id].counts.values()), a.name))

@@ -45,7 +45,7 @@ async def test_admins_and_editors_read_the_charts_and_download_each_as_a_safe_cs
     assert ["Wijkaanpak", "5", "0", "0", "0"] in rows
     # One colleague's circle: named (every colleague may know it), its figures not told; a name a
     # spreadsheet would run arrives as text.
-    assert ["'=HYPERLINK(1)", "te weinig collega's", "0", "0", "0"] in rows  # one poster; nothing else
+    assert ["'=HYPERLINK(1)", *["te weinig collega's"] * 4] in rows
     for chart in ("cross-team", "bridges", "active-weeks", "active-days", "news", "freshness", "questions"):
         assert (await visitor.get(f"/beheer/inzicht/{chart}.csv")).status_code == 200, chart
     assert (await visitor.get("/beheer/inzicht/colleagues.csv")).status_code == 404
