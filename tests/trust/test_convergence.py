@@ -423,4 +423,6 @@ def test_events_applied_to_the_state_before_give_the_state_after(
     assert figures["sequences"] >= EXAMPLES
     assert figures["checks"] > figures["steps"]  # every step was checked, by every connected tab
     assert figures["resumes_recovered"] > 0
-    assert figures["events"] > figures["steps"]
+    # The pictures were kept by events, not only by reloads: several events per sequence on
+    # average. (Not "more events than steps": reads, disconnects and leaves send a tab nothing.)
+    assert figures["events"] > 2 * figures["sequences"]
