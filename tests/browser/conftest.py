@@ -3,11 +3,18 @@
 The server runs as a subprocess on SQLite (`python -m server migrate`, `seed-demo`, `serve`), one
 per test session; under xdist every worker starts its own on a port of its own. These tests use
 none of the database fixtures of `tests/conftest.py`: they see the app only through the browser.
+
+Seeding the demo costs some twenty seconds of a core, and a dozen servers here need it: the first
+server of a run seeds a template (database, media) that every other server of the run copies.
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import os
+import shutil
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +55,7 @@ class LiveServer:
     on the same port and database, as an operator's deploy would."""
 
     def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
         self.worker = Worker(
             {
                 **os.environ,
@@ -64,11 +72,17 @@ class LiveServer:
         self.env = self.worker.env  # a test may change it before `prepare` and `start`
 
     def prepare(self) -> LiveServer:
-        for command in ("migrate", "seed-demo"):
-            try:
-                manage(self.env, command)
-            except HarnessError as exc:
-                pytest.fail(str(exc), pytrace=False)
+        """The demo organisation in this server's database and media folder, copied from the run's
+        template for these settings (seeded first if this is the first server to ask)."""
+        template = _seeded_template(self.env)
+        source = sqlite3.connect(template / "kring.db")
+        target = sqlite3.connect(self.tmp / "kring.db")
+        try:
+            source.backup(target)
+        finally:
+            target.close()
+            source.close()
+        shutil.copytree(template / "media", self.tmp / "media", dirs_exist_ok=True)
         return self
 
     def start(self) -> LiveServer:
@@ -81,6 +95,51 @@ class LiveServer:
     def stop(self) -> None:
         self.worker.terminate()
         self.worker.process = None
+
+
+# Settings a test may change that do not change what the demo seeds; any other difference
+# (the organisation's name, say) gets a template of its own.
+RUNTIME_ONLY = {"KRING_SMTP_URL", "KRING_MAIL_FROM", "KRING_LIMIT_MESSAGES_PER_MINUTE"}
+PER_SERVER = {"KRING_DATABASE_URL", "KRING_VAR_DIR", "KRING_MEDIA_DIR"}
+
+
+def _seeded_template(env: dict[str, str]) -> Path:
+    """The folder holding a migrated, seeded demo for `env`'s settings, made once per test run and
+    shared by the run's xdist workers (under a file lock, so it is seeded once)."""
+    seeding = sorted((k, v) for k, v in env.items() if k.startswith("KRING_") and k not in RUNTIME_ONLY | PER_SERVER)
+    key = hashlib.sha256(repr(seeding).encode()).hexdigest()[:16]
+    assert _templates is not None, "the templates fixture has not run"
+    folder = _templates / f"demo-template-{key}"
+    folder.mkdir(exist_ok=True)
+    with open(folder / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (folder / "seeded").exists():
+            seed_env = {
+                **env,
+                "KRING_DATABASE_URL": f"sqlite:///{folder}/kring.db",
+                "KRING_VAR_DIR": str(folder / "var"),
+                "KRING_MEDIA_DIR": str(folder / "media"),
+            }
+            for command in ("migrate", "seed-demo"):
+                try:
+                    manage(seed_env, command)
+                except HarnessError as exc:
+                    pytest.fail(str(exc), pytrace=False)
+            (folder / "media").mkdir(exist_ok=True)
+            (folder / "seeded").touch()
+    return folder
+
+
+_templates: Path | None = None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def templates(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The run's folder for templates: under xdist, the folder all workers' temporary folders share
+    (pytest removes it with the run's other old folders)."""
+    global _templates
+    base = tmp_path_factory.getbasetemp()
+    _templates = base.parent if "PYTEST_XDIST_WORKER" in os.environ else base
 
 
 @pytest.fixture(scope="session")
