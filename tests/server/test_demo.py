@@ -1,5 +1,7 @@
-"""Seeding the demo organisation into an empty database, on SQLite and PostgreSQL, for an organisation that set
-its own name."""
+"""Seeding the demo organisation into an empty database for an organisation that set its own name.
+
+On PostgreSQL only: the seed costs half a minute of a core, and SQLite's seed runs in
+`tests/test_cli.py` (`python -m server seed-demo`, as `make run` does) and in every browser test's server."""
 
 from __future__ import annotations
 
@@ -47,6 +49,7 @@ async def _texts_naming(engine: AsyncEngine, name: str) -> list[str]:
     return found
 
 
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 @pytest.mark.timeout(600)  # sixty colleagues, their history and a drive, on a machine shared with other tests
 async def test_the_demo_seeds_once_with_the_organisations_own_name(
     settings: Settings, capsys: pytest.CaptureFixture[str]
