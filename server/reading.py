@@ -1,4 +1,5 @@
-"""Reading documents' text, set up from the settings: the sandbox's limits and the text's.
+"""Reading documents' text and making their previews, set up from the settings: the sandbox's
+limits, the text's and the previews'.
 
 The web process (its lifespan owns the sandbox), the drive import and the demo share these."""
 
@@ -7,6 +8,7 @@ from __future__ import annotations
 from config import Settings
 from models.database import SessionMaker
 from services import extraction
+from services.document_preview import PreviewLimits
 from services.document_text import TextLimits
 from services.sandbox import Limits, Sandbox
 
@@ -26,12 +28,21 @@ def text_limits(settings: Settings) -> TextLimits:
     return TextLimits(max_pages=settings.limit_extract_pages)
 
 
-async def read_all_pending(sessions: SessionMaker, settings: Settings) -> None:
-    """Read every pending document's text now (the commands that import documents wait for it,
-    so what they bring in is searchable when they return)."""
+def preview_limits(settings: Settings) -> PreviewLimits:
+    return PreviewLimits(max_pages=settings.limit_preview_pages)
+
+
+async def read_all_pending(sessions: SessionMaker, settings: Settings) -> int:
+    """Read every pending document's text and make every pending preview now (the commands that
+    import documents wait for it, so what they bring in is searchable and shown when they
+    return; `make-previews` does it after an upgrade); returns how many versions it worked on."""
     sandbox = open_sandbox(settings)
+    done = 0
     try:
-        while await extraction.extract_pending(sessions, settings.media_dir, sandbox, text_limits(settings)):
-            pass
+        while found := await extraction.extract_pending(
+            sessions, settings.media_dir, sandbox, text_limits(settings), preview_limits=preview_limits(settings)
+        ):
+            done += found
     finally:
         sandbox.close()
+    return done
