@@ -129,7 +129,12 @@ async def pending(sessions: SessionMaker, *, besides: Collection[int] = (), limi
     async with sessions() as db:
         statement = select(
             DocumentVersion.id, DocumentVersion.file, DocumentVersion.extraction, DocumentVersion.preview
-        ).where(or_(DocumentVersion.extraction == Extraction.PENDING, DocumentVersion.preview == Extraction.PENDING))
+        ).where(
+            or_(
+                col(DocumentVersion.extraction) == Extraction.PENDING,
+                col(DocumentVersion.preview) == Extraction.PENDING,
+            )
+        )
         if besides:
             statement = statement.where(col(DocumentVersion.id).not_in(list(besides)))
         found = (await db.exec(statement.order_by(col(DocumentVersion.id)).limit(limit))).all()

@@ -23,7 +23,8 @@ from models import DocumentVersion, Extraction, User
 from models.database import SessionMaker
 from services import files
 from services.blocking import run_blocking
-from services.document_preview import WIDTHS, Preview, PreviewLimits, make_preview
+from services.document_preview import WIDTHS as WIDTHS  # the pictures' widths, which the page offers
+from services.document_preview import Preview, PreviewLimits, make_preview
 from services.errors import N_, NotFound
 from services.sandbox import JobFailed, Limit, LimitHit, Sandbox
 from services.transactions import writes

@@ -102,7 +102,8 @@ def pdf_image_bomb(side: int = 30_000) -> bytes:
             b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
             b"/Resources << /XObject << /Im1 4 0 R >> >> /Contents 5 0 R >>",
             b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray "
-            b"/BitsPerComponent 8 /Filter /FlateDecode /Length %d >>\nstream\n" % (side, side, len(packed))
+            b"/BitsPerComponent 8 /Filter /FlateDecode /Length %d >>\nstream\n"
+            % (side, side, len(packed))
             + packed
             + b"\nendstream",
             b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
