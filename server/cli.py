@@ -208,7 +208,7 @@ def _make_previews(settings: Settings, args: argparse.Namespace) -> int:
         engine = make_engine(settings.async_database_url)
         try:
             await assert_migrated(engine)
-            return await reading.read_all_pending(make_sessionmaker(engine), settings)
+            return await reading.read_all_pending(make_sessionmaker(engine), settings, previews=True)
         finally:
             await engine.dispose()
 

@@ -32,15 +32,17 @@ def preview_limits(settings: Settings) -> PreviewLimits:
     return PreviewLimits(max_pages=settings.limit_preview_pages)
 
 
-async def read_all_pending(sessions: SessionMaker, settings: Settings) -> int:
-    """Read every pending document's text and make every pending preview now (the commands that
-    import documents wait for it, so what they bring in is searchable and shown when they
-    return; `make-previews` does it after an upgrade); returns how many versions it worked on."""
+async def read_all_pending(sessions: SessionMaker, settings: Settings, *, previews: bool = False) -> int:
+    """Read every pending document's text now (the commands that import documents wait for it,
+    so what they bring in is searchable when they return), and with `previews` make every
+    pending preview too (`make-previews`; the importing commands leave them to the server's
+    runner, which makes them in the background); returns how many versions it worked on."""
     sandbox = open_sandbox(settings)
     done = 0
+    shown = preview_limits(settings) if previews else None
     try:
         while found := await extraction.extract_pending(
-            sessions, settings.media_dir, sandbox, text_limits(settings), preview_limits=preview_limits(settings)
+            sessions, settings.media_dir, sandbox, text_limits(settings), preview_limits=shown
         ):
             done += found
     finally:

@@ -124,22 +124,22 @@ async def _read(
         return "", str(failed)
 
 
-async def pending(sessions: SessionMaker, *, besides: Collection[int] = (), limit: int = 100) -> list[Work]:
-    """Up to `limit` versions whose text or preview is pending, oldest first, but those in `besides`."""
+async def pending(
+    sessions: SessionMaker, *, besides: Collection[int] = (), limit: int = 100, previews: bool = True
+) -> list[Work]:
+    """Up to `limit` versions whose text or (with `previews`) preview is pending, oldest first,
+    but those in `besides`."""
+    text_pending = col(DocumentVersion.extraction) == Extraction.PENDING
+    wanted = or_(text_pending, col(DocumentVersion.preview) == Extraction.PENDING) if previews else text_pending
     async with sessions() as db:
         statement = select(
             DocumentVersion.id, DocumentVersion.file, DocumentVersion.extraction, DocumentVersion.preview
-        ).where(
-            or_(
-                col(DocumentVersion.extraction) == Extraction.PENDING,
-                col(DocumentVersion.preview) == Extraction.PENDING,
-            )
-        )
+        ).where(wanted)
         if besides:
             statement = statement.where(col(DocumentVersion.id).not_in(list(besides)))
         found = (await db.exec(statement.order_by(col(DocumentVersion.id)).limit(limit))).all()
     return [
-        Work(version_id, name, text is Extraction.PENDING, preview is Extraction.PENDING)
+        Work(version_id, name, text is Extraction.PENDING, previews and preview is Extraction.PENDING)
         for version_id, name, text, preview in found
         if version_id is not None
     ]
@@ -154,10 +154,10 @@ async def extract_pending(
     preview_limits: PreviewLimits | None = None,
     limit: int = 100,
 ) -> int:
-    """Read up to `limit` pending versions and make their pending previews, as many at once as
-    the sandbox allows; returns how many versions were worked on (each is `done` or `failed`
-    afterwards)."""
-    found = await pending(sessions, limit=limit)
+    """Read up to `limit` pending versions and, given `preview_limits`, make their pending
+    previews, as many at once as the sandbox allows; returns how many versions were worked on
+    (each is `done` or `failed` afterwards)."""
+    found = await pending(sessions, limit=limit, previews=preview_limits is not None)
     shown = preview_limits or PreviewLimits()
     await asyncio.gather(*(work_one(sessions, media_dir, sandbox, limits, shown, work) for work in found))
     return len(found)

@@ -20,9 +20,16 @@ SHOTS = Path(os.environ.get("KRING_SCREENSHOTS", "/tmp/kring-previews"))
 
 
 def _open_document(page: Page, base: str, title: str) -> None:
+    """The document's page, once its preview is made: the demo's previews are made by the server
+    in the background after it starts, and the page says so until then."""
     page.goto(f"{base}/search?q={title}")
     page.locator("#search-results").get_by_role("link", name=title, exact=True).click()
     expect(page.get_by_role("heading", level=1, name=title)).to_be_visible()
+    for _ in range(300):
+        if not page.get_by_text("Voorbeeld wordt gemaakt…").count():
+            break
+        page.wait_for_timeout(200)
+        page.reload()
 
 
 def test_a_pdf_and_a_docx_show_their_previews_at_desk_and_phone_size(page: Page, live_server: str) -> None:

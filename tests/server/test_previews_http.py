@@ -45,30 +45,40 @@ async def _version(db: AsyncSession, document_id: int) -> DocumentVersion:
     return (await db.exec(select(DocumentVersion).where(DocumentVersion.document_id == document_id))).one()
 
 
-async def test_a_pdf_shows_its_pages_and_a_docx_its_text_on_the_document_page(
-    db: AsyncSession, visitor: Visitor, context: AppContext
+async def test_a_pdf_shows_its_pages_and_a_docx_its_text_and_a_secret_circles_stay_hidden(
+    db: AsyncSession, new_visitor: Any, context: AppContext
 ) -> None:
-    await visitor.sign_in(await make_user(db, role=Role.EDITOR))
-    pdf = await _upload(visitor, PDF, title="Privacy")
-    docx = await _upload(visitor, DOCX, title="Verlof")
+    owner, member, outsider = await make_user(db, role=Role.EDITOR), await make_user(db), await make_user(db)
+    secret = await make_circle(db, owner, CircleVisibility.SECRET)
+    await add_member(db, owner, secret, member)
+    editor, inside, outside = await new_visitor(), await new_visitor(), await new_visitor()
+    await editor.sign_in(owner)
+    await inside.sign_in(member)
+    await outside.sign_in(outsider)
+    pdf = await _upload(inside, PDF, title="Privacy", circle_id=str(secret.id))
+    docx = await _upload(editor, DOCX, title="Verlof")
     await _all_made(context)
 
-    page = (await visitor.get(f"/knowledge/documents/{pdf['id']}")).text
+    page = (await inside.get(f"/knowledge/documents/{pdf['id']}")).text
     url = f"/knowledge/documents/{pdf['id']}/versions/1/preview/page-1-1200.webp"
     assert f'src="{url}"' in page
     assert f"/knowledge/documents/{pdf['id']}/versions/1/preview/page-1-600.webp 600w" in page
     for width in previews.WIDTHS:
-        picture = await visitor.get(url.replace("1200", str(width)))
+        picture = await inside.get(url.replace("1200", str(width)))
         assert picture.status_code == 200
         assert picture.headers["content-type"] == "image/webp"
         assert picture.headers["x-content-type-options"] == "nosniff"
         assert picture.headers["cache-control"] == "private, max-age=86400"
         assert picture.content[:4] == b"RIFF"
         assert picture.content[8:12] == b"WEBP"
-    assert (await visitor.get(url.replace("page-1", "page-2"))).status_code == 404  # it has one page
-    assert (await visitor.get(url.replace("1200", "700"))).status_code == 404
+        refused = await outside.get(url.replace("1200", str(width)))  # the secret circle's, to an outsider
+        assert refused.status_code == 404
+        assert refused.content[:4] != b"RIFF"
+    assert (await outside.get(f"/knowledge/documents/{pdf['id']}")).status_code == 404
+    assert (await inside.get(url.replace("page-1", "page-2"))).status_code == 404  # it has one page
+    assert (await inside.get(url.replace("1200", "700"))).status_code == 404
 
-    page = (await visitor.get(f"/knowledge/documents/{docx['id']}")).text
+    page = (await outside.get(f"/knowledge/documents/{docx['id']}")).text
     assert '<div class="preview-html"><h1>Verlofregeling</h1><p>Medewerkers met een voltijds' in page
     assert "Voorbeeld wordt gemaakt" not in page
 
@@ -95,26 +105,6 @@ async def test_a_text_file_is_shown_escaped_and_the_preview_goes_with_its_docume
     assert not folder.exists()
 
 
-async def test_a_secret_circles_preview_is_not_found_for_an_outsider(
-    db: AsyncSession, new_visitor: Any, context: AppContext
-) -> None:
-    owner, member, outsider = await make_user(db), await make_user(db), await make_user(db)
-    secret = await make_circle(db, owner, CircleVisibility.SECRET)
-    await add_member(db, owner, secret, member)
-    inside, outside = await new_visitor(), await new_visitor()
-    await inside.sign_in(member)
-    await outside.sign_in(outsider)
-    document = await _upload(inside, PDF, title="Geheim plan", circle_id=str(secret.id))
-    await _all_made(context)
-
-    url = f"/knowledge/documents/{document['id']}/versions/1/preview/page-1-600.webp"
-    assert (await inside.get(url)).status_code == 200
-    for path in (url, url.replace("600", "1200"), f"/knowledge/documents/{document['id']}"):
-        refused = await outside.get(path)
-        assert refused.status_code == 404, path
-        assert b"RIFF" not in refused.content[:4]
-
-
 async def test_a_pending_preview_says_it_is_being_made_and_the_command_makes_it(
     db: AsyncSession, visitor: Visitor, context: AppContext
 ) -> None:
@@ -126,7 +116,7 @@ async def test_a_pending_preview_says_it_is_being_made_and_the_command_makes_it(
     page = (await visitor.get(f"/knowledge/documents/{document['id']}")).text
     assert "Voorbeeld wordt gemaakt…" in page
 
-    assert await reading.read_all_pending(context.db, context.settings) == 1
+    assert await reading.read_all_pending(context.db, context.settings, previews=True) == 1
     version = await _version(db, document["id"])
     assert (version.preview, version.extraction) == (Extraction.DONE, Extraction.DONE)
     page = (await visitor.get(f"/knowledge/documents/{document['id']}")).text
