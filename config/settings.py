@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     limit_extract_wall_seconds: float = Field(default=120.0, gt=0, le=7200)
     limit_extract_memory_bytes: int = Field(default=1_073_741_824, ge=268_435_456)
     limit_extract_pages: int = Field(default=1_000, ge=1)
+    # A document's preview on its page: the first pages of a PDF drawn as pictures (in the same
+    # sandbox and under the same limits as reading its text).
+    limit_preview_pages: int = Field(default=5, ge=1, le=50)
     # The group-drive import in the console: a zip's size as uploaded and all its files unpacked
     # (each file is held to limit_document_bytes too), and the folder on the server it may name.
     limit_import_bytes: int = Field(default=1_073_741_824, ge=1024)

@@ -61,6 +61,11 @@ class DocumentVersion(SQLModel, table=True):
     extraction: Extraction = Field(default=Extraction.PENDING, sa_type=StrEnumType(Extraction))
     extraction_error: str = Field(default="", max_length=300)
     text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    # The preview on the document's page (`services.previews`), made by the same runner: its files
+    # are under the media directory's `previews/<sha256>/`; `preview_pages` pictures for a PDF.
+    preview: Extraction = Field(default=Extraction.NONE, sa_type=StrEnumType(Extraction))
+    preview_error: str = Field(default="", max_length=300)
+    preview_pages: int = 0
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

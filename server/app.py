@@ -125,7 +125,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             hub.render_items_with(EventFragments(templates, hub.presence_of))
             await hub.start()
             publisher.start()
-            extractor = outbox.extractor = Extractor(db, settings.media_dir, sandbox, reading.text_limits(settings))
+            extractor = outbox.extractor = Extractor(
+                db, settings.media_dir, sandbox, reading.text_limits(settings), reading.preview_limits(settings)
+            )
             extractor.start()
             # Follows the org topic before its first read, so no change falls between the two.
             branding_cache = BrandingCache(db, settings)

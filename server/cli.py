@@ -1,4 +1,5 @@
-"""The command line: serve, migrate, create-user, digest, seed-demo, reindex-search, import-drive."""
+"""The command line: serve, migrate, create-user, digest, seed-demo, reindex-search, make-previews,
+import-drive."""
 
 from __future__ import annotations
 
@@ -64,6 +65,11 @@ def _parser() -> argparse.ArgumentParser:
         "reindex-search", help="analyse every search entry's words again (after the Dutch word analysis changed)"
     )
     reindex.set_defaults(run=_reindex_search)
+
+    previews = commands.add_parser(
+        "make-previews", help="make the documents' previews (and texts) still missing, e.g. after an upgrade"
+    )
+    previews.set_defaults(run=_make_previews)
 
     drive = commands.add_parser(
         "import-drive", help="bring a group-drive folder tree in as documents, folders becoming tags"
@@ -192,6 +198,22 @@ def _reindex_search(settings: Settings, args: argparse.Namespace) -> int:
 
     changed = asyncio.run(run())
     print(f"kring: {changed} search entr{'y' if changed == 1 else 'ies'} analysed anew")
+    return 0
+
+
+def _make_previews(settings: Settings, args: argparse.Namespace) -> int:
+    async def run() -> int:
+        from server import reading
+
+        engine = make_engine(settings.async_database_url)
+        try:
+            await assert_migrated(engine)
+            return await reading.read_all_pending(make_sessionmaker(engine), settings, previews=True)
+        finally:
+            await engine.dispose()
+
+    worked = asyncio.run(run())
+    print(f"kring: {worked} document version{'' if worked == 1 else 's'} read and previewed")
     return 0
 
 

@@ -35,7 +35,7 @@ from models import (
     User,
 )
 from models.base import utcnow
-from services import files, search
+from services import files, previews, search
 from services import tags as tag_names
 from services.access import ensure_not_archived, sql_can_read_item, sql_member, standing, writable_circle
 from services.errors import N_, Invalid, NotFound, PermissionDenied
@@ -194,13 +194,14 @@ def _version(
         uploaded_by=user.id or 0,
         source_path=source_path,
         extraction=Extraction.PENDING if stored.type.extractable else Extraction.NONE,
+        preview=previews.state_for(stored.name),
     )
 
 
 def _add_version(db: AsyncSession, version: DocumentVersion) -> None:
     db.add(version)
-    if version.extraction is Extraction.PENDING:
-        require(db).then(Outbox.wake_extractor)  # its text is read once it is committed
+    if Extraction.PENDING in {version.extraction, version.preview}:
+        require(db).then(Outbox.wake_extractor)  # its text is read, its preview made, once it is committed
 
 
 @writes

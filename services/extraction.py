@@ -1,9 +1,12 @@
-"""Reading uploaded documents' text for search, in the background and in the sandbox.
+"""Reading uploaded documents' text for search, and making their previews, in the background
+and in the sandbox.
 
 An upload stores its version as `pending` and returns; a runner (`Extractor`, owned by the web
 process's lifespan, or the import command itself through `extract_pending`) reads each pending
 file with `services.document_text` in a process of the `Sandbox` (time, memory, page and
-character limits) and records the text, or why it could not be read, in a transaction of its own.
+character limits) and records the text, or why it could not be read, in a transaction of its own;
+then, in another process of the sandbox, it makes the version's preview when that is pending
+(`services.previews`), and records it or why not.
 
 Guarantees: several documents are read at once (as many as the sandbox has processes), so a
 hostile one holds up only its own slot, and only until a limit stops it; every version that is
@@ -17,14 +20,17 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Collection
+from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import DocumentVersion, Extraction
 from models.database import SessionMaker
-from services import files
+from services import files, previews
+from services.document_preview import PreviewLimits
 from services.document_text import TextLimits, read_text
 from services.errors import N_
 from services.sandbox import JobFailed, Limit, LimitHit, Sandbox, SandboxClosed
@@ -32,7 +38,7 @@ from services.transactions import unit_of_work, writes
 
 log = logging.getLogger(__name__)
 # What the fork server imports once, so each reading process starts at once.
-PRELOAD = ("services.document_text",)
+PRELOAD = ("services.document_text", "services.document_preview")
 
 # Why a file could not be read, as the page shows it (translated) and the API says it.
 TOO_SLOW = N_("Reading the file took longer than allowed.")
@@ -43,6 +49,39 @@ _RETRY_SECONDS = 5.0  # after the database failed the runner's own query
 # How long a closing runner waits for its readers to finish their database step before it
 # cancels them after all.
 _CLOSE_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class Work:
+    """A version with its text or its preview (or both) still to make."""
+
+    version_id: int
+    name: str  # the stored file's
+    text: bool = True
+    preview: bool = False
+
+
+async def work_one(
+    sessions: SessionMaker,
+    media_dir: Path,
+    sandbox: Sandbox,
+    limits: TextLimits,
+    preview_limits: PreviewLimits,
+    work: Work,
+) -> None:
+    """The version's text, then its preview, each recorded; never raises but for cancellation."""
+    if work.text:
+        await extract_one(sessions, media_dir, sandbox, limits, work.version_id, work.name)
+    if work.preview:
+        try:
+            await previews.make_one(sessions, media_dir, sandbox, preview_limits, work.version_id, work.name)
+        except SandboxClosed:
+            return  # the process is stopping: the preview stays pending for the next runner
+        except Exception:
+            log.exception("the preview of document version %s failed", work.version_id)
+            with contextlib.suppress(Exception):  # or the runner would try it again at once, forever
+                async with sessions() as db:
+                    await previews.record(db, work.version_id, None, "an error of Kring's own; see the server log")
 
 
 async def extract_one(
@@ -85,27 +124,42 @@ async def _read(
         return "", str(failed)
 
 
-async def pending(sessions: SessionMaker, *, besides: Collection[int] = (), limit: int = 100) -> list[tuple[int, str]]:
-    """Up to `limit` pending versions (id, stored file name), oldest first, but those in `besides`."""
+async def pending(
+    sessions: SessionMaker, *, besides: Collection[int] = (), limit: int = 100, previews: bool = True
+) -> list[Work]:
+    """Up to `limit` versions whose text or (with `previews`) preview is pending, oldest first,
+    but those in `besides`."""
+    text_pending = col(DocumentVersion.extraction) == Extraction.PENDING
+    wanted = or_(text_pending, col(DocumentVersion.preview) == Extraction.PENDING) if previews else text_pending
     async with sessions() as db:
-        statement = select(DocumentVersion.id, DocumentVersion.file).where(
-            DocumentVersion.extraction == Extraction.PENDING
-        )
+        statement = select(
+            DocumentVersion.id, DocumentVersion.file, DocumentVersion.extraction, DocumentVersion.preview
+        ).where(wanted)
         if besides:
             statement = statement.where(col(DocumentVersion.id).not_in(list(besides)))
         found = (await db.exec(statement.order_by(col(DocumentVersion.id)).limit(limit))).all()
-    return [(version_id, name) for version_id, name in found if version_id is not None]
+    return [
+        Work(version_id, name, text is Extraction.PENDING, previews and preview is Extraction.PENDING)
+        for version_id, name, text, preview in found
+        if version_id is not None
+    ]
 
 
 async def extract_pending(
-    sessions: SessionMaker, media_dir: Path, sandbox: Sandbox, limits: TextLimits, *, limit: int = 100
+    sessions: SessionMaker,
+    media_dir: Path,
+    sandbox: Sandbox,
+    limits: TextLimits,
+    *,
+    preview_limits: PreviewLimits | None = None,
+    limit: int = 100,
 ) -> int:
-    """Read up to `limit` pending versions, as many at once as the sandbox allows; returns how
-    many were read (each is `done` or `failed` afterwards)."""
-    found = await pending(sessions, limit=limit)
-    await asyncio.gather(
-        *(extract_one(sessions, media_dir, sandbox, limits, version_id, name) for version_id, name in found)
-    )
+    """Read up to `limit` pending versions and, given `preview_limits`, make their pending
+    previews, as many at once as the sandbox allows; returns how many versions were worked on
+    (each is `done` or `failed` afterwards)."""
+    found = await pending(sessions, limit=limit, previews=preview_limits is not None)
+    shown = preview_limits or PreviewLimits()
+    await asyncio.gather(*(work_one(sessions, media_dir, sandbox, limits, shown, work) for work in found))
     return len(found)
 
 
@@ -133,11 +187,19 @@ class Extractor:
     task of SQLAlchemy's own, which could then keep the event loop from closing (seen as a
     600 s hang at the end of a test)."""
 
-    def __init__(self, sessions: SessionMaker, media_dir: Path, sandbox: Sandbox, limits: TextLimits) -> None:
+    def __init__(
+        self,
+        sessions: SessionMaker,
+        media_dir: Path,
+        sandbox: Sandbox,
+        limits: TextLimits,
+        preview_limits: PreviewLimits | None = None,
+    ) -> None:
         self._sessions = sessions
         self._media_dir = media_dir
         self._sandbox = sandbox
         self._limits = limits
+        self._preview_limits = preview_limits or PreviewLimits()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._reading: dict[int, asyncio.Task[None]] = {}
@@ -181,16 +243,16 @@ class Extractor:
                 continue
             if self._closing:
                 return
-            for version_id, name in found:
-                self._reading[version_id] = asyncio.create_task(
-                    self._read(version_id, name), name=f"kring-extract-{version_id}"
+            for work in found:
+                self._reading[work.version_id] = asyncio.create_task(
+                    self._read(work), name=f"kring-extract-{work.version_id}"
                 )
             if not self._reading and not self._wake.is_set():
                 self.idle.set()
 
-    async def _read(self, version_id: int, name: str) -> None:
+    async def _read(self, work: Work) -> None:
         try:
-            await extract_one(self._sessions, self._media_dir, self._sandbox, self._limits, version_id, name)
+            await work_one(self._sessions, self._media_dir, self._sandbox, self._limits, self._preview_limits, work)
         finally:
-            del self._reading[version_id]
+            del self._reading[work.version_id]
             self._wake.set()  # more may be pending; and whether all is read is decided there

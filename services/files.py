@@ -15,6 +15,7 @@ import hashlib
 import io
 import os
 import re
+import shutil
 import struct
 import unicodedata
 import zipfile
@@ -33,6 +34,7 @@ from services.errors import N_, Invalid, TooLarge
 from services.transactions import writes
 
 FOLDER = "documents"
+PREVIEW_FOLDER = "previews"  # `services.previews`: a file's previews, by its content hash
 NAME = re.compile(r"^[0-9a-f]{64}\.(pdf|docx|odt|txt|md|png|jpg|webp)$")
 
 
@@ -183,9 +185,9 @@ def _lock_key(name: str) -> int:
 
 @writes
 async def collect(db: AsyncSession, media_dir: Path, names: Iterable[str]) -> list[str]:
-    """Remove those of the files `names` that no document version refers to any more (a file is
-    shared by every version with the same content); returns the names removed. Call it after the
-    transaction that deleted the versions has committed."""
+    """Remove those of the files `names` that no document version refers to any more, with their
+    previews (a file is shared by every version with the same content); returns the names
+    removed. Call it after the transaction that deleted the versions has committed."""
     removed: list[str] = []
     for name in sorted(set(names)):
         await hold(db, name)
@@ -193,6 +195,7 @@ async def collect(db: AsyncSession, media_dir: Path, names: Iterable[str]) -> li
         path = path_of(media_dir, name)
         if used is None and path is not None:
             await run_blocking(path.unlink, missing_ok=True)
+            await run_blocking(shutil.rmtree, media_dir / PREVIEW_FOLDER / name.split(".")[0], ignore_errors=True)
             removed.append(name)
     return removed
 

@@ -90,6 +90,62 @@ def pdf_bomb(pages: int = 20, stream_bytes: int = MIB) -> bytes:
     return bytes(out)
 
 
+def pdf_image_bomb(side: int = 30_000) -> bytes:
+    """A valid one-page PDF that draws one grey picture of `side` by `side` pixels, packed from
+    zeros: under a megabyte that decodes to `side` squared bytes (900 MB by default)."""
+    packed = _zeros_packed(side * side, wrapped=True)
+    content = b"q 612 0 0 792 0 0 cm /Im1 Do Q"
+    return _pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+            b"/Resources << /XObject << /Im1 4 0 R >> >> /Contents 5 0 R >>",
+            b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray "
+            b"/BitsPerComponent 8 /Filter /FlateDecode /Length %d >>\nstream\n"
+            % (side, side, len(packed))
+            + packed
+            + b"\nendstream",
+            b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        ]
+    )
+
+
+def _zeros_packed(size: int, *, wrapped: bool = False) -> bytes:
+    """`size` zero bytes deflated, fast: after a full flush deflate starts afresh, so a mebibyte of
+    zeros packs to the same bytes every time and is packed once. `wrapped`: in a zlib stream."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+    block = packer.compress(b"\0" * MIB) + packer.flush(zlib.Z_FULL_FLUSH)
+    blocks, rest = divmod(size, MIB)
+    packed = block * blocks + packer.compress(b"\0" * rest) + packer.flush()
+    if not wrapped:
+        return packed
+    checksum, zeros = 1, b"\0" * MIB
+    for _ in range(blocks):
+        checksum = zlib.adler32(zeros, checksum)
+    checksum = zlib.adler32(b"\0" * rest, checksum)
+    return b"\x78\xda" + packed + struct.pack(">L", checksum)
+
+
+def malformed_pdf() -> bytes:
+    """A PDF's header and a broken object, then noise: no page, no cross-reference table."""
+    return b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R\nstream\n" + bytes(range(256)) * 64 + b"\n%%EOF"
+
+
+def _pdf(objects: list[bytes]) -> bytes:
+    """A PDF of these numbered objects (the first is the catalogue), with its cross-reference table."""
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    table = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, table)
+    return bytes(out)
+
+
 def wordy_text(first_word: str, chars: int = 1_000_000, *, seed: int = 14) -> str:
     """`first_word`, then `chars` characters of words found nowhere else: web addresses with a
     path, which PostgreSQL indexes whole and as host and path too, so the words' lexemes take

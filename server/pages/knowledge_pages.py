@@ -8,7 +8,7 @@ from starlette.routing import Route
 
 from config import Settings
 from models import ItemKind
-from server.downloads import file_response
+from server.downloads import file_response, preview_response
 from server.endpoints import (
     Call,
     form_file,
@@ -20,7 +20,7 @@ from server.endpoints import (
     page_route,
 )
 from server.errors import status_of
-from services import accounts, circles, documents, extraction, knowledge_pages, search
+from services import accounts, circles, documents, extraction, knowledge_pages, previews, search
 from services import tags as tag_names
 from services.errors import N_, KringError
 
@@ -110,13 +110,18 @@ async def create_document(call: Call) -> Response:
 async def document_page(call: Call) -> Response:
     document_id = _int(call, "document_id")
     document = await documents.access_document(call.db, call.user, document_id)
+    shown = await documents.details(call.db, document)
     return call.render(
         "document.html",
-        d=await documents.details(call.db, document),
+        d=shown,
         versions=await documents.versions(call.db, call.user, document_id),
         related=await search.related(call.db, call.user, ItemKind.DOCUMENT, document_id),
         people=await accounts.list_people(call.db, limit=500),
         unreadable_reasons=extraction.SHOWN_REASONS,
+        preview_html=await previews.html_of(call.ctx.settings.media_dir, shown.current) if shown.current else None,
+        preview_reasons=previews.SHOWN_REASONS,
+        preview_unreadable=previews.UNREADABLE,
+        preview_widths=previews.WIDTHS,
     )
 
 
@@ -166,6 +171,19 @@ async def download(call: Call) -> Response:
         call.db, call.user, _int(call, "document_id"), _int(call, "number"), call.ctx.settings.media_dir
     )
     return file_response(version, path)
+
+
+async def preview_picture(call: Call) -> Response:
+    params = call.request.path_params
+    _, path = await previews.picture(
+        call.db,
+        call.user,
+        _int(call, "document_id"),
+        _int(call, "number"),
+        str(params["name"]),
+        call.ctx.settings.media_dir,
+    )
+    return preview_response(path)
 
 
 async def new_page(call: Call) -> Response:
@@ -261,6 +279,7 @@ routes: list[Route] = [
     form_route(_D, update_document, name="document_save"),
     form_route(f"{_D}/delete", delete_document, name="document_delete"),
     page_route(f"{_D}/versions/{{number:int}}/file", download, name="document_download"),
+    page_route(f"{_D}/versions/{{number:int}}/preview/{{name}}", preview_picture, name="document_preview"),
     page_route("/knowledge/pages/new", new_page, name="knowledge_page_new"),
     form_route("/knowledge/pages", create_page, name="knowledge_page_create"),
     page_route(_P, page_page, name="knowledge_page"),
