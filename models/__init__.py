@@ -3,6 +3,7 @@
 from models.audit import AuditEntry
 from models.auth import ApiToken, LoginFailure, UserSession
 from models.branding import Branding
+from models.care import CareMark, UnansweredQuestion
 from models.chat import Message, ReadMarker
 from models.circle import (
     CIRCLE_KINDS,
@@ -34,6 +35,7 @@ __all__ = [
     "Audience",
     "AuditEntry",
     "Branding",
+    "CareMark",
     "Circle",
     "CircleFollow",
     "CircleKind",
@@ -79,6 +81,7 @@ __all__ = [
     "Tag",
     "Tagging",
     "TopicHead",
+    "UnansweredQuestion",
     "User",
     "UserSession",
 ]

@@ -151,6 +151,17 @@ async def create_post(db: AsyncSession, user: User, circle_id: int, *, body: str
 
 
 @writes
+async def create_assistant_post(db: AsyncSession, assistant: User, circle_id: int, *, body: str) -> Post:
+    """Ids posts in a circle it is no member of (its weekly round-up): the circle's readers see it
+    as any post; an archived circle or a conversation takes none."""
+    circle = await db.get(Circle, circle_id)
+    if circle is None or circle.archived_at is not None or direct.is_conversation(circle):
+        raise NotFound(N_("No such circle."))
+    post = Post(kind=PostKind.POST, circle_id=circle_id, body=clean_body(body), html="", author_id=assistant.id or 0)
+    return await _publish(db, assistant, post)
+
+
+@writes
 async def create_news(
     db: AsyncSession,
     user: User,

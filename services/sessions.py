@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import ApiToken, LastSignIn, User, UserSession
 from models.base import utcnow
-from services import audit, events, passwords, throttle
+from services import audit, events, passwords, throttle, welcome
 from services.accounts import find_by_email
 from services.errors import N_, Invalid, NotFound, Unauthenticated
 from services.event_types import SessionEnded
@@ -71,6 +71,9 @@ async def sign_in(
             user.password_hash = stronger
             db.add(user)
         await _note_sign_in(db, user)
+        # Every session is made here, whoever made the account: the one place a first sign-in is
+        # certain, and the welcome's claim keeps it single across tabs and workers.
+        await welcome.welcome_once(db, user)
         token = secrets.token_urlsafe(32)
         session = UserSession(
             token_hash=digest(token),
