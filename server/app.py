@@ -71,7 +71,7 @@ from server.pages import (
 from server.search_params import url_of
 from server.security_headers import SecurityHeaders
 from server.templating import Templates
-from services import care_schedule, dutch_words, news_proposals
+from services import assistant, care_schedule, dutch_words, news_proposals
 from services.branding import BrandingCache
 from services.errors import N_
 from services.events import ORG_TOPIC
@@ -125,6 +125,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             hub = Hub(broker, db, _hub_config(settings), metrics, presence)
             hub.render_items_with(EventFragments(templates, hub.presence_of))
             await hub.start()
+            async with db() as session:  # the assistant is always there (services/assistant.py)
+                hub.always_online.add((await assistant.assistant_user(session)).id or 0)
             publisher.start()
             extractor = outbox.extractor = Extractor(db, settings.media_dir, sandbox, reading.text_limits(settings))
             extractor.start()

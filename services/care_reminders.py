@@ -22,7 +22,18 @@ from sqlalchemy import ColumnElement, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import CareMark, Document, NewsRead, NotificationKind, NotificationSettings, Post, PostKind, Role, User
+from models import (
+    CareMark,
+    Document,
+    NewsRead,
+    NotificationKind,
+    NotificationSettings,
+    Post,
+    PostKind,
+    Role,
+    User,
+    UserKind,
+)
 from services import assistant_care, care_marks, documents, ids_voice
 from services.errors import N_
 from services.transactions import end_read, unit_of_work
@@ -34,9 +45,9 @@ WEEK = timedelta(days=7)
 MUST_READ_HORIZON = timedelta(days=92)
 
 
-async def _people(db: AsyncSession) -> list[ColumnElement[bool]]:
-    """Active colleagues, Ids itself left out."""
-    return [col(User.is_active).is_(True), col(User.id) != (await ids_voice.ids(db)).id]
+def _people() -> list[ColumnElement[bool]]:
+    """Active colleagues: people, not Ids."""
+    return [col(User.is_active).is_(True), col(User.kind) == UserKind.PERSON]
 
 
 async def _each(db: AsyncSession, items: list[tuple[int, int]], send: Callable[[int, int], Awaitable[bool]]) -> int:
@@ -57,7 +68,7 @@ async def remind_reviews(db: AsyncSession, now: datetime, today: date) -> int:
     rows = await db.exec(
         select(Document.id, owner)
         .join(User, col(User.id) == owner)
-        .where(col(Document.review_by) < today, col(Document.archived_at).is_(None), *(await _people(db)))
+        .where(col(Document.review_by) < today, col(Document.archived_at).is_(None), *_people())
         .order_by(col(Document.id))
     )
     due = [(doc_id, user_id) for doc_id, user_id in rows.all() if doc_id is not None]
@@ -113,9 +124,7 @@ async def remind_must_read(db: AsyncSession, now: datetime, days: int) -> int:
         told = select(CareMark.user_id).where(
             col(CareMark.kind) == care_marks.MUST_READ, col(CareMark.subject) == subject
         )
-        people = await db.exec(
-            select(User.id).where(*(await _people(db)), col(User.id).not_in(read), col(User.id).not_in(told))
-        )
+        people = await db.exec(select(User.id).where(*_people(), col(User.id).not_in(read), col(User.id).not_in(told)))
         due += [(post_id, user_id) for user_id in people.all() if post_id is not None and user_id is not None]
     news_off = await _news_switched_off(db)
     due = [(post_id, user_id) for post_id, user_id in due if user_id not in news_off]
@@ -148,9 +157,7 @@ async def send_question_lists(db: AsyncSession, now: datetime) -> int:
     if not found:
         return 0
     editors = await db.exec(
-        select(User.id)
-        .where(*(await _people(db)), col(User.role).in_((Role.EDITOR, Role.ADMIN)))
-        .order_by(col(User.id))
+        select(User.id).where(*_people(), col(User.role).in_((Role.EDITOR, Role.ADMIN))).order_by(col(User.id))
     )
 
     async def send(_: int, user_id: int) -> bool:

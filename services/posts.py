@@ -26,12 +26,13 @@ from models import (
     NotificationKind,
     Post,
     PostKind,
+    QuestionSource,
     Reaction,
     Role,
     User,
 )
 from models.base import utcnow
-from services import accounts, direct, events, markdown, notifications, search
+from services import accounts, assistant_questions, direct, events, markdown, notifications, search
 from services.access import ensure_editor, is_editor, respondable_circle, sql_can_read, writable_circle
 from services.errors import N_, Conflict, Invalid, NotFound, PermissionDenied
 from services.event_types import PostCreated, PostDeleted, PostUpdated
@@ -257,6 +258,16 @@ async def _publish(db: AsyncSession, author: User, post: Post) -> Post:
     await search.index(db, search_entry(post), new=True)
     await events.record(db, topic_of(post), PostCreated.model_validate(await post_data(db, post, author)))
     await _notify(db, author, post, set(rendered.mentions), must_read=post.must_read)
+    if post.kind is PostKind.POST:  # asked in a circle: answered with a comment
+        await assistant_questions.notice(
+            db,
+            author,
+            QuestionSource.POST,
+            post.id,
+            circle_id=post.circle_id,
+            text=post.body,
+            mentioned=rendered.mentions,
+        )
     return post
 
 

@@ -62,7 +62,7 @@ async def sign_in(
     user = await find_by_email(db, email) if email else None
     attempt = await throttle.begin_attempt(db, limits, email=email, address=address, device=device)
     ok = await passwords.verify_password(user.password_hash if user else None, password)
-    if user is None or not ok or not user.is_active:
+    if user is None or not ok or not user.is_active or user.is_assistant:
         raise Unauthenticated(N_("Wrong e-mail address or password."))
     stronger = await passwords.rehash(password) if passwords.needs_rehash(user.password_hash) else None
     async with unit_of_work(db):

@@ -5,7 +5,7 @@ Booleans get a server default so existing rows read as "no"; `op.add_column` rat
 batch, so SQLite adds them in place.
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018 (the `ids` foundation, merged into this branch; 0017 before it)
 Create Date: 2026-12-07 17:40:00
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 import models.base
 
 revision: str = "0019"
-down_revision: str | None = "0017"
+down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
