@@ -70,10 +70,13 @@ async def sign_in(
         if stronger is not None:
             user.password_hash = stronger
             db.add(user)
+        first = await db.get(LastSignIn, user.id) is None
         await _note_sign_in(db, user)
         # Every session is made here, whoever made the account: the one place a first sign-in is
-        # certain, and the welcome's claim keeps it single across tabs and workers.
-        await welcome.welcome_once(db, user)
+        # certain, and the welcome's claim keeps it single across tabs and workers. Colleagues who
+        # signed in before Ids's care existed are no newcomers.
+        if first:
+            await welcome.welcome_once(db, user)
         token = secrets.token_urlsafe(32)
         session = UserSession(
             token_hash=digest(token),

@@ -2,9 +2,10 @@
 
 Guarantees: `welcome_once` sends the welcome exactly once per colleague, however the account was
 made (invitation, admin, SSO) and however many workers, tabs or sign-ins race: it is called where
-every session is made (`sessions.sign_in`), in that unit of work, and claims `care_marks`'
-(welcome, colleague) row first. Everything the welcome names is what the colleague may see:
-circles by `access.sql_can_see`, news and knowledge by each noun's `readable_by`.
+every session is made (`sessions.sign_in`, on a colleague's first sign-in), in that unit of
+work, and claims `care_marks`' (welcome, colleague) row first. Everything the welcome names is
+what the colleague may see: circles by `access.sql_can_see`, news and knowledge by each noun's
+`readable_by`.
 """
 
 from __future__ import annotations
@@ -152,8 +153,10 @@ class Checklist:
 
 
 async def checklist(db: AsyncSession, user: User) -> Checklist | None:
-    """The home page's first steps, until all are done or the colleague dismissed them."""
-    if user.id is None or await care_marks.has(db, care_marks.CHECKLIST_DONE, "", user.id):
+    """The home page's first steps for a welcomed newcomer, until all are done or dismissed."""
+    if user.id is None or not await care_marks.has(db, care_marks.WELCOME, "", user.id):
+        return None  # the steps are a newcomer's: for whoever Ids welcomed
+    if await care_marks.has(db, care_marks.CHECKLIST_DONE, "", user.id):
         return None
     in_circle = await db.exec(
         select(Membership.id)

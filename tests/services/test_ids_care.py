@@ -13,7 +13,18 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from config import Settings
-from models import CircleKind, CircleVisibility, Membership, Message, NotificationSettings, Post, PostKind, Role, User
+from models import (
+    CircleKind,
+    CircleVisibility,
+    LastSignIn,
+    Membership,
+    Message,
+    NotificationSettings,
+    Post,
+    PostKind,
+    Role,
+    User,
+)
 from models.base import utcnow
 from server.context import AppContext
 from services import (
@@ -125,14 +136,25 @@ async def test_an_invited_colleague_is_welcomed_once_with_what_fits_and_may_be_s
     assert home.status_code == 200
 
 
-async def test_the_first_steps_show_until_done_or_dismissed(db: AsyncSession, visitor: Visitor) -> None:
+async def test_the_first_steps_show_a_newcomer_until_done_or_dismissed(
+    db: AsyncSession, visitor: Visitor, new_visitor: object
+) -> None:
     admin = await make_user(db, role=Role.ADMIN)
     nina = await make_user(db, "Nina Nieuw")
     circle = await make_circle(db, admin)
+    # A colleague who signed in before Ids's care existed is no newcomer: no welcome, no steps.
+    old_hand = await make_user(db, "Oscar Oud")
+    db.add(LastSignIn(user_id=old_hand.id or 0, at=utcnow() - timedelta(days=300)))
+    await db.commit()
+    oscar: Visitor = await new_visitor()  # type: ignore[operator]
+    assert (await oscar.sign_in(old_hand)).status_code == 200
+    assert "data-first-steps" not in (await oscar.get("/")).text
+    assert await from_ids(db, old_hand) == []
     await visitor.sign_in(nina)
     page = (await visitor.get("/")).text
     assert "data-first-steps" in page
     assert "Je eerste stappen" in page
+    await db.commit()  # end this session's read, to see the sign-in's welcome
     steps = await welcome.checklist(db, nina)
     assert steps == welcome.Checklist(picture=False, circle=False, post=False)
     await add_member(db, admin, circle, nina)
