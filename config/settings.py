@@ -96,6 +96,13 @@ class Settings(BaseSettings):
     import_root: Path | None = None
     extract_processes: int = Field(default=2, ge=1, le=32)
 
+    # Ids's care (services/care_schedule.py): how often each worker looks for what is due, the
+    # days before unconfirmed must-read news gets its one reminder, and the Monday hour (in
+    # `timezone`) of the circles' weekly round-up.
+    ids_care_check_seconds: float = Field(default=300.0, gt=0)
+    ids_must_read_days: int = Field(default=3, ge=1, le=60)
+    ids_roundup_hour: int = Field(default=8, ge=0, le=23)
+
     realtime_history_seconds: int = Field(default=86_400, ge=60)
     realtime_history_events: int = Field(default=5_000, ge=100)
     realtime_sync_seconds: float = Field(default=2.0, gt=0)

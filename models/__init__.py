@@ -1,8 +1,10 @@
 """Kring's tables. Models know nothing of HTTP, WebSockets or the broker."""
 
+from models.assistant import AssistantQuestion, QuestionSource, QuestionState
 from models.audit import AuditEntry
 from models.auth import ApiToken, LoginFailure, UserSession
 from models.branding import Branding
+from models.care import CareMark, UnansweredQuestion
 from models.chat import Message, ReadMarker
 from models.circle import (
     CIRCLE_KINDS,
@@ -24,16 +26,18 @@ from models.news_proposal import NewsProposal, ProposalState
 from models.notification import DigestFrequency, Notification, NotificationKind, NotificationSettings
 from models.post import REACTIONS, CircleFollow, Comment, Mention, NewsRead, Post, PostKind, PostView, Reaction
 from models.search import Audience, ItemKind, SearchItem, SearchSynonym, Tag, Tagging
-from models.user import Role, User
+from models.user import Role, User, UserKind
 
 __all__ = [
     "CIRCLE_KINDS",
     "REACTIONS",
     "AccountInvitation",
     "ApiToken",
+    "AssistantQuestion",
     "Audience",
     "AuditEntry",
     "Branding",
+    "CareMark",
     "Circle",
     "CircleFollow",
     "CircleKind",
@@ -66,6 +70,8 @@ __all__ = [
     "PostKind",
     "PostView",
     "ProposalState",
+    "QuestionSource",
+    "QuestionState",
     "Reaction",
     "ReadMarker",
     "RealtimeMeta",
@@ -79,6 +85,8 @@ __all__ = [
     "Tag",
     "Tagging",
     "TopicHead",
+    "UnansweredQuestion",
     "User",
+    "UserKind",
     "UserSession",
 ]

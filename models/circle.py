@@ -67,6 +67,7 @@ class Circle(SQLModel, table=True):
     # Set while the circle is archived: read-only for everyone, out of every list (who archived
     # it, and when it came back, is in the audit log).
     archived_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    weekly_roundup: bool = False  # Ids posts a summary of last week here on Monday morning
 
 
 class Membership(SQLModel, table=True):

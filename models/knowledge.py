@@ -36,6 +36,12 @@ class Document(SQLModel, table=True):
         default=None, sa_column=_fk("users.id", nullable=True, index=False, ondelete="SET NULL")
     )
     review_by: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
+    # Marked by editors "for new colleagues": Ids's welcome names it, to everyone or to one team.
+    for_newcomers: bool = False
+    newcomer_team: str = Field(default="", max_length=120)
+    # Archived by its owner ("no longer current"): still found and read, marked so, and no
+    # longer due for review.
+    archived_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_by: int = Field(sa_column=_fk("users.id", index=False))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -80,6 +86,8 @@ class KnowledgePage(SQLModel, table=True):
     html: str = Field(sa_column=Column(Text, nullable=False))
     circle_id: int | None = Field(default=None, sa_column=_fk("circles.id", nullable=True))
     revision: int = 1
+    for_newcomers: bool = False  # as on a document
+    newcomer_team: str = Field(default="", max_length=120)
     created_by: int = Field(sa_column=_fk("users.id", index=False))
     updated_by: int = Field(sa_column=_fk("users.id", index=False))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

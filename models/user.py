@@ -17,6 +17,11 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
 
 
+class UserKind(enum.StrEnum):
+    PERSON = "person"
+    ASSISTANT = "assistant"  # the organisation's virtual colleague (`services.assistant`): one per installation
+
+
 class User(SQLModel, table=True):
     __tablename__ = "users"
 
@@ -30,12 +35,17 @@ class User(SQLModel, table=True):
     skills: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     avatar: str | None = Field(default=None, max_length=200)
     role: Role = Field(default=Role.MEMBER, sa_type=StrEnumType(Role))
+    kind: UserKind = Field(default=UserKind.PERSON, sa_type=StrEnumType(UserKind))
     locale: str | None = Field(default=None, max_length=8)
     password_hash: str = Field(max_length=255)
     is_active: bool = Field(default=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     password_changed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     deactivated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    @property
+    def is_assistant(self) -> bool:
+        return self.kind is UserKind.ASSISTANT
 
     @property
     def former(self) -> bool:

@@ -144,6 +144,8 @@ class Hub:
         self.presence = presence or MemoryPresence()
         self.worker_id = secrets.token_hex(6)
         self._online: dict[int, str] = {}  # everyone's presence, as last read
+        # Accounts shown online whether or not a socket is open: the assistant, which is always there.
+        self.always_online: set[int] = set()
         self._closing = False
         self._presence_now = asyncio.Event()
         self.db = db
@@ -776,7 +778,10 @@ class Hub:
 
     def presence_of(self, user_ids: Iterable[int]) -> dict[int, str]:
         """Each user's state as last read ("offline" when not online anywhere)."""
-        return {user_id: self._online.get(user_id, "offline") for user_id in user_ids}
+        return {
+            user_id: "active" if user_id in self.always_online else self._online.get(user_id, "offline")
+            for user_id in user_ids
+        }
 
     async def _write_presence(self) -> None:
         picture = self.local_presence()
@@ -792,6 +797,7 @@ class Hub:
             try:
                 await self._write_presence()
                 online = await self.presence.read()
+                online.update(dict.fromkeys(self.always_online, "active"))
             except Exception:
                 log.exception("presence could not be read or written")
                 continue

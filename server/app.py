@@ -55,6 +55,7 @@ from server.pages import (
     admin_insight,
     admin_pages,
     brand,
+    care_pages,
     circles_pages,
     direct_pages,
     knowledge_pages,
@@ -70,7 +71,7 @@ from server.pages import (
 from server.search_params import url_of
 from server.security_headers import SecurityHeaders
 from server.templating import Templates
-from services import dutch_words, news_proposals
+from services import assistant, care_schedule, dutch_words, news_proposals
 from services.branding import BrandingCache
 from services.errors import N_
 from services.events import ORG_TOPIC
@@ -124,6 +125,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             hub = Hub(broker, db, _hub_config(settings), metrics, presence)
             hub.render_items_with(EventFragments(templates, hub.presence_of))
             await hub.start()
+            async with db() as session:  # the assistant is always there (services/assistant.py)
+                hub.always_online.add((await assistant.assistant_user(session)).id or 0)
             publisher.start()
             extractor = outbox.extractor = Extractor(
                 db, settings.media_dir, sandbox, reading.text_limits(settings), reading.preview_limits(settings)
@@ -141,13 +144,19 @@ def create_app(settings: Settings | None = None) -> Starlette:
             )
             # Every worker looks; the database claim lets one publish each scheduled item.
             scheduled_news = asyncio.create_task(news_proposals.publish_due_forever(db), name="kring-scheduled-news")
+            care = asyncio.create_task(
+                care_schedule.care_forever(
+                    db, _care_times(settings), settings.ids_care_check_seconds, care_schedule.clock
+                ),
+                name="kring-ids-care",
+            )
             try:
                 yield {"kring": context, "kring_realtime": _realtime_context(settings, hub)}
             finally:
                 await admin_import.stop_imports()
                 await extractor.close()
                 await branding_cache.close()
-                for task in (digests, scheduled_news):
+                for task in (digests, scheduled_news, care):
                     if task is not None:
                         task.cancel()
                         with suppress(asyncio.CancelledError):
@@ -174,6 +183,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
             **dict.fromkeys((DBAPIError, PoolTimeout, ConnectionError, DatabaseBusy), _database_fault),
         },
         lifespan=lifespan,
+    )
+
+
+def _care_times(settings: Settings) -> care_schedule.CareTimes:
+    return care_schedule.CareTimes(
+        zone=settings.timezone, must_read_days=settings.ids_must_read_days, roundup_hour=settings.ids_roundup_hour
     )
 
 
@@ -225,6 +240,7 @@ def _routes(settings: Settings) -> list[BaseRoute]:
         *stream_pages.routes,
         *stream_pages.upload_routes(settings),
         *news_proposals_pages.routes,
+        *care_pages.routes,
         *people_pages.routes,
         *people_pages.upload_routes(settings),
         *circles_pages.routes,

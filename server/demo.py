@@ -122,6 +122,8 @@ async def _seed(db: AsyncSession, content: DemoContent) -> None:
             await _bring_in(db, founder, people[local], circle_id, spec.visibility)
         for local in spec.admins[1:]:
             await circles.set_member_role(db, founder, circle_id, people[local].id or 0, MemberRole.ADMIN)
+        if spec.weekly_roundup:
+            await circles.set_weekly_roundup(db, founder, circle_id, on=True)
     await _seed_stream(db, people, content)
 
 

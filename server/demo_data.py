@@ -72,6 +72,7 @@ class DemoCircle(_Data):
     visibility: CircleVisibility
     admins: tuple[Local, ...] = Field(min_length=1)  # the first one founds the circle
     members: tuple[Local, ...] = ()
+    weekly_roundup: bool = False  # Ids posts last week's summary here on Monday morning
 
     @field_validator("kind")
     @classmethod

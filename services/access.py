@@ -242,6 +242,18 @@ async def access_circle(db: AsyncSession, user: User, circle_id: int) -> CircleA
     return CircleAccess(circle, membership, standing, request, invitation)
 
 
+def acting_for(user: User, on_behalf_of: User | None) -> User:
+    """Whose standing decides what `user` may do: their own; or, for the assistant answering a
+    colleague (`services.answering`), that colleague's. The assistant is the asker's delegate:
+    it writes its answer where they asked and may only show them what they may see themselves,
+    so it has no standing of its own in any circle."""
+    if on_behalf_of is None:
+        return user
+    if not user.is_assistant:
+        raise PermissionDenied(N_("Only the assistant answers on a colleague's behalf."))
+    return on_behalf_of
+
+
 async def readable_circle(
     db: AsyncSession, user: User, circle_id: int, message: str = N_("Only members can read this circle.")
 ) -> CircleAccess:

@@ -11,7 +11,7 @@ from sqlalchemy import Text, delete, func, or_, tuple_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import ApiToken, Circle, ItemKind, Membership, Role, User, UserSession
+from models import ApiToken, Circle, ItemKind, Membership, Role, User, UserKind, UserSession
 from models.base import utcnow
 from services import access, audit, events, passwords, search, throttle
 from services.errors import N_, Conflict, Invalid, NotFound
@@ -57,7 +57,10 @@ def _name_key(name: str) -> str:
 
 def author_data(user: User) -> dict[str, Any]:
     """A colleague as an item's author, in its page data and events (`event_types.Author`)."""
-    return {"id": user.id, "name": user.name, "avatar": user.avatar, "former": user.former}
+    data = {"id": user.id, "name": user.name, "avatar": user.avatar, "former": user.former}
+    if user.is_assistant:  # only then, so a person's events stay as they were
+        data["is_assistant"] = True
+    return data
 
 
 def search_entry(user: User) -> search.Entry:
@@ -194,6 +197,7 @@ async def change_password(db: AsyncSession, user: User, *, current: str, new: st
 @writes
 async def set_role(db: AsyncSession, actor: User, user: User, role: Role, *, address: str = "") -> User:
     access.ensure_org_admin(actor)
+    _not_the_assistant(user)
     _not_yourself(actor, user, N_("You cannot change your own role; ask another administrator."))
     if user.role is not role:
         before = user.role.value
@@ -220,6 +224,7 @@ async def update_by_admin(
 ) -> User:
     """An administrator sets the organisation's facts of a colleague: team, location, job title."""
     access.ensure_org_admin(actor)
+    _not_the_assistant(user)
     before = {name: getattr(user, name) for name in ADMIN_FIELDS}
     wanted = {"team": team.strip()[:120], "location": location.strip()[:120], "job_title": job_title.strip()[:120]}
     changed = {name: value for name, value in wanted.items() if before[name] != value}
@@ -251,6 +256,7 @@ async def deactivate(db: AsyncSession, actor: User | None, user: User, *, addres
     if actor is not None:
         access.ensure_org_admin(actor)
         _not_yourself(actor, user, N_("You cannot deactivate yourself; ask another administrator."))
+    _not_the_assistant(user)
     if not user.is_active:
         return user
     user.is_active = False
@@ -275,6 +281,7 @@ async def deactivate(db: AsyncSession, actor: User | None, user: User, *, addres
 async def reactivate(db: AsyncSession, actor: User, user: User, *, address: str = "") -> User:
     """Let a deactivated colleague in again (with their old password, or a reset)."""
     access.ensure_org_admin(actor)
+    _not_the_assistant(user)
     if user.is_active:
         return user
     user.is_active = True
@@ -321,6 +328,12 @@ async def any_user(db: AsyncSession, user_id: int) -> User:
 async def list_everyone(db: AsyncSession) -> list[User]:
     """Every account, active or not, in name order (the admin console's people list)."""
     return list((await db.exec(select(User).order_by(col(User.name), col(User.id)))).all())
+
+
+def _not_the_assistant(user: User) -> None:
+    # The assistant is no person: nobody signs in as it, and it stays as long as the installation.
+    if user.is_assistant:
+        raise Conflict(N_("The assistant is not a colleague's account; change its name and picture under branding."))
 
 
 def _not_yourself(actor: User, user: User, message: str) -> None:
@@ -381,9 +394,10 @@ async def list_people(
     after: tuple[str, int] | None = None,
     limit: int = 50,
 ) -> list[User]:
-    """Active colleagues in name order, filtered by a free-text query over name, title, team,
-    location and skills; `after` is the (name, id) of the last one already shown."""
-    statement = select(User).where(col(User.is_active).is_(True))
+    """Active colleagues (people: not the assistant) in name order, filtered by a free-text
+    query over name, title, team, location and skills; `after` is the (name, id) of the last one
+    already shown."""
+    statement = select(User).where(col(User.is_active).is_(True), User.kind == UserKind.PERSON)
     if query.strip():
         pattern = f"%{query.strip().lower()}%"
         statement = statement.where(

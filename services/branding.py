@@ -25,10 +25,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy import update as sql_update
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from config import Settings
-from models import Branding, User
+from models import Branding, User, UserKind
 from models.base import utcnow
 from models.branding import BRANDING_ROW
 from models.database import SessionMaker
@@ -293,6 +295,8 @@ async def _save(
     db.add(row)
     await db.flush()
     brand = _effective(row, settings)
+    if "assistant_name" in changed:  # the assistant's account carries its name (`services.assistant`)
+        await db.exec(sql_update(User).where(col(User.kind) == UserKind.ASSISTANT).values(name=brand.assistant_name))
     await audit.record(
         db,
         action,

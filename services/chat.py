@@ -26,13 +26,14 @@ from models import (
     Message,
     NotificationKind,
     NotifyLevel,
+    QuestionSource,
     Reaction,
     ReadMarker,
     User,
 )
 from models.base import utcnow
-from services import accounts, events, markdown, notifications, search
-from services.access import circle_of_item, member_circle, readable_circle, writable_circle
+from services import accounts, assistant_questions, events, markdown, notifications, search
+from services.access import acting_for, circle_of_item, member_circle, readable_circle, writable_circle
 from services.errors import N_, Conflict, Invalid, NotFound, PermissionDenied, RateLimited
 from services.event_types import ChatRead, MessageCreated, MessageDeleted, MessageUpdated, Person
 from services.transactions import writes
@@ -105,10 +106,12 @@ async def post_message(
     client_id: str | None = None,
     reply_to_id: int | None = None,
     limits: ChatLimits = ChatLimits(),
+    on_behalf_of: User | None = None,
 ) -> Message:
+    """Send a message; `on_behalf_of` is the colleague the assistant answers (`access.acting_for`)."""
     if client_id is not None and not 1 <= len(client_id) <= 64:
         raise Invalid(N_("client_id has 1 to 64 characters."), field="client_id")
-    access = await writable_circle(db, user, circle_id, N_("Join the circle to chat in it."))
+    access = await writable_circle(db, acting_for(user, on_behalf_of), circle_id, N_("Join the circle to chat in it."))
     if client_id:
         existing = (
             await db.exec(select(Message).where(Message.author_id == user.id, Message.client_id == client_id))
@@ -152,6 +155,16 @@ async def post_message(
         db, events.circle_topic(circle_id), MessageCreated.model_validate(await message_data(db, message, user))
     )
     await _notify(db, user, access.circle, message, set(rendered.mentions))
+    await assistant_questions.notice(
+        db,
+        user,
+        QuestionSource.MESSAGE,
+        message.id or 0,
+        circle_id=circle_id,
+        text=body,
+        mentioned=rendered.mentions,
+        in_conversation=access.circle.kind is CircleKind.DIRECT,
+    )
     return message
 
 

@@ -183,6 +183,16 @@ async def update_circle(
     return circle
 
 
+@writes
+async def set_weekly_roundup(db: AsyncSession, user: User, circle_id: int, *, on: bool) -> Circle:
+    """The circle's admins ask Ids for a summary of each week, posted on Monday morning
+    (`services.roundup`); off unless they turn it on."""
+    circle = (await _administer(db, user, circle_id)).circle
+    circle.weekly_roundup = on
+    db.add(circle)
+    return circle
+
+
 @dataclass(frozen=True)
 class JoinOutcome:
     joined: bool  # False: a request now waits for a circle admin

@@ -8,9 +8,10 @@ from sqlalchemy import delete, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import Comment, Mention, NotificationKind, Post, Reaction, User
+from models import Comment, Mention, NotificationKind, Post, QuestionSource, Reaction, User
 from models.base import utcnow
-from services import accounts, events, markdown, notifications
+from services import accounts, assistant_questions, events, markdown, notifications
+from services.access import acting_for
 from services.errors import N_, Conflict, Invalid, NotFound, PermissionDenied
 from services.event_types import CommentCreated, CommentDeleted, CommentUpdated
 from services.posts import (
@@ -61,9 +62,11 @@ async def add_comment(
     body: str,
     parent_id: int | None = None,
     client_id: str | None = None,
+    on_behalf_of: User | None = None,
 ) -> Comment:
-    """Comment on a post the user may read. A reply to a reply joins its thread: one level."""
-    post = await respondable_post(db, user, post_id)
+    """Comment on a post the user may read. A reply to a reply joins its thread: one level.
+    `on_behalf_of` is the colleague the assistant answers (`access.acting_for`)."""
+    post = await respondable_post(db, acting_for(user, on_behalf_of), post_id)
     if client_id:
         existing = (
             await db.exec(select(Comment).where(Comment.author_id == user.id, Comment.client_id == client_id))
@@ -93,6 +96,15 @@ async def add_comment(
         db.add(Mention(target=comment_target(comment.id), user_id=mentioned))
     await events.record(db, topic_of(post), CommentCreated.model_validate(comment_data(comment, user)))
     await _notify(db, user, post, comment, set(rendered.mentions))
+    await assistant_questions.notice(
+        db,
+        user,
+        QuestionSource.COMMENT,
+        comment.id,
+        circle_id=post.circle_id,
+        text=comment.body,
+        mentioned=rendered.mentions,
+    )
     return comment
 
 

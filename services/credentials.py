@@ -291,7 +291,7 @@ async def request_reset(db: AsyncSession, *, email: str, address: str, minutes: 
     raw, hashed = new_token()  # made either way: the same work for a known and an unknown address
     async with unit_of_work(db):
         user = await accounts.find_by_email(db, email) if email else None
-        known = user is not None and user.is_active
+        known = user is not None and user.is_active and not user.is_assistant
         expires_at = utcnow() + timedelta(minutes=minutes)
         if known and user is not None:
             db.add(PasswordReset(user_id=user.id or 0, token_hash=hashed, expires_at=expires_at, address=address[:64]))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from sqlalchemy import ColumnElement, func
@@ -37,7 +37,7 @@ from models import (
 from models.base import utcnow
 from services import files, previews, search
 from services import tags as tag_names
-from services.access import ensure_not_archived, sql_can_read_item, sql_member, standing, writable_circle
+from services.access import ensure_editor, ensure_not_archived, sql_can_read_item, sql_member, standing, writable_circle
 from services.errors import N_, Invalid, NotFound, PermissionDenied
 from services.transactions import Outbox, require, writes
 
@@ -253,6 +253,53 @@ async def update_document(
     document.updated_at = utcnow()
     db.add(document)
     await _index(db, document, tag_names.for_item(tags) if tags is not None else await tags_of(db, document_id))
+    return document
+
+
+# "Still right" moves the review date this far on: a year, as most teams review yearly.
+REVIEW_AGAIN = timedelta(days=365)
+
+
+async def may_change(db: AsyncSession, user: User, document: Document) -> bool:
+    try:
+        await _may_change(db, user, document)
+    except (PermissionDenied, NotFound):
+        return False
+    return True
+
+
+@writes
+async def confirm_current(db: AsyncSession, user: User, document_id: int, *, today: date | None = None) -> Document:
+    """Its owner says the document is still right: reviewed today, due again in a year."""
+    document = await access_document(db, user, document_id)
+    await _may_change(db, user, document)
+    document.review_by = (today or utcnow().date()) + REVIEW_AGAIN
+    document.archived_at = None
+    document.updated_at = utcnow()
+    db.add(document)
+    return document
+
+
+@writes
+async def archive_document(db: AsyncSession, user: User, document_id: int) -> Document:
+    """No longer current: kept, found and read as archived, and no longer due for review."""
+    document = await access_document(db, user, document_id)
+    await _may_change(db, user, document)
+    document.archived_at = document.archived_at or utcnow()
+    document.review_by = None
+    document.updated_at = utcnow()
+    db.add(document)
+    return document
+
+
+@writes
+async def mark_for_newcomers(db: AsyncSession, user: User, document_id: int, *, on: bool, team: str = "") -> Document:
+    """Editors mark a document for new colleagues (all, or one team's): Ids's welcome names it."""
+    ensure_editor(user)
+    document = await access_document(db, user, document_id)
+    document.for_newcomers = on
+    document.newcomer_team = team.strip()[:120] if on else ""
+    db.add(document)
     return document
 
 

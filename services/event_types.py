@@ -51,6 +51,7 @@ class Author(Payload):
     name: str
     avatar: str | None = None
     former: bool = False  # deactivated: pages mark the name as a former colleague's
+    is_assistant: bool = False  # the organisation's virtual colleague: pages show the branding's picture
 
 
 class CircleRef(Payload):

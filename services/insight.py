@@ -39,7 +39,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import Circle, Comment, Document, Message, NewsRead, Post, PostKind, PostView, Reaction, User
+from models import Circle, Comment, Document, Message, NewsRead, Post, PostKind, PostView, Reaction, User, UserKind
 from models.base import utcnow
 from services import access
 from services.blocking import run_blocking
@@ -198,6 +198,12 @@ async def _listed_circles(db: AsyncSession) -> dict[int, str]:
     return {circle_id: name for circle_id, name in rows.all() if circle_id is not None}
 
 
+async def _assistants(db: AsyncSession) -> set[int]:
+    """The assistant's account: what it says is no colleague's activity (`services.assistant`)."""
+    found = await db.exec(select(User.id).where(User.kind == UserKind.ASSISTANT))
+    return {user_id for user_id in found.all() if user_id is not None}
+
+
 async def _teams(db: AsyncSession) -> dict[int, str]:
     rows = await db.exec(select(User.id, User.team))
     return {user_id: team.strip() for user_id, team in rows.all() if user_id is not None}
@@ -216,8 +222,9 @@ async def _traces(db: AsyncSession, since: datetime) -> list[tuple[int, datetime
         select(NewsRead.user_id, NewsRead.at).where(col(NewsRead.at) >= since),
     ]
     found: list[tuple[int, datetime]] = []
+    assistants = await _assistants(db)
     for statement in statements:
-        found.extend((await db.exec(statement)).all())
+        found.extend(trace for trace in (await db.exec(statement)).all() if trace[0] not in assistants)
     return found
 
 
@@ -276,9 +283,10 @@ async def circle_activity(db: AsyncSession, period: Period) -> list[CircleActivi
         .group_by(col(Message.circle_id), col(Message.author_id)),
     }
     groups: dict[int, _Group] = defaultdict(_Group)
+    assistants = await _assistants(db)
     for name, statement in statements.items():
         for circle_id, user_id, number in (await db.exec(statement)).all():
-            if circle_id in listed:
+            if circle_id in listed and user_id not in assistants:
                 group = groups[circle_id]
                 group.colleagues.add(user_id)
                 group.counts["reactions" if name.endswith("_reactions") else name] += number
@@ -473,10 +481,11 @@ async def interactions(db: AsyncSession, since: datetime) -> list[Link]:
             .where(col(Message.created_at) >= since, col(Message.deleted_at).is_(None)),
         ),
     ]
+    assistants = await _assistants(db)
     found = []
     for kind, statement in statements:
         for at, actor_id, other_id, circle_id in (await db.exec(statement)).all():
-            if actor_id != other_id:
+            if actor_id != other_id and not {actor_id, other_id} & assistants:
                 found.append(Link(kind, at, actor_id, other_id, circle_id))
     return found
 

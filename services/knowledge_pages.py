@@ -31,7 +31,7 @@ from models import (
 from models.base import utcnow
 from services import markdown, search
 from services import tags as tag_names
-from services.access import sql_can_read_item, standing, writable_circle
+from services.access import ensure_editor, sql_can_read_item, standing, writable_circle
 from services.errors import N_, Conflict, Invalid, NotFound, PermissionDenied
 from services.transactions import writes
 
@@ -158,6 +158,17 @@ async def delete_page(db: AsyncSession, user: User, page_id: int) -> None:
         raise PermissionDenied(N_("Only the one who wrote it or an admin may delete this page."))
     await search.unindex(db, ItemKind.PAGE, page_id)
     await db.delete(page)
+
+
+@writes
+async def mark_for_newcomers(db: AsyncSession, user: User, page_id: int, *, on: bool, team: str = "") -> KnowledgePage:
+    """Editors mark a page for new colleagues (all, or one team's): Ids's welcome names it."""
+    ensure_editor(user)
+    page = await access_page(db, user, page_id)
+    page.for_newcomers = on
+    page.newcomer_team = team.strip()[:120] if on else ""
+    db.add(page)
+    return page
 
 
 async def may_edit(db: AsyncSession, user: User, page: KnowledgePage) -> bool:

@@ -26,12 +26,13 @@ from models import (
     NotificationKind,
     Post,
     PostKind,
+    QuestionSource,
     Reaction,
     Role,
     User,
 )
 from models.base import utcnow
-from services import accounts, direct, events, markdown, notifications, search
+from services import accounts, assistant_questions, direct, events, markdown, notifications, search
 from services.access import ensure_editor, is_editor, respondable_circle, sql_can_read, writable_circle
 from services.errors import N_, Conflict, Invalid, NotFound, PermissionDenied
 from services.event_types import PostCreated, PostDeleted, PostUpdated
@@ -151,6 +152,17 @@ async def create_post(db: AsyncSession, user: User, circle_id: int, *, body: str
 
 
 @writes
+async def create_assistant_post(db: AsyncSession, assistant: User, circle_id: int, *, body: str) -> Post:
+    """Ids posts in a circle it is no member of (its weekly round-up): the circle's readers see it
+    as any post; an archived circle or a conversation takes none."""
+    circle = await db.get(Circle, circle_id)
+    if circle is None or circle.archived_at is not None or direct.is_conversation(circle):
+        raise NotFound(N_("No such circle."))
+    post = Post(kind=PostKind.POST, circle_id=circle_id, body=clean_body(body), html="", author_id=assistant.id or 0)
+    return await _publish(db, assistant, post)
+
+
+@writes
 async def create_news(
     db: AsyncSession,
     user: User,
@@ -246,6 +258,16 @@ async def _publish(db: AsyncSession, author: User, post: Post) -> Post:
     await search.index(db, search_entry(post), new=True)
     await events.record(db, topic_of(post), PostCreated.model_validate(await post_data(db, post, author)))
     await _notify(db, author, post, set(rendered.mentions), must_read=post.must_read)
+    if post.kind is PostKind.POST:  # asked in a circle: answered with a comment
+        await assistant_questions.notice(
+            db,
+            author,
+            QuestionSource.POST,
+            post.id,
+            circle_id=post.circle_id,
+            text=post.body,
+            mentioned=rendered.mentions,
+        )
     return post
 
 

@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import ApiToken, LastSignIn, User, UserSession
 from models.base import utcnow
-from services import audit, events, passwords, throttle
+from services import audit, events, passwords, throttle, welcome
 from services.accounts import find_by_email
 from services.errors import N_, Invalid, NotFound, Unauthenticated
 from services.event_types import SessionEnded
@@ -62,7 +62,7 @@ async def sign_in(
     user = await find_by_email(db, email) if email else None
     attempt = await throttle.begin_attempt(db, limits, email=email, address=address, device=device)
     ok = await passwords.verify_password(user.password_hash if user else None, password)
-    if user is None or not ok or not user.is_active:
+    if user is None or not ok or not user.is_active or user.is_assistant:
         raise Unauthenticated(N_("Wrong e-mail address or password."))
     stronger = await passwords.rehash(password) if passwords.needs_rehash(user.password_hash) else None
     async with unit_of_work(db):
@@ -70,7 +70,13 @@ async def sign_in(
         if stronger is not None:
             user.password_hash = stronger
             db.add(user)
+        first = await db.get(LastSignIn, user.id) is None
         await _note_sign_in(db, user)
+        # Every session is made here, whoever made the account: the one place a first sign-in is
+        # certain, and the welcome's claim keeps it single across tabs and workers. Colleagues who
+        # signed in before Ids's care existed are no newcomers.
+        if first:
+            await welcome.welcome_once(db, user)
         token = secrets.token_urlsafe(32)
         session = UserSession(
             token_hash=digest(token),

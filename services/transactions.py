@@ -63,9 +63,12 @@ class Outbox:
     (`EventSink`), and the jobs a commit starts to their runners. Every call here happens
     right after a commit, on the event loop: it must only queue, never block."""
 
-    def __init__(self, sink: EventSink | None = None, *, extractor: Wakeable | None = None) -> None:
+    def __init__(
+        self, sink: EventSink | None = None, *, extractor: Wakeable | None = None, assistant: Wakeable | None = None
+    ) -> None:
         self.sink = sink
         self.extractor = extractor  # set by the app once the extractor exists
+        self.assistant = assistant  # the assistant's answerer (`services.answering`), set by the app
 
     def publish(self, committed: Sequence[CommittedEvent]) -> None:
         if committed and self.sink is not None:
@@ -75,6 +78,11 @@ class Outbox:
         """New document versions wait for their text to be read."""
         if self.extractor is not None:
             self.extractor.wake()
+
+    def wake_assistant(self) -> None:
+        """Questions for the assistant wait for an answer."""
+        if self.assistant is not None:
+            self.assistant.wake()
 
 
 def session_info(outbox: Outbox) -> dict[str, Any]:

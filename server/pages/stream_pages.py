@@ -14,7 +14,7 @@ from server.endpoints import Call, form_file, form_route, form_text, page_route,
 from server.fragments import EMOJI, item_viewer
 from server.pages.news_proposals_pages import featured_end, local_moment
 from server.pagination import is_number
-from services import chat, circles, comments, images, news_proposals, posts, reactions, stream
+from services import chat, circles, comments, images, news_proposals, posts, reactions, stream, welcome
 from services.errors import N_, Invalid
 
 PAGE = 20
@@ -74,6 +74,7 @@ async def home(call: Call) -> Response:
         invitations=invitations,
         unread=unread,
         is_editor=call.user.role in {Role.EDITOR, Role.ADMIN},
+        checklist=await welcome.checklist(call.db, call.user),
         **context,
     )
 
