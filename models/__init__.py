@@ -1,5 +1,6 @@
 """Kring's tables. Models know nothing of HTTP, WebSockets or the broker."""
 
+from models.attachment import Attachment, AttachmentKind
 from models.audit import AuditEntry
 from models.auth import ApiToken, LoginFailure, UserSession
 from models.branding import Branding
@@ -31,6 +32,8 @@ __all__ = [
     "REACTIONS",
     "AccountInvitation",
     "ApiToken",
+    "Attachment",
+    "AttachmentKind",
     "Audience",
     "AuditEntry",
     "Branding",

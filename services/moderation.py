@@ -44,7 +44,7 @@ from models import (
     User,
 )
 from models.base import utcnow
-from services import access, audit, chat, comments, events, notifications, posts, search
+from services import access, attachments, audit, chat, comments, events, notifications, posts, search
 from services.errors import N_, Conflict, Invalid, NotFound, PermissionDenied, RateLimited
 from services.event_types import (
     CommentDeleted,
@@ -426,7 +426,11 @@ async def restore(
         author = await db.get(User, item.author_id)
         assert author is not None
         await events.record(
-            db, posts.topic_of(found.post), CommentUpdated.model_validate(comments.comment_data(item, author))
+            db,
+            posts.topic_of(found.post),
+            CommentUpdated.model_validate(
+                comments.comment_data(item, author, await attachments.data_of(db, posts.comment_target(item.id or 0)))
+            ),
         )
     else:
         await search.index(db, posts.search_entry(item))
