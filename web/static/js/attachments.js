@@ -37,12 +37,8 @@
       return;
     }
     showError(field, "");
-    const tile = document.createElement("li");
-    tile.className = "uploading";
-    const name = document.createElement("span");
-    name.className = "attach-name";
-    name.textContent = file.name || "foto";
-    tile.append(name);
+    const tile = field.querySelector("template[data-attach-tile]").content.firstElementChild.cloneNode(true);
+    tile.querySelector(".attach-name").textContent = file.name || "foto";
     field.querySelector("[data-attach-tray]").append(tile);
     update(field);
     const data = new FormData();
@@ -64,22 +60,17 @@
     tile.className = `attach-${made.kind}`;
     tile.dataset.attachmentId = String(made.id);
     if (made.kind === "photo") {
-      const image = document.createElement("img");
+      const image = tile.querySelector("img");
       image.src = made.thumb_url;
       image.alt = made.name;
-      tile.prepend(image);
+      image.hidden = false;
     }
-    const input = document.createElement("input");
-    input.type = "hidden";
-    input.name = "attachments";
+    const input = tile.querySelector("input[name=attachments]");
     input.value = String(made.id);
-    const remove = document.createElement("button");
-    remove.type = "button";
-    remove.className = "small link-like";
-    remove.dataset.attachRemove = "";
-    remove.textContent = "×";
+    input.disabled = false;
+    const remove = tile.querySelector("[data-attach-remove]");
     remove.setAttribute("aria-label", `${field.dataset.remove}: ${made.name}`);
-    tile.append(input, remove);
+    remove.hidden = false;
     update(field);
   }
 

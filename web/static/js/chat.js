@@ -281,7 +281,7 @@
     event.preventDefault();
     const body = area.value.trim();
     // Photos and files uploaded into the form (attachments.js) go with the message.
-    const attachments = [...form.querySelectorAll("input[name=attachments]")].map((input) => Number(input.value));
+    const attachments = [...form.querySelectorAll("input[name=attachments]:not([disabled])")].map((input) => Number(input.value));
     if (form.dataset.uploading || (!body && !attachments.length)) return;
     const clientId = newId();
     const item = pendingTemplate.content.firstElementChild.cloneNode(true);
