@@ -148,7 +148,7 @@
   function show(index) {
     at = (index + shown.length) % shown.length;
     const link = shown[at];
-    image.src = link.href;
+    image.src = link.getAttribute("href");
     image.alt = link.querySelector("img")?.alt || "";
     const single = shown.length < 2;
     dialog.querySelector("[data-lightbox-previous]").hidden = single;
