@@ -108,7 +108,7 @@ async def upload(
 
 
 def _keep(data: bytes, filename: str, folder: Path, max_pixels: int) -> _Kept:
-    if photos.kind_of(data) is not None:
+    if photos.is_photo(data):
         processed = photos.process(data, max_pixels=max_pixels)
         digest = hashlib.sha256(processed.full).hexdigest()
         name = f"{digest}.{processed.extension}"

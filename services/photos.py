@@ -1,8 +1,9 @@
-"""Photos as colleagues send them, made safe to show: checked by content, decoded by Pillow
-within a pixel limit (a decompression bomb is refused before its pixels are read), turned by
-their EXIF orientation, and encoded anew without any metadata, so no location or camera data
-ever leaves the server. Runs in the file-work pool (`services.blocking`), never on the event
-loop; `process` is pure (bytes in, bytes out).
+"""Photos as colleagues send them, made safe to show: checked by content (JPEG, PNG, WebP, GIF,
+and HEIC as iPhones take them, read through pillow-heif's libheif), decoded by Pillow within a
+pixel limit (a decompression bomb is refused before its pixels are read), turned by their EXIF
+orientation, and encoded anew without any metadata, so no location or camera data ever leaves
+the server. Runs in the file-work pool (`services.blocking`), never on the event loop;
+`process` is pure (bytes in, bytes out).
 """
 
 from __future__ import annotations
@@ -10,19 +11,21 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
+import pillow_heif
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from services.errors import N_, Invalid
 
+# HEIC becomes one more format Pillow opens; pillow-heif turns it upright by its orientation
+# itself (and leaves the orientation 1), so `exif_transpose` below does nothing more to it.
+pillow_heif.register_heif_opener()
+
 FULL_SIZE = 2048  # the lightbox's picture, its longest side in pixels
 THUMB_SIZE = 480  # the grid's tiles (shown at most 240 CSS pixels wide, so sharp at 2x)
-_FORMATS = ["JPEG", "PNG", "WEBP", "GIF"]
+_FORMATS = ["JPEG", "PNG", "WEBP", "GIF", "HEIF"]
 _QUALITY = 85
-_HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1", b"avif")
-NOT_A_PHOTO = N_("A photo must be a JPEG, PNG, WebP or GIF image.")
-HEIC_REFUSED = N_(
-    "HEIC photos (from an iPhone) cannot be read yet. Set the camera to 'Most compatible' or send the photo as JPEG."
-)
+_HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1")
+NOT_A_PHOTO = N_("A photo must be a JPEG, PNG, WebP, GIF or HEIC image.")
 TOO_MANY_PIXELS = N_("This photo has too many pixels.")
 
 
@@ -35,22 +38,18 @@ class Processed:
     height: int
 
 
-def kind_of(data: bytes) -> str | None:
-    """ "photo" or "heic" by the first bytes, or None for anything else."""
+def is_photo(data: bytes) -> bool:
+    """A photo by its first bytes (never by its name): JPEG, PNG, GIF, WebP or HEIC."""
     if data.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a")):
-        return "photo"
+        return True
     if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "photo"
-    if len(data) >= 12 and data[4:8] == b"ftyp" and data[8:12] in _HEIF_BRANDS:
-        return "heic"
-    return None
+        return True
+    return len(data) >= 12 and data[4:8] == b"ftyp" and data[8:12] in _HEIF_BRANDS
 
 
 def process(data: bytes, *, max_pixels: int) -> Processed:
     """The photo re-encoded at two sizes, upright and without metadata; `Invalid` for anything
-    that is not a readable JPEG, PNG, WebP or GIF within `max_pixels`."""
-    if kind_of(data) == "heic":
-        raise Invalid(HEIC_REFUSED, field="file")
+    that is not a readable JPEG, PNG, WebP, GIF or HEIC within `max_pixels`."""
     # Pillow's own guard, for every image it opens in this process: far past the limit it
     # refuses before decoding (DecompressionBombError); the check below refuses the rest.
     Image.MAX_IMAGE_PIXELS = max_pixels

@@ -7,6 +7,7 @@ import io
 import struct
 import zlib
 
+import pillow_heif
 from docx import Document as DocxDocument
 from PIL import Image
 
@@ -16,9 +17,10 @@ RED = (220, 30, 30)
 BLUE = (30, 30, 220)
 
 
-def phone_photo(width: int = 60, height: int = 30) -> bytes:
-    """A landscape JPEG whose left half is red and right half blue, with EXIF orientation 6 (the
-    camera was turned: show it rotated 90° clockwise) and a GPS position in Utrecht."""
+def phone_photo(width: int = 60, height: int = 30, *, format: str = "JPEG") -> bytes:
+    """A landscape JPEG (or HEIC, as an iPhone takes it) whose left half is red and right half
+    blue, with EXIF orientation 6 (the camera was turned: show it rotated 90° clockwise) and a
+    GPS position in Utrecht."""
     picture = Image.new("RGB", (width, height), BLUE)
     picture.paste(RED, (0, 0, width // 2, height))
     exif = Image.Exif()
@@ -30,7 +32,11 @@ def phone_photo(width: int = 60, height: int = 30) -> bytes:
     gps[3] = "E"
     gps[4] = (5.0, 7.0, 10.0)
     out = io.BytesIO()
-    picture.save(out, "JPEG", quality=95, exif=exif)
+    if format == "HEIF":
+        pillow_heif.register_heif_opener()
+        picture.save(out, "HEIF", quality=95, exif=exif.tobytes())
+    else:
+        picture.save(out, "JPEG", quality=95, exif=exif)
     return out.getvalue()
 
 
@@ -49,7 +55,7 @@ def png_bomb(width: int = 100_000, height: int = 100_000) -> bytes:
     return bytes(header)
 
 
-def heic_header() -> bytes:
+def broken_heic() -> bytes:
     return b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 64
 
 

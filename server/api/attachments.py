@@ -60,8 +60,8 @@ def routes(settings: Settings) -> list[Route]:
             upload,
             "POST",
             summary="Upload a photo or file (multipart/form-data, field `file`) as your draft; name its id in a "
-            "post's, comment's or message's `attachments` within a day. A photo (JPEG, PNG, WebP or GIF, told by "
-            "its content) is turned upright and stored without its metadata (no location); HEIC is refused.",
+            "post's, comment's or message's `attachments` within a day. A photo (JPEG, PNG, WebP, GIF or HEIC, told "
+            "by its content) is turned upright and stored as JPEG (WebP with transparency) without its metadata.",
             returns=AttachmentOut,
             status=201,
             form=_UPLOAD,

@@ -18,7 +18,7 @@ from server.context import AppContext
 from services import attachments, chat, comments, documents, photos, posts, search
 from services.errors import Invalid, NotFound, TooLarge
 from services.search import Query
-from tests.photo_files import BLUE, GPS_IFD, ORIENTATION, RED, docx, heic_header, phone_photo, png, png_bomb
+from tests.photo_files import BLUE, GPS_IFD, ORIENTATION, RED, broken_heic, docx, phone_photo, png, png_bomb
 from tests.support import add_member, make_circle, make_user
 
 
@@ -26,8 +26,9 @@ def _near(pixel: tuple[int, ...], colour: tuple[int, int, int]) -> bool:
     return all(abs(a - b) < 40 for a, b in zip(pixel, colour, strict=False))
 
 
-def test_a_photo_is_made_upright_and_without_its_location(tmp_path: Path) -> None:
-    kept = attachments._keep(phone_photo(), "IMG_0001.jpg", tmp_path, 1_000_000)
+@pytest.mark.parametrize("format", ["JPEG", "HEIF"])
+def test_a_photo_is_made_upright_and_without_its_location(tmp_path: Path, format: str) -> None:
+    kept = attachments._keep(phone_photo(format=format), "IMG_0001", tmp_path, 1_000_000)
     assert (kept.kind.value, kept.content_type, kept.width, kept.height) == ("photo", "image/jpeg", 30, 60)
     for name in (kept.file, kept.file.replace(".jpg", "-thumb.jpg")):
         with Image.open(tmp_path / name) as stored:
@@ -43,13 +44,13 @@ def test_a_photo_is_made_upright_and_without_its_location(tmp_path: Path) -> Non
 
 
 def test_what_is_no_photo_or_has_too_many_pixels_is_refused_with_a_reason() -> None:
-    with pytest.raises(Invalid, match="HEIC"):
-        photos.process(heic_header(), max_pixels=1_000_000)
+    with pytest.raises(Invalid, match="HEIC image"):
+        photos.process(broken_heic(), max_pixels=1_000_000)
     with pytest.raises(Invalid, match="too many pixels"):
         photos.process(png_bomb(), max_pixels=1_000_000)
     with pytest.raises(Invalid, match="too many pixels"):
         photos.process(png(1200, 1000), max_pixels=1_000_000)
-    with pytest.raises(Invalid, match="JPEG, PNG, WebP or GIF"):
+    with pytest.raises(Invalid, match="JPEG, PNG, WebP, GIF or HEIC"):
         photos.process(b"\xff\xd8\xff" + b"\x00" * 100, max_pixels=1_000_000)
 
 
@@ -68,7 +69,7 @@ async def test_a_refused_upload_leaves_nothing(db: AsyncSession, settings: Setti
     with pytest.raises(TooLarge):
         await attachments.upload(db, colleague, b"x" * 50_001, "groot.txt", media_dir=settings.media_dir, limits=limits)
     with pytest.raises(Invalid, match="HEIC"):
-        await attachments.upload(db, colleague, heic_header(), "a.heic", media_dir=settings.media_dir, limits=limits)
+        await attachments.upload(db, colleague, broken_heic(), "a.heic", media_dir=settings.media_dir, limits=limits)
     assert (await db.exec(select(Attachment))).all() == []
     assert not (settings.media_dir / attachments.FOLDER).exists() or not any(
         (settings.media_dir / attachments.FOLDER).iterdir()
