@@ -226,6 +226,17 @@ async def forget(db: AsyncSession, targets: Sequence[str]) -> None:
     await db.exec(delete(Attachment).where(col(Attachment.target).in_(list(targets))))
 
 
+async def set_findable(db: AsyncSession, target: str, *, findable: bool) -> None:
+    """A hidden item's files leave search with it, and come back when it is restored."""
+    for attachment in (await db.exec(select(Attachment).where(Attachment.target == target))).all():
+        if not attachment.text:
+            continue
+        if findable:
+            await search.index(db, search_entry(attachment))
+        else:
+            await search.unindex(db, ItemKind.ATTACHMENT, attachment.id or 0)
+
+
 def attachment_data(attachment: Attachment) -> dict[str, Any]:
     """What a page shows of an attachment, as events carry it."""
     return {

@@ -384,6 +384,7 @@ async def hide(
     item.hidden_at, item.hidden_reason = utcnow(), reason
     db.add(item)
     await db.flush()
+    await attachments.set_findable(db, found.subject, findable=False)
     # Lines others had about it (mentions, replies) lead nowhere now.
     await notifications.forget(db, [found.subject])
     await notifications.notify(
@@ -415,6 +416,7 @@ async def restore(
     item.hidden_at, item.hidden_reason = None, None
     db.add(item)
     await db.flush()
+    await attachments.set_findable(db, found.subject, findable=True)
     if isinstance(item, Message):
         await search.index(db, chat.search_entry(item))
         await chat.announce_readers(db, item.circle_id)

@@ -12,10 +12,10 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from config import Settings
-from models import Attachment, CircleVisibility, DocumentVersion, Event, ItemKind
+from models import Attachment, CircleVisibility, DocumentVersion, Event, ItemKind, ReportedKind
 from models.base import utcnow
 from server.context import AppContext
-from services import attachments, chat, comments, documents, photos, posts, search
+from services import attachments, chat, comments, documents, moderation, photos, posts, search
 from services.errors import Invalid, NotFound, TooLarge
 from services.search import Query
 from tests.photo_files import BLUE, GPS_IFD, ORIENTATION, RED, broken_heic, docx, phone_photo, png, png_bomb
@@ -152,8 +152,15 @@ async def test_a_document_on_a_post_is_found_by_its_words_and_kept_in_the_knowle
             db, outsider, made.id or 0, media_dir=settings.media_dir, max_bytes=10**7, review_by=utcnow().date()
         )
 
+    # Hidden by a moderator, the post's file leaves search with it, and comes back with it.
+    await moderation.hide(db, owner, ReportedKind.POST, post.id or 0, reason="Even weg")
+    attached_only = Query(text="paprikapoeder", kinds=[ItemKind.ATTACHMENT])
+    assert (await search.search(db, owner, attached_only)).hits == []
+    await moderation.restore(db, owner, ReportedKind.POST, post.id or 0)
+    assert [h.item.ref_id for h in (await search.search(db, owner, attached_only)).hits] == [made.id]
+
     await posts.delete_post(db, member, post.id or 0)
-    assert (await search.search(db, member, Query(text="paprikapoeder"))).hits == []
+    assert (await search.search(db, member, attached_only)).hits == []
 
 
 async def test_drafts_nobody_attached_are_swept_after_a_day(db: AsyncSession, settings: Settings) -> None:
