@@ -54,6 +54,14 @@ async def test_a_secret_circles_photo_is_not_found_by_an_outsider_on_any_url(
     assert history[0]["attachments"][0]["thumb_url"] == photo["thumb_url"]
     page = await member.get(f"/circles/{secret.id}")
     assert f'src="/attachments/{photo["id"]}/thumb"' in page.text
+    # Its admin shows the circle's gallery, which lists the photo for members only.
+    assert f'href="/circles/{secret.id}/photos"' not in page.text
+    chosen = await member.submit(f"/circles/{secret.id}/gallery", {"gallery": "on"}, page=f"/circles/{secret.id}")
+    assert chosen.status_code == 303
+    assert f'href="/circles/{secret.id}/photos"' in (await member.get(f"/circles/{secret.id}")).text
+    gallery = await member.get(f"/circles/{secret.id}/photos")
+    assert f'src="/attachments/{photo["id"]}/thumb"' in gallery.text
+    assert (await stranger.get(f"/circles/{secret.id}/photos")).status_code == 404
 
 
 async def test_a_post_with_a_document_by_form_and_its_search_hit(db: AsyncSession, visitor: Visitor) -> None:
@@ -89,8 +97,3 @@ async def test_a_post_with_a_document_by_form_and_its_search_hit(db: AsyncSessio
     leads = await visitor.get(found[0]["url"])
     assert leads.status_code == 303
     assert leads.headers["location"].startswith("/posts/")
-
-    kept = await visitor.write("POST", f"/api/v1/attachments/{document['id']}/keep")
-    assert kept.status_code == 201, kept.text
-    versions = (await visitor.get(f"/api/v1/documents/{kept.json()['id']}/versions")).json()["items"]
-    assert [(v["number"], v["filename"]) for v in versions] == [(1, "koffie.docx")]
