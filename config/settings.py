@@ -75,6 +75,11 @@ class Settings(BaseSettings):
     limit_avatar_bytes: int = Field(default=2_097_152, ge=1024)
     limit_cover_bytes: int = Field(default=5_242_880, ge=1024)
     limit_document_bytes: int = Field(default=52_428_800, ge=1024)
+    # Photos and files on posts, comments and chat: each file as uploaded, how many one item
+    # carries, and a photo's pixels (more is refused as a decompression bomb before decoding).
+    limit_attachment_bytes: int = Field(default=20_971_520, ge=1024)
+    limit_attachments_per_item: int = Field(default=10, ge=1, le=50)
+    limit_photo_pixels: int = Field(default=40_000_000, ge=10_000)
     limit_message_chars: int = Field(default=4_000, ge=10)
     limit_messages_per_minute: int = Field(default=30, ge=1)
     limit_ws_frame_bytes: int = Field(default=65_536, ge=1024)

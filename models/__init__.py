@@ -1,6 +1,7 @@
 """Kring's tables. Models know nothing of HTTP, WebSockets or the broker."""
 
 from models.assistant import AssistantQuestion, QuestionSource, QuestionState
+from models.attachment import Attachment, AttachmentKind
 from models.audit import AuditEntry
 from models.auth import ApiToken, LoginFailure, UserSession
 from models.branding import Branding
@@ -34,6 +35,8 @@ __all__ = [
     "AccountInvitation",
     "ApiToken",
     "AssistantQuestion",
+    "Attachment",
+    "AttachmentKind",
     "Audience",
     "AuditEntry",
     "Branding",

@@ -6,6 +6,7 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import Column, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlmodel import Field, SQLModel
 
 from models.base import StrEnumType, UTCDateTime, utcnow
@@ -68,6 +69,8 @@ class Circle(SQLModel, table=True):
     # it, and when it came back, is in the audit log).
     archived_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     weekly_roundup: bool = False  # Ids posts a summary of last week here on Monday morning
+    # The circle shows a "galerij" tab: its photos together, newest first.
+    gallery: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
 
 
 class Membership(SQLModel, table=True):

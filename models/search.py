@@ -32,6 +32,7 @@ class ItemKind(enum.StrEnum):
     MESSAGE = "message"
     PERSON = "person"
     CIRCLE = "circle"
+    ATTACHMENT = "attachment"  # a file on a post, comment or chat message, found by its text
 
 
 class Audience(enum.StrEnum):

@@ -31,6 +31,7 @@ from realtime.presence import MemoryPresence, RedisPresence
 from realtime.publisher import Publisher
 from realtime.redis_broker import RedisBroker
 from server import health, openapi, reading
+from server.api import attachments as attachments_api
 from server.api import chat as chat_api
 from server.api import circles as circles_api
 from server.api import documents as documents_api
@@ -54,6 +55,7 @@ from server.pages import (
     admin_import,
     admin_insight,
     admin_pages,
+    attachments_pages,
     brand,
     care_pages,
     circles_pages,
@@ -71,7 +73,7 @@ from server.pages import (
 from server.search_params import url_of
 from server.security_headers import SecurityHeaders
 from server.templating import Templates
-from services import assistant, care_schedule, dutch_words, news_proposals
+from services import assistant, attachments, care_schedule, dutch_words, news_proposals
 from services.branding import BrandingCache
 from services.errors import N_
 from services.events import ORG_TOPIC
@@ -150,13 +152,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 ),
                 name="kring-ids-care",
             )
+            draft_sweep = asyncio.create_task(
+                attachments.sweep_forever(db, settings.media_dir), name="kring-attachment-sweep"
+            )
             try:
                 yield {"kring": context, "kring_realtime": _realtime_context(settings, hub)}
             finally:
                 await admin_import.stop_imports()
                 await extractor.close()
                 await branding_cache.close()
-                for task in (digests, scheduled_news, care):
+                for task in (digests, scheduled_news, care, draft_sweep):
                     if task is not None:
                         task.cancel()
                         with suppress(asyncio.CancelledError):
@@ -234,6 +239,8 @@ def _routes(settings: Settings) -> list[BaseRoute]:
         *chat_api.routes,
         *notifications_api.routes,
         *documents_api.routes(settings),
+        *attachments_api.routes(settings),
+        *attachments_pages.routes,
         *knowledge_pages_api.routes,
         *search_api.routes,
         *sessions_pages.routes,

@@ -14,10 +14,11 @@ from config import Settings
 from models import CircleVisibility, Comment, MemberRole, NewsRead, PostView, Reaction, Role, User
 from models.base import utcnow
 from models.database import assert_migrated, make_engine, make_sessionmaker
-from server import demo_data, reading
+from server import demo_data, demo_photos, reading
 from server.demo_data import DemoBlogPost, DemoContent, DemoNews, DemoPost, Reactions
 from services import (
     accounts,
+    attachments,
     chat,
     circles,
     comments,
@@ -49,7 +50,7 @@ async def seed_demo(settings: Settings) -> int:
             if await _has_users(db):
                 print("kring: the database already has accounts; the demo is not seeded again")
             else:
-                await _seed(db, content)
+                await _seed(db, content, settings.media_dir)
                 imported = await _seed_knowledge(db, settings, content)
                 print(
                     f"kring: seeded {len(content.people)} colleagues, {len(content.circles)} circles and "
@@ -89,7 +90,7 @@ async def _has_users(db: AsyncSession) -> bool:
     return (await db.exec(select(func.count()).select_from(User))).one() > 0
 
 
-async def _seed(db: AsyncSession, content: DemoContent) -> None:
+async def _seed(db: AsyncSession, content: DemoContent, media_dir: Path) -> None:
     # One hash for everyone: sixty argon2 hashes would take seconds for nothing.
     shared_hash = await passwords.hash_password(content.organisation.password)
     people: dict[str, User] = {}
@@ -124,10 +125,12 @@ async def _seed(db: AsyncSession, content: DemoContent) -> None:
             await circles.set_member_role(db, founder, circle_id, people[local].id or 0, MemberRole.ADMIN)
         if spec.weekly_roundup:
             await circles.set_weekly_roundup(db, founder, circle_id, on=True)
-    await _seed_stream(db, people, content)
+        if spec.gallery:
+            await attachments.set_gallery(db, founder, circle_id, on=True)
+    await _seed_stream(db, people, content, media_dir)
 
 
-async def _seed_stream(db: AsyncSession, people: dict[str, User], content: DemoContent) -> None:
+async def _seed_stream(db: AsyncSession, people: dict[str, User], content: DemoContent, media_dir: Path) -> None:
     """News, blogs and circle posts, oldest first (the stream orders by id), dated in the past."""
     circle_ids = {c.name: c.id or 0 for c in await circles.list_circles(db, people[content.people[0].local], limit=500)}
     for spec in content.circles:  # secret circles are not visible to the first colleague
@@ -156,7 +159,17 @@ async def _seed_stream(db: AsyncSession, people: dict[str, User], content: DemoC
         elif isinstance(entry, DemoBlogPost):
             post = await posts.create_blog_post(db, people[entry.author], title=entry.title, body=entry.body)
         else:
-            post = await posts.create_post(db, people[entry.author], circle_ids[entry.circle], body=entry.body)
+            author = people[entry.author]
+            photos = [
+                (
+                    await attachments.upload(
+                        db, author, demo_photos.draw(name, n), f"{name}-{n + 1}.jpg", media_dir=media_dir
+                    )
+                ).id
+                or 0
+                for n, name in enumerate(entry.photos)
+            ]
+            post = await posts.create_post(db, author, circle_ids[entry.circle], body=entry.body, attachment_ids=photos)
         async with unit_of_work(db):
             post.created_at = when  # the demo's history: services always stamp "now"
             db.add(post)

@@ -13,7 +13,7 @@ import functools
 import re
 from collections.abc import Callable, Hashable, Iterator
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
@@ -73,6 +73,7 @@ class DemoCircle(_Data):
     admins: tuple[Local, ...] = Field(min_length=1)  # the first one founds the circle
     members: tuple[Local, ...] = ()
     weekly_roundup: bool = False  # Ids posts last week's summary here on Monday morning
+    gallery: bool = False  # shows a gallery of its photos
 
     @field_validator("kind")
     @classmethod
@@ -126,6 +127,7 @@ class DemoBlogPost(_StreamItem):
 class DemoPost(_StreamItem):
     circle: Line  # a circle's name
     hours_ago: int = Field(default=0, ge=0, le=23)
+    photos: tuple[Literal["dip", "roti", "cake"], ...] = ()  # drawn at seed time (server/demo_photos.py)
 
 
 class DemoPage(_Data):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, computed_field, field_validator
 from pydantic.config import JsonDict
 
 from models import (
@@ -276,9 +276,49 @@ class ReactionsOut(BaseModel):
 POST_BODY_LIMIT: JsonDict = {"maxLength": 20_000}
 
 
+# The drafts (`POST /api/v1/attachments`) an item takes with it; with any, its text may be empty.
+Attachments = Annotated[list[Id], Field(default_factory=list, max_length=50)]
+TEXT_OR_NONE = r"^[^\x00]*$"
+
+
+class AttachmentOut(BaseModel):
+    """A photo or file on an item (or a draft of yours). Its bytes are served to the item's
+    readers only: a photo at `photo_url` (re-encoded, without metadata) and `thumb_url`, a file
+    at `file_url`."""
+
+    id: int
+    kind: Literal["photo", "file"]
+    name: str
+    size: int
+    content_type: str
+    width: int = 0
+    height: int = 0
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def photo_url(self) -> str | None:
+        return f"/attachments/{self.id}/photo" if self.kind == "photo" else None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def thumb_url(self) -> str | None:
+        return f"/attachments/{self.id}/thumb" if self.kind == "photo" else None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def file_url(self) -> str:
+        return f"/attachments/{self.id}/file"
+
+
+class KeptDocumentOut(BaseModel):
+    id: int
+    url: str
+
+
 class PostIn(Strict):
-    body: str = Field(min_length=1, pattern=WORDS, json_schema_extra=POST_BODY_LIMIT)
+    body: str = Field(default="", pattern=TEXT_OR_NONE, json_schema_extra=POST_BODY_LIMIT)
     client_id: str | None = Field(default=None, min_length=1, max_length=64)
+    attachments: Attachments
 
 
 class NewsIn(Strict):
@@ -322,6 +362,7 @@ class PostOut(BaseModel):
     views: int
     created_at: datetime
     edited_at: datetime | None
+    attachments: list[AttachmentOut] = []
 
 
 class PostList(BaseModel):
@@ -330,9 +371,10 @@ class PostList(BaseModel):
 
 
 class CommentIn(Strict):
-    body: str = Field(min_length=1, pattern=WORDS, max_length=20_000)
+    body: str = Field(default="", pattern=TEXT_OR_NONE, max_length=20_000)
     parent_id: Id | None = None
     client_id: str | None = Field(default=None, min_length=1, max_length=64)
+    attachments: Attachments
 
 
 class CommentPatch(Strict):
@@ -349,6 +391,7 @@ class CommentOut(BaseModel):
     reactions: ReactionsOut
     created_at: datetime
     edited_at: datetime | None
+    attachments: list[AttachmentOut] = []
 
 
 class CommentList(BaseModel):
@@ -372,9 +415,10 @@ class ReadersOut(BaseModel):
 
 
 class MessageIn(Strict):
-    body: str = Field(min_length=1, pattern=WORDS, max_length=100_000)
+    body: str = Field(default="", pattern=TEXT_OR_NONE, max_length=100_000)
     client_id: str | None = Field(default=None, min_length=1, max_length=64)
     reply_to_id: Id | None = None
+    attachments: Attachments
 
 
 class MessagePatch(Strict):
@@ -398,6 +442,7 @@ class MessageOut(BaseModel):
     created_at: datetime
     edited_at: datetime | None
     deleted: bool
+    attachments: list[AttachmentOut] = []
 
 
 class MessageList(BaseModel):

@@ -63,4 +63,6 @@ def url_of(item: SearchItem) -> str:
             return f"/people/{item.ref_id}"
         case ItemKind.CIRCLE:
             return f"/circles/{item.ref_id}"
+        case ItemKind.ATTACHMENT:  # leads on to the post, comment or message it is on
+            return f"/attachments/{item.ref_id}"
     raise AssertionError(item.kind)

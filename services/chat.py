@@ -9,6 +9,7 @@ reader's own topic (`chat.read`, so every tab and device clears its unread count
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -32,7 +33,7 @@ from models import (
     User,
 )
 from models.base import utcnow
-from services import accounts, assistant_questions, events, markdown, notifications, search
+from services import accounts, assistant_questions, attachments, events, markdown, notifications, search
 from services.access import acting_for, circle_of_item, member_circle, readable_circle, writable_circle
 from services.errors import N_, Conflict, Invalid, NotFound, PermissionDenied, RateLimited
 from services.event_types import ChatRead, MessageCreated, MessageDeleted, MessageUpdated, Person
@@ -80,6 +81,7 @@ async def message_data(db: AsyncSession, message: Message, author: User | None =
                 "excerpt": "" if quoted.deleted_at or quoted.hidden_at else quoted.body[:EXCERPT],
             }
     data = {
+        "attachments": [] if message.deleted_at else await attachments.data_of(db, message_target(message.id or 0)),
         "id": message.id,
         "circle_id": message.circle_id,
         "author": accounts.author_data(author) if author else None,
@@ -107,8 +109,12 @@ async def post_message(
     reply_to_id: int | None = None,
     limits: ChatLimits = ChatLimits(),
     on_behalf_of: User | None = None,
+    attachment_ids: Sequence[int] = (),
+    attachment_limits: attachments.Limits = attachments.DEFAULT_LIMITS,
 ) -> Message:
-    """Send a message; `on_behalf_of` is the colleague the assistant answers (`access.acting_for`)."""
+    """A message in a circle the author is a member of; with photos or files attached
+    (`attachments.upload`) the text may be empty. `on_behalf_of` is the colleague the assistant
+    answers (`access.acting_for`)."""
     if client_id is not None and not 1 <= len(client_id) <= 64:
         raise Invalid(N_("client_id has 1 to 64 characters."), field="client_id")
     access = await writable_circle(db, acting_for(user, on_behalf_of), circle_id, N_("Join the circle to chat in it."))
@@ -121,7 +127,7 @@ async def post_message(
                 raise Conflict(N_("That client_id was used for another message."), field="client_id")
             return existing
     body = body.strip()
-    if not body:
+    if not body and not attachment_ids:
         raise Invalid(N_("Write something first."), field="body")
     if len(body) > limits.max_chars:
         raise Invalid(N_("The message is too long."), field="body")
@@ -150,6 +156,10 @@ async def post_message(
     )
     db.add(message)
     await db.flush()
+    assert message.id is not None
+    await attachments.attach(
+        db, user, attachment_ids, message_target(message.id), circle_id=circle_id, limits=attachment_limits
+    )
     await search.index(db, search_entry(message), new=True)
     await events.record(
         db, events.circle_topic(circle_id), MessageCreated.model_validate(await message_data(db, message, user))
@@ -249,6 +259,7 @@ async def delete_message(db: AsyncSession, user: User, message_id: int) -> Messa
     # As with posts and comments: a deleted message's reactions go with it (they can no longer be
     # changed, and the page showed them under "deleted" until they were).
     await db.exec(delete(Reaction).where(col(Reaction.target) == message_target(message_id)))
+    await attachments.forget(db, [message_target(message_id)])
     await events.record(
         db, events.circle_topic(message.circle_id), MessageDeleted.model_validate(await message_data(db, message))
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import delete, or_
@@ -10,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Comment, Mention, NotificationKind, Post, QuestionSource, Reaction, User
 from models.base import utcnow
-from services import accounts, assistant_questions, events, markdown, notifications
+from services import accounts, assistant_questions, attachments, events, markdown, notifications
 from services.access import acting_for
 from services.errors import N_, Conflict, Invalid, NotFound, PermissionDenied
 from services.event_types import CommentCreated, CommentDeleted, CommentUpdated
@@ -26,7 +27,7 @@ from services.posts import (
 from services.transactions import writes
 
 
-def comment_data(comment: Comment, author: User) -> dict[str, Any]:
+def comment_data(comment: Comment, author: User, attached: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
     """What a page needs to show a comment, as carried by its events (a hidden comment's reason
     only for its author's page: no event carries a hidden comment)."""
     data = {
@@ -38,15 +39,16 @@ def comment_data(comment: Comment, author: User) -> dict[str, Any]:
         "html": comment.html,
         "created_at": comment.created_at.isoformat(),
         "edited_at": comment.edited_at.isoformat() if comment.edited_at else None,
+        "attachments": list(attached),
     }
     if comment.hidden_at is not None:
         data["hidden_reason"] = comment.hidden_reason
     return data
 
 
-def _clean(body: str) -> str:
+def _clean(body: str, *, optional: bool = False) -> str:
     body = body.strip()
-    if not body:
+    if not body and not optional:
         raise Invalid(N_("Write something first."), field="body")
     if len(body) > MAX_BODY:
         raise Invalid(N_("The text is too long."), field="body")
@@ -63,8 +65,11 @@ async def add_comment(
     parent_id: int | None = None,
     client_id: str | None = None,
     on_behalf_of: User | None = None,
+    attachment_ids: Sequence[int] = (),
+    attachment_limits: attachments.Limits = attachments.DEFAULT_LIMITS,
 ) -> Comment:
     """Comment on a post the user may read. A reply to a reply joins its thread: one level.
+    With photos or files attached (`attachments.upload`) the text may be empty.
     `on_behalf_of` is the colleague the assistant answers (`access.acting_for`)."""
     post = await respondable_post(db, acting_for(user, on_behalf_of), post_id)
     if client_id:
@@ -80,7 +85,7 @@ async def add_comment(
         if parent is None or parent.post_id != post_id:
             raise NotFound(N_("No such comment."))
         parent_id = parent.parent_id or parent.id
-    rendered = await markdown.render(db, _clean(body))
+    rendered = await markdown.render(db, _clean(body, optional=bool(attachment_ids)))
     comment = Comment(
         post_id=post_id,
         parent_id=parent_id,
@@ -94,7 +99,11 @@ async def add_comment(
     assert comment.id is not None
     for mentioned in rendered.mentions:
         db.add(Mention(target=comment_target(comment.id), user_id=mentioned))
-    await events.record(db, topic_of(post), CommentCreated.model_validate(comment_data(comment, user)))
+    attached = await attachments.attach(
+        db, user, attachment_ids, comment_target(comment.id), circle_id=post.circle_id, limits=attachment_limits
+    )
+    shown = [attachments.attachment_data(a) for a in attached]
+    await events.record(db, topic_of(post), CommentCreated.model_validate(comment_data(comment, user, shown)))
     await _notify(db, user, post, comment, set(rendered.mentions))
     await assistant_questions.notice(
         db,
@@ -168,7 +177,8 @@ async def edit_comment(db: AsyncSession, user: User, comment_id: int, *, body: s
     await notifications.notify(db, new, actor=user, kind=NotificationKind.MENTION, about=about)
     author = await db.get(User, comment.author_id)
     assert author is not None
-    await events.record(db, topic, CommentUpdated.model_validate(comment_data(comment, author)))
+    shown = await attachments.data_of(db, comment_target(comment_id))
+    await events.record(db, topic, CommentUpdated.model_validate(comment_data(comment, author, shown)))
     return comment
 
 
@@ -179,6 +189,7 @@ async def delete_comment(db: AsyncSession, user: User, comment_id: int) -> None:
     targets = [comment_target(i) for i in [comment_id, *replies] if i is not None]
     await db.exec(delete(Reaction).where(col(Reaction.target).in_(targets)))
     await db.exec(delete(Mention).where(col(Mention.target).in_(targets)))
+    await attachments.forget(db, targets)
     deleted = CommentDeleted(id=comment_id, post_id=comment.post_id, replies=[i for i in replies if i is not None])
     await events.record(db, topic, deleted)
     await notifications.forget(db, targets)

@@ -60,6 +60,18 @@ class CircleRef(Payload):
     color: str
 
 
+class AttachmentRef(Payload):
+    """A photo or file on an item; its bytes are fetched by URL, under the item's access rule."""
+
+    id: int
+    kind: Literal["photo", "file"]
+    name: str
+    size: int
+    content_type: str
+    width: int = 0
+    height: int = 0
+
+
 class QuotedMessage(Payload):
     id: int
     author: str
@@ -229,6 +241,7 @@ class _PostData(Event):
     featured_until: str | None
     created_at: str
     edited_at: str | None
+    attachments: list[AttachmentRef] = []
 
 
 class PostCreated(_PostData):
@@ -259,6 +272,7 @@ class _CommentData(Event):
     html: str
     created_at: str
     edited_at: str | None
+    attachments: list[AttachmentRef] = []
 
 
 class CommentCreated(_CommentData):
@@ -309,6 +323,7 @@ class _MessageData(Event):
     created_at: str
     edited_at: str | None
     deleted: bool
+    attachments: list[AttachmentRef] = []
 
 
 class MessageCreated(_MessageData):

@@ -206,6 +206,15 @@ class Extractor:
         self._closing = False
         self.idle = asyncio.Event()
 
+    async def read(self, path: Path, extension: str) -> str:
+        """The text of a file that is no document version (a post's attachment), read in the
+        sandbox under the same limits; "" when it cannot be read."""
+        try:
+            return await self._sandbox.run(read_text, path, extension, self._limits)
+        except (LimitHit, JobFailed, SandboxClosed) as failed:
+            log.warning("text of %s could not be read: %s", path.name, failed)
+            return ""
+
     def start(self) -> None:
         self._wake.set()
         self._task = asyncio.create_task(self._run(), name="kring-extractor")

@@ -44,7 +44,7 @@ from models import (
     User,
 )
 from models.base import utcnow
-from services import access, audit, chat, comments, events, notifications, posts, search
+from services import access, attachments, audit, chat, comments, events, notifications, posts, search
 from services.errors import N_, Conflict, Invalid, NotFound, PermissionDenied, RateLimited
 from services.event_types import (
     CommentDeleted,
@@ -384,6 +384,7 @@ async def hide(
     item.hidden_at, item.hidden_reason = utcnow(), reason
     db.add(item)
     await db.flush()
+    await attachments.set_findable(db, found.subject, findable=False)
     # Lines others had about it (mentions, replies) lead nowhere now.
     await notifications.forget(db, [found.subject])
     await notifications.notify(
@@ -415,6 +416,7 @@ async def restore(
     item.hidden_at, item.hidden_reason = None, None
     db.add(item)
     await db.flush()
+    await attachments.set_findable(db, found.subject, findable=True)
     if isinstance(item, Message):
         await search.index(db, chat.search_entry(item))
         await chat.announce_readers(db, item.circle_id)
@@ -426,7 +428,11 @@ async def restore(
         author = await db.get(User, item.author_id)
         assert author is not None
         await events.record(
-            db, posts.topic_of(found.post), CommentUpdated.model_validate(comments.comment_data(item, author))
+            db,
+            posts.topic_of(found.post),
+            CommentUpdated.model_validate(
+                comments.comment_data(item, author, await attachments.data_of(db, posts.comment_target(item.id or 0)))
+            ),
         )
     else:
         await search.index(db, posts.search_entry(item))

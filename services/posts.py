@@ -9,6 +9,7 @@ organisation admin. Every change records its event on the post's topic (the circ
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -32,7 +33,7 @@ from models import (
     User,
 )
 from models.base import utcnow
-from services import accounts, assistant_questions, direct, events, markdown, notifications, search
+from services import accounts, assistant_questions, attachments, direct, events, markdown, notifications, search
 from services.access import ensure_editor, is_editor, respondable_circle, sql_can_read, writable_circle
 from services.errors import N_, Conflict, Invalid, NotFound, PermissionDenied
 from services.event_types import PostCreated, PostDeleted, PostUpdated
@@ -95,7 +96,7 @@ async def _existing(
     return found
 
 
-def clean_body(body: str) -> str:
+def clean_body(body: str, *, optional: bool = False) -> str:
     # Measured as sent, before the spaces around it are trimmed: the limit the API document states.
     if len(body) > MAX_BODY:
         # Refused whole, never cut: a cut text loses its end without a word to the writer.
@@ -107,7 +108,7 @@ def clean_body(body: str) -> str:
             params={"length": len(body), "limit": MAX_BODY},
         )
     body = body.strip()
-    if not body:
+    if not body and not optional:
         raise Invalid(N_("Write something first."), field="body")
     return body
 
@@ -128,27 +129,30 @@ def _clean_client_id(client_id: str | None) -> str | None:
 
 
 @writes
-async def create_post(db: AsyncSession, user: User, circle_id: int, *, body: str, client_id: str | None = None) -> Post:
-    """A post in a circle the author is a member of."""
+async def create_post(
+    db: AsyncSession,
+    user: User,
+    circle_id: int,
+    *,
+    body: str,
+    client_id: str | None = None,
+    attachment_ids: Sequence[int] = (),
+    attachment_limits: attachments.Limits = attachments.DEFAULT_LIMITS,
+) -> Post:
+    """A post in a circle the author is a member of, with the photos and files they uploaded
+    (`attachments.upload`); with those, the text may be empty."""
     client_id = _clean_client_id(client_id)
     access = await writable_circle(db, user, circle_id, N_("Join the circle to post in it."))
     if direct.is_conversation(access.circle):  # a conversation is its chat; the stream never shows one
         raise Invalid(N_("A conversation has no posts; send a message instead."))
-    body = clean_body(body)  # checked before a repeat is answered: a refused text is refused every time
+    # Checked before a repeat is answered: a refused text is refused every time.
+    body = clean_body(body, optional=bool(attachment_ids))
     if (existing := await _existing(db, user, client_id, kind=PostKind.POST, circle_id=circle_id)) is not None:
         return existing
-    return await _publish(
-        db,
-        user,
-        Post(
-            kind=PostKind.POST,
-            circle_id=circle_id,
-            body=body,
-            html="",
-            author_id=user.id or 0,
-            client_id=client_id,
-        ),
+    post = Post(
+        kind=PostKind.POST, circle_id=circle_id, body=body, html="", author_id=user.id or 0, client_id=client_id
     )
+    return await _publish(db, user, post, attachment_ids=attachment_ids, attachment_limits=attachment_limits)
 
 
 @writes
@@ -247,12 +251,22 @@ async def create_blog_post(
     return await _publish(db, user, post)
 
 
-async def _publish(db: AsyncSession, author: User, post: Post) -> Post:
+async def _publish(
+    db: AsyncSession,
+    author: User,
+    post: Post,
+    *,
+    attachment_ids: Sequence[int] = (),
+    attachment_limits: attachments.Limits = attachments.DEFAULT_LIMITS,
+) -> Post:
     rendered = await markdown.render(db, post.body)
     post.html = rendered.html
     db.add(post)
     await db.flush()
     assert post.id is not None
+    await attachments.attach(
+        db, author, attachment_ids, post_target(post.id), circle_id=post.circle_id, limits=attachment_limits
+    )
     for user_id in rendered.mentions:
         db.add(Mention(target=post_target(post.id), user_id=user_id))
     await search.index(db, search_entry(post), new=True)
@@ -310,6 +324,7 @@ async def post_data(db: AsyncSession, post: Post, author: User | None = None) ->
         "featured_until": post.featured_until.isoformat() if post.featured_until else None,
         "created_at": post.created_at.isoformat(),
         "edited_at": post.edited_at.isoformat() if post.edited_at else None,
+        "attachments": await attachments.data_of(db, post_target(post.id or 0)),
     }
 
 
@@ -403,6 +418,7 @@ async def delete_post(db: AsyncSession, user: User, post_id: int) -> None:
     targets = [post_target(post_id), *(comment_target(c) for c in comment_ids if c is not None)]
     await db.exec(delete(Reaction).where(col(Reaction.target).in_(targets)))
     await db.exec(delete(Mention).where(col(Mention.target).in_(targets)))
+    await attachments.forget(db, targets)
     deleted = PostDeleted(id=post_id, kind=post.kind.value, circle_id=post.circle_id)
     await search.unindex(db, search.KIND_OF_POST[post.kind], post_id)
     await events.record(db, topic_of(post), deleted)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import ColumnElement, exists, func, or_
 from sqlmodel import col, select
@@ -27,7 +28,7 @@ from models import (
     User,
 )
 from models.base import utcnow
-from services import circles, event_types, events, excerpts, notifications, reactions
+from services import attachments, circles, event_types, events, excerpts, notifications, reactions
 from services.access import access_circle, readable_circle, sql_member
 from services.errors import N_, Conflict, NotFound, PermissionDenied
 from services.posts import access_post, post_target, readable_by
@@ -110,6 +111,7 @@ class Card:
     views: int
     read_by_me: bool
     excerpt: str | None = None  # the opening of a long text, as HTML; None when the card shows it whole
+    attachments: list[dict[str, Any]] = field(default_factory=list)
 
 
 async def cards(db: AsyncSession, user: User, posts: Sequence[Post]) -> list[Card]:
@@ -146,6 +148,7 @@ async def cards(db: AsyncSession, user: User, posts: Sequence[Post]) -> list[Car
         ).all()
     )
     summaries = await reactions.summaries(db, user, [post_target(i) for i in ids])
+    attached = await attachments.data_for(db, [post_target(i) for i in ids])
     return [
         Card(
             post=p,
@@ -156,6 +159,7 @@ async def cards(db: AsyncSession, user: User, posts: Sequence[Post]) -> list[Car
             views=view_counts.get(p.id or 0, 0),
             read_by_me=(p.id in read),
             excerpt=excerpts.opening(p.html),
+            attachments=attached[post_target(p.id or 0)],
         )
         for p in posts
     ]

@@ -23,6 +23,7 @@ from server.schemas import (
     ReadOut,
     UnreadOut,
 )
+from server.uploads import attachment_limits
 from services import chat, direct
 from services.chat import ChatLimits
 from services.errors import N_, Invalid
@@ -70,6 +71,8 @@ async def send(call: Call) -> Response:
         client_id=body.client_id,
         reply_to_id=body.reply_to_id,
         limits=limits(call),
+        attachment_ids=body.attachments,
+        attachment_limits=attachment_limits(call.ctx.settings),
     )
     return json_response(_out(await chat.message_data(call.db, message)), status=201)
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from pydantic import Field
 from starlette.responses import Response
 from starlette.routing import Route
@@ -11,6 +14,7 @@ from models.post import REACTIONS
 from server.endpoints import Call, Handler, api_route, json_response
 from server.params import Limit, QueryId, QueryIn
 from server.schemas import (
+    AttachmentOut,
     BlogIn,
     CircleRef,
     CommentIn,
@@ -29,7 +33,8 @@ from server.schemas import (
     ReactorOut,
     ReadersOut,
 )
-from services import comments, posts, reactions, stream
+from server.uploads import attachment_limits
+from services import attachments, comments, posts, reactions, stream
 from services.stream import Card
 
 
@@ -63,6 +68,7 @@ def post_out(card: Card) -> PostOut:
         views=card.views,
         created_at=post.created_at,
         edited_at=post.edited_at,
+        attachments=[AttachmentOut.model_validate(a) for a in card.attachments],
     )
 
 
@@ -94,7 +100,15 @@ async def feed(call: Call) -> Response:
 
 async def create_post(call: Call) -> Response:
     body = await call.json_body(PostIn)
-    post = await posts.create_post(call.db, call.user, _id(call, "circle_id"), body=body.body, client_id=body.client_id)
+    post = await posts.create_post(
+        call.db,
+        call.user,
+        _id(call, "circle_id"),
+        body=body.body,
+        client_id=body.client_id,
+        attachment_ids=body.attachments,
+        attachment_limits=attachment_limits(call.ctx.settings),
+    )
     return await _one(call, post.id or 0, status=201)
 
 
@@ -130,11 +144,20 @@ async def delete_post(call: Call) -> Response:
 async def list_comments(call: Call) -> Response:
     rows = await comments.list_comments(call.db, call.user, _id(call))
     summaries = await reactions.summaries(call.db, call.user, [posts.comment_target(c.id or 0) for c, _ in rows])
-    items = [_comment_out(c, u, summaries[posts.comment_target(c.id or 0)]) for c, u in rows]
+    attached = await attachments.data_for(call.db, [posts.comment_target(c.id or 0) for c, _ in rows])
+    items = [
+        _comment_out(c, u, summaries[posts.comment_target(c.id or 0)], attached[posts.comment_target(c.id or 0)])
+        for c, u in rows
+    ]
     return json_response(CommentList(items=items))
 
 
-def _comment_out(comment: Comment, author: User, summary: reactions.Summary | None = None) -> CommentOut:
+def _comment_out(
+    comment: Comment,
+    author: User,
+    summary: reactions.Summary | None = None,
+    attached: Sequence[dict[str, Any]] = (),
+) -> CommentOut:
     summary = summary or reactions.Summary()
     return CommentOut(
         id=comment.id or 0,
@@ -146,15 +169,24 @@ def _comment_out(comment: Comment, author: User, summary: reactions.Summary | No
         reactions=ReactionsOut(counts=summary.counts, mine=sorted(summary.mine)),
         created_at=comment.created_at,
         edited_at=comment.edited_at,
+        attachments=[AttachmentOut.model_validate(a) for a in attached],
     )
 
 
 async def add_comment(call: Call) -> Response:
     body = await call.json_body(CommentIn)
     comment = await comments.add_comment(
-        call.db, call.user, _id(call), body=body.body, parent_id=body.parent_id, client_id=body.client_id
+        call.db,
+        call.user,
+        _id(call),
+        body=body.body,
+        parent_id=body.parent_id,
+        client_id=body.client_id,
+        attachment_ids=body.attachments,
+        attachment_limits=attachment_limits(call.ctx.settings),
     )
-    return json_response(_comment_out(comment, call.user), status=201)
+    attached = await attachments.data_of(call.db, posts.comment_target(comment.id or 0))
+    return json_response(_comment_out(comment, call.user, attached=attached), status=201)
 
 
 async def edit_comment(call: Call) -> Response:

@@ -13,6 +13,7 @@ from server.endpoints import Call, form_route, form_text, page_route, parse_enum
 from server.fragments import EMOJI, item_viewer
 from server.pages.stream_pages import stream_context
 from server.params import QueryId, QueryIn, read_query
+from server.uploads import attachment_ids, attachment_limits
 from services import accounts, chat, circle_admin, circles, direct, events, reactions
 from services.access import access_circle
 from services.errors import N_, Invalid
@@ -142,6 +143,8 @@ async def send_message(call: Call) -> Response:
         body=form_text(call, "body"),
         client_id=form_text(call, "client_id") or None,
         limits=chat.ChatLimits(settings.limit_message_chars, settings.limit_messages_per_minute),
+        attachment_ids=attachment_ids(call),
+        attachment_limits=attachment_limits(settings),
     )
     return call.redirect(f"/circles/{_circle_id(call)}#chat")
 

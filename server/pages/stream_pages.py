@@ -14,7 +14,8 @@ from server.endpoints import Call, form_file, form_route, form_text, page_route,
 from server.fragments import EMOJI, item_viewer
 from server.pages.news_proposals_pages import featured_end, local_moment
 from server.pagination import is_number
-from services import chat, circles, comments, images, news_proposals, posts, reactions, stream, welcome
+from server.uploads import attachment_ids, attachment_limits
+from services import attachments, chat, circles, comments, images, news_proposals, posts, reactions, stream, welcome
 from services.errors import N_, Invalid
 
 PAGE = 20
@@ -126,10 +127,14 @@ async def _post_page(call: Call, *, edit_draft: str | None = None, refused: Inva
     summaries = await reactions.summaries(call.db, call.user, [posts.comment_target(c.id or 0) for c, _ in thread])
     can_moderate = await posts.may_moderate(call.db, call.user, post, post.circle_id)
     targets = [posts.post_target(post.id or 0), *(posts.comment_target(c.id or 0) for c, _ in thread)]
+    attached = await attachments.data_for(call.db, targets)
     return call.render(
         "post.html",
         card=card,
-        thread=[comments.comment_data(comment, author) for comment, author in thread],
+        thread=[
+            comments.comment_data(comment, author, attached[posts.comment_target(comment.id or 0)])
+            for comment, author in thread
+        ],
         # Others' comments: only who the server lets delete them (not the post's author as such).
         viewer=item_viewer(
             call.user_id, moderator=await posts.moderates(call.db, call.user, post.circle_id), reader=True
@@ -152,7 +157,13 @@ async def write_post(call: Call) -> Response:
         circle_id = _optional_int(form_text(call, "circle"), "circle") or 0
     try:
         post = await posts.create_post(
-            call.db, call.user, circle_id, body=form_text(call, "body"), client_id=form_text(call, "client_id") or None
+            call.db,
+            call.user,
+            circle_id,
+            body=form_text(call, "body"),
+            client_id=form_text(call, "client_id") or None,
+            attachment_ids=attachment_ids(call),
+            attachment_limits=attachment_limits(call.ctx.settings),
         )
     except Invalid as refused:
         return await _write_again(call, PostKind.POST, refused, circle_id=circle_id)
@@ -260,6 +271,8 @@ async def comment(call: Call) -> Response:
         body=form_text(call, "body"),
         parent_id=_optional_int(form_text(call, "parent_id") or None, "parent_id"),
         client_id=form_text(call, "client_id") or None,
+        attachment_ids=attachment_ids(call),
+        attachment_limits=attachment_limits(call.ctx.settings),
     )
     # From a card in the stream the colleague goes back to the card; from the post, to the comment.
     return call.redirect(_next(call, f"/posts/{post_id}#comment-{made.id}"))

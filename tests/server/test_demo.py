@@ -13,7 +13,19 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel
 
 from config import Settings
-from models import Circle, Comment, Document, KnowledgePage, Message, Post, PostKind, Reaction, User
+from models import (
+    Attachment,
+    AttachmentKind,
+    Circle,
+    Comment,
+    Document,
+    KnowledgePage,
+    Message,
+    Post,
+    PostKind,
+    Reaction,
+    User,
+)
 from models.database import make_engine
 from server import demo_data
 from server.demo import seed_demo
@@ -71,6 +83,7 @@ async def test_the_demo_seeds_once_with_the_organisations_own_name(
             "messages": await _count(engine, Message),
             "pages": await _count(engine, KnowledgePage),
             "documents": await _count(engine, Document),
+            "photos": await _count(engine, Attachment, Attachment.kind == AttachmentKind.PHOTO),
         }
         stream = (*content.news, *content.blog, *content.posts)
         assert counts == {
@@ -84,6 +97,7 @@ async def test_the_demo_seeds_once_with_the_organisations_own_name(
             "messages": len(content.chat.messages),
             "pages": 3,
             "documents": 13,  # the demo drive's, its junk and duplicates skipped
+            "photos": 4,  # drawn at seed time for the recipes circle, whose description asks for them
         }
         assert (counts["comments"], counts["reactions"]) == (113, 255)
 

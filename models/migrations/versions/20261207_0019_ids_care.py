@@ -5,7 +5,7 @@ Booleans get a server default so existing rows read as "no"; `op.add_column` rat
 batch, so SQLite adds them in place.
 
 Revision ID: 0019
-Revises: 0018 (the `ids` foundation, merged into this branch; 0017 before it)
+Revises: 0018
 Create Date: 2026-12-07 17:40:00
 """
 

@@ -6,7 +6,7 @@ is made by the background runner, as its text is. Versions that exist already ar
 (`python -m server make-previews` makes them at once). `op.add_column`, so SQLite adds in place.
 
 Revision ID: 0021
-Revises: 0017
+Revises: 0020
 Create Date: 2026-12-07 17:40:00
 """
 
@@ -17,7 +17,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0021"
-down_revision: str | None = "0017"
+down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -234,7 +234,7 @@
 
   // -- sending ------------------------------------------------------------------------------------
 
-  async function send(item, body, clientId, replyId) {
+  async function send(item, body, clientId, replyId, attachments) {
     item.classList.remove("failed");
     item.querySelector("[data-state-text]").textContent = texts.pending;
     item.querySelector("[data-retry]").hidden = true;
@@ -244,6 +244,7 @@
         body,
         client_id: clientId,
         reply_to_id: replyId,
+        attachments,
       });
     } catch {
       response = null; // the server is away (a restart): keep it for a retry
@@ -279,13 +280,16 @@
   form?.addEventListener("submit", (event) => {
     event.preventDefault();
     const body = area.value.trim();
-    if (!body) return;
+    // Photos and files uploaded into the form (attachments.js) go with the message.
+    const attachments = [...form.querySelectorAll("input[name=attachments]:not([disabled])")].map((input) => Number(input.value));
+    if (form.dataset.uploading || (!body && !attachments.length)) return;
     const clientId = newId();
     const item = pendingTemplate.content.firstElementChild.cloneNode(true);
     item.dataset.clientId = clientId;
-    item.querySelector("[data-message-body]").textContent = body;
+    item.querySelector("[data-message-body]").textContent = body || "📎";
     const replyId = replyTo;
-    item.sending = () => send(item, body, clientId, replyId);
+    item.sending = () => send(item, body, clientId, replyId, attachments);
+    window.kringAttachments?.clear(form);
     log.append(item);
     arrange();
     scrollDown();
