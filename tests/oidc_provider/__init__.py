@@ -76,7 +76,11 @@ def _installed() -> Path:
 
 @dataclass
 class SigningKey:
-    key: RSAKey = field(default_factory=lambda: RSAKey.generate_key(2048, parameters={"kid": "kring-test", "use": "sig", "alg": "RS256"}))
+    key: RSAKey = field(
+        default_factory=lambda: RSAKey.generate_key(
+            2048, parameters={"kid": "kring-test", "use": "sig", "alg": "RS256"}
+        )
+    )
 
     def private_jwk(self) -> dict[str, Any]:
         return dict(self.key.as_dict(private=True))
@@ -88,8 +92,14 @@ class SigningKey:
 class OpenIdProvider:
     """One running provider with one confidential client redirecting to `redirect_uri`."""
 
-    def __init__(self, tmp: Path, *, redirect_uri: str, post_logout_redirect_uri: str,
-                 accounts: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+    def __init__(
+        self,
+        tmp: Path,
+        *,
+        redirect_uri: str,
+        post_logout_redirect_uri: str,
+        accounts: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> None:
         self.port = free_port()
         self.issuer = f"http://127.0.0.1:{self.port}"
         self.key = SigningKey()
@@ -122,7 +132,9 @@ class OpenIdProvider:
             self._wait_discovery()
         except HarnessError:
             self.stop()
-            raise HarnessError(f"the test OpenID provider did not start:\n{(self.tmp / 'provider.log').read_text()[-2000:]}") from None
+            raise HarnessError(
+                f"the test OpenID provider did not start:\n{(self.tmp / 'provider.log').read_text()[-2000:]}"
+            ) from None
         return self
 
     def _wait_discovery(self) -> None:
