@@ -57,7 +57,7 @@ def _installed() -> Path:
     shutil.rmtree(scratch, ignore_errors=True)
     shutil.copytree(target, scratch)
     result = subprocess.run(
-        ["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund"],  # noqa: S607
+        ["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund"],
         cwd=scratch,
         capture_output=True,
         text=True,
@@ -126,7 +126,7 @@ class OpenIdProvider:
         # ESM resolves packages from the script's folder upwards, so the script runs from there.
         script = modules / "provider.mjs"
         shutil.copyfile(HERE / "provider.mjs", script)
-        self.process = subprocess.Popen(["node", str(script), str(config)], stdout=log, stderr=log, env=env)  # noqa: S603, S607
+        self.process = subprocess.Popen(["node", str(script), str(config)], stdout=log, stderr=log, env=env)
         try:
             wait_for_port(self.port, what="the test OpenID provider")
             self._wait_discovery()
