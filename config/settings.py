@@ -103,6 +103,8 @@ class Settings(BaseSettings):
     oidc_create_accounts: bool = False  # a colleague unknown to Kring gets an account on first sign-in
     oidc_team_claim: str = ""  # the ID token claim holding a colleague's team (empty: not taken)
     oidc_job_title_claim: str = ""
+    # The claim that says the provider checked the address; Entra ID calls it xms_edov.
+    oidc_email_verified_claim: str = Field(default="email_verified", min_length=1)
     oidc_only: bool = False  # passwords off for everyone but the break-glass admin
     oidc_break_glass_email: str | None = None
     oidc_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
@@ -251,7 +253,7 @@ class Settings(BaseSettings):
             raise ValueError("must include openid, such as 'openid email profile'")
         return " ".join(scopes)
 
-    @field_validator("oidc_team_claim", "oidc_job_title_claim", "oidc_provider_name")
+    @field_validator("oidc_team_claim", "oidc_job_title_claim", "oidc_provider_name", "oidc_email_verified_claim")
     @classmethod
     def _stripped(cls, value: str) -> str:
         return value.strip()

@@ -41,6 +41,7 @@ class Policy:
     create_accounts: bool = False
     team_claim: str = ""
     job_title_claim: str = ""
+    email_verified_claim: str = "email_verified"
 
 
 class SignOnRefused(Unauthenticated):
@@ -170,7 +171,7 @@ async def _first_sign_in(db: AsyncSession, policy: Policy, claims: dict[str, Any
         raise SignOnRefused(N_("The sign-on provider did not tell your e-mail address, so Kring cannot find you."))
     # Only the literal true counts: a provider that says nothing, or "false", has not checked that
     # the address is this person's, and linking on it would hand over someone else's account.
-    if claims.get("email_verified") is not True:
+    if claims.get(policy.email_verified_claim) is not True:
         raise SignOnRefused(
             N_("Your organisation has not confirmed your e-mail address, so Kring cannot link your account.")
         )

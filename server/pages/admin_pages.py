@@ -116,6 +116,7 @@ async def people(call: Call) -> Response:
         invitations=invitations,
         roles=list(Role),
         last_sign_ins=await sessions.last_sign_ins(call.db),
+        sign_on=call.ctx.settings if call.ctx.settings.sign_on_enabled else None,
     )
 
 

@@ -44,6 +44,7 @@ def policy(settings: Settings) -> sign_on.Policy:
         create_accounts=settings.oidc_create_accounts,
         team_claim=settings.oidc_team_claim,
         job_title_claim=settings.oidc_job_title_claim,
+        email_verified_claim=settings.oidc_email_verified_claim,
     )
 
 

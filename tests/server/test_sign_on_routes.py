@@ -12,7 +12,7 @@ import pytest
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import AuditEntry, SignOnLink, User
+from models import AuditEntry, Role, SignOnLink, User
 from server.pages.sign_on_pages import CALLBACK_PATH
 from services import accounts, audit
 from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, OpenIdProvider
@@ -209,11 +209,17 @@ async def test_a_changed_replayed_or_foreign_callback_is_refused_and_so_is_a_no(
 
 async def test_sign_on_only_leaves_a_password_to_the_break_glass_admin(new_visitor: Any, db: AsyncSession) -> None:
     colleague = await make_user(db, "Eva Visser")
-    admin = await make_user(db, "Beheer", email=BREAK_GLASS)
+    admin = await make_user(db, "Beheer", email=BREAK_GLASS, role=Role.ADMIN)
 
     refused = await (await new_visitor()).sign_in(colleague)
     assert refused.status_code == 401
-    assert (await (await new_visitor()).sign_in(admin)).status_code == 200
+    break_glass = await new_visitor()
+    assert (await break_glass.sign_in(admin)).status_code == 200
+    # The console shows the settings, read-only, and never the secret.
+    console = (await break_glass.get("/beheer")).text
+    assert "Inloggen via de organisatie" in console
+    assert CLIENT_ID in console
+    assert CLIENT_SECRET not in console
     page = await (await new_visitor()).get("/login")
     assert "Inloggen met Rivierenland-account" in page.text
     assert "Beheerder: inloggen met wachtwoord" in page.text
