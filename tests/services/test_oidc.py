@@ -61,32 +61,28 @@ async def test_a_token_signed_by_the_provider_for_this_sign_in_holds(
     assert claims["email_verified"] is True
 
 
-@pytest.mark.parametrize(
-    ("case", "changes"),
-    [
-        ("another nonce (a replayed or swapped token)", {"nonce": "someone-elses-nonce"}),
-        ("no nonce", {"nonce": None}),
-        ("expired", {"iat": int(time.time()) - 3600, "exp": int(time.time()) - 600}),
-        ("for another client", {"aud": "another-app"}),
-        ("from another issuer", {"iss": "https://evil.example"}),
-    ],
-)
-async def test_a_token_that_does_not_fit_this_sign_in_is_refused(
-    client: OidcClient, provider: OpenIdProvider, case: str, changes: dict[str, Any]
-) -> None:
-    claims = {key: value for key, value in _claims(provider, **changes).items() if value is not None}
-
-    with pytest.raises(TokenRefused):
-        await client.validate_id_token(provider.key.sign(claims), nonce="the-nonce")
-
-
-async def test_a_token_signed_with_another_key_or_changed_is_refused(
+async def test_a_token_that_does_not_fit_this_sign_in_or_was_changed_is_refused(
     client: OidcClient, provider: OpenIdProvider
 ) -> None:
+    now = int(time.time())
+    misfits = {
+        "another nonce (a replayed or swapped token)": {"nonce": "someone-elses-nonce"},
+        "no nonce": {"nonce": None},
+        "expired": {"iat": now - 3600, "exp": now - 600},
+        "for another client": {"aud": "another-app"},
+        "from another issuer": {"iss": "https://evil.example"},
+    }
+    for case, changes in misfits.items():
+        claims = {key: value for key, value in _claims(provider, **changes).items() if value is not None}
+        try:
+            await client.validate_id_token(provider.key.sign(claims), nonce="the-nonce")
+        except TokenRefused:
+            continue
+        pytest.fail(f"a token {case} was believed")
+
     forged = SigningKey().sign(_claims(provider))  # same key id, not the provider's key
     with pytest.raises(TokenRefused):
         await client.validate_id_token(forged, nonce="the-nonce")
-
     header, _, signature = provider.key.sign(_claims(provider)).split(".")
     other_payload = provider.key.sign(_claims(provider, sub="bram")).split(".")[1]
     with pytest.raises(TokenRefused):
