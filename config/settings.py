@@ -107,6 +107,21 @@ class Settings(BaseSettings):
     ids_care_check_seconds: float = Field(default=300.0, gt=0)
     ids_must_read_days: int = Field(default=3, ge=1, le=60)
     ids_roundup_hour: int = Field(default=8, ge=0, le=23)
+    # Single sign-on with the organisation's OpenID provider (docs/sign-on.md). Set the issuer to
+    # switch it on; the client id and secret are the ones the provider registered for Kring.
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+    oidc_provider_name: str = "je organisatie"  # the login button: "Inloggen met <name>"
+    oidc_scopes: str = "openid email profile"
+    oidc_create_accounts: bool = False  # a colleague unknown to Kring gets an account on first sign-in
+    oidc_team_claim: str = ""  # the ID token claim holding a colleague's team (empty: not taken)
+    oidc_job_title_claim: str = ""
+    # The claim that says the provider checked the address; Entra ID calls it xms_edov.
+    oidc_email_verified_claim: str = Field(default="email_verified", min_length=1)
+    oidc_only: bool = False  # passwords off for everyone but the break-glass admin
+    oidc_break_glass_email: str | None = None
+    oidc_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
 
     realtime_history_seconds: int = Field(default=86_400, ge=60)
     realtime_history_events: int = Field(default=5_000, ge=100)
@@ -226,6 +241,55 @@ class Settings(BaseSettings):
             raise ValueError(f"must be at least {_MIN_SECRET_LENGTH} characters")
         return value
 
+    @field_validator("oidc_issuer")
+    @classmethod
+    def _issuer_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value)
+        local = parts.hostname in {"127.0.0.1", "localhost", "::1"}
+        if parts.scheme != "https" and not (parts.scheme == "http" and local):
+            raise ValueError("must be an https URL such as https://login.microsoftonline.com/<tenant>/v2.0")
+        if not parts.netloc or parts.query or parts.fragment:
+            raise ValueError("must be the provider's issuer URL, without ?query or #fragment")
+        return value.rstrip("/")
+
+    @field_validator("oidc_client_id", "oidc_break_glass_email")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
+    @field_validator("oidc_scopes")
+    @classmethod
+    def _openid_scope(cls, value: str) -> str:
+        scopes = value.replace(",", " ").split()
+        if "openid" not in scopes:
+            raise ValueError("must include openid, such as 'openid email profile'")
+        return " ".join(scopes)
+
+    @field_validator("oidc_team_claim", "oidc_job_title_claim", "oidc_provider_name", "oidc_email_verified_claim")
+    @classmethod
+    def _stripped(cls, value: str) -> str:
+        return value.strip()
+
+    @model_validator(mode="after")
+    def _sign_on_complete(self) -> Settings:
+        if self.oidc_issuer is None:
+            if self.oidc_only:
+                raise ValueError("KRING_OIDC_ONLY needs KRING_OIDC_ISSUER: there is no provider to sign in with")
+            return self
+        if self.oidc_client_id is None or not self.oidc_client_secret or not self.oidc_client_secret.get_secret_value():
+            raise ValueError(
+                "KRING_OIDC_ISSUER needs KRING_OIDC_CLIENT_ID and KRING_OIDC_CLIENT_SECRET, "
+                "as the provider registered Kring"
+            )
+        if self.oidc_only and (self.oidc_break_glass_email is None or "@" not in self.oidc_break_glass_email):
+            raise ValueError(
+                "KRING_OIDC_ONLY needs KRING_OIDC_BREAK_GLASS_EMAIL: the admin who can still sign in with a "
+                "password when the provider is down"
+            )
+        return self
+
     @model_validator(mode="after")
     def _digest_needs_mail(self) -> Settings:
         if self.digest_enabled and self.smtp_url is None:
@@ -262,6 +326,17 @@ class Settings(BaseSettings):
         if base == "sqlite":
             return f"sqlite+aiosqlite://{rest}"
         return f"postgresql+asyncpg://{rest}"
+
+    @property
+    def sign_on_enabled(self) -> bool:
+        return self.oidc_issuer is not None
+
+    def password_allowed(self, email: str) -> bool:
+        """Whether a password may sign `email` in: always, unless sign-on only is on, where only
+        the break-glass admin keeps one."""
+        if not self.oidc_only:
+            return True
+        return email.strip().lower() == (self.oidc_break_glass_email or "").lower()
 
     @property
     def is_sqlite(self) -> bool:

@@ -27,6 +27,7 @@ from models.news_proposal import NewsProposal, ProposalState
 from models.notification import DigestFrequency, Notification, NotificationKind, NotificationSettings
 from models.post import REACTIONS, CircleFollow, Comment, Mention, NewsRead, Post, PostKind, PostView, Reaction
 from models.search import Audience, ItemKind, SearchItem, SearchSynonym, Tag, Tagging
+from models.sign_on import SignOnLink, SignOnRequest
 from models.user import Role, User, UserKind
 
 __all__ = [
@@ -85,6 +86,8 @@ __all__ = [
     "Role",
     "SearchItem",
     "SearchSynonym",
+    "SignOnLink",
+    "SignOnRequest",
     "Tag",
     "Tagging",
     "TopicHead",

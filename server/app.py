@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -68,6 +69,7 @@ from server.pages import (
     people_pages,
     search_pages,
     sessions_pages,
+    sign_on_pages,
     stream_pages,
 )
 from server.search_params import url_of
@@ -138,7 +140,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             branding_cache = BrandingCache(db, settings)
             await hub.listen(ORG_TOPIC, branding_cache.changed)
             await branding_cache.start()
-            context = AppContext(settings, engine, db, catalogs, templates, hub, extractor, branding_cache)
+            sign_on = sign_on_pages.oidc_client(settings)
+            context = AppContext(settings, engine, db, catalogs, templates, hub, extractor, branding_cache, sign_on)
             digests = (
                 asyncio.create_task(Mailer(settings, db, catalogs, templates).run_forever(), name="kring-digest")
                 if settings.digest_enabled
@@ -161,6 +164,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 await admin_import.stop_imports()
                 await extractor.close()
                 await branding_cache.close()
+                if sign_on is not None:
+                    await sign_on.close()
                 for task in (digests, scheduled_news, care, draft_sweep):
                     if task is not None:
                         task.cancel()
@@ -179,7 +184,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             # The same rule uvicorn applies (`serve` passes it `forwarded_allow_ips`), here too so
             # it holds under any server and in tests: only KRING_TRUSTED_PROXIES name the client.
             Middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies)),
-            Middleware(SecurityHeaders, hsts=settings.secure_cookies),
+            Middleware(SecurityHeaders, hsts=settings.secure_cookies, form_origins=_sign_on_origins(settings)),
             Middleware(OriginGuard, trusted_origins=settings.trusted_origins),
             Middleware(BodyLimit, max_body_size=settings.limit_request_bytes),
         ],
@@ -195,6 +200,13 @@ def _care_times(settings: Settings) -> care_schedule.CareTimes:
     return care_schedule.CareTimes(
         zone=settings.timezone, must_read_days=settings.ids_must_read_days, roundup_hour=settings.ids_roundup_hour
     )
+
+
+def _sign_on_origins(settings: Settings) -> tuple[str, ...]:
+    if settings.oidc_issuer is None:
+        return ()
+    parts = urlsplit(settings.oidc_issuer)
+    return (f"{parts.scheme}://{parts.netloc}",)
 
 
 def _broker(settings: Settings) -> Broker:
@@ -244,6 +256,7 @@ def _routes(settings: Settings) -> list[BaseRoute]:
         *knowledge_pages_api.routes,
         *search_api.routes,
         *sessions_pages.routes,
+        *sign_on_pages.routes,
         *stream_pages.routes,
         *stream_pages.upload_routes(settings),
         *news_proposals_pages.routes,

@@ -14,6 +14,7 @@ from server.i18n import Catalogs
 from server.templating import Templates
 from services.branding import BrandingCache
 from services.extraction import Extractor
+from services.oidc import OidcClient
 from services.throttle import LoginLimits
 
 
@@ -27,6 +28,7 @@ class AppContext:
     hub: Hub
     extractor: Extractor
     branding: BrandingCache
+    sign_on: OidcClient | None = None  # the organisation's OpenID provider, when configured
 
     @property
     def login_limits(self) -> LoginLimits:

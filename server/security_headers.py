@@ -16,10 +16,20 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+def content_security_policy(form_origins: tuple[str, ...] = ()) -> str:
+    """The policy; `form_origins` are other origins a form may lead to: the sign-on provider's,
+    since signing out leaves a form for its end-session page (the browser holds a form's
+    redirects to `form-action` too)."""
+    if not form_origins:
+        return CONTENT_SECURITY_POLICY
+    return CONTENT_SECURITY_POLICY.replace("form-action 'self'", " ".join(("form-action 'self'", *form_origins)))
+
+
 class SecurityHeaders:
-    def __init__(self, app: ASGIApp, *, hsts: bool) -> None:
+    def __init__(self, app: ASGIApp, *, hsts: bool, form_origins: tuple[str, ...] = ()) -> None:
         self.app = app
         self.hsts = hsts
+        self.policy = content_security_policy(form_origins)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -29,7 +39,7 @@ class SecurityHeaders:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+                headers.setdefault("Content-Security-Policy", self.policy)
                 headers.setdefault("X-Content-Type-Options", "nosniff")
                 headers.setdefault("X-Frame-Options", "DENY")
                 headers.setdefault("Referrer-Policy", "same-origin")

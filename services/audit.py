@@ -40,6 +40,9 @@ class Action(enum.StrEnum):
     RESET_USED = "password.reset_used"
     TOKEN_REVOKED = "token.revoked"
     SIGN_IN_FAILURES = "signin.failure_burst"
+    SIGN_ON = "signin.sign_on"  # through the organisation's OpenID provider
+    SIGN_ON_LINKED = "signin.sign_on_linked"  # the first time, linked by a verified e-mail address
+    SIGN_ON_CREATED = "signin.sign_on_created"  # the first time, with a new account
     DRIVE_IMPORTED = "drive.imported"
     DRIVE_IMPORT_REFUSED = "drive.import_refused"
     NEWS_PROPOSAL_PUBLISHED = "news.proposal_published"  # a colleague's proposed news, now or scheduled

@@ -49,6 +49,7 @@ async def sign_in(
     user_agent: str = "",
     session_days: int = 14,
     device: str | None = None,
+    password_allowed: bool = True,
 ) -> SignedIn:
     """Check the credentials and open a session. Unknown address, wrong password and
     deactivated account all fail alike, in the same time, so none can be told apart.
@@ -57,8 +58,11 @@ async def sign_in(
     transaction of its own, and the check runs off the event loop with no transaction open, so a
     burst of sign-ins holds neither the loop nor database connections; a success takes the
     failure back. `device` is this browser's id when it has signed in to `email` before: its
-    attempts are counted apart from strangers' (`throttle`)."""
+    attempts are counted apart from strangers' (`throttle`). `password_allowed` is False when the
+    organisation signs in through its provider only and `email` is not its break-glass admin's."""
     email = email.strip().lower()[:254]
+    if not password_allowed:
+        raise Unauthenticated(N_("This organisation signs in with its own accounts: use the sign-in button."))
     user = await find_by_email(db, email) if email else None
     attempt = await throttle.begin_attempt(db, limits, email=email, address=address, device=device)
     ok = await passwords.verify_password(user.password_hash if user else None, password)
@@ -70,23 +74,31 @@ async def sign_in(
         if stronger is not None:
             user.password_hash = stronger
             db.add(user)
-        first = await db.get(LastSignIn, user.id) is None
-        await _note_sign_in(db, user)
-        # Every session is made here, whoever made the account: the one place a first sign-in is
-        # certain, and the welcome's claim keeps it single across tabs and workers. Colleagues who
-        # signed in before Ids's care existed are no newcomers.
-        if first:
-            await welcome.welcome_once(db, user)
-        token = secrets.token_urlsafe(32)
-        session = UserSession(
-            token_hash=digest(token),
-            user_id=user.id or 0,
-            csrf_token=secrets.token_urlsafe(32),
-            expires_at=utcnow() + timedelta(days=session_days),
-            user_agent=user_agent[:300],
-            address=address[:64],
-        )
-        db.add(session)
+        return await open_session(db, user, address=address, user_agent=user_agent, session_days=session_days)
+
+
+async def open_session(
+    db: AsyncSession, user: User, *, address: str, user_agent: str = "", session_days: int = 14
+) -> SignedIn:
+    """A new session for a colleague whose identity is settled (a password here, or the
+    organisation's sign-on), in the open unit of work."""
+    first = await db.get(LastSignIn, user.id) is None
+    await _note_sign_in(db, user)
+    # Every session is made here, whoever made the account and however they signed in: the one
+    # place a first sign-in is certain, and the welcome's claim keeps it single across tabs and
+    # workers. Colleagues who signed in before Ids's care existed are no newcomers.
+    if first:
+        await welcome.welcome_once(db, user)
+    token = secrets.token_urlsafe(32)
+    session = UserSession(
+        token_hash=digest(token),
+        user_id=user.id or 0,
+        csrf_token=secrets.token_urlsafe(32),
+        expires_at=utcnow() + timedelta(days=session_days),
+        user_agent=user_agent[:300],
+        address=address[:64],
+    )
+    db.add(session)
     return SignedIn(user=user, session=session, token=token)
 
 

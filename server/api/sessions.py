@@ -34,6 +34,7 @@ async def sign_in(call: Call, email: str, password: str) -> SignedIn:
         user_agent=call.request.headers.get("user-agent", ""),
         session_days=settings.session_days,
         device=device_cookie.device_for(call.request, settings.secret, email.strip().lower()),
+        password_allowed=settings.password_allowed(email),
     )
 
 

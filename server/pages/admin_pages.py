@@ -51,6 +51,9 @@ ACTION_LABELS = {
     audit.Action.RESET_USED: N_("Password reset through a link"),
     audit.Action.TOKEN_REVOKED: N_("API token revoked"),
     audit.Action.SIGN_IN_FAILURES: N_("Many failed sign-ins"),
+    audit.Action.SIGN_ON: N_("Signed in through the organisation's account"),
+    audit.Action.SIGN_ON_LINKED: N_("Organisation account linked on first sign-in"),
+    audit.Action.SIGN_ON_CREATED: N_("Account created on first sign-in through the organisation"),
     audit.Action.DRIVE_IMPORTED: N_("Group drive imported"),
     audit.Action.DRIVE_IMPORT_REFUSED: N_("Group drive import refused"),
     audit.Action.NEWS_PROPOSAL_PUBLISHED: N_("Proposed news published"),
@@ -113,6 +116,7 @@ async def people(call: Call) -> Response:
         invitations=invitations,
         roles=list(Role),
         last_sign_ins=await sessions.last_sign_ins(call.db),
+        sign_on=call.ctx.settings if call.ctx.settings.sign_on_enabled else None,
     )
 
 

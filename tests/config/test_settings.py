@@ -104,3 +104,33 @@ def test_cli_stops_with_one_clear_line(tmp_path: Path) -> None:
     assert result.stderr.strip().splitlines() == [
         "kring: configuration error: KRING_ORG_COLOR: must be a colour like #0b6e4f, not 'groen'"
     ]
+
+
+def test_a_sign_on_setup_that_cannot_work_stops_start_up(tmp_path: Path) -> None:
+    client = {"oidc_issuer": "https://login.example.org", "oidc_client_id": "kring", "oidc_client_secret": "s"}
+    for overrides, expected in [
+        ({"oidc_issuer": "http://login.example.org"}, "KRING_OIDC_ISSUER: must be an https URL"),
+        ({"oidc_issuer": "https://login.example.org"}, "KRING_OIDC_ISSUER needs KRING_OIDC_CLIENT_ID"),
+        ({"oidc_only": True}, "KRING_OIDC_ONLY needs KRING_OIDC_ISSUER"),
+        ({**client, "oidc_only": True}, "KRING_OIDC_ONLY needs KRING_OIDC_BREAK_GLASS_EMAIL"),
+        ({"oidc_scopes": "email profile"}, "KRING_OIDC_SCOPES: must include openid"),
+    ]:
+        with pytest.raises(ConfigError) as caught:
+            load_settings(var_dir=tmp_path, **overrides)
+        assert str(caught.value).startswith(expected)
+
+
+def test_sign_on_only_keeps_a_password_for_the_break_glass_admin_alone(tmp_path: Path) -> None:
+    settings = load_settings(
+        var_dir=tmp_path,
+        oidc_issuer="https://login.microsoftonline.com/tenant/v2.0/",
+        oidc_client_id="kring",
+        oidc_client_secret="secret",
+        oidc_only=True,
+        oidc_break_glass_email="Beheer@Rivierenland.example",
+    )
+
+    assert settings.oidc_issuer == "https://login.microsoftonline.com/tenant/v2.0"
+    assert settings.password_allowed(" beheer@rivierenland.example")
+    assert not settings.password_allowed("anna@rivierenland.example")
+    assert load_settings(var_dir=tmp_path).password_allowed("anna@rivierenland.example")
