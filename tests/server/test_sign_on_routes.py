@@ -12,9 +12,9 @@ import pytest
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import AuditEntry, Role, SignOnLink, User
+from models import AuditEntry, Message, Role, SignOnLink, User
 from server.pages.sign_on_pages import CALLBACK_PATH
-from services import accounts, audit
+from services import accounts, assistant, audit
 from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, OpenIdProvider
 from tests.support import BASE_URL, Visitor, make_user
 
@@ -135,6 +135,12 @@ async def test_first_sign_in_makes_the_account_the_next_finds_it_by_subject_and_
     links = (await db.exec(select(SignOnLink))).all()
     assert [(link.issuer, link.subject, link.user_id) for link in links] == [(provider.issuer, "anna", anna["id"])]
     assert await actions(db) == [audit.Action.SIGN_ON_CREATED, audit.Action.SIGN_ON]
+    # A colleague who first arrives through the provider is a newcomer too: Ids welcomes her, once.
+    ids = await assistant.assistant_user(db)
+    await db.commit()
+    welcomes = (await db.exec(select(Message).where(Message.author_id == ids.id))).all()
+    assert len(welcomes) == 1
+    assert "Welkom" in welcomes[0].body
 
     # Signing out ends Kring's session and sends the browser to end the provider's too.
     out = await again.http.post(
