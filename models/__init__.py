@@ -23,7 +23,7 @@ from models.moderation import Report, ReportedKind, ReportState
 from models.news_proposal import NewsProposal, ProposalState
 from models.notification import DigestFrequency, Notification, NotificationKind, NotificationSettings
 from models.post import REACTIONS, CircleFollow, Comment, Mention, NewsRead, Post, PostKind, PostView, Reaction
-from models.search import Audience, ItemKind, SearchItem, SearchSynonym, Tag, Tagging
+from models.search import Audience, ItemKind, QuestionState, SearchItem, SearchSynonym, Tag, Tagging
 from models.user import Role, User
 
 __all__ = [
@@ -46,6 +46,7 @@ __all__ = [
     "Extraction",
     "Invitation",
     "ItemKind",
+    "QuestionState",
     "JoinRequest",
     "KnowledgePage",
     "LastSignIn",

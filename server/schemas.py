@@ -279,6 +279,7 @@ POST_BODY_LIMIT: JsonDict = {"maxLength": 20_000}
 class PostIn(Strict):
     body: str = Field(min_length=1, pattern=WORDS, json_schema_extra=POST_BODY_LIMIT)
     client_id: str | None = Field(default=None, min_length=1, max_length=64)
+    question: bool = Field(default=False, description="A question to the circle: its comments are its answers.")
 
 
 class NewsIn(Strict):
@@ -316,6 +317,8 @@ class PostOut(BaseModel):
     cover_url: str | None
     featured_until: datetime | None
     must_read: bool
+    question: bool = Field(description="A question to the circle: its comments are its answers.")
+    accepted_comment_id: int | None = Field(description="The question's accepted answer (a comment), if any.")
     read_by_me: bool
     comment_count: int
     reactions: ReactionsOut
@@ -335,6 +338,10 @@ class CommentIn(Strict):
     client_id: str | None = Field(default=None, min_length=1, max_length=64)
 
 
+class AcceptIn(Strict):
+    comment_id: Id = Field(description="The comment (not a reply) to accept as the answer.")
+
+
 class CommentPatch(Strict):
     body: str = Field(min_length=1, pattern=WORDS, max_length=20_000)
 
@@ -349,6 +356,7 @@ class CommentOut(BaseModel):
     reactions: ReactionsOut
     created_at: datetime
     edited_at: datetime | None
+    accepted: bool = Field(default=False, description="The accepted answer to its question (listed first).")
 
 
 class CommentList(BaseModel):
@@ -614,6 +622,9 @@ class SearchHitOut(BaseModel):
     circle_id: int | None
     created_at: datetime
     updated_at: datetime
+    question: Literal["open", "answered"] | None = Field(
+        default=None, description="A question post: open (no accepted answer yet) or answered; null for anything else."
+    )
 
 
 class SearchOut(BaseModel):

@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Comment, Mention, NotificationKind, Post, Reaction, User
 from models.base import utcnow
-from services import accounts, events, markdown, notifications
+from services import accounts, events, markdown, notifications, questions
 from services.errors import N_, Conflict, Invalid, NotFound, PermissionDenied
 from services.event_types import CommentCreated, CommentDeleted, CommentUpdated
 from services.posts import (
@@ -157,6 +157,7 @@ async def edit_comment(db: AsyncSession, user: User, comment_id: int, *, body: s
     author = await db.get(User, comment.author_id)
     assert author is not None
     await events.record(db, topic, CommentUpdated.model_validate(comment_data(comment, author)))
+    await questions.answer_changed(db, comment)
     return comment
 
 
@@ -169,6 +170,7 @@ async def delete_comment(db: AsyncSession, user: User, comment_id: int) -> None:
     await db.exec(delete(Mention).where(col(Mention.target).in_(targets)))
     deleted = CommentDeleted(id=comment_id, post_id=comment.post_id, replies=[i for i in replies if i is not None])
     await events.record(db, topic, deleted)
+    await questions.comment_deleted(db, comment.post_id, [comment_id, *deleted.replies])
     await notifications.forget(db, targets)
     await db.delete(comment)
 

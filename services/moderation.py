@@ -44,7 +44,7 @@ from models import (
     User,
 )
 from models.base import utcnow
-from services import access, audit, chat, comments, events, notifications, posts, search
+from services import access, audit, chat, comments, events, notifications, posts, questions, search
 from services.errors import N_, Conflict, Invalid, NotFound, PermissionDenied, RateLimited
 from services.event_types import (
     CommentDeleted,
@@ -384,6 +384,8 @@ async def hide(
     item.hidden_at, item.hidden_reason = utcnow(), reason
     db.add(item)
     await db.flush()
+    if isinstance(item, Comment):  # a hidden accepted answer's words no longer find its question
+        await questions.answer_changed(db, item)
     # Lines others had about it (mentions, replies) lead nowhere now.
     await notifications.forget(db, [found.subject])
     await notifications.notify(
@@ -428,8 +430,9 @@ async def restore(
         await events.record(
             db, posts.topic_of(found.post), CommentUpdated.model_validate(comments.comment_data(item, author))
         )
+        await questions.answer_changed(db, item)
     else:
-        await search.index(db, posts.search_entry(item))
+        await posts.catalogue(db, item)
         await events.record(db, posts.topic_of(item), PostUpdated.model_validate(await posts.post_data(db, item)))
     await notifications.notify(
         db, [found.author_id], actor=moderator, kind=NotificationKind.ITEM_RESTORED, about=_about(found)

@@ -11,6 +11,7 @@ from models.post import REACTIONS
 from server.endpoints import Call, Handler, api_route, json_response
 from server.params import Limit, QueryId, QueryIn
 from server.schemas import (
+    AcceptIn,
     BlogIn,
     CircleRef,
     CommentIn,
@@ -29,7 +30,7 @@ from server.schemas import (
     ReactorOut,
     ReadersOut,
 )
-from services import comments, posts, reactions, stream
+from services import comments, posts, questions, reactions, stream
 from services.stream import Card
 
 
@@ -57,6 +58,8 @@ def post_out(card: Card) -> PostOut:
         cover_url=f"/media/covers/{post.cover}" if post.cover else None,
         featured_until=post.featured_until,
         must_read=post.must_read,
+        question=post.question,
+        accepted_comment_id=post.accepted_comment_id,
         read_by_me=card.read_by_me,
         comment_count=card.comment_count,
         reactions=ReactionsOut(counts=card.reactions.counts, mine=sorted(card.reactions.mine)),
@@ -94,7 +97,9 @@ async def feed(call: Call) -> Response:
 
 async def create_post(call: Call) -> Response:
     body = await call.json_body(PostIn)
-    post = await posts.create_post(call.db, call.user, _id(call, "circle_id"), body=body.body, client_id=body.client_id)
+    post = await posts.create_post(
+        call.db, call.user, _id(call, "circle_id"), body=body.body, client_id=body.client_id, question=body.question
+    )
     return await _one(call, post.id or 0, status=201)
 
 
@@ -128,13 +133,19 @@ async def delete_post(call: Call) -> Response:
 
 
 async def list_comments(call: Call) -> Response:
-    rows = await comments.list_comments(call.db, call.user, _id(call))
+    post = await posts.access_post(call.db, call.user, _id(call))
+    rows = questions.accepted_first(post, await comments.list_comments(call.db, call.user, _id(call)))
     summaries = await reactions.summaries(call.db, call.user, [posts.comment_target(c.id or 0) for c, _ in rows])
-    items = [_comment_out(c, u, summaries[posts.comment_target(c.id or 0)]) for c, u in rows]
+    items = [
+        _comment_out(c, u, summaries[posts.comment_target(c.id or 0)], accepted=c.id == post.accepted_comment_id)
+        for c, u in rows
+    ]
     return json_response(CommentList(items=items))
 
 
-def _comment_out(comment: Comment, author: User, summary: reactions.Summary | None = None) -> CommentOut:
+def _comment_out(
+    comment: Comment, author: User, summary: reactions.Summary | None = None, *, accepted: bool = False
+) -> CommentOut:
     summary = summary or reactions.Summary()
     return CommentOut(
         id=comment.id or 0,
@@ -146,7 +157,19 @@ def _comment_out(comment: Comment, author: User, summary: reactions.Summary | No
         reactions=ReactionsOut(counts=summary.counts, mine=sorted(summary.mine)),
         created_at=comment.created_at,
         edited_at=comment.edited_at,
+        accepted=accepted,
     )
+
+
+async def mark_question(call: Call) -> Response:
+    await questions.mark_question(call.db, call.user, _id(call), question=call.request.method == "PUT")
+    return await _one(call, _id(call))
+
+
+async def accept_answer(call: Call) -> Response:
+    comment_id = (await call.json_body(AcceptIn)).comment_id if call.request.method == "PUT" else None
+    await questions.accept_answer(call.db, call.user, _id(call), comment_id)
+    return await _one(call, _id(call))
 
 
 async def add_comment(call: Call) -> Response:
@@ -240,7 +263,42 @@ routes: list[Route] = [
     api_route(_P, get_post, "GET", summary="One post, news item or blog post.", returns=PostOut),
     api_route(_P, edit_post, "PATCH", summary="Edit (the author or an admin).", body=PostPatch, returns=PostOut),
     api_route(_P, delete_post, "DELETE", summary="Delete (the author or an admin).", returns=Ok),
-    api_route(f"{_P}/comments", list_comments, "GET", summary="The comments, oldest first.", returns=CommentList),
+    api_route(
+        f"{_P}/comments",
+        list_comments,
+        "GET",
+        summary="The comments, oldest first; a question's accepted answer first of all, with its replies.",
+        returns=CommentList,
+    ),
+    api_route(
+        f"{_P}/question",
+        mark_question,
+        "PUT",
+        summary="Mark a circle post as a question (its asker or a circle admin).",
+        returns=PostOut,
+    ),
+    api_route(
+        f"{_P}/question",
+        mark_question,
+        "DELETE",
+        summary="It is no longer a question; an accepted answer is withdrawn (its asker or a circle admin).",
+        returns=PostOut,
+    ),
+    api_route(
+        f"{_P}/accepted-answer",
+        accept_answer,
+        "PUT",
+        summary="Accept a comment as the question's answer, or change which (its asker or a circle admin).",
+        body=AcceptIn,
+        returns=PostOut,
+    ),
+    api_route(
+        f"{_P}/accepted-answer",
+        accept_answer,
+        "DELETE",
+        summary="Withdraw the accepted answer: the question is open again (its asker or a circle admin).",
+        returns=PostOut,
+    ),
     api_route(
         f"{_P}/comments",
         add_comment,
