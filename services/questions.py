@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_
+from sqlalchemy import ColumnElement, and_, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -168,7 +168,7 @@ async def accepted_answers(
         ids = [hit.item.ref_id for hit in (await search.search(db, reader, query)).hits]
         if not ids:
             return []
-        condition = col(Post.id).in_(ids)
+        condition: ColumnElement[bool] = col(Post.id).in_(ids)
     else:
         ids = []
         condition = col(Post.question).is_(True)
@@ -219,3 +219,22 @@ def accepted_first(post: Post, comments: Sequence[tuple[Comment, User]]) -> list
         return accepted in (row[0].id, row[0].parent_id)
 
     return [row for row in comments if in_answer(row)] + [row for row in comments if not in_answer(row)]
+
+
+async def may_settle(db: AsyncSession, user: User, post: Post) -> bool:
+    """Whether `user` may mark `post` (one they read) as a question and accept its answer: what
+    its page offers them."""
+    if post.kind is not PostKind.POST or post.circle_id is None or post.hidden_at is not None:
+        return False
+    return settles_question(user, await standing(db, user, post.circle_id), post.author_id)
+
+
+async def open_count(db: AsyncSession, user: User, circle_id: int) -> int:
+    """How many of a circle's questions are open, for its tab (the circle is read by `user`)."""
+    statement = select(func.count()).where(
+        col(Post.circle_id) == circle_id,
+        col(Post.question).is_(True),
+        col(Post.accepted_comment_id).is_(None),
+        readable_by(user),
+    )
+    return int((await db.exec(statement)).one())

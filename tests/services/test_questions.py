@@ -31,11 +31,16 @@ async def test_an_accepted_answer_is_found_with_its_question_and_leaves_the_open
     admin, asker, circle = await _circle(db)
     helper = await make_user(db)
     assert circle.id is not None
-    question = await posts.create_post(db, asker, circle.id, body="Hoe vraag ik bijzondere bijstand aan?", question=True)
+    question = await posts.create_post(
+        db, asker, circle.id, body="Hoe vraag ik bijzondere bijstand aan?", question=True
+    )
     other = await posts.create_post(db, asker, circle.id, body="Wie heeft de sleutel van de fietsenstalling?")
-    assert question.id is not None and other.id is not None
+    assert question.id is not None
+    assert other.id is not None
     first = await comments.add_comment(db, helper, question.id, body="Geen idee, vraag het team.")
-    answer = await comments.add_comment(db, admin, question.id, body="Via het formulier aanvraagformulier-kwijtschelding.")
+    answer = await comments.add_comment(
+        db, admin, question.id, body="Via het formulier aanvraagformulier-kwijtschelding."
+    )
 
     assert [p.id for p in await questions.open_questions(db, helper, circle.id)] == [question.id]
     assert await _found(db, helper, question=QuestionState.OPEN) == {question.id}
@@ -88,7 +93,8 @@ async def test_the_asker_or_a_circle_admin_marks_and_accepts_and_nobody_else(db:
     assert accepted.accepted_comment_id == reply_to.id
     # Unmarking withdraws the acceptance; news and blogs are never questions.
     unmarked = await questions.mark_question(db, admin, post.id, question=False)
-    assert not unmarked.question and unmarked.accepted_comment_id is None
+    assert not unmarked.question
+    assert unmarked.accepted_comment_id is None
     blog = await posts.create_blog_post(db, asker, title="Vraagje", body="Wie weet het?")
     with pytest.raises(Invalid):
         await questions.mark_question(db, asker, blog.id or 0, question=True)
@@ -147,7 +153,9 @@ async def test_accepted_answers_for_the_assistant_leave_out_hidden_answers(db: A
     admin, asker, circle = await _circle(db)
     reader = await make_user(db)
     assert circle.id is not None
-    post = await posts.create_post(db, asker, circle.id, body="Hoe declareer ik reiskosten?\nMet bonnetjes?", question=True)
+    post = await posts.create_post(
+        db, asker, circle.id, body="Hoe declareer ik reiskosten?\nMet bonnetjes?", question=True
+    )
     answer = await comments.add_comment(db, admin, post.id or 0, body="Met het declaratieformulier in het portaal.")
     await questions.accept_answer(db, asker, post.id or 0, answer.id)
     [found] = await questions.accepted_answers(db, reader, "declaratieformulier")
