@@ -34,10 +34,6 @@ from services.transactions import writes
 _TITLE_CHARS = 120
 
 
-def is_answered(post: Post) -> bool:
-    return post.question and post.accepted_comment_id is not None
-
-
 async def _settled_post(db: AsyncSession, user: User, post_id: int) -> Post:
     """The post `user` marks or whose answer they accept, or the refusal: `NotFound` where they
     may not read it, the archive's reason in an archived circle, else `PermissionDenied`."""
