@@ -1,6 +1,6 @@
 """Kring's tables. Models know nothing of HTTP, WebSockets or the broker."""
 
-from models.assistant import AssistantQuestion, QuestionSource, QuestionState
+from models.assistant import AskState, AssistantQuestion, QuestionSource
 from models.attachment import Attachment, AttachmentKind
 from models.audit import AuditEntry
 from models.auth import ApiToken, LoginFailure, UserSession
@@ -26,7 +26,7 @@ from models.moderation import Report, ReportedKind, ReportState
 from models.news_proposal import NewsProposal, ProposalState
 from models.notification import DigestFrequency, Notification, NotificationKind, NotificationSettings
 from models.post import REACTIONS, CircleFollow, Comment, Mention, NewsRead, Post, PostKind, PostView, Reaction
-from models.search import Audience, ItemKind, SearchItem, SearchSynonym, Tag, Tagging
+from models.search import Audience, ItemKind, QuestionState, SearchItem, SearchSynonym, Tag, Tagging
 from models.sign_on import SignOnLink, SignOnRequest
 from models.user import Role, User, UserKind
 
@@ -35,6 +35,7 @@ __all__ = [
     "REACTIONS",
     "AccountInvitation",
     "ApiToken",
+    "AskState",
     "AssistantQuestion",
     "Attachment",
     "AttachmentKind",

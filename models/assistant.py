@@ -18,7 +18,7 @@ class QuestionSource(enum.StrEnum):
     COMMENT = "comment"  # a comment mentioning it: answered with a reply
 
 
-class QuestionState(enum.StrEnum):
+class AskState(enum.StrEnum):
     PENDING = "pending"
     CLAIMED = "claimed"  # a worker is answering it (since `claimed_at`)
     ANSWERED = "answered"
@@ -34,7 +34,7 @@ class AssistantQuestion(SQLModel, table=True):
     asker_id: int = Field(sa_column=Column(Integer, ForeignKey("users.id"), nullable=False))
     circle_id: int | None = Field(default=None, sa_column=Column(Integer, ForeignKey("circles.id"), nullable=True))
     text: str = Field(max_length=4000)
-    state: QuestionState = Field(default=QuestionState.PENDING, sa_type=StrEnumType(QuestionState), index=True)
+    state: AskState = Field(default=AskState.PENDING, sa_type=StrEnumType(AskState), index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -24,6 +24,7 @@ class NotificationKind(enum.StrEnum):
     ITEM_HIDDEN = "item_hidden"  # a moderator hid your post, comment or message (with the reason)
     ITEM_RESTORED = "item_restored"  # ... and showed it again
     REPORT_ANSWER = "report_answer"  # what became of your report
+    ANSWER_ACCEPTED = "answer_accepted"  # the asker accepted your comment as the answer to their question
 
 
 class DigestFrequency(enum.StrEnum):

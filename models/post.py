@@ -50,6 +50,11 @@ class Post(SQLModel, table=True):
     # Hidden by a moderator (services/moderation.py): gone for everyone but its author, who sees why.
     hidden_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     hidden_reason: str | None = Field(default=None, max_length=500)
+    # A question (services/questions.py): its comments are its answers, of which its asker (or a
+    # circle admin) accepts one. No foreign key: comments already refer to posts, and a cycle
+    # would need deferred constraints; deleting the accepted comment clears it in its service.
+    question: bool = False
+    accepted_comment_id: int | None = None
 
 
 class Comment(SQLModel, table=True):

@@ -41,6 +41,13 @@ class Audience(enum.StrEnum):
     LISTING = "listing"  # the circle itself: visible unless secret, then to members and invitees
 
 
+class QuestionState(enum.StrEnum):
+    """A question post's row: "open" until an answer is accepted (`search.Query.open_questions`)."""
+
+    OPEN = "open"
+    ANSWERED = "answered"
+
+
 class SearchItem(SQLModel, table=True):
     __tablename__ = "search_items"
     __table_args__ = (UniqueConstraint("kind", "ref_id"), Index("ix_search_items_kind_updated", "kind", "updated_at"))
@@ -60,6 +67,8 @@ class SearchItem(SQLModel, table=True):
     terms: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Only on a question's row (None for everything else), so search can list the open ones.
+    question: QuestionState | None = Field(default=None, sa_type=StrEnumType(QuestionState))
 
 
 class SearchSynonym(SQLModel, table=True):

@@ -25,6 +25,7 @@ _KIND_NAMES = {
     NotificationKind.ITEM_HIDDEN: N_("A moderator hid your post, comment or chat message"),
     NotificationKind.ITEM_RESTORED: N_("A moderator showed your post, comment or chat message again"),
     NotificationKind.REPORT_ANSWER: N_("The outcome of your reports"),
+    NotificationKind.ANSWER_ACCEPTED: N_("Your comment accepted as the answer to a question"),
 }
 
 
@@ -182,6 +183,8 @@ def describe(line: Line, t: NullTranslations) -> str:
             text = t.gettext("Your report was handled: a moderator hid what you reported")
         case NotificationKind.REPORT_ANSWER:
             text = t.gettext("Your report was handled: a moderator left what you reported as it is")
+        case NotificationKind.ANSWER_ACCEPTED:
+            text = t.gettext("%(name)s accepted your comment as the answer to the question")
     return text % v
 
 

@@ -319,6 +319,7 @@ class PostIn(Strict):
     body: str = Field(default="", pattern=TEXT_OR_NONE, json_schema_extra=POST_BODY_LIMIT)
     client_id: str | None = Field(default=None, min_length=1, max_length=64)
     attachments: Attachments
+    question: bool = Field(default=False, description="A question to the circle: its comments are its answers.")
 
 
 class NewsIn(Strict):
@@ -356,6 +357,8 @@ class PostOut(BaseModel):
     cover_url: str | None
     featured_until: datetime | None
     must_read: bool
+    question: bool = Field(description="A question to the circle: its comments are its answers.")
+    accepted_comment_id: int | None = Field(description="The question's accepted answer (a comment), if any.")
     read_by_me: bool
     comment_count: int
     reactions: ReactionsOut
@@ -377,6 +380,10 @@ class CommentIn(Strict):
     attachments: Attachments
 
 
+class AcceptIn(Strict):
+    comment_id: Id = Field(description="The comment (not a reply) to accept as the answer.")
+
+
 class CommentPatch(Strict):
     body: str = Field(min_length=1, pattern=WORDS, max_length=20_000)
 
@@ -392,6 +399,7 @@ class CommentOut(BaseModel):
     created_at: datetime
     edited_at: datetime | None
     attachments: list[AttachmentOut] = []
+    accepted: bool = Field(default=False, description="The accepted answer to its question (listed first).")
 
 
 class CommentList(BaseModel):
@@ -659,6 +667,9 @@ class SearchHitOut(BaseModel):
     circle_id: int | None
     created_at: datetime
     updated_at: datetime
+    question: Literal["open", "answered"] | None = Field(
+        default=None, description="A question post: open (no accepted answer yet) or answered; null for anything else."
+    )
 
 
 class SearchOut(BaseModel):

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from pydantic import Field
 
-from models import ItemKind, SearchItem
+from models import ItemKind, QuestionState, SearchItem
 from server.params import Day, Limit, Offset, QueryId, QueryIn, Text
 from services.search import Query
 
@@ -33,6 +33,9 @@ class SearchQuery(ListQuery):
     type: list[ItemKind] = Field(default_factory=list, description="Only items of this kind (repeatable).")
     since: Day | None = Field(default=None, alias="from", description="Only items made on or after this date.")
     to: Day | None = Field(default=None, description="Only items made on or before this date.")
+    question: QuestionState | None = Field(
+        default=None, description="Only questions: `open` (no accepted answer yet) or `answered`."
+    )
     limit: Limit = Field(default=20, description="At most this many.")
 
     def query(self) -> Query:
@@ -43,6 +46,7 @@ class SearchQuery(ListQuery):
             circle_id=self.circle,
             since=datetime.combine(self.since, time(), UTC) if self.since else None,
             until=datetime.combine(self.to + timedelta(days=1), time(), UTC) if self.to else None,
+            question=self.question,
             limit=self.limit,
             offset=self.offset,
         )

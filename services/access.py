@@ -393,6 +393,18 @@ def sql_can_administer(reader: User, circle_id: Column) -> ColumnElement[bool]:
     return _if_active(reader, admin_of)
 
 
+# ---- questions: who marks a post as a question and accepts its answer ----
+
+
+def settles_question(user: User, standing: Standing, asker_id: int) -> bool:
+    """Whether `user` may mark a circle post as a question (or not), and accept, change or
+    withdraw its accepted answer: the colleague who asked it, or whoever administers the circle;
+    never in an archived circle, and only where they read it."""
+    if not standing.can_respond:
+        return False
+    return user.id == asker_id or standing.can_administer
+
+
 # ---- moderation: who handles reports of an item ----
 
 

@@ -22,7 +22,7 @@ from sqlalchemy import and_, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import AssistantQuestion, Membership, QuestionSource, QuestionState, User, UserKind
+from models import AskState, AssistantQuestion, Membership, QuestionSource, User, UserKind
 from models.base import utcnow
 from services.transactions import Outbox, require, writes
 
@@ -79,8 +79,8 @@ async def waiting(db: AsyncSession, *, limit: int = 20) -> list[int]:
 
 def _claimable(stale: Any) -> Any:
     return or_(
-        col(AssistantQuestion.state) == QuestionState.PENDING,
-        and_(col(AssistantQuestion.state) == QuestionState.CLAIMED, col(AssistantQuestion.claimed_at) < stale),
+        col(AssistantQuestion.state) == AskState.PENDING,
+        and_(col(AssistantQuestion.state) == AskState.CLAIMED, col(AssistantQuestion.claimed_at) < stale),
     )
 
 
@@ -93,7 +93,7 @@ async def claim(db: AsyncSession, question_id: int) -> AssistantQuestion | None:
             Any,
             update(AssistantQuestion)
             .where(col(AssistantQuestion.id) == question_id, _claimable(now - STALE_CLAIM))
-            .values(state=QuestionState.CLAIMED, claimed_at=now),
+            .values(state=AskState.CLAIMED, claimed_at=now),
         )
     )
     if result.rowcount != 1:
@@ -109,7 +109,7 @@ async def answered(db: AsyncSession, question_id: int, *, known: bool) -> None:
     """Mark the question answered (in the unit of work that writes the answer)."""
     question = await db.get(AssistantQuestion, question_id)
     if question is not None:
-        question.state = QuestionState.ANSWERED
+        question.state = AskState.ANSWERED
         question.answered_at = utcnow()
         question.known = known
         db.add(question)

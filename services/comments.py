@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Comment, Mention, NotificationKind, Post, QuestionSource, Reaction, User
 from models.base import utcnow
-from services import accounts, assistant_questions, attachments, events, markdown, notifications
+from services import accounts, assistant_questions, attachments, events, markdown, notifications, questions
 from services.access import acting_for
 from services.errors import N_, Conflict, Invalid, NotFound, PermissionDenied
 from services.event_types import CommentCreated, CommentDeleted, CommentUpdated
@@ -179,6 +179,7 @@ async def edit_comment(db: AsyncSession, user: User, comment_id: int, *, body: s
     assert author is not None
     shown = await attachments.data_of(db, comment_target(comment_id))
     await events.record(db, topic, CommentUpdated.model_validate(comment_data(comment, author, shown)))
+    await questions.answer_changed(db, comment)
     return comment
 
 
@@ -192,6 +193,7 @@ async def delete_comment(db: AsyncSession, user: User, comment_id: int) -> None:
     await attachments.forget(db, targets)
     deleted = CommentDeleted(id=comment_id, post_id=comment.post_id, replies=[i for i in replies if i is not None])
     await events.record(db, topic, deleted)
+    await questions.comment_deleted(db, comment.post_id, [comment_id, *deleted.replies])
     await notifications.forget(db, targets)
     await db.delete(comment)
 

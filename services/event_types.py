@@ -238,6 +238,9 @@ class _PostData(Event):
     lead: str
     html: str
     must_read: bool
+    # A question, and its accepted answer (a comment's id) once there is one.
+    question: bool = False
+    accepted_comment_id: int | None = None
     featured_until: str | None
     created_at: str
     edited_at: str | None
@@ -250,6 +253,29 @@ class PostCreated(_PostData):
 
 class PostUpdated(_PostData):
     KIND = "post.updated"
+
+
+class QuestionMarked(Event):
+    """A post was marked as a question, or no longer is (services/questions.py)."""
+
+    KIND = "question.marked"
+    TOPICS = CIRCLE
+
+    post_id: int
+    question: bool
+    accepted_comment_id: int | None
+
+
+class AnswerAccepted(Event):
+    """A question's accepted answer changed: `comment_id` is now accepted (None: none is, the
+    acceptance was withdrawn or its comment deleted); `previous_id` was before."""
+
+    KIND = "answer.accepted"
+    TOPICS = CIRCLE
+
+    post_id: int
+    comment_id: int | None
+    previous_id: int | None
 
 
 class PostDeleted(Event):

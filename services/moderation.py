@@ -44,7 +44,7 @@ from models import (
     User,
 )
 from models.base import utcnow
-from services import access, attachments, audit, chat, comments, events, notifications, posts, search
+from services import access, attachments, audit, chat, comments, events, notifications, posts, questions, search
 from services.errors import N_, Conflict, Invalid, NotFound, PermissionDenied, RateLimited
 from services.event_types import (
     CommentDeleted,
@@ -385,6 +385,8 @@ async def hide(
     db.add(item)
     await db.flush()
     await attachments.set_findable(db, found.subject, findable=False)
+    if isinstance(item, Comment):  # a hidden accepted answer's words no longer find its question
+        await questions.answer_changed(db, item)
     # Lines others had about it (mentions, replies) lead nowhere now.
     await notifications.forget(db, [found.subject])
     await notifications.notify(
@@ -434,8 +436,9 @@ async def restore(
                 comments.comment_data(item, author, await attachments.data_of(db, posts.comment_target(item.id or 0)))
             ),
         )
+        await questions.answer_changed(db, item)
     else:
-        await search.index(db, posts.search_entry(item))
+        await posts.catalogue(db, item)
         await events.record(db, posts.topic_of(item), PostUpdated.model_validate(await posts.post_data(db, item)))
     await notifications.notify(
         db, [found.author_id], actor=moderator, kind=NotificationKind.ITEM_RESTORED, about=_about(found)

@@ -28,6 +28,7 @@ from models import (
     Post,
     PostKind,
     QuestionSource,
+    QuestionState,
     Reaction,
     Role,
     User,
@@ -138,9 +139,11 @@ async def create_post(
     client_id: str | None = None,
     attachment_ids: Sequence[int] = (),
     attachment_limits: attachments.Limits = attachments.DEFAULT_LIMITS,
+    question: bool = False,
 ) -> Post:
     """A post in a circle the author is a member of, with the photos and files they uploaded
-    (`attachments.upload`); with those, the text may be empty."""
+    (`attachments.upload`; with those, the text may be empty); `question` asks the circle a
+    question, whose comments are its answers (services/questions.py)."""
     client_id = _clean_client_id(client_id)
     access = await writable_circle(db, user, circle_id, N_("Join the circle to post in it."))
     if direct.is_conversation(access.circle):  # a conversation is its chat; the stream never shows one
@@ -150,7 +153,13 @@ async def create_post(
     if (existing := await _existing(db, user, client_id, kind=PostKind.POST, circle_id=circle_id)) is not None:
         return existing
     post = Post(
-        kind=PostKind.POST, circle_id=circle_id, body=body, html="", author_id=user.id or 0, client_id=client_id
+        kind=PostKind.POST,
+        circle_id=circle_id,
+        body=body,
+        html="",
+        author_id=user.id or 0,
+        client_id=client_id,
+        question=question,
     )
     return await _publish(db, user, post, attachment_ids=attachment_ids, attachment_limits=attachment_limits)
 
@@ -269,7 +278,7 @@ async def _publish(
     )
     for user_id in rendered.mentions:
         db.add(Mention(target=post_target(post.id), user_id=user_id))
-    await search.index(db, search_entry(post), new=True)
+    await catalogue(db, post, new=True)
     await events.record(db, topic_of(post), PostCreated.model_validate(await post_data(db, post, author)))
     await _notify(db, author, post, set(rendered.mentions), must_read=post.must_read)
     if post.kind is PostKind.POST:  # asked in a circle: answered with a comment
@@ -294,18 +303,38 @@ async def _notify(db: AsyncSession, actor: User, post: Post, mentioned: set[int]
         await notifications.notify(db, recipients, actor=actor, kind=NotificationKind.NEWS, about=about)
 
 
-def search_entry(post: Post) -> search.Entry:
-    """What search keeps of a post: circle posts follow their circle, news and blogs are for all."""
+def search_entry(post: Post, *, answer: str = "") -> search.Entry:
+    """What search keeps of a post: circle posts follow their circle, news and blogs are for all.
+    A question's row says whether it is answered and holds its accepted `answer`, so that the
+    answer's words find the question."""
     assert post.id is not None
+    body = f"{post.lead}\n{post.body}" if post.lead else post.body
+    state = None
+    if post.question:
+        state = QuestionState.OPEN if post.accepted_comment_id is None else QuestionState.ANSWERED
+        body = f"{body}\n\n{answer}" if answer else body
     return search.Entry(
         search.KIND_OF_POST[post.kind],
         post.id,
         post.title,
-        f"{post.lead}\n{post.body}" if post.lead else post.body,
+        body,
         circle_id=post.circle_id,
         audience=Audience.CIRCLE if post.kind is PostKind.POST else Audience.ORG,
         created_at=post.created_at,
+        question=state,
     )
+
+
+async def catalogue(db: AsyncSession, post: Post, *, new: bool = False) -> None:
+    """Write the post's search row in the open unit of work, a question's accepted answer with it."""
+    answer = ""
+    if post.question and post.accepted_comment_id is not None:
+        # A hidden answer is read by its author only: its words must find nothing.
+        found = await db.exec(
+            select(Comment.body).where(col(Comment.id) == post.accepted_comment_id, col(Comment.hidden_at).is_(None))
+        )
+        answer = found.first() or ""
+    await search.index(db, search_entry(post, answer=answer), new=new)
 
 
 async def post_data(db: AsyncSession, post: Post, author: User | None = None) -> dict[str, Any]:
@@ -321,6 +350,8 @@ async def post_data(db: AsyncSession, post: Post, author: User | None = None) ->
         "lead": post.lead,
         "html": post.html,
         "must_read": post.must_read,
+        "question": post.question,
+        "accepted_comment_id": post.accepted_comment_id,
         "featured_until": post.featured_until.isoformat() if post.featured_until else None,
         "created_at": post.created_at.isoformat(),
         "edited_at": post.edited_at.isoformat() if post.edited_at else None,
@@ -398,7 +429,7 @@ async def edit_post(
             post.must_read = must_read
     post.edited_at = utcnow()
     db.add(post)
-    await search.index(db, search_entry(post))
+    await catalogue(db, post)
     await events.record(db, topic_of(post), PostUpdated.model_validate(await post_data(db, post)))
     await _notify(db, user, post, mentioned, must_read=post.must_read and not was_must_read)
     return post

@@ -57,6 +57,7 @@ from models import (
     ItemKind,
     Message,
     PostKind,
+    QuestionState,
     SearchItem,
     Tag,
     Tagging,
@@ -96,6 +97,7 @@ class Entry:
     audience: Audience = Audience.ORG
     tags: Sequence[str] = ()
     created_at: datetime | None = None
+    question: QuestionState | None = None  # a question post's state; None for everything else
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,7 @@ class Query:
     circle_id: int | None = None
     since: datetime | None = None
     until: datetime | None = None
+    question: QuestionState | None = None  # only questions in this state: open, or answered
     limit: int = 20
     offset: int = 0
 
@@ -236,6 +239,7 @@ async def index(db: AsyncSession, entry: Entry, *, new: bool = False) -> SearchI
     item.terms = await _index_terms(item.title, item.tags, item.body)
     item.circle_id = entry.circle_id
     item.audience = entry.audience
+    item.question = entry.question
     item.updated_at = now
     db.add(item)
     await db.flush()
@@ -315,6 +319,7 @@ async def bulk_index(db: AsyncSession, entries: Iterable[Entry], *, batch: int =
                 "terms": dutch_words.index_terms(title, tags, body),
                 "created_at": entry.created_at or now,
                 "updated_at": entry.created_at or now,
+                "question": entry.question,
             }
         )
         if entry.tags:
@@ -405,6 +410,8 @@ async def search(db: AsyncSession, user: User, query: Query) -> Results:
         statement = statement.where(_has_tag(name))
     if query.circle_id is not None:
         statement = statement.where(col(SearchItem.circle_id) == query.circle_id)
+    if query.question is not None:
+        statement = statement.where(col(SearchItem.question) == query.question)
     if query.since is not None:
         statement = statement.where(col(SearchItem.created_at) >= query.since)
     if query.until is not None:

@@ -14,6 +14,7 @@ from models.post import REACTIONS
 from server.endpoints import Call, Handler, api_route, json_response
 from server.params import Limit, QueryId, QueryIn
 from server.schemas import (
+    AcceptIn,
     AttachmentOut,
     BlogIn,
     CircleRef,
@@ -34,7 +35,7 @@ from server.schemas import (
     ReadersOut,
 )
 from server.uploads import attachment_limits
-from services import attachments, comments, posts, reactions, stream
+from services import attachments, comments, posts, questions, reactions, stream
 from services.stream import Card
 
 
@@ -62,6 +63,8 @@ def post_out(card: Card) -> PostOut:
         cover_url=f"/media/covers/{post.cover}" if post.cover else None,
         featured_until=post.featured_until,
         must_read=post.must_read,
+        question=post.question,
+        accepted_comment_id=post.accepted_comment_id,
         read_by_me=card.read_by_me,
         comment_count=card.comment_count,
         reactions=ReactionsOut(counts=card.reactions.counts, mine=sorted(card.reactions.mine)),
@@ -108,6 +111,7 @@ async def create_post(call: Call) -> Response:
         client_id=body.client_id,
         attachment_ids=body.attachments,
         attachment_limits=attachment_limits(call.ctx.settings),
+        question=body.question,
     )
     return await _one(call, post.id or 0, status=201)
 
@@ -142,11 +146,18 @@ async def delete_post(call: Call) -> Response:
 
 
 async def list_comments(call: Call) -> Response:
-    rows = await comments.list_comments(call.db, call.user, _id(call))
+    post = await posts.access_post(call.db, call.user, _id(call))
+    rows = questions.accepted_first(post, await comments.list_comments(call.db, call.user, _id(call)))
     summaries = await reactions.summaries(call.db, call.user, [posts.comment_target(c.id or 0) for c, _ in rows])
     attached = await attachments.data_for(call.db, [posts.comment_target(c.id or 0) for c, _ in rows])
     items = [
-        _comment_out(c, u, summaries[posts.comment_target(c.id or 0)], attached[posts.comment_target(c.id or 0)])
+        _comment_out(
+            c,
+            u,
+            summaries[posts.comment_target(c.id or 0)],
+            attached[posts.comment_target(c.id or 0)],
+            accepted=c.id == post.accepted_comment_id,
+        )
         for c, u in rows
     ]
     return json_response(CommentList(items=items))
@@ -157,6 +168,8 @@ def _comment_out(
     author: User,
     summary: reactions.Summary | None = None,
     attached: Sequence[dict[str, Any]] = (),
+    *,
+    accepted: bool = False,
 ) -> CommentOut:
     summary = summary or reactions.Summary()
     return CommentOut(
@@ -170,7 +183,19 @@ def _comment_out(
         created_at=comment.created_at,
         edited_at=comment.edited_at,
         attachments=[AttachmentOut.model_validate(a) for a in attached],
+        accepted=accepted,
     )
+
+
+async def mark_question(call: Call) -> Response:
+    await questions.mark_question(call.db, call.user, _id(call), question=call.request.method == "PUT")
+    return await _one(call, _id(call))
+
+
+async def accept_answer(call: Call) -> Response:
+    comment_id = (await call.json_body(AcceptIn)).comment_id if call.request.method == "PUT" else None
+    await questions.accept_answer(call.db, call.user, _id(call), comment_id)
+    return await _one(call, _id(call))
 
 
 async def add_comment(call: Call) -> Response:
@@ -272,7 +297,42 @@ routes: list[Route] = [
     api_route(_P, get_post, "GET", summary="One post, news item or blog post.", returns=PostOut),
     api_route(_P, edit_post, "PATCH", summary="Edit (the author or an admin).", body=PostPatch, returns=PostOut),
     api_route(_P, delete_post, "DELETE", summary="Delete (the author or an admin).", returns=Ok),
-    api_route(f"{_P}/comments", list_comments, "GET", summary="The comments, oldest first.", returns=CommentList),
+    api_route(
+        f"{_P}/comments",
+        list_comments,
+        "GET",
+        summary="The comments, oldest first; a question's accepted answer first of all, with its replies.",
+        returns=CommentList,
+    ),
+    api_route(
+        f"{_P}/question",
+        mark_question,
+        "PUT",
+        summary="Mark a circle post as a question (its asker or a circle admin).",
+        returns=PostOut,
+    ),
+    api_route(
+        f"{_P}/question",
+        mark_question,
+        "DELETE",
+        summary="It is no longer a question; an accepted answer is withdrawn (its asker or a circle admin).",
+        returns=PostOut,
+    ),
+    api_route(
+        f"{_P}/accepted-answer",
+        accept_answer,
+        "PUT",
+        summary="Accept a comment as the question's answer, or change which (its asker or a circle admin).",
+        body=AcceptIn,
+        returns=PostOut,
+    ),
+    api_route(
+        f"{_P}/accepted-answer",
+        accept_answer,
+        "DELETE",
+        summary="Withdraw the accepted answer: the question is open again (its asker or a circle admin).",
+        returns=PostOut,
+    ),
     api_route(
         f"{_P}/comments",
         add_comment,

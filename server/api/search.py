@@ -45,6 +45,7 @@ async def run_search(call: Call) -> Response:
                     url=url_of(hit.item),
                     tags=hit.tags,
                     circle_id=hit.item.circle_id,
+                    question=hit.item.question.value if hit.item.question else None,
                     created_at=hit.item.created_at,
                     updated_at=hit.item.updated_at,
                 )

@@ -14,10 +14,10 @@ from server.fragments import EMOJI, item_viewer
 from server.pages.stream_pages import stream_context
 from server.params import QueryId, QueryIn, read_query
 from server.uploads import attachment_ids, attachment_limits
-from services import accounts, chat, circle_admin, circles, direct, events, reactions
+from services import accounts, chat, circle_admin, circles, direct, events, questions, reactions
 from services.access import access_circle
 from services.errors import N_, Invalid
-from services.stream import Filter, follows
+from services.stream import Filter, cards, follows
 
 CHAT_PAGE = 50  # chat messages a page shows, and the "Older messages" button adds
 
@@ -75,6 +75,10 @@ async def circle_page(call: Call) -> Response:
     if members_visible:  # exactly who may follow the circle live (services.access)
         await call.watch(events.circle_topic(access.circle_id))
         stream = await stream_context(call, filter=Filter.CIRCLE, circle_id=access.circle_id)
+        stream["open_questions"] = await questions.open_count(call.db, call.user, access.circle_id)
+        if call.request.query_params.get("show") == "questions":  # the tab of open questions
+            found = await questions.open_questions(call.db, call.user, access.circle_id)
+            stream.update(cards=await cards(call.db, call.user, found), older=None, showing_questions=True)
     following = access.circle_id in await follows(call.db, call.user)
     chat_log: list[dict[str, Any]] = []
     message_reactions: dict[str, reactions.Summary] = {}

@@ -16,7 +16,7 @@ from services.errors import N_, PermissionDenied
 
 async def search_page(call: Call) -> Response:
     query = read_query(SearchQuery, call.request, blank_is_absent=True).query()
-    searched = bool(query.text.strip() or query.tags or query.kinds or query.circle_id)
+    searched = bool(query.text.strip() or query.tags or query.kinds or query.circle_id or query.question)
     found = await search.search(call.db, call.user, query) if searched else None
     params = call.request.query_params
     return call.render(

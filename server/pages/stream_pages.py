@@ -15,7 +15,19 @@ from server.fragments import EMOJI, item_viewer
 from server.pages.news_proposals_pages import featured_end, local_moment
 from server.pagination import is_number
 from server.uploads import attachment_ids, attachment_limits
-from services import attachments, chat, circles, comments, images, news_proposals, posts, reactions, stream, welcome
+from services import (
+    attachments,
+    chat,
+    circles,
+    comments,
+    images,
+    news_proposals,
+    posts,
+    questions,
+    reactions,
+    stream,
+    welcome,
+)
 from services.errors import N_, Invalid
 
 PAGE = 20
@@ -123,9 +135,10 @@ async def _post_page(call: Call, *, edit_draft: str | None = None, refused: Inva
     post = await posts.access_post(call.db, call.user, _int(call, "post_id"))
     await call.watch(posts.topic_of(post))
     (card,) = await stream.cards(call.db, call.user, [post])
-    thread = await comments.list_comments(call.db, call.user, post.id or 0)
+    thread = questions.accepted_first(post, await comments.list_comments(call.db, call.user, post.id or 0))
     summaries = await reactions.summaries(call.db, call.user, [posts.comment_target(c.id or 0) for c, _ in thread])
     can_moderate = await posts.may_moderate(call.db, call.user, post, post.circle_id)
+    may_settle = await questions.may_settle(call.db, call.user, post)
     targets = [posts.post_target(post.id or 0), *(posts.comment_target(c.id or 0) for c, _ in thread)]
     attached = await attachments.data_for(call.db, targets)
     return call.render(
@@ -133,12 +146,17 @@ async def _post_page(call: Call, *, edit_draft: str | None = None, refused: Inva
         card=card,
         thread=[
             comments.comment_data(comment, author, attached[posts.comment_target(comment.id or 0)])
+            | {"accepted": comment.id == post.accepted_comment_id}
             for comment, author in thread
         ],
         # Others' comments: only who the server lets delete them (not the post's author as such).
         viewer=item_viewer(
-            call.user_id, moderator=await posts.moderates(call.db, call.user, post.circle_id), reader=True
+            call.user_id,
+            moderator=await posts.moderates(call.db, call.user, post.circle_id),
+            reader=True,
+            asker=may_settle,
         ),
+        may_settle=may_settle,
         comment_reactions=summaries,
         reaction_names=await reactions.names(call.db, targets),
         can_moderate=can_moderate,
@@ -164,6 +182,7 @@ async def write_post(call: Call) -> Response:
             client_id=form_text(call, "client_id") or None,
             attachment_ids=attachment_ids(call),
             attachment_limits=attachment_limits(call.ctx.settings),
+            question=form_text(call, "question") == "on",
         )
     except Invalid as refused:
         return await _write_again(call, PostKind.POST, refused, circle_id=circle_id)
@@ -183,6 +202,7 @@ async def _write_again(
     fields = ("title", "lead", "body", "featured_until", "publish_at", "client_id")
     draft = {name: form_text(call, name) for name in fields}
     draft["must_read"] = "on" if form_text(call, "must_read") == "on" else ""
+    draft["question"] = "on" if form_text(call, "question") == "on" else ""
     message = refused.text(call.gettext)
     if had_file:  # a browser cannot put a chosen file back into a file field
         message += " " + call.gettext(N_("Choose the cover picture again."))

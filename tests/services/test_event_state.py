@@ -30,6 +30,7 @@ from services import (
     events,
     notifications,
     posts,
+    questions,
     reactions,
     sessions,
     stream,
@@ -236,6 +237,11 @@ def reduce(state: State, topic: str, event: event_types.Event, me: int) -> None:
             shown["data"] = event.data()
         case event_types.PostDeleted():
             _forget_post(state, event.id)
+        case event_types.QuestionMarked():
+            question = {"question": event.question, "accepted_comment_id": event.accepted_comment_id}
+            state["posts"][event.post_id]["data"].update(question)
+        case event_types.AnswerAccepted():
+            state["posts"][event.post_id]["data"].update(question=True, accepted_comment_id=event.comment_id)
         case event_types.CommentCreated() | event_types.CommentUpdated():
             if isinstance(event, event_types.CommentCreated) and event.id not in state["comments"]:
                 state["posts"][event.post_id]["comment_count"] += 1
@@ -281,6 +287,16 @@ class Case:
     action: Callable[[World], Awaitable[object]]
     member: bool = True  # the viewer's standing in the circle before the action
     visibility: CircleVisibility | None = None  # the circle's: closed for members, open for outsiders
+
+
+async def _accept_the_viewers_answer(w: World) -> None:
+    await questions.mark_question(w.db, w.admin, w.post_id, question=True)
+    await questions.accept_answer(w.db, w.admin, w.post_id, w.comment_id)
+
+
+async def _delete_the_accepted_answer(w: World) -> None:
+    await _accept_the_viewers_answer(w)
+    await comments.delete_comment(w.db, w.viewer, w.comment_id)
 
 
 async def _new_member_joins(w: World) -> None:
@@ -379,6 +395,14 @@ CASES = [
     ),
     Case("post.updated", "a post is edited", lambda w: posts.edit_post(w.db, w.admin, w.post_id, body="New plan")),
     Case("post.deleted", "a post with comments is deleted", lambda w: posts.delete_post(w.db, w.admin, w.post_id)),
+    Case(
+        "question.marked",
+        "a post is marked as a question, seen from outside",
+        lambda w: questions.mark_question(w.db, w.admin, w.post_id, question=True),
+        member=False,
+    ),
+    Case("answer.accepted", "the viewer's comment is accepted as the answer", _accept_the_viewers_answer),
+    Case("answer.accepted", "the accepted answer is deleted", _delete_the_accepted_answer),
     Case(
         "comment.created",
         "a reply to the viewer's comment",

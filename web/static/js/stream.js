@@ -190,7 +190,40 @@
 
   kring.on("comment.updated", (frame) => {
     const shown = document.querySelector(`[data-comment-id="${frame.data.id}"]`);
-    if (shown && frame.html) window.kringItems?.replace(shown, frame.html);
+    if (!shown || !frame.html) return;
+    // The event's markup is the same for every state; whether it is the accepted answer stays.
+    const accepted = shown.classList.contains("accepted");
+    window.kringItems?.replace(shown, frame.html)?.classList.toggle("accepted", accepted);
+  });
+
+  // A question (services/questions.py): the badge on every card of the post and, on the post's
+  // page, the accepted answer first with its replies, marked; the other threads in their order.
+  function showQuestion(postId, question, acceptedId) {
+    for (const badge of document.querySelectorAll(`[data-post-id="${postId}"] [data-question-badge]`)) {
+      badge.hidden = !question;
+      badge.classList.toggle("answered", Boolean(acceptedId));
+      badge.textContent = acceptedId ? badge.dataset.answered : badge.dataset.open;
+    }
+    const list = postPage === postId ? document.querySelector("[data-comments]") : null;
+    if (!list) return;
+    list.toggleAttribute("data-question", question);
+    const threads = new Map();
+    for (const item of list.querySelectorAll(":scope > [data-comment-id]")) {
+      const top = Number(item.dataset.parentId || item.dataset.commentId);
+      if (!threads.has(top)) threads.set(top, []);
+      threads.get(top).push(item);
+      if (!item.dataset.parentId) item.classList.toggle("accepted", top === acceptedId);
+    }
+    const order = [...threads.keys()].sort((a, b) => (b === acceptedId) - (a === acceptedId) || a - b);
+    for (const top of order) list.append(...threads.get(top));
+  }
+
+  kring.on("question.marked", (frame) => {
+    showQuestion(frame.data.post_id, frame.data.question, frame.data.accepted_comment_id);
+  });
+
+  kring.on("answer.accepted", (frame) => {
+    showQuestion(frame.data.post_id, true, frame.data.comment_id);
   });
 
   kring.on("comment.deleted", (frame) => {
