@@ -21,6 +21,7 @@ from starlette.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from config import Settings, load_settings
+from config.settings import SUPPORTED_LOCALES
 from models.database import DatabaseBusy, assert_migrated, make_engine, make_sessionmaker
 from realtime import endpoint as realtime_endpoint
 from realtime.broker import Broker, MemoryBroker
@@ -71,6 +72,7 @@ from server.search_params import url_of
 from server.security_headers import SecurityHeaders
 from server.templating import Templates
 from services import assistant, dutch_words, news_proposals
+from services.answering import Answerer
 from services.branding import BrandingCache
 from services.errors import N_
 from services.events import ORG_TOPIC
@@ -129,6 +131,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
             publisher.start()
             extractor = outbox.extractor = Extractor(db, settings.media_dir, sandbox, reading.text_limits(settings))
             extractor.start()
+            # Ids answers in the colleague's language, linking what it found as search does.
+            answerer = outbox.assistant = Answerer(
+                db,
+                lambda locale: catalogs.get(locale if locale in SUPPORTED_LOCALES else settings.locale).gettext,
+                url_of,
+            )
+            answerer.start()
             # Follows the org topic before its first read, so no change falls between the two.
             branding_cache = BrandingCache(db, settings)
             await hub.listen(ORG_TOPIC, branding_cache.changed)
@@ -146,6 +155,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             finally:
                 await admin_import.stop_imports()
                 await extractor.close()
+                await answerer.close()
                 await branding_cache.close()
                 for task in (digests, scheduled_news):
                     if task is not None:
