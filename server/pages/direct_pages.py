@@ -13,7 +13,7 @@ from starlette.routing import Route
 
 from server.endpoints import Call, form_route, form_text, page_route
 from server.fragments import EMOJI, item_viewer
-from services import accounts, chat, direct, events, reactions
+from services import accounts, assistant, chat, direct, events, reactions
 from services.access import access_circle
 from services.errors import Invalid, NotFound
 
@@ -40,6 +40,7 @@ async def _list_page(call: Call, *, error: str | None = None, chosen: frozenset[
         chosen=chosen,
         error=error,
         max_others=direct.MAX_PARTICIPANTS - 1,
+        assistant=await assistant.assistant_user(call.db),
     )
 
 
