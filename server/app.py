@@ -71,7 +71,7 @@ from server.pages import (
 from server.search_params import url_of
 from server.security_headers import SecurityHeaders
 from server.templating import Templates
-from services import assistant, dutch_words, news_proposals
+from services import dutch_words, news_proposals
 from services.answering import Answerer
 from services.branding import BrandingCache
 from services.errors import N_
@@ -126,8 +126,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
             hub = Hub(broker, db, _hub_config(settings), metrics, presence)
             hub.render_items_with(EventFragments(templates, hub.presence_of))
             await hub.start()
-            async with db() as session:  # the assistant is always there (services/assistant.py)
-                hub.always_online.add((await assistant.assistant_user(session)).id or 0)
             publisher.start()
             extractor = outbox.extractor = Extractor(db, settings.media_dir, sandbox, reading.text_limits(settings))
             extractor.start()
@@ -136,6 +134,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 db,
                 lambda locale: catalogs.get(locale if locale in SUPPORTED_LOCALES else settings.locale).gettext,
                 url_of,
+                on_assistant=hub.always_online.add,  # the assistant is always there
             )
             answerer.start()
             # Follows the org topic before its first read, so no change falls between the two.

@@ -138,8 +138,16 @@ class Answerer:
     """The runner (see the module docstring): one task looks for questions, each question is
     answered in a task of its own; `idle` is set while none waits or is being answered."""
 
-    def __init__(self, sessions: SessionMaker, translate: Translate, link_of: LinkOf) -> None:
+    def __init__(
+        self,
+        sessions: SessionMaker,
+        translate: Translate,
+        link_of: LinkOf,
+        *,
+        on_assistant: Callable[[int], None] | None = None,
+    ) -> None:
         self._sessions = sessions
+        self._on_assistant = on_assistant
         self._translate = translate
         self._link_of = link_of
         self._wake = asyncio.Event()
@@ -168,6 +176,7 @@ class Answerer:
                 await task
 
     async def _run(self) -> None:
+        await self._meet_assistant()
         while not self._closing:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=LOOK_EVERY)
@@ -187,6 +196,21 @@ class Answerer:
                     )
             if not self._answering and not self._wake.is_set():
                 self.idle.set()
+
+    async def _meet_assistant(self) -> None:
+        """Make the assistant's account if it is not there yet, and tell the app its id (for its
+        presence); in the runner's task, so the worker starts without waiting for it."""
+        while not self._closing:
+            try:
+                async with self._sessions() as db:
+                    ids = await assistant.assistant_user(db)
+            except Exception:
+                log.exception("the assistant's account could not be read or made; trying again")
+                await asyncio.sleep(LOOK_EVERY)
+                continue
+            if self._on_assistant is not None:
+                self._on_assistant(ids.id or 0)
+            return
 
     async def _answer(self, question_id: int) -> None:
         try:

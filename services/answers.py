@@ -223,17 +223,15 @@ async def find(
         return Answer(question, [], None)
     words = search.analyse(terms, await synonyms.groups(db))
     weights = [weight(term) for term in terms]
-    items: dict[int, SearchItem] = {}
-    for term in terms:
-        found = await search.search(db, asker, search.Query(text=term, kinds=KINDS, limit=CANDIDATES_PER_WORD))
-        for hit in found.hits:
-            items.setdefault(hit.item.id or 0, hit.item)
+    found = await search.candidates(db, asker, words, KINDS, per_word=CANDIDATES_PER_WORD)
+    items = {item.id or 0: item for item in found}
     overdue = await _overdue_documents(db, [i.ref_id for i in items.values() if i.kind is ItemKind.DOCUMENT])
     context = Context([_word_matcher(word) for word in words], weights)
     best_per_item: list[Scored] = []
     for item in items.values():
         late = item.kind is ItemKind.DOCUMENT and item.ref_id in overdue
-        scored = [_score(passage, context, overdue=late) for passage in passages(item)]
+        whole = _Whole(_tokens(item.title), set(_tokens(_PAGE_LINK.sub(" ", item.body[: search.SNIPPET_CHARS]))))
+        scored = [_score(passage, context, whole, overdue=late) for passage in passages(item)]
         if scored:
             top = max(scored, key=lambda s: s.score)
             if item.id in accepted:
@@ -270,12 +268,19 @@ def _tokens(text: str) -> list[str]:
     return dutch_words.words(text)
 
 
-def _score(passage: Passage, context: Context, *, overdue: bool) -> Scored:
+@dataclass(frozen=True)
+class _Whole:
+    """An item's words as every one of its passages is scored against them."""
+
+    title: list[str]
+    elsewhere: set[str]
+
+
+def _score(passage: Passage, context: Context, whole: _Whole, *, overdue: bool) -> Scored:
     # A link to another page names that page; it is not this passage's own word.
     body = _tokens(_PAGE_LINK.sub(" ", passage.text))
     heading = _tokens(passage.heading)
-    title = _tokens(passage.item.title)
-    elsewhere = set(_tokens(passage.item.body[: search.SNIPPET_CHARS]))
+    title, elsewhere = whole.title, whole.elsewhere
     total = sum(context.weights)
     held = titled = 0.0
     for matches, word_weight in zip(context.matchers, context.weights, strict=True):
@@ -309,6 +314,10 @@ def passages(item: SearchItem) -> list[Passage]:
         if markdown and len(lines) == 1 and (m := _HEADING.match(lines[0])):
             heading = (m.group(1) or m.group(2) or "").strip()
             continue
+        if not markdown and dutch_words.fold(lines[0].strip()) == dutch_words.fold(item.title.strip()):
+            heading, lines = lines[0].strip(), lines[1:]  # a document's text opens with its title
+            if not lines:
+                continue
         if markdown and all(_LIST_ITEM.match(line) for line in lines):
             pieces = [_LIST_ITEM.sub("", line) for line in lines]
         else:  # a paragraph; extracted text breaks its lines anywhere (a PDF's at the margin)
