@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import Document, ItemKind, SearchItem, User, UserKind
+from models import Document, ItemKind, KnowledgePage, Post, SearchItem, User, UserKind
 from services import dutch_words, search, search_text, synonyms
 
 KINDS = (ItemKind.DOCUMENT, ItemKind.PAGE, ItemKind.NEWS)
@@ -356,9 +356,13 @@ async def _overdue_documents(db: AsyncSession, document_ids: Sequence[int]) -> s
     return {document_id for document_id in found.all() if document_id is not None}
 
 
+AUTHOR_SHARE = 0.3  # how close an item must come for its author to be named as someone who may know
+
+
 async def who_knows(db: AsyncSession, matchers: Sequence[Matcher], ranked: Sequence[Scored]) -> list[User]:
     """Colleagues who may know: those whose "ask me about" skills match a word of the question
-    first, then those whose team does; then whoever wrote what came closest (`ranked`)."""
+    first, then those whose team does; then who wrote or looks after what came closest (`ranked`,
+    all of it readable by the asker)."""
     people = (
         await db.exec(
             select(User).where(col(User.is_active).is_(True), User.kind == UserKind.PERSON).order_by(col(User.name))
@@ -373,4 +377,23 @@ async def who_knows(db: AsyncSession, matchers: Sequence[Matcher], ranked: Seque
         )
         if hits:
             scored.append((hits, person.name, person))
-    return [person for _, _, person in sorted(scored, key=lambda s: (-s[0], s[1]))][:MAX_PEOPLE]
+    chosen = [person for _, _, person in sorted(scored, key=lambda s: (-s[0], s[1]))][:MAX_PEOPLE]
+    by_id = {person.id: person for person in people}
+    for close in ranked:
+        if len(chosen) >= MAX_PEOPLE or close.score < AUTHOR_SHARE:
+            break
+        author = by_id.get(await _author_of(db, close.passage.item))
+        if author is not None and author not in chosen:
+            chosen.append(author)
+    return chosen
+
+
+async def _author_of(db: AsyncSession, item: SearchItem) -> int | None:
+    if item.kind is ItemKind.DOCUMENT:
+        document = await db.get(Document, item.ref_id)
+        return (document.responsible_id or document.created_by) if document is not None else None
+    if item.kind is ItemKind.PAGE:
+        page = await db.get(KnowledgePage, item.ref_id)
+        return page.updated_by if page is not None else None
+    post = await db.get(Post, item.ref_id)
+    return post.author_id if post is not None else None
