@@ -35,7 +35,8 @@ class User(SQLModel, table=True):
     skills: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     avatar: str | None = Field(default=None, max_length=200)
     role: Role = Field(default=Role.MEMBER, sa_type=StrEnumType(Role))
-    kind: UserKind = Field(default=UserKind.PERSON, sa_type=StrEnumType(UserKind))
+    # Indexed: every message, post and comment asks who the assistant is (services/assistant_questions.py).
+    kind: UserKind = Field(default=UserKind.PERSON, sa_type=StrEnumType(UserKind), index=True)
     locale: str | None = Field(default=None, max_length=8)
     password_hash: str = Field(max_length=255)
     is_active: bool = Field(default=True)

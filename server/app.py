@@ -22,6 +22,7 @@ from starlette.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from config import Settings, load_settings
+from config.settings import SUPPORTED_LOCALES
 from models.database import DatabaseBusy, assert_migrated, make_engine, make_sessionmaker
 from realtime import endpoint as realtime_endpoint
 from realtime.broker import Broker, MemoryBroker
@@ -76,7 +77,8 @@ from server.pages import (
 from server.search_params import url_of
 from server.security_headers import SecurityHeaders
 from server.templating import Templates
-from services import assistant, attachments, care_schedule, dutch_words, news_proposals
+from services import attachments, care_schedule, dutch_words, news_proposals
+from services.answering import Answerer
 from services.branding import BrandingCache
 from services.errors import N_
 from services.events import ORG_TOPIC
@@ -130,13 +132,19 @@ def create_app(settings: Settings | None = None) -> Starlette:
             hub = Hub(broker, db, _hub_config(settings), metrics, presence)
             hub.render_items_with(EventFragments(templates, hub.presence_of))
             await hub.start()
-            async with db() as session:  # the assistant is always there (services/assistant.py)
-                hub.always_online.add((await assistant.assistant_user(session)).id or 0)
             publisher.start()
             extractor = outbox.extractor = Extractor(
                 db, settings.media_dir, sandbox, reading.text_limits(settings), reading.preview_limits(settings)
             )
             extractor.start()
+            # Ids answers in the colleague's language, linking what it found as search does.
+            answerer = outbox.assistant = Answerer(
+                db,
+                lambda locale: catalogs.get(locale if locale in SUPPORTED_LOCALES else settings.locale).gettext,
+                url_of,
+                on_assistant=hub.always_online.add,  # the assistant is always there
+            )
+            answerer.start()
             # Follows the org topic before its first read, so no change falls between the two.
             branding_cache = BrandingCache(db, settings)
             await hub.listen(ORG_TOPIC, branding_cache.changed)
@@ -164,6 +172,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             finally:
                 await admin_import.stop_imports()
                 await extractor.close()
+                await answerer.close()
                 await branding_cache.close()
                 if sign_on is not None:
                     await sign_on.close()

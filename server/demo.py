@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from config import Settings
-from models import CircleVisibility, Comment, MemberRole, NewsRead, PostView, Reaction, Role, User
+from models import CircleVisibility, Comment, MemberRole, NewsRead, PostView, Reaction, Role, User, UserKind
 from models.base import utcnow
 from models.database import assert_migrated, make_engine, make_sessionmaker
 from server import demo_data, demo_photos, reading
@@ -87,7 +87,8 @@ async def _seed_knowledge(db: AsyncSession, settings: Settings, content: DemoCon
 
 
 async def _has_users(db: AsyncSession) -> bool:
-    return (await db.exec(select(func.count()).select_from(User))).one() > 0
+    # People only: the assistant's account is made by whichever worker starts first.
+    return (await db.exec(select(func.count()).select_from(User).where(User.kind == UserKind.PERSON))).one() > 0
 
 
 async def _seed(db: AsyncSession, content: DemoContent, media_dir: Path) -> None:

@@ -442,6 +442,32 @@ async def search(db: AsyncSession, user: User, query: Query) -> Results:
     return Results(hits, more)
 
 
+async def candidates(
+    db: AsyncSession,
+    user: User,
+    words: Sequence[Word],
+    kinds: Sequence[ItemKind],
+    *,
+    per_word: int,
+    answered_questions: bool = False,
+) -> list[SearchItem]:
+    """The items `user` may read that match any one of `words` (each word's best `per_word`, as
+    `search` ranks them), without snippets: for a caller that ranks passages itself (Ids,
+    `services.answers`), where `search` would ask for every word at once. `answered_questions`
+    adds the circle posts that are questions with an accepted answer (their rows hold it)."""
+    backend = _POSTGRES if db.get_bind().dialect.name == "postgresql" else _SQLITE
+    found: dict[int, SearchItem] = {}
+    kind_wanted: ColumnElement[bool] = col(SearchItem.kind).in_(list(kinds))
+    if answered_questions:
+        kind_wanted = or_(kind_wanted, col(SearchItem.question) == QuestionState.ANSWERED)
+    for word in words:
+        statement: Select[Any] = sa_select(SearchItem).where(visible_to(user), kind_wanted)
+        rows = await backend.matches(db, backend.match(statement, [word], depth=per_word).limit(per_word))
+        for item, _ in rows:
+            found.setdefault(item.id or 0, item)
+    return list(found.values())
+
+
 # What people write in Markdown; its snippets are shown as the text it reads as.
 MARKDOWN_KINDS = frozenset({ItemKind.POST, ItemKind.NEWS, ItemKind.BLOG, ItemKind.PAGE, ItemKind.MESSAGE})
 

@@ -11,9 +11,9 @@ from typing import Any
 from starlette.responses import Response
 from starlette.routing import Route
 
-from server.endpoints import Call, form_route, page_route
+from server.endpoints import Call, form_route, form_text, page_route
 from server.fragments import EMOJI, item_viewer
-from services import accounts, chat, direct, events, reactions
+from services import accounts, assistant, chat, direct, events, reactions
 from services.access import access_circle
 from services.errors import Invalid, NotFound
 
@@ -40,6 +40,7 @@ async def _list_page(call: Call, *, error: str | None = None, chosen: frozenset[
         chosen=chosen,
         error=error,
         max_others=direct.MAX_PARTICIPANTS - 1,
+        assistant=await assistant.assistant_user(call.db),
     )
 
 
@@ -57,6 +58,20 @@ async def start_conversation(call: Call) -> Response:
 
 async def message_colleague(call: Call) -> Response:
     circle = await direct.open_conversation(call.db, call.user, [int(call.request.path_params["user_id"])])
+    return call.redirect(conversation_url(circle.id or 0))
+
+
+async def ask_colleague(call: Call) -> Response:
+    """The question Ids could not answer, ready to send to a colleague who may know (its link
+    in Ids' answer): one click sends it as a direct message."""
+    person = await accounts.get_user(call.db, int(call.request.path_params["user_id"]))
+    question = call.request.query_params.get("q", "")[: chat.ChatLimits.max_chars]
+    return call.render("ask_colleague.html", person=person, question=question)
+
+
+async def send_question(call: Call) -> Response:
+    circle = await direct.open_conversation(call.db, call.user, [int(call.request.path_params["user_id"])])
+    await chat.post_message(call.db, call.user, circle.id or 0, body=form_text(call, "question"))
     return call.redirect(conversation_url(circle.id or 0))
 
 
@@ -90,4 +105,6 @@ routes: list[Route] = [
     form_route("/messages", start_conversation, name="conversation_start"),
     page_route("/messages/{circle_id:int}", conversation, name="conversation"),
     form_route("/people/{user_id:int}/message", message_colleague, name="message_colleague"),
+    page_route("/people/{user_id:int}/ask", ask_colleague, name="ask_colleague"),
+    form_route("/people/{user_id:int}/ask", send_question, name="ask_colleague_send"),
 ]

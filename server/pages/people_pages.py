@@ -31,7 +31,7 @@ async def person(call: Call) -> Response:
     visible = {c.id for c in await circles.list_circles(call.db, call.user, limit=1000)}
     shown = [c for c in theirs if c.id in visible]
     blog = await stream.blog_of(call.db, call.user, colleague.id or 0)
-    state = call.ctx.hub.presence_of([colleague.id or 0])[colleague.id or 0]
+    state = "active" if colleague.is_assistant else call.ctx.hub.presence_of([colleague.id or 0])[colleague.id or 0]
     return call.render("person.html", person=colleague, circles=shown, blog=blog, state=state)
 
 

@@ -56,7 +56,9 @@ async def test_one_assistant_named_by_the_branding_whom_nobody_signs_in_as(
         await accounts.set_role(db, admin, ids_user, Role.ADMIN)
 
 
-async def test_tell_sends_a_direct_message_as_a_colleague_would_and_counts_for_no_one(db: AsyncSession) -> None:
+async def test_tell_sends_a_direct_message_as_a_colleague_would_and_counts_for_no_one(
+    db: AsyncSession, visitor: Visitor
+) -> None:
     anna = await make_user(db, "Anna de Vries", team="Wijkteam Noord")
     before = (await db.exec(select(func.max(Event.id)))).one() or 0
     message = await assistant.tell(db, anna.id or 0, "Welkom bij **Kring**!")
@@ -81,10 +83,8 @@ async def test_tell_sends_a_direct_message_as_a_colleague_would_and_counts_for_n
     assert [p.name for p in await accounts.list_people(db)] == ["Anna de Vries"]
     assert await accounts.list_teams(db) == ["Wijkteam Noord"]
 
-
-async def test_its_profile_says_what_it_does_and_it_is_always_online(db: AsyncSession, visitor: Visitor) -> None:
+    # Its profile says what it does; it is always online; the directory does not list it.
     ids_user = await assistant.assistant_user(db)
-    anna = await make_user(db, "Anna")
     await visitor.sign_in(anna)
     page = await visitor.get(f"/people/{ids_user.id}")
     assert page.status_code == 200

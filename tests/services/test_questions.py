@@ -7,8 +7,8 @@ import pytest
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import Circle, CircleVisibility, ItemKind, Notification, NotificationKind, QuestionState, User
-from services import comments, events, moderation, posts, questions
+from models import Circle, CircleVisibility, ItemKind, Notification, NotificationKind, QuestionState, Role, User
+from services import answers, comments, events, knowledge_pages, moderation, posts, questions
 from services.errors import Conflict, Invalid, NotFound, PermissionDenied
 from services.search import Query, search
 from tests.support import add_member, make_circle, make_user
@@ -164,3 +164,42 @@ async def test_accepted_answers_for_the_assistant_leave_out_hidden_answers(db: A
     await moderation.hide(db, admin, moderation.ReportedKind.COMMENT, answer.id or 0, reason="Persoonsgegevens")
     assert await questions.accepted_answers(db, reader, "declaratieformulier") == []
     assert await questions.accepted_answers(db, reader) == []
+
+
+async def test_ids_answers_the_next_asker_with_what_a_circle_accepted_and_never_an_outsider(
+    db: AsyncSession,
+) -> None:
+    admin, asker, circle = await _circle(db, CircleVisibility.SECRET)
+    assert circle.id is not None
+    # A knowledge page says something near it, so the circle's settled answer must win on merit.
+    editor = await make_user(db, role=Role.EDITOR)
+    await knowledge_pages.create_page(
+        db, editor, title="Kwijtschelding", body="Over kwijtschelding van gemeentelijke belastingen lees je hier meer."
+    )
+    question = await posts.create_post(
+        db, asker, circle.id, body="Hoe vraag ik kwijtschelding van de waterschapsbelasting aan?", question=True
+    )
+    assert question.id is not None
+    answer = await comments.add_comment(
+        db, admin, question.id, body="Met het formulier op de site van het waterschap; wij helpen bij het invullen."
+    )
+    next_asker = await make_user(db)
+    await add_member(db, admin, circle, next_asker)
+    outsider = await make_user(db)
+    ask = "Hoe vraag ik kwijtschelding aan voor de waterschapsbelasting?"
+
+    assert ItemKind.POST not in await _kinds_found(db, next_asker, ask)  # an open question is no answer
+    await questions.accept_answer(db, asker, question.id, answer.id)
+
+    found = await answers.find(db, next_asker, ask)
+    assert found.best is not None
+    assert (found.best.passage.item.kind, found.best.passage.item.ref_id) == (ItemKind.POST, question.id)
+    assert "waterschap" in found.best.passage.text
+    assert ItemKind.POST not in await _kinds_found(db, outsider, ask)
+
+
+async def _kinds_found(db: AsyncSession, asker: User, question: str) -> set[ItemKind]:
+    """The kinds of every source Ids would give `asker`: its answer and the others it lists."""
+    found = await answers.find(db, asker, question)
+    given = ([found.best] if found.best else []) + list(found.others)
+    return {scored.passage.item.kind for scored in given}

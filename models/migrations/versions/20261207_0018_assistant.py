@@ -25,6 +25,7 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.add_column("users", sa.Column("kind", sa.String(16), nullable=False, server_default="person"))
+    op.create_index("ix_users_kind", "users", ["kind"])
     op.create_table(
         "assistant_questions",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -46,5 +47,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_assistant_questions_state", table_name="assistant_questions")
     op.drop_table("assistant_questions")
+    op.drop_index("ix_users_kind", table_name="users")
     with op.batch_alter_table("users") as batch_op:
         batch_op.drop_column("kind")
