@@ -182,7 +182,10 @@
       const answer = await response?.json().catch(() => null);
       if (mine !== asked) return;
       if (response?.ok && answer) {
-        preview.innerHTML = answer.html || `<p class="muted">${escapeHtml(text("EmptyPreview"))}</p>`;
+        // The server's own rendering of the text, cleaned there as the stored text is.
+        const html = answer.html;
+        if (html) preview.innerHTML = html;
+        else preview.textContent = text("EmptyPreview");
       } else if (answer?.error) {
         preview.textContent = answer.error.message;
       }
@@ -271,11 +274,5 @@
       clearTimeout(saveTimer);
       saveTimer = 0;
     })();
-  }
-
-  function escapeHtml(value) {
-    const span = document.createElement("span");
-    span.textContent = value;
-    return span.innerHTML;
   }
 })();
