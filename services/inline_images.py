@@ -97,6 +97,7 @@ def _without_metadata(picture: Image.Image) -> Image.Image:
 
 
 def _alt_text(alt: str) -> str:
-    """The description as Markdown's alt text: one line, no brackets that would end it."""
-    words = " ".join(re.sub(r"[\[\]\\]", "", alt).split())[:200]
-    return words or "afbeelding"
+    """The description as Markdown's alt text: one line, no brackets that would end it. The
+    editor sends the file's name or "picture" in the writer's language; the writer can change it
+    in the text."""
+    return " ".join(re.sub(r"[\[\]\\]", "", alt).split())[:200]

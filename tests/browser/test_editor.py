@@ -76,6 +76,13 @@ def test_bold_from_the_toolbar_a_draft_back_after_reload_and_no_axe_violations(p
     expect(page.get_by_label("Tekst (Markdown)")).to_have_value("")
     expect(page.get_by_text("Concept hersteld.")).to_be_hidden()
 
+    # The home page's composer has the compact toolbar, without the picture button.
+    page.goto(f"{live_server}/")
+    composer = page.locator("[data-composer]")
+    expect(composer.get_by_role("toolbar", name="Opmaak").get_by_role("button", name="Vet")).to_be_visible()
+    expect(composer.get_by_role("button", name="Afbeelding")).to_have_count(0)
+    page.screenshot(path="/tmp/editor-home-390.png", full_page=False)
+
 
 def test_a_picture_pasted_into_news_shows_in_the_published_news(page: Page, live_server: str) -> None:
     page.set_viewport_size(DESK)
