@@ -308,9 +308,9 @@ def form_route(
 async def _discard_sent_draft(call: Call) -> None:
     """A form written with the editor names its draft (`draft_key`); once the form is taken, the
     draft is done with. Not after a refusal: then the text is still being written."""
-    key = form_text(call, DRAFT_FIELD)
-    if key and call.principal is not None:
-        with contextlib.suppress(Invalid):  # a key no form has: the form itself was taken
+    with contextlib.suppress(Invalid):  # a key no form has (or a NUL in it): the form itself was taken
+        key = form_text(call, DRAFT_FIELD)
+        if key and call.principal is not None:
             await drafts.discard(call.db, call.user, key)
 
 
