@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     limit_request_bytes: int = Field(default=1_048_576, ge=1024)
     limit_avatar_bytes: int = Field(default=2_097_152, ge=1024)
     limit_cover_bytes: int = Field(default=5_242_880, ge=1024)
+    # A picture pasted or dropped into the text of news, a blog post or a knowledge page.
+    limit_inline_image_bytes: int = Field(default=10_485_760, ge=1024)
     limit_document_bytes: int = Field(default=52_428_800, ge=1024)
     # Photos and files on posts, comments and chat: each file as uploaded, how many one item
     # carries, and a photo's pixels (more is refused as a decompression bomb before decoding).

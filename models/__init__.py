@@ -20,6 +20,7 @@ from models.circle import (
     RequestStatus,
 )
 from models.credentials import AccountInvitation, LastSignIn, PasswordReset
+from models.draft import Draft
 from models.event import Event, RealtimeMeta, TopicHead
 from models.knowledge import Document, DocumentVersion, Extraction, KnowledgePage, PageRevision
 from models.moderation import Report, ReportedKind, ReportState
@@ -51,6 +52,7 @@ __all__ = [
     "DigestFrequency",
     "Document",
     "DocumentVersion",
+    "Draft",
     "Event",
     "Extraction",
     "Invitation",

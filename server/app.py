@@ -37,7 +37,9 @@ from server.api import attachments as attachments_api
 from server.api import chat as chat_api
 from server.api import circles as circles_api
 from server.api import documents as documents_api
+from server.api import drafts as drafts_api
 from server.api import knowledge_pages as knowledge_pages_api
+from server.api import markdown as markdown_api
 from server.api import notifications as notifications_api
 from server.api import people as people_api
 from server.api import posts as posts_api
@@ -265,6 +267,8 @@ def _routes(settings: Settings) -> list[BaseRoute]:
         *attachments_pages.routes,
         *knowledge_pages_api.routes,
         *search_api.routes,
+        *drafts_api.routes,
+        *markdown_api.routes(settings),
         *sessions_pages.routes,
         *sign_on_pages.routes,
         *stream_pages.routes,

@@ -7,6 +7,7 @@ prove every state-changing route refuses a cookie request without the token.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -32,11 +33,12 @@ from server.flash import FLASH_COOKIE, read_flash, set_flash
 from server.i18n import choose_locale
 from server.pagination import is_number
 from server.params import QueryIn, read_query
-from services import events, notifications
+from services import drafts, events, notifications
 from services.errors import N_, Invalid, KringError, NotFound, TooLarge, Unauthenticated
 from services.notifications import Badge
 from services.transactions import begin_snapshot
 
+DRAFT_FIELD = "draft_key"  # the hidden field naming a form's draft (`_editor.html`)
 M = TypeVar("M", bound=BaseModel)
 Q = TypeVar("Q", bound=QueryIn)
 E = TypeVar("E", bound=enum.Enum)
@@ -290,7 +292,10 @@ def form_route(
             call.form = form
             try:
                 check_request(request)
-                return await handler(call)
+                response = await handler(call)
+                if response.status_code < 400:  # a form shown again with its refusal is still being written
+                    await _discard_sent_draft(call)
+                return response
             except KringError as error:  # the unit of work has undone the refused operation
                 # Filled in here: a message with places (a limit, a length) reads whole on the next page.
                 return call.redirect(_back(request), message=error.text(call.gettext), kind="error")
@@ -298,6 +303,15 @@ def form_route(
                 await form.close()
 
     return Route(path, endpoint, methods=["POST"], name=name, max_body_size=max_body_size)
+
+
+async def _discard_sent_draft(call: Call) -> None:
+    """A form written with the editor names its draft (`draft_key`); once the form is taken, the
+    draft is done with. Not after a refusal: then the text is still being written."""
+    with contextlib.suppress(Invalid):  # a key no form has (or a NUL in it): the form itself was taken
+        key = form_text(call, DRAFT_FIELD)
+        if key and call.principal is not None:
+            await drafts.discard(call.db, call.user, key)
 
 
 def _call(request: Request, ctx: AppContext, db: AsyncSession, principal: Principal | None) -> Call:

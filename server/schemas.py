@@ -23,7 +23,7 @@ from models import (
 )
 from models.base import MAX_ID
 from server.params import Day, Moment, json_whole, person_name_pattern
-from services import tags
+from services import drafts, tags
 
 # An id a client sends: a number outside this range names nothing and never reaches the database.
 Id = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(json_whole)]
@@ -675,3 +675,28 @@ class SearchHitOut(BaseModel):
 class SearchOut(BaseModel):
     items: list[SearchHitOut]
     more: bool
+
+
+class MarkdownIn(Strict):
+    body: str = Field(max_length=drafts.MAX_BODY)
+    # A knowledge page's text also links `[[Title]]` to the page of that title.
+    kind: Literal["text", "page"] = "text"
+
+
+class MarkdownOut(BaseModel):
+    html: str  # as the text will show once sent: the same renderer, mentions linked
+
+
+class InlineImageOut(BaseModel):
+    url: str
+    markdown: str  # `![alt](url)`, to put in the text where the picture goes
+
+
+class DraftIn(Strict):
+    body: str = Field(max_length=drafts.MAX_BODY)
+
+
+class DraftOut(BaseModel):
+    form_key: str
+    body: str
+    updated_at: datetime

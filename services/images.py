@@ -14,7 +14,7 @@ from services.errors import N_, Invalid
 
 NAME = re.compile(r"[0-9a-f]{64}\.(png|jpg|webp)")  # matched whole
 CONTENT_TYPES = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp"}
-FOLDERS = frozenset({"avatars", "covers", "brand"})
+FOLDERS = frozenset({"avatars", "covers", "brand", "inline"})
 
 
 def image_type(data: bytes) -> str | None:

@@ -9,6 +9,10 @@ longest first ("Anna de Vries-Jansen" before "Anna de Vries"), and only where th
 Two layers, so one mistake is not enough for script to run: markdown-it renders with raw HTML
 switched off (any `<tag>` in the text comes out as text), then nh3 keeps only the tags,
 attributes and URL schemes listed here. Links get `rel="noopener noreferrer nofollow"`.
+
+Images are Kring's own only: `![alt](/media/inline/<hash>.png)`, a picture pasted into a text and
+stored by `services.inline_images`, is shown; any other image (another site's, which would tell
+it who reads what) is left out, by the renderer and again by the cleaner.
 """
 
 from __future__ import annotations
@@ -16,16 +20,20 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
 from sqlalchemy import or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import User
+from services import images
 from services.errors import N_, Invalid
 
 MENTION = re.compile(r"(?<![\w@/])@([a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?)", re.IGNORECASE)
@@ -35,13 +43,31 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]()#+!<>|~])")
 MAX_MENTIONS = 50  # different @handles (or first letters after @) in one post, comment, message or page
 
 _renderer = MarkdownIt("commonmark", {"html": False, "linkify": True}).enable(["linkify", "strikethrough", "table"])
+KRING_IMAGE = re.compile(r"/media/inline/" + images.NAME.pattern)  # matched whole
+
+
+def _image(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+    token = tokens[idx]
+    if not KRING_IMAGE.fullmatch(str(token.attrGet("src") or "")):
+        return ""
+    token.attrSet("loading", "lazy")
+    return self.image(tokens, idx, options, env)
+
+
+_renderer.add_render_rule("image", _image)
 
 ALLOWED_TAGS = {
     "p", "br", "hr", "strong", "em", "del", "s", "code", "pre", "blockquote",
     "ul", "ol", "li", "a", "h1", "h2", "h3", "h4", "h5", "h6",
-    "table", "thead", "tbody", "tr", "th", "td",
+    "table", "thead", "tbody", "tr", "th", "td", "img",
 }  # fmt: skip
-ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "th": {"align"}, "td": {"align"}}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "ol": {"start"},
+    "th": {"align"},
+    "td": {"align"},
+    "img": {"src", "alt", "title", "loading"},
+}
 URL_SCHEMES = {"http", "https", "mailto"}
 
 
@@ -58,7 +84,14 @@ def to_safe_html(markdown: str) -> str:
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer nofollow",
+        attribute_filter=_only_kring_images,
     )
+
+
+def _only_kring_images(tag: str, attribute: str, value: str) -> str | None:
+    if tag == "img" and attribute == "src" and not KRING_IMAGE.fullmatch(value):
+        return None
+    return value
 
 
 def _escape_like(text: str) -> str:

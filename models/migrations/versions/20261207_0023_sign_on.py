@@ -5,7 +5,7 @@ holds each sign-in sent to the provider (state digest, nonce, PKCE verifier) unt
 takes it, once.
 
 Revision ID: 0023
-Revises: 0021
+Revises: 0022
 Create Date: 2026-12-07 17:40:00
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 import models.base
 
 revision: str = "0023"
-down_revision: str | None = "0021"
+down_revision: str | None = "0022"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
