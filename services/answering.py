@@ -24,9 +24,19 @@ from urllib.parse import quote
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import AssistantQuestion, Circle, CircleKind, Comment, Message, QuestionSource, SearchItem, User
+from models import (
+    AssistantQuestion,
+    Circle,
+    CircleKind,
+    CircleVisibility,
+    Comment,
+    Message,
+    QuestionSource,
+    SearchItem,
+    User,
+)
 from models.database import SessionMaker
-from services import answers, assistant, assistant_questions, chat, comments, search_text
+from services import answers, assistant, assistant_care, assistant_questions, chat, comments, search_text
 from services.errors import N_, KringError
 from services.transactions import unit_of_work
 
@@ -106,6 +116,8 @@ async def answer_question(db: AsyncSession, question_id: int, translate: Transla
         async with unit_of_work(db):
             await _reply(db, ids, asker, question, body)
             await assistant_questions.answered(db, question_id, known=found.known)
+            if not found.known and await _may_be_listed(db, question.circle_id):
+                await assistant_care.note_unanswered(db, question.text, asker.id or 0)
     except KringError as refused:  # the asker may no longer be answered there
         log.info("question %s is closed unanswered: %s", question_id, refused.message)
         await assistant_questions.answered(db, question_id, known=False)
@@ -134,6 +146,16 @@ async def _reply(db: AsyncSession, ids: User, asker: User, question: AssistantQu
             if comment is None:
                 return
             await comments.add_comment(db, ids, comment.post_id, body=body, parent_id=comment.id, on_behalf_of=asker)
+
+
+async def _may_be_listed(db: AsyncSession, circle_id: int | None) -> bool:
+    """Whether a question Ids could not answer may go on the editors' weekly list (its text,
+    never who asked): asked of Ids in a message, or in an open circle; never what was said in a
+    closed or secret circle, which the editors may not read."""
+    circle = await db.get(Circle, circle_id or 0)
+    if circle is None:
+        return False
+    return circle.kind is CircleKind.DIRECT or circle.visibility is CircleVisibility.OPEN
 
 
 async def _is_conversation(db: AsyncSession, circle_id: int) -> bool:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import TypeVar
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import AskState, AssistantQuestion, Comment, Message, Role
+from models import AskState, AssistantQuestion, CircleVisibility, Comment, Message, Role, UnansweredQuestion
 from server.context import AppContext
 from server.search_params import url_of
 from services import answering, assistant, chat, direct, knowledge_pages, posts
@@ -131,3 +132,26 @@ async def _answered(context: AppContext, message_id: int) -> bool | None:
             await session.exec(select(AssistantQuestion.state).where(AssistantQuestion.source_id == message_id))
         ).one()
         return True if state is AskState.ANSWERED else None
+
+
+async def test_what_ids_could_not_answer_is_listed_for_editors_only_from_messages_and_open_circles(
+    db: AsyncSession, context: AppContext
+) -> None:
+    anna = await make_user(db, "Anna de Vries")
+    ids_user = await assistant.assistant_user(db)
+    conversation = await direct.open_conversation(db, anna, [ids_user.id or 0])
+    open_circle = await make_circle(db, anna, name="Koffiehoek")
+    secret = await make_circle(db, anna, CircleVisibility.SECRET, name="Vertrouwenscommissie")
+    asked = [
+        (conversation.id or 0, "Wat is de pincode van de kluis?"),
+        (open_circle.id or 0, "@Ids wie heeft de sleutel van het fietshok?"),
+        (secret.id or 0, "@Ids hoe dien ik een klacht over mijn leidinggevende in?"),
+    ]
+    for circle_id, text in asked:
+        await chat.post_message(db, anna, circle_id, body=text)
+        await eventually(partial(ids_reply, context, circle_id))
+
+    async with context.db() as session:
+        listed = (await session.exec(select(UnansweredQuestion.question).order_by(col(UnansweredQuestion.id)))).all()
+    # What was said in a secret circle never reaches the editors' list; the other two do.
+    assert listed == [asked[0][1], asked[1][1]]
