@@ -369,6 +369,11 @@ def sql_can_read(reader: Reader, circle_id: Column) -> ColumnElement[bool]:
     return _if_active(reader, or_(_visibility_in(circle_id, READ_BY_ALL), sql_member(reader, circle_id)))
 
 
+def sql_read_by_all(circle_id: Column) -> ColumnElement[bool]:
+    """SQL condition: every colleague reads the circle in `circle_id` (an open circle)."""
+    return _visibility_in(circle_id, READ_BY_ALL)
+
+
 def sql_listed(circle_id: Column) -> ColumnElement[bool]:
     """SQL condition: the circle in `circle_id` is not archived, so it belongs in lists and
     suggestions (an archived one is still seen and read, by `sql_can_see`/`sql_can_read`)."""

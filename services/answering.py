@@ -22,6 +22,7 @@ import logging
 from collections.abc import Callable
 from urllib.parse import quote
 
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import (
@@ -30,6 +31,7 @@ from models import (
     CircleKind,
     CircleVisibility,
     Comment,
+    Membership,
     Message,
     QuestionSource,
     SearchItem,
@@ -110,13 +112,14 @@ async def answer_question(db: AsyncSession, question_id: int, translate: Transla
     if asker is None or not asker.is_active:
         await assistant_questions.answered(db, question_id, known=False)
         return False
-    found = await answers.find(db, asker, question.text, drop=[ids.name])
+    place = answers.PRIVATE if await _private(db, question, ids) else question.circle_id
+    found = await answers.find(db, asker, question.text, drop=[ids.name], place=place)
     body = compose(found, translate(asker.locale), link_of)
     try:
         async with unit_of_work(db):
             await _reply(db, ids, asker, question, body)
             await assistant_questions.answered(db, question_id, known=found.known)
-            if not found.known and await _may_be_listed(db, question.circle_id):
+            if not found.known and await _may_be_listed(db, question, ids):
                 await assistant_care.note_unanswered(db, question.text, asker.id or 0)
     except KringError as refused:  # the asker may no longer be answered there
         log.info("question %s is closed unanswered: %s", question_id, refused.message)
@@ -148,14 +151,24 @@ async def _reply(db: AsyncSession, ids: User, asker: User, question: AssistantQu
             await comments.add_comment(db, ids, comment.post_id, body=body, parent_id=comment.id, on_behalf_of=asker)
 
 
-async def _may_be_listed(db: AsyncSession, circle_id: int | None) -> bool:
+async def _private(db: AsyncSession, question: AssistantQuestion, ids: User) -> bool:
+    """Whether only the asker reads Ids' answer: a conversation of the two of them alone."""
+    if question.source is not QuestionSource.MESSAGE or not await _is_conversation(db, question.circle_id or 0):
+        return False
+    members = await db.exec(select(Membership.user_id).where(Membership.circle_id == question.circle_id))
+    return set(members.all()) == {question.asker_id, ids.id}
+
+
+async def _may_be_listed(db: AsyncSession, question: AssistantQuestion, ids: User) -> bool:
     """Whether a question Ids could not answer may go on the editors' weekly list (its text,
-    never who asked): asked of Ids in a message, or in an open circle; never what was said in a
-    closed or secret circle, which the editors may not read."""
-    circle = await db.get(Circle, circle_id or 0)
+    never who asked): asked of Ids alone in a message, or in an open circle; never what was
+    said in a group conversation, a closed or a secret circle, which the editors may not read."""
+    circle = await db.get(Circle, question.circle_id or 0)
     if circle is None:
         return False
-    return circle.kind is CircleKind.DIRECT or circle.visibility is CircleVisibility.OPEN
+    return (circle.visibility is CircleVisibility.OPEN and circle.kind is not CircleKind.DIRECT) or (
+        await _private(db, question, ids)
+    )
 
 
 async def _is_conversation(db: AsyncSession, circle_id: int) -> bool:

@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import Document, ItemKind, KnowledgePage, Post, QuestionState, SearchItem, User, UserKind
+from models import Comment, Document, ItemKind, KnowledgePage, Post, QuestionState, SearchItem, User, UserKind
 from services import dutch_words, search, search_text, synonyms
 
 KINDS = (ItemKind.DOCUMENT, ItemKind.PAGE, ItemKind.NEWS)
@@ -212,8 +212,16 @@ def weight(term: str) -> float:
     return max(0.5, 7.0 - dutch_words._zipf().get(term, 0.0))
 
 
-async def find(db: AsyncSession, asker: User, question: str, *, drop: Sequence[str] = ()) -> Answer:
-    """The answer to `question` from what `asker` may read (see the module docstring).
+PRIVATE = object()  # `find`'s `place` when only the asker reads the answer
+
+
+async def find(
+    db: AsyncSession, asker: User, question: str, *, drop: Sequence[str] = (), place: int | object | None = PRIVATE
+) -> Answer:
+    """The answer to `question` from what `asker` may read (see the module docstring), and,
+    when the answer is given where others read it (`place`: the circle, or None for the
+    organisation's own pages), only from what every reader there may read too: Ids never tells
+    an open circle what a secret one of the asker's holds.
     `drop` names words that are no part of the question (the assistant's own name). A question
     a circle answered (a question post with an accepted answer, whose row holds the answer) is
     a candidate too, ranked up: what colleagues settled is the best answer Kring has."""
@@ -222,8 +230,11 @@ async def find(db: AsyncSession, asker: User, question: str, *, drop: Sequence[s
         return Answer(question, [], None)
     words = search.analyse(terms, await synonyms.groups(db))
     weights = [weight(term) for term in terms]
-    found = await search.candidates(db, asker, words, KINDS, per_word=CANDIDATES_PER_WORD, answered_questions=True)
-    items = {item.id or 0: item for item in found}
+    shared = None if place is PRIVATE else search.read_by_all_readers_of(place if isinstance(place, int) else None)
+    found = await search.candidates(
+        db, asker, words, KINDS, per_word=CANDIDATES_PER_WORD, answered_questions=True, shared=shared
+    )
+    items = await _settled_as_answers(db, {item.id or 0: item for item in found})
     overdue = await _overdue_documents(db, [i.ref_id for i in items.values() if i.kind is ItemKind.DOCUMENT])
     context = Context([_word_matcher(word) for word in words], weights)
     best_per_item: list[Scored] = []
@@ -241,6 +252,31 @@ async def find(db: AsyncSession, asker: User, question: str, *, drop: Sequence[s
     others = [s for s in ranked[1 if best else 0 :] if s.score >= WORTH_LISTING][:MAX_OTHERS]
     people = [] if best else await who_knows(db, context.matchers, ranked)
     return Answer(question, terms, best, others, people)
+
+
+async def _settled_as_answers(db: AsyncSession, items: dict[int, SearchItem]) -> dict[int, SearchItem]:
+    """Each answered question's row as its accepted answer: quoted from the answer alone, titled
+    by the question (whose words would otherwise win its passages, and Ids would quote the
+    question back). One whose answer is hidden meanwhile is left out."""
+    asked = [item.ref_id for item in items.values() if item.question is QuestionState.ANSWERED]
+    if not asked:
+        return items
+    rows = await db.exec(
+        select(Post.id, Post.body, Comment.body)
+        .join(Comment, col(Comment.id) == col(Post.accepted_comment_id))
+        .where(col(Post.id).in_(asked), col(Post.hidden_at).is_(None), col(Comment.hidden_at).is_(None))
+    )
+    settled = {post_id: (question, answer) for post_id, question, answer in rows.all()}
+    shown: dict[int, SearchItem] = {}
+    for key, item in items.items():
+        if item.question is QuestionState.ANSWERED:
+            if item.ref_id not in settled:
+                continue
+            question, answer = settled[item.ref_id]
+            title = search_text.plain(question.strip().split("\n", 1)[0], markdown=True)[:120]
+            item = SearchItem(**{**item.model_dump(), "title": title, "body": answer})
+        shown[key] = item
+    return shown
 
 
 Matcher = Callable[[str], bool]

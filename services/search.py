@@ -35,6 +35,7 @@ from sqlalchemy import (
     column,
     delete,
     exists,
+    false,
     func,
     insert,
     literal_column,
@@ -66,7 +67,7 @@ from models import (
 from models.base import utcnow
 from services import direct, dutch_words, search_text, synonyms
 from services import tags as tag_names
-from services.access import sql_can_read, sql_can_see, sql_listed, sql_member
+from services.access import sql_can_read, sql_can_see, sql_listed, sql_member, sql_read_by_all
 from services.transactions import unit_of_work
 
 MAX_TERMS = 8
@@ -442,6 +443,16 @@ async def search(db: AsyncSession, user: User, query: Query) -> Results:
     return Results(hits, more)
 
 
+def read_by_all_readers_of(place: int | None) -> ColumnElement[bool]:
+    """SQL condition on `search_items`: everyone who reads the circle `place` (every colleague
+    when None: the organisation's own pages) may read the thing, whoever they are: the
+    organisation's items, open circles' items and the place's own. For what is said where
+    others read along (Ids answering in a circle's chat or under a post)."""
+    audience, circle = col(SearchItem.audience), col(SearchItem.circle_id)
+    own = circle == place if place is not None else false()
+    return or_(audience == Audience.ORG, and_(audience == Audience.CIRCLE, or_(sql_read_by_all(circle), own)))
+
+
 async def candidates(
     db: AsyncSession,
     user: User,
@@ -450,11 +461,13 @@ async def candidates(
     *,
     per_word: int,
     answered_questions: bool = False,
+    shared: ColumnElement[bool] | None = None,
 ) -> list[SearchItem]:
     """The items `user` may read that match any one of `words` (each word's best `per_word`, as
     `search` ranks them), without snippets: for a caller that ranks passages itself (Ids,
     `services.answers`), where `search` would ask for every word at once. `answered_questions`
-    adds the circle posts that are questions with an accepted answer (their rows hold it)."""
+    adds the circle posts that are questions with an accepted answer (their rows hold it);
+    `shared` narrows them further (`read_by_all_readers_of`)."""
     backend = _POSTGRES if db.get_bind().dialect.name == "postgresql" else _SQLITE
     found: dict[int, SearchItem] = {}
     kind_wanted: ColumnElement[bool] = col(SearchItem.kind).in_(list(kinds))
@@ -462,6 +475,8 @@ async def candidates(
         kind_wanted = or_(kind_wanted, col(SearchItem.question) == QuestionState.ANSWERED)
     for word in words:
         statement: Select[Any] = sa_select(SearchItem).where(visible_to(user), kind_wanted)
+        if shared is not None:
+            statement = statement.where(shared)
         rows = await backend.matches(db, backend.match(statement, [word], depth=per_word).limit(per_word))
         for item, _ in rows:
             found.setdefault(item.id or 0, item)

@@ -155,3 +155,25 @@ async def test_what_ids_could_not_answer_is_listed_for_editors_only_from_message
         listed = (await session.exec(select(UnansweredQuestion.question).order_by(col(UnansweredQuestion.id)))).all()
     # What was said in a secret circle never reaches the editors' list; the other two do.
     assert listed == [asked[0][1], asked[1][1]]
+
+
+async def test_ids_tells_a_circle_only_what_everyone_reading_it_may_read(db: AsyncSession, context: AppContext) -> None:
+    """The asker reads a secret circle's page; asked in an open circle's chat, where others read
+    along, Ids does not quote it. Asked in a message to Ids alone, it does."""
+    hr = await make_user(db, "Henk Roos")
+    secret = await make_circle(db, hr, CircleVisibility.SECRET, name="Personeelszaken intern")
+    await knowledge_pages.create_page(
+        db, hr, title="Salarisschalen", body="De salarisschaal van een wijkcoach is schaal 8.", circle_id=secret.id
+    )
+    open_circle = await make_circle(db, hr, name="Koffiehoek")
+    ids_user = await assistant.assistant_user(db)
+
+    await chat.post_message(db, hr, open_circle.id or 0, body="@Ids welke salarisschaal heeft een wijkcoach?")
+    in_the_open = await eventually(partial(ids_reply, context, open_circle.id or 0))
+    assert "schaal 8" not in in_the_open.body
+    assert "Salarisschalen" not in in_the_open.body
+
+    conversation = await direct.open_conversation(db, hr, [ids_user.id or 0])
+    await chat.post_message(db, hr, conversation.id or 0, body="Welke salarisschaal heeft een wijkcoach?")
+    alone = await eventually(partial(ids_reply, context, conversation.id or 0))
+    assert "schaal 8" in alone.body

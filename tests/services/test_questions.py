@@ -194,7 +194,9 @@ async def test_ids_answers_the_next_asker_with_what_a_circle_accepted_and_never_
     found = await answers.find(db, next_asker, ask)
     assert found.best is not None
     assert (found.best.passage.item.kind, found.best.passage.item.ref_id) == (ItemKind.POST, question.id)
-    assert "waterschap" in found.best.passage.text
+    # Ids quotes the answer the circle accepted, not the question back, titled by the question.
+    assert "formulier op de site" in found.best.passage.text
+    assert found.best.passage.item.title == "Hoe vraag ik kwijtschelding van de waterschapsbelasting aan?"
     assert ItemKind.POST not in await _kinds_found(db, outsider, ask)
 
 
