@@ -24,7 +24,7 @@ from models.database import SessionMaker
 from services import files
 from services.blocking import run_blocking
 from services.document_preview import WIDTHS as WIDTHS  # the pictures' widths, which the page offers
-from services.document_preview import Preview, PreviewLimits, make_preview
+from services.document_preview import Preview, PreviewLimits, clean, make_preview
 from services.errors import N_, NotFound
 from services.sandbox import JobFailed, Limit, LimitHit, Sandbox
 from services.transactions import writes
@@ -113,12 +113,13 @@ async def record(db: AsyncSession, version_id: int, preview: Preview | None, err
 
 
 async def html_of(media_dir: Path, version: DocumentVersion) -> str | None:
-    """The version's preview as (already cleaned) HTML, or None when it has pictures or none."""
+    """The version's preview as HTML, or None when it has pictures or none. Cleaned again here:
+    the sandbox that cleaned it first is the process a hostile file may have taken over."""
     if version.preview is not Extraction.DONE or version.preview_pages:
         return None
     path = folder_of(media_dir, version.sha256) / HTML
     with contextlib.suppress(OSError):
-        return await run_blocking(path.read_text, encoding="utf-8")
+        return await run_blocking(lambda: clean(path.read_text(encoding="utf-8")))
     return None
 
 

@@ -7,6 +7,7 @@ logout, password change and deactivation take effect on the next request.
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,6 +23,8 @@ from services.accounts import find_by_email
 from services.errors import N_, Invalid, NotFound, Unauthenticated
 from services.event_types import SessionEnded
 from services.transactions import unit_of_work, writes
+
+log = logging.getLogger("kring.sessions")
 
 API_TOKEN_PREFIX = "kring_"
 # Refreshing last_seen_at on every request would turn each page view into a write.
@@ -81,14 +84,21 @@ async def open_session(
     db: AsyncSession, user: User, *, address: str, user_agent: str = "", session_days: int = 14
 ) -> SignedIn:
     """A new session for a colleague whose identity is settled (a password here, or the
-    organisation's sign-on), in the open unit of work."""
+    organisation's sign-on), in the open unit of work. Nobody signs in as the assistant, whatever
+    a provider says of its address."""
+    if user.is_assistant or not user.is_active:
+        raise Unauthenticated(N_("Wrong e-mail address or password."))
     first = await db.get(LastSignIn, user.id) is None
     await _note_sign_in(db, user)
     # Every session is made here, whoever made the account and however they signed in: the one
     # place a first sign-in is certain, and the welcome's claim keeps it single across tabs and
     # workers. Colleagues who signed in before Ids's care existed are no newcomers.
     if first:
-        await welcome.welcome_once(db, user)
+        try:
+            async with unit_of_work(db):  # a savepoint: a welcome that fails never fails the sign-in
+                await welcome.welcome_once(db, user)
+        except Exception:
+            log.exception("the welcome of user %s failed; they signed in without it", user.id)
     token = secrets.token_urlsafe(32)
     session = UserSession(
         token_hash=digest(token),

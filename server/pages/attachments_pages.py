@@ -81,6 +81,8 @@ async def keep(call: Call) -> Response:
 
 async def gallery(call: Call) -> Response:
     access = await readable_circle(call.db, call.user, int(call.request.path_params["circle_id"]))
+    if not access.circle.gallery:  # the circle's admins chose no gallery
+        raise NotFound(N_("No such page."))
     shown = await attachments.circle_photos(call.db, call.user, access.circle_id)
     return call.render("gallery.html", circle=access.circle, photos=[attachments.attachment_data(a) for a in shown])
 
