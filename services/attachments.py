@@ -28,14 +28,26 @@ from sqlalchemy import delete, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import Attachment, AttachmentKind, Audience, Comment, Document, ItemKind, Message, Post, User
+from models import (
+    Attachment,
+    AttachmentKind,
+    Audience,
+    Circle,
+    CircleKind,
+    Comment,
+    Document,
+    ItemKind,
+    Message,
+    Post,
+    User,
+)
 from models.base import utcnow
 from models.database import SessionMaker
 from services import files, photos, search
 from services.access import readable_circle
 from services.blocking import run_blocking
 from services.errors import N_, Invalid, NotFound, TooLarge
-from services.transactions import writes
+from services.transactions import unit_of_work, writes
 
 FOLDER = "attachments"
 NAME = re.compile(r"[0-9a-f]{64}(-thumb)?\.[a-z0-9]{1,5}")  # matched whole
@@ -68,7 +80,6 @@ class _Kept:
     extractable: bool = False
 
 
-@writes
 async def upload(
     db: AsyncSession,
     user: User,
@@ -80,7 +91,9 @@ async def upload(
     read_text: TextReader | None = None,
 ) -> Attachment:
     """Keep an upload as a draft of `user`: a photo (told by its content) re-encoded, anything
-    else as it is. `TooLarge` or `Invalid` with a message for the colleague."""
+    else as it is. `TooLarge` or `Invalid` with a message for the colleague. The picture work and
+    the reading of its text come first, outside any transaction: a write held open meanwhile
+    would keep every other colleague's writes waiting on SQLite."""
     if not data:
         raise Invalid(N_("Choose a file to upload."), field="file")
     if len(data) > limits.max_bytes:
@@ -102,8 +115,9 @@ async def upload(
         height=kept.height,
         text=text,
     )
-    db.add(attachment)
-    await db.flush()
+    async with unit_of_work(db):
+        db.add(attachment)
+        await db.flush()
     return attachment
 
 
@@ -354,6 +368,9 @@ async def keep_in_knowledge_base(
     path = path_of(media_dir, attachment.file)
     if attachment.target is None or attachment.kind is not AttachmentKind.FILE or path is None:
         raise NotFound(N_("No such file."))
+    circle = await db.get(Circle, attachment.circle_id or 0)
+    if circle is not None and circle.kind is CircleKind.DIRECT:  # a conversation has no knowledge base
+        raise Invalid(N_("A file from a conversation cannot be kept in the knowledge base: upload it there."))
     data = await run_blocking(path.read_bytes)
     return await documents.create_document(
         db,

@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_
+from sqlalchemy import and_, func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import Circle, CircleKind, Comment, Document, Membership, Post, PostKind, User
+from models import Circle, CircleKind, Comment, Document, Membership, Post, PostKind, User, UserKind
 from models.base import utcnow
 from services import care_marks, ids_voice, posts
 from services.errors import N_
@@ -158,10 +158,22 @@ async def circle_summary(db: AsyncSession, circle_id: int, week: Week, say: Call
                 col(Post.kind) == PostKind.POST,
                 col(Post.hidden_at).is_(None),
                 *in_week,
-                col(Post.body).contains("?"),
-                ~select(answer.id)
-                .where(col(answer.post_id) == col(Post.id), col(answer.author_id) != col(Post.author_id))
-                .exists(),
+                # A question marked as one is open until an answer is accepted; an unmarked post
+                # with a question mark, until a colleague (not Ids) answers it.
+                or_(
+                    and_(col(Post.question).is_(True), col(Post.accepted_comment_id).is_(None)),
+                    and_(
+                        col(Post.question).is_(False),
+                        col(Post.body).contains("?"),
+                        ~select(answer.id)
+                        .where(
+                            col(answer.post_id) == col(Post.id),
+                            col(answer.author_id) != col(Post.author_id),
+                            col(answer.author_id).not_in(select(User.id).where(col(User.kind) == UserKind.ASSISTANT)),
+                        )
+                        .exists(),
+                    ),
+                ),
             )
             .order_by(col(Post.created_at))
             .limit(_TOP)
