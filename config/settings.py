@@ -107,6 +107,7 @@ class Settings(BaseSettings):
     # days before unconfirmed must-read news gets its one reminder, and the Monday hour (in
     # `timezone`) of the circles' weekly round-up.
     ids_care_check_seconds: float = Field(default=300.0, gt=0)
+    ids_welcome: bool = True  # Ids welcomes each colleague on their first sign-in
     ids_must_read_days: int = Field(default=3, ge=1, le=60)
     ids_roundup_hour: int = Field(default=8, ge=0, le=23)
     # Single sign-on with the organisation's OpenID provider (docs/sign-on.md). Set the issuer to

@@ -53,6 +53,7 @@ async def sign_in(
     session_days: int = 14,
     device: str | None = None,
     password_allowed: bool = True,
+    greet: bool = True,
 ) -> SignedIn:
     """Check the credentials and open a session. Unknown address, wrong password and
     deactivated account all fail alike, in the same time, so none can be told apart.
@@ -77,11 +78,13 @@ async def sign_in(
         if stronger is not None:
             user.password_hash = stronger
             db.add(user)
-        return await open_session(db, user, address=address, user_agent=user_agent, session_days=session_days)
+        return await open_session(
+            db, user, address=address, user_agent=user_agent, session_days=session_days, greet=greet
+        )
 
 
 async def open_session(
-    db: AsyncSession, user: User, *, address: str, user_agent: str = "", session_days: int = 14
+    db: AsyncSession, user: User, *, address: str, user_agent: str = "", session_days: int = 14, greet: bool = True
 ) -> SignedIn:
     """A new session for a colleague whose identity is settled (a password here, or the
     organisation's sign-on), in the open unit of work. Nobody signs in as the assistant, whatever
@@ -93,7 +96,7 @@ async def open_session(
     # Every session is made here, whoever made the account and however they signed in: the one
     # place a first sign-in is certain, and the welcome's claim keeps it single across tabs and
     # workers. Colleagues who signed in before Ids's care existed are no newcomers.
-    if first:
+    if first and greet:  # the organisation's choice (KRING_IDS_WELCOME)
         try:
             async with unit_of_work(db):  # a savepoint: a welcome that fails never fails the sign-in
                 await welcome.welcome_once(db, user)

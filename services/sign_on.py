@@ -42,6 +42,7 @@ class Policy:
     team_claim: str = ""
     job_title_claim: str = ""
     email_verified_claim: str = "email_verified"
+    welcome: bool = True  # Ids welcomes a colleague on their first sign-in
 
 
 class SignOnRefused(Unauthenticated):
@@ -153,7 +154,9 @@ async def sign_in_with_claims(
     changed = _profile_from_claims(user, claims, policy)
     if changed:
         await accounts.update_profile(db, user, **changed)
-    signed_in = await sessions.open_session(db, user, address=address, user_agent=user_agent, session_days=session_days)
+    signed_in = await sessions.open_session(
+        db, user, address=address, user_agent=user_agent, session_days=session_days, greet=policy.welcome
+    )
     await audit.record(
         db,
         action,

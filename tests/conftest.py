@@ -32,6 +32,10 @@ from tests.support import BASE_URL, Visitor
 # A developer's own KRING_* variables must not leak into the tests.
 for _name in [name for name in os.environ if name.startswith("KRING_")]:
     del os.environ[_name]
+# Ids' welcome on a first sign-in is a direct message, which moves every newcomer's badge and
+# conversation list; the tests of the welcome turn it on, the rest count without it. Set here,
+# so the servers tests start (real workers, browser servers) inherit it.
+os.environ["KRING_IDS_WELCOME"] = "false"
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 SECRET = "test-secret-key-that-is-long-enough-0123456789"

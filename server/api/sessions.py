@@ -35,6 +35,7 @@ async def sign_in(call: Call, email: str, password: str) -> SignedIn:
         session_days=settings.session_days,
         device=device_cookie.device_for(call.request, settings.secret, email.strip().lower()),
         password_allowed=settings.password_allowed(email),
+        greet=settings.ids_welcome,
     )
 
 

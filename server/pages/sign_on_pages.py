@@ -45,6 +45,7 @@ def policy(settings: Settings) -> sign_on.Policy:
         team_claim=settings.oidc_team_claim,
         job_title_claim=settings.oidc_job_title_claim,
         email_verified_claim=settings.oidc_email_verified_claim,
+        welcome=settings.ids_welcome,
     )
 
 

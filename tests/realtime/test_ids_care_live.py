@@ -116,6 +116,7 @@ async def test_ids_cares_once_on_real_workers_with_a_controlled_clock(
         command=[sys.executable, "-m", "tests.realtime.clocked_server"],
         TEST_CLOCK_FILE=str(clock),
         KRING_IDS_CARE_CHECK_SECONDS="0.2",
+        KRING_IDS_WELCOME="true",
     )
 
     # The newcomer signs in on both workers at once: one welcome, naming her team's circle.

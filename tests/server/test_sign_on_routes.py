@@ -58,6 +58,7 @@ def settings_overrides(provider: OpenIdProvider) -> dict[str, Any]:
         "oidc_job_title_claim": "functie",
         "oidc_only": True,
         "oidc_break_glass_email": BREAK_GLASS,
+        "ids_welcome": True,  # a newcomer through the provider is welcomed (off in the other tests)
     }
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -48,6 +49,11 @@ from tests.support import Visitor, add_member, make_circle, make_user
 
 ZONE = ZoneInfo("Europe/Amsterdam")
 TIMES = care_schedule.CareTimes(zone="Europe/Amsterdam", must_read_days=3, roundup_hour=8)
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    return {"ids_welcome": True}  # the welcome is off in the other tests (tests/conftest.py)
 
 
 async def from_ids(db: AsyncSession, user: User) -> list[str]:
