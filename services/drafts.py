@@ -22,7 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models import Draft, User
 from models.base import MAX_ID, utcnow
 from services import access, events, knowledge_pages, news_proposals, posts
-from services.errors import N_, Invalid, KringError
+from services.errors import N_, Invalid, KringError, NotFound
 from services.transactions import writes
 
 MAX_BODY = 100_000  # the longest text any form takes (a knowledge page)
@@ -38,8 +38,10 @@ KEY = re.compile(
 
 def check_key(form_key: str) -> re.Match[str]:
     match = KEY.fullmatch(form_key)
-    if match is None or any(int(number) > MAX_ID for number in match.groupdict().values() if number):
+    if match is None:
         raise Invalid(N_("No such form."), field="form_key")
+    if any(int(number) > MAX_ID for number in match.groupdict().values() if number):
+        raise NotFound(N_("No such form."))  # the key's form, but of a circle or post that cannot exist
     return match
 
 

@@ -26,7 +26,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models import Circle, Comment, ItemKind, NotificationKind, Post, PostKind, QuestionState, User
 from services import events, notifications, search
 from services.access import readable_circle, settles_question, standing
-from services.errors import N_, Conflict, Invalid, NotFound, PermissionDenied
+from services.errors import N_, Conflict, NotFound, PermissionDenied
 from services.event_types import AnswerAccepted, QuestionMarked
 from services.posts import access_post, catalogue, ensure_not_hidden, readable_by
 from services.transactions import writes
@@ -39,7 +39,7 @@ async def _settled_post(db: AsyncSession, user: User, post_id: int) -> Post:
     may not read it, the archive's reason in an archived circle, else `PermissionDenied`."""
     post = await access_post(db, user, post_id)
     if post.kind is not PostKind.POST or post.circle_id is None:
-        raise Invalid(N_("Only a post in a circle can be a question."))
+        raise Conflict(N_("Only a post in a circle can be a question."))  # news or a blog: its kind, not the request
     found = await standing(db, user, post.circle_id)
     found.ensure_not_archived()
     if not settles_question(user, found, post.author_id):
@@ -82,7 +82,7 @@ async def accept_answer(db: AsyncSession, user: User, post_id: int, comment_id: 
         if comment is None or comment.post_id != post_id or comment.hidden_at is not None:
             raise NotFound(N_("No such comment."))
         if comment.parent_id is not None:
-            raise Invalid(N_("Accept an answer, not a reply to one."))
+            raise Conflict(N_("Accept an answer, not a reply to one."))
     previous = post.accepted_comment_id
     if previous == comment_id:
         return post

@@ -9,7 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Circle, CircleVisibility, ItemKind, Notification, NotificationKind, QuestionState, Role, User
 from services import answers, comments, events, knowledge_pages, moderation, posts, questions
-from services.errors import Conflict, Invalid, NotFound, PermissionDenied
+from services.errors import Conflict, NotFound, PermissionDenied
 from services.search import Query, search
 from tests.support import add_member, make_circle, make_user
 
@@ -83,7 +83,7 @@ async def test_the_asker_or_a_circle_admin_marks_and_accepts_and_nobody_else(db:
     reply = await comments.add_comment(db, asker, post.id, body="Dank!", parent_id=reply_to.id)
     with pytest.raises(PermissionDenied):
         await questions.accept_answer(db, member, post.id, reply_to.id)
-    with pytest.raises(Invalid):
+    with pytest.raises(Conflict):
         await questions.accept_answer(db, asker, post.id, reply.id)
     elsewhere = await posts.create_post(db, asker, circle.id, body="Iets anders")
     stray = await comments.add_comment(db, member, elsewhere.id or 0, body="Hier")
@@ -96,7 +96,7 @@ async def test_the_asker_or_a_circle_admin_marks_and_accepts_and_nobody_else(db:
     assert not unmarked.question
     assert unmarked.accepted_comment_id is None
     blog = await posts.create_blog_post(db, asker, title="Vraagje", body="Wie weet het?")
-    with pytest.raises(Invalid):
+    with pytest.raises(Conflict):
         await questions.mark_question(db, asker, blog.id or 0, question=True)
 
 

@@ -166,7 +166,12 @@ SPARED = {("DELETE", "/api/v1/session"), ("DELETE", "/api/v1/tokens/{token_id}")
 # text, so most of schemathesis's negations of the form (a number, an array, an object for a
 # text field) arrive as valid text (at 60 examples a mode: 4 such cases accepted, 201). Every
 # other check still holds for these two operations.
-BY_CONTENT = {("POST", "/api/v1/documents"), ("POST", "/api/v1/documents/{document_id}/versions")}
+BY_CONTENT = {
+    ("POST", "/api/v1/documents"),
+    ("POST", "/api/v1/documents/{document_id}/versions"),
+    ("POST", "/api/v1/attachments"),
+    ("POST", "/api/v1/markdown/images"),
+}
 
 
 def _beyond_the_schema(case: schemathesis.Case, me: int) -> bool:
