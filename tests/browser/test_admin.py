@@ -105,7 +105,7 @@ def test_an_admin_invites_a_colleague_who_sets_a_password_and_lands_signed_in(
     invite.get_by_label("E-mailadres").fill("noor.nieuwenhuis@rivierenland.example")
     invite.get_by_label("Team").fill("Buurtteam Centrum")
     invite.get_by_role("button", name="Uitnodiging versturen").click()
-    expect(page.get_by_role("status")).to_contain_text("De uitnodiging is onderweg.")
+    expect(page.locator('.flash[role="status"]')).to_contain_text("De uitnodiging is onderweg.")
     expect(page.locator("#open-invitations")).to_contain_text("noor.nieuwenhuis@rivierenland.example")
     page.screenshot(path="/tmp/admin-console-desk.png", full_page=True)
 
@@ -118,7 +118,7 @@ def test_an_admin_invites_a_colleague_who_sets_a_password_and_lands_signed_in(
     other_page.get_by_label("Nieuw wachtwoord", exact=True).fill(NEW_PASSWORD)
     other_page.get_by_label("Herhaal het wachtwoord").fill(NEW_PASSWORD)
     other_page.get_by_role("button", name="Wachtwoord instellen en inloggen").click()
-    expect(other_page.get_by_role("status")).to_contain_text("Welkom! Je wachtwoord is ingesteld.")
+    expect(other_page.locator('.flash[role="status"]')).to_contain_text("Welkom! Je wachtwoord is ingesteld.")
     expect(other_page.locator(".user-link")).to_contain_text("Noor Nieuwenhuis")
 
 
@@ -138,7 +138,7 @@ def test_a_deactivated_colleague_is_signed_out_of_both_open_tabs(page: Page, chr
         page.screenshot(path="/tmp/admin-console-phone.png")
         page.get_by_role("link", name=leaver.name, exact=True).click()
         page.get_by_role("button", name="Deactiveren").click()
-        expect(page.get_by_role("status")).to_contain_text("gedeactiveerd")
+        expect(page.locator('.flash[role="status"]')).to_contain_text("gedeactiveerd")
 
         # Both tabs go to the login page on their own: the socket hears the session end.
         for tab in (first, second):
@@ -154,14 +154,14 @@ def test_forgot_password_from_the_login_page_to_signed_in(page: Page, server: st
     page.get_by_role("link", name="Wachtwoord vergeten?").click()
     page.get_by_label("E-mailadres").fill(address)
     page.get_by_role("button", name="Stuur me een link").click()
-    expect(page.get_by_role("status")).to_contain_text("een link onderweg")
+    expect(page.locator('.flash[role="status"]')).to_contain_text("een link onderweg")
 
     mail = inbox.next_to(address)
     page.goto(link_in(mail))
     page.get_by_label("Nieuw wachtwoord", exact=True).fill(NEW_PASSWORD)
     page.get_by_label("Herhaal het wachtwoord").fill(NEW_PASSWORD)
     page.get_by_role("button", name="Wachtwoord instellen en inloggen").click()
-    expect(page.get_by_role("status")).to_contain_text("Je nieuwe wachtwoord is ingesteld.")
+    expect(page.locator('.flash[role="status"]')).to_contain_text("Je nieuwe wachtwoord is ingesteld.")
     expect(page.locator(".user-link")).to_contain_text(colleague.name)
 
     # The link worked once; the old password no longer does, the new one does.

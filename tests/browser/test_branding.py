@@ -41,7 +41,7 @@ def test_the_colour_and_name_changed_in_the_console_show_in_a_colleagues_open_ta
         colour.fill("#7a1f5c")
         expect(page.locator("#brand-contrast")).to_contain_text("zoals gekozen")
         page.get_by_role("button", name="Huisstijl opslaan").click()
-        expect(page.get_by_role("status")).to_contain_text("De huisstijl is opgeslagen")
+        expect(page.locator('.flash[role="status"]')).to_contain_text("De huisstijl is opgeslagen")
 
         expect(other_page.locator(".site-header .brand-name")).to_have_text(NEW_NAME)
         expect(other_page.locator(".site-header")).to_have_css("background-color", "rgb(122, 31, 92)")
@@ -52,5 +52,5 @@ def test_the_colour_and_name_changed_in_the_console_show_in_a_colleagues_open_ta
         reset = page.get_by_role("button", name="Terugzetten naar de standaard")
         if reset.is_enabled():
             reset.click()
-            expect(page.get_by_role("status")).to_contain_text("volgt weer de standaard")
+            expect(page.locator('.flash[role="status"]')).to_contain_text("volgt weer de standaard")
     expect(other_page.locator(".site-header .brand-name")).to_have_text("Welzijn Rivierenland")

@@ -25,7 +25,7 @@ def test_a_colleague_asks_ids_in_a_message_and_in_a_circle_chat_and_sees_the_ans
     page.set_viewport_size({"width": 390, "height": 844})
     sign_in(page, live_server, f"{ASKER}@{DEMO_DOMAIN}", DEMO_PASSWORD)
     page.goto(f"{live_server}/messages")
-    page.get_by_role("button", name="Vraag het Ids").click()
+    page.get_by_role("button", name="Vraag het aan Ids").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Ids")
 
     page.get_by_placeholder("Schrijf een bericht").fill("Hoe meld ik me ziek?")

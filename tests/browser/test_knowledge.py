@@ -46,7 +46,7 @@ def test_uploading_a_document_and_finding_its_text(page: Page, live_server: str,
     page.get_by_role("button", name="Uploaden").click()
 
     expect(page.get_by_role("heading", level=1, name="fietsplan")).to_be_visible()
-    expect(page.get_by_role("status")).to_have_text("Het document is toegevoegd.")
+    expect(page.locator('.flash[role="status"]')).to_have_text("Het document is toegevoegd.")
     expect(page.get_by_role("link", name="fiets", exact=True)).to_be_visible()
 
     # The text is read in the background; the search finds it by a word of the body soon after.

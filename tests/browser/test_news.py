@@ -55,7 +55,7 @@ def test_a_colleagues_first_upload_succeeds_with_the_default_owner(
     page.get_by_label("Tags, gescheiden door komma’s").fill("afspraken")
     page.get_by_role("button", name="Uploaden").click()
 
-    expect(page.get_by_role("status")).to_have_text("Het document is toegevoegd.")
+    expect(page.locator('.flash[role="status"]')).to_have_text("Het document is toegevoegd.")
     expect(page.get_by_role("heading", level=1, name="werkafspraken")).to_be_visible()
 
 
