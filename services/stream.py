@@ -26,6 +26,7 @@ from models import (
     PostView,
     Role,
     User,
+    UserKind,
 )
 from models.base import utcnow
 from services import attachments, circles, event_types, events, excerpts, notifications, reactions
@@ -216,7 +217,7 @@ async def readers(db: AsyncSession, user: User, post_id: int) -> tuple[list[User
         (
             await db.exec(
                 select(User)
-                .where(col(User.is_active).is_(True), col(User.id) != post.author_id)
+                .where(col(User.is_active).is_(True), col(User.id) != post.author_id, col(User.kind) == UserKind.PERSON)
                 .order_by(col(User.name))
             )
         ).all()

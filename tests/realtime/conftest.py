@@ -94,6 +94,7 @@ def start_workers(tmp_path: Path) -> Iterator[Callable[..., list[Worker]]]:
             "KRING_VAR_DIR": str(tmp_path / "var"),
             "KRING_REALTIME_SYNC_SECONDS": "0.5",
             "KRING_METRICS_ADDRESSES": "127.0.0.1",  # the tests read each worker's /metrics
+            "KRING_IDS_WELCOME": "false",  # as in every test (tests/conftest.py); the welcome's own turn it on
             **env,
         }
         workers = [
