@@ -154,7 +154,7 @@ def test_forgot_password_from_the_login_page_to_signed_in(page: Page, server: st
     page.get_by_role("link", name="Wachtwoord vergeten?").click()
     page.get_by_label("E-mailadres").fill(address)
     page.get_by_role("button", name="Stuur me een link").click()
-    expect(page.locator('.flash[role="status"]')).to_contain_text("een link onderweg")
+    expect(page.get_by_role("status")).to_contain_text("een link onderweg")
 
     mail = inbox.next_to(address)
     page.goto(link_in(mail))
