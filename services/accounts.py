@@ -57,10 +57,13 @@ def _name_key(name: str) -> str:
 
 def author_data(user: User) -> dict[str, Any]:
     """A colleague as an item's author, in its page data and events (`event_types.Author`)."""
-    data = {"id": user.id, "name": user.name, "avatar": user.avatar, "former": user.former}
-    if user.is_assistant:  # only then, so a person's events stay as they were
-        data["is_assistant"] = True
-    return data
+    return {
+        "id": user.id,
+        "name": user.name,
+        "avatar": user.avatar,
+        "former": user.former,
+        "is_assistant": user.is_assistant,
+    }
 
 
 def search_entry(user: User) -> search.Entry:
