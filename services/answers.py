@@ -29,6 +29,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Comment, Document, ItemKind, KnowledgePage, Post, QuestionState, SearchItem, User, UserKind
 from services import dutch_words, search, search_text, synonyms
+from services.blocking import run_blocking
 
 KINDS = (ItemKind.DOCUMENT, ItemKind.PAGE, ItemKind.NEWS)
 CANDIDATES_PER_WORD = 15
@@ -237,8 +238,18 @@ async def find(
     items = await _settled_as_answers(db, {item.id or 0: item for item in found})
     overdue = await _overdue_documents(db, [i.ref_id for i in items.values() if i.kind is ItemKind.DOCUMENT])
     context = Context([_word_matcher(word) for word in words], weights)
+    # Scoring every passage of up to a hundred candidates is plain Python work: off the loop.
+    ranked = await run_blocking(_rank, list(items.values()), context, overdue)
+    best = ranked[0] if ranked and ranked[0].score >= CONFIDENT else None
+    others = [s for s in ranked[1 if best else 0 :] if s.score >= WORTH_LISTING][:MAX_OTHERS]
+    people = [] if best else await who_knows(db, context.matchers, ranked)
+    return Answer(question, terms, best, others, people)
+
+
+def _rank(items: list[SearchItem], context: Context, overdue: set[int]) -> list[Scored]:
+    """Each item's best passage, best first."""
     best_per_item: list[Scored] = []
-    for item in items.values():
+    for item in items:
         late = item.kind is ItemKind.DOCUMENT and item.ref_id in overdue
         whole = _Whole(_tokens(item.title), set(_tokens(_PAGE_LINK.sub(" ", item.body[: search.SNIPPET_CHARS]))))
         scored = [_score(passage, context, whole, overdue=late) for passage in passages(item)]
@@ -247,11 +258,7 @@ async def find(
             if item.question is QuestionState.ANSWERED:
                 top = Scored(top.passage, top.score + ACCEPTED_BONUS)
             best_per_item.append(top)
-    ranked = sorted(best_per_item, key=lambda s: (-s.score, -(s.passage.item.id or 0)))
-    best = ranked[0] if ranked and ranked[0].score >= CONFIDENT else None
-    others = [s for s in ranked[1 if best else 0 :] if s.score >= WORTH_LISTING][:MAX_OTHERS]
-    people = [] if best else await who_knows(db, context.matchers, ranked)
-    return Answer(question, terms, best, others, people)
+    return sorted(best_per_item, key=lambda s: (-s.score, -(s.passage.item.id or 0)))
 
 
 async def _settled_as_answers(db: AsyncSession, items: dict[int, SearchItem]) -> dict[int, SearchItem]:
@@ -403,6 +410,19 @@ async def who_knows(db: AsyncSession, matchers: Sequence[Matcher], ranked: Seque
             select(User).where(col(User.is_active).is_(True), User.kind == UserKind.PERSON).order_by(col(User.name))
         )
     ).all()
+    chosen = await run_blocking(_by_skills_and_team, people, matchers)  # every colleague's words: off the loop
+    by_id = {person.id: person for person in people}
+    for close in ranked:
+        if len(chosen) >= MAX_PEOPLE or close.score < AUTHOR_SHARE:
+            break
+        author = by_id.get(await _author_of(db, close.passage.item))
+        if author is not None and author not in chosen:
+            chosen.append(author)
+    return chosen
+
+
+def _by_skills_and_team(people: Sequence[User], matchers: Sequence[Matcher]) -> list[User]:
+    """The colleagues whose skills (twice the weight) or team match the question's words."""
     scored: list[tuple[int, str, User]] = []
     for person in people:
         skills = [token for skill in person.skills for token in _tokens(skill)]
@@ -412,15 +432,7 @@ async def who_knows(db: AsyncSession, matchers: Sequence[Matcher], ranked: Seque
         )
         if hits:
             scored.append((hits, person.name, person))
-    chosen = [person for _, _, person in sorted(scored, key=lambda s: (-s[0], s[1]))][:MAX_PEOPLE]
-    by_id = {person.id: person for person in people}
-    for close in ranked:
-        if len(chosen) >= MAX_PEOPLE or close.score < AUTHOR_SHARE:
-            break
-        author = by_id.get(await _author_of(db, close.passage.item))
-        if author is not None and author not in chosen:
-            chosen.append(author)
-    return chosen
+    return [person for _, _, person in sorted(scored, key=lambda s: (-s[0], s[1]))][:MAX_PEOPLE]
 
 
 async def _author_of(db: AsyncSession, item: SearchItem) -> int | None:
