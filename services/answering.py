@@ -29,7 +29,6 @@ from models import (
     AssistantQuestion,
     Circle,
     CircleKind,
-    CircleVisibility,
     Comment,
     Membership,
     Message,
@@ -39,6 +38,7 @@ from models import (
 )
 from models.database import SessionMaker
 from services import answers, assistant, assistant_care, assistant_questions, chat, comments, search_text
+from services.access import outsiders_read
 from services.errors import N_, KringError
 from services.transactions import unit_of_work
 
@@ -166,7 +166,7 @@ async def _may_be_listed(db: AsyncSession, question: AssistantQuestion, ids: Use
     circle = await db.get(Circle, question.circle_id or 0)
     if circle is None:
         return False
-    return (circle.visibility is CircleVisibility.OPEN and circle.kind is not CircleKind.DIRECT) or (
+    return (outsiders_read(circle.visibility) and circle.kind is not CircleKind.DIRECT) or (
         await _private(db, question, ids)
     )
 

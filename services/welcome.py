@@ -21,7 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models import Circle, CircleKind, Document, KnowledgePage, Membership, NewsRead, Post, PostKind, User
 from models.base import utcnow
 from services import care_marks, documents, ids_voice, knowledge_pages, posts
-from services.access import LISTED, sql_member
+from services.access import sql_can_see, sql_listed, sql_member
 from services.errors import N_
 from services.transactions import writes
 
@@ -71,9 +71,9 @@ async def fitting_circles(db: AsyncSession, user: User) -> list[Circle]:
     rows = await db.exec(
         select(Circle)
         .where(
-            col(Circle.visibility).in_(LISTED),
+            sql_can_see(user, col(Circle.id)),  # the access policy: what they may find
+            sql_listed(col(Circle.id)),  # not archived
             col(Circle.kind) != CircleKind.DIRECT,
-            col(Circle.archived_at).is_(None),
             ~sql_member(user, col(Circle.id)),
             or_(*(text.contains(word, autoescape=True) for word in wanted)),
         )
