@@ -485,4 +485,3 @@ async def test_state_before_plus_events_equals_state_after(db: AsyncSession, cas
     for event in recorded:
         reduce(reduced, event.topic, event.typed(), world.viewer.id or 0)
     assert reduced == await fetch(world)
-
