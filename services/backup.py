@@ -107,6 +107,8 @@ def make_backup(settings: Settings, target: Path) -> Manifest:
     """Write a backup of the installation into the new folder `target`. It is made beside it
     (`<target>.partial`) and renamed into place once whole, so `target` is a complete backup or
     not there at all."""
+    if target.resolve().is_relative_to(settings.media_dir.resolve()):
+        raise BackupError(f"{target} is inside the media folder, which the backup copies")
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise BackupError(f"{target} already exists and is not an empty folder")
     partial = target.with_name(f"{target.name}.partial")

@@ -60,3 +60,13 @@ def test_a_folder_without_a_readable_manifest_is_no_backup(tmp_path: Path) -> No
     (tmp_path / "manifest.json").write_text(json.dumps({"format": "something else"}))
     with pytest.raises(BackupError, match="cannot be read"):
         read_manifest(tmp_path)
+
+
+def test_a_backup_is_never_written_into_what_it_copies(tmp_path: Path) -> None:
+    settings = load_settings(secret_key=SECRET, var_dir=tmp_path, media_dir=tmp_path / "media")
+    with pytest.raises(BackupError, match="inside the media folder"):
+        backup.make_backup(settings, tmp_path / "media" / "backup")
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "old.txt").write_text("an earlier backup")
+    with pytest.raises(BackupError, match="already exists and is not an empty folder"):
+        backup.make_backup(settings, tmp_path / "full")
