@@ -22,6 +22,7 @@ from sqlmodel import col, select
 
 from harness import Worker
 from models import Attachment, AttachmentKind, CircleVisibility, Post, User
+from services import events
 from services.attachments import thumb_name
 from tests.conftest import POSTGRES_URL, RUN, SECRET, WORKER
 from tests.photo_files import phone_photo
@@ -128,6 +129,7 @@ async def test_backup_while_posting_then_restore_into_a_fresh_installation(
     async with database(fresh_database) as db:
         author = await make_user(db, "Fatima Yilmaz")
         circle = await make_circle(db, author, CircleVisibility.OPEN)
+        old_epoch = await events.epoch(db)
     assert author.id is not None
     assert circle.id is not None
     (worker,) = start_workers(fresh_database, 1, KRING_MEDIA_DIR=source_env["KRING_MEDIA_DIR"])
@@ -190,6 +192,8 @@ async def test_backup_while_posting_then_restore_into_a_fresh_installation(
     async with database(empty_database) as db:
         post_ids = set((await db.exec(select(Post.id).where(col(Post.circle_id) == circle.id))).all())
         attached = list((await db.exec(select(Attachment).where(col(Attachment.target).is_not(None)))).all())
+        # Tabs still open on the old installation must not resume at positions this log never reached.
+        assert await events.epoch(db) != old_epoch
     assert {post_id for post_id, _, _ in committed_before} <= post_ids
     assert post_ids <= {post_id for post_id, _, _ in poster.committed}
     assert {a.target for a in attached} == {f"post:{post_id}" for post_id in post_ids}
