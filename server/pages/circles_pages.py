@@ -108,8 +108,13 @@ async def circle_page(call: Call) -> Response:
         viewer=item_viewer(call.user_id, member=access.is_member, moderator=is_admin, reader=True),
         member_viewer=item_viewer(call.user_id, moderator=is_admin),
         last_read=await chat.read_position(call.db, call.user, access.circle_id) if access.is_member else 0,
+        # A question passed on from Ids (`?ask=`): the composer opens with it, marked a question.
+        asking=call.request.query_params.get("ask", "")[:ASKED_CHARS],
         **stream,
     )
+
+
+ASKED_CHARS = 500
 
 
 class OlderMessagesIn(QueryIn):
