@@ -66,6 +66,9 @@ async def create(call: Call) -> Response:
     return call.redirect(f"/circles/{circle.id}", message=N_("The circle has been created."))
 
 
+ASKED_CHARS = 500  # a question Ids passes on (`?ask=`), as long as its "vraag het …" links carry
+
+
 async def circle_page(call: Call) -> Response:
     access = await access_circle(call.db, call.user, _circle_id(call))
     if direct.is_conversation(access.circle):  # checked first: an outsider still gets "not found"
@@ -112,9 +115,6 @@ async def circle_page(call: Call) -> Response:
         asking=call.request.query_params.get("ask", "")[:ASKED_CHARS],
         **stream,
     )
-
-
-ASKED_CHARS = 500
 
 
 class OlderMessagesIn(QueryIn):
