@@ -69,6 +69,10 @@ def _cut(schema: Schema, kept: dict[str, tuple[str, ...] | None]) -> Schema:
             attribute.sub_attributes = [sub for sub in attribute.sub_attributes or [] if sub.name in subs]
         if attribute.name in _REQUIRED:
             attribute.required = Required.true
+        if attribute.name == "emails":
+            for sub in attribute.sub_attributes or []:
+                if sub.name == "value":
+                    sub.required = Required.true  # an address is its value
         if attribute.name == "members":
             for sub in attribute.sub_attributes or []:
                 if sub.name == "$ref":
