@@ -59,6 +59,7 @@ from server.pages import (
     admin_import,
     admin_insight,
     admin_pages,
+    admin_provisioning,
     attachments_pages,
     brand,
     care_pages,
@@ -294,6 +295,7 @@ def _routes(settings: Settings) -> list[BaseRoute]:
         *admin_circles.routes,
         *admin_branding.routes,
         *admin_insight.routes,
+        *admin_provisioning.routes,
         *moderation_pages.routes,
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]

@@ -36,7 +36,13 @@ def user_resource(view: provisioning.AccountView, base: str, *, for_patch: bool 
     a PATCH that selects it by type (as Entra ID's do) finds it; Kring keeps neither, so an
     answer carries the value alone."""
     user = view.user
-    email = Email(value=user.email, type="work", primary=True) if for_patch else Email(value=user.email)
+    # Built without validation: an address Kring has is given as it is, also one under a name
+    # the e-mail validator refuses for new addresses (an intranet's own `.local` domain).
+    email = (
+        Email.model_construct(value=user.email, type="work", primary=True)
+        if for_patch
+        else Email.model_construct(value=user.email)
+    )
     group = view.group
     return User(
         id=str(user.id),
