@@ -39,7 +39,7 @@ def user_resource(view: provisioning.AccountView, base: str, *, for_patch: bool 
     # Built without validation: an address Kring has is given as it is, also one under a name
     # the e-mail validator refuses for new addresses (an intranet's own `.local` domain).
     email = (
-        Email.model_construct(value=user.email, type="work", primary=True)
+        Email.model_construct(value=user.email, type=Email.Type.work, primary=True)
         if for_patch
         else Email.model_construct(value=user.email)
     )
