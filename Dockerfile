@@ -44,6 +44,12 @@ ENV PATH=/opt/venv/bin:$PATH \
     KRING_VAR_DIR=/app/var \
     KRING_MEDIA_DIR=/app/var/media
 
+# pg_dump and pg_restore for `python -m server backup`/`restore` on PostgreSQL. pg_dump refuses a
+# server newer than itself: the base image's Debian must ship at least the server's major version.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends postgresql-client \
+    && rm -rf /var/lib/apt/lists/*
+
 RUN groupadd --gid 10001 kring \
     && useradd --uid 10001 --gid kring --no-create-home --home-dir /app --shell /usr/sbin/nologin kring
 

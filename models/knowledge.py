@@ -86,6 +86,10 @@ class KnowledgePage(SQLModel, table=True):
     html: str = Field(sa_column=Column(Text, nullable=False))
     circle_id: int | None = Field(default=None, sa_column=_fk("circles.id", nullable=True))
     revision: int = 1
+    # As on a document: when its author should look at it again (Ids reminds them once it has
+    # passed), and whether they archived it (kept, read and found, no longer current or due).
+    review_by: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
+    archived_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     for_newcomers: bool = False  # as on a document
     newcomer_team: str = Field(default="", max_length=120)
     created_by: int = Field(sa_column=_fk("users.id", index=False))

@@ -1,5 +1,5 @@
 """The command line: serve, migrate, create-user, digest, seed-demo, reindex-search, make-previews,
-import-drive."""
+import-drive, backup, restore."""
 
 from __future__ import annotations
 
@@ -12,7 +12,14 @@ from pathlib import Path
 
 from config import ConfigError, Settings, load_settings
 from models import Role
-from models.database import DatabaseNotMigrated, alembic_config, assert_migrated, make_engine, make_sessionmaker
+from models.database import (
+    DatabaseNotMigrated,
+    alembic_config,
+    assert_migrated,
+    head_revision,
+    make_engine,
+    make_sessionmaker,
+)
 from services.errors import KringError
 
 
@@ -84,6 +91,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     drive.add_argument("--json", action="store_true", help="print the summary as JSON, with every file's path")
     drive.set_defaults(run=_import_drive)
+
+    backup = commands.add_parser(
+        "backup", help="write a consistent backup (database, media files, settings) while the server runs"
+    )
+    backup.add_argument("path", type=Path, help="the folder to create for the backup")
+    backup.set_defaults(run=_backup)
+
+    restore = commands.add_parser("restore", help="bring a backup back into an empty installation")
+    restore.add_argument("path", type=Path, help="the backup's folder")
+    restore.set_defaults(run=_restore)
     return parser
 
 
@@ -244,3 +261,46 @@ def _seed_demo(settings: Settings, args: argparse.Namespace) -> int:
     except DemoContentError as exc:
         print(f"kring: the demo content is not valid, nothing was seeded:\n{exc}", file=sys.stderr)
         return 2
+
+
+def _backup(settings: Settings, args: argparse.Namespace) -> int:
+    from services.backup import make_backup
+    from services.backup_manifest import BackupError
+
+    try:
+        manifest = make_backup(settings, args.path)
+    except BackupError as exc:
+        print(f"kring: backup failed: {exc}", file=sys.stderr)
+        return 1
+    media = sum(1 for entry in manifest.files if entry.path.startswith("media/"))
+    size = sum(entry.size for entry in manifest.files)
+    print(
+        f"kring: backed up the {manifest.database} database (schema {manifest.schema_revision}) and "
+        f"{media} media file{'' if media == 1 else 's'}, {size / 1_048_576:.1f} MiB, into {args.path}"
+    )
+    return 0
+
+
+def _restore(settings: Settings, args: argparse.Namespace) -> int:
+    from services.backup_manifest import BackupError
+    from services.restore import restore
+
+    try:
+        restored = restore(settings, args.path)
+    except BackupError as exc:
+        print(f"kring: restore refused: {exc}", file=sys.stderr)
+        return 1
+    manifest = restored.manifest
+    print(
+        f"kring: restored the backup of {manifest.created_at} (Kring {manifest.kring_version}): the database, "
+        f"now at schema {head_revision()}, and {restored.media_files} media "
+        f"file{'' if restored.media_files == 1 else 's'}"
+    )
+    for name, then, now in restored.changed_settings:
+        print(f"kring: note: {name} was {then or '(unset)'} in the backed-up installation, is {now or '(unset)'} here")
+    if not restored.same_secret_key:
+        print(
+            "kring: note: KRING_SECRET_KEY is not the backed-up installation's: sessions and API tokens still work; "
+            "remembered devices, sign-in forms open now and unsubscribe links in digest mails sent before do not"
+        )
+    return 0

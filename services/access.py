@@ -374,6 +374,12 @@ def sql_read_by_all(circle_id: Column) -> ColumnElement[bool]:
     return _visibility_in(circle_id, READ_BY_ALL)
 
 
+def sql_seen_by_all(circle_id: Column) -> ColumnElement[bool]:
+    """SQL condition: the circle in `circle_id` exists for every colleague (`Standing.can_see`
+    without membership or invitation), so naming it where others read tells them nothing new."""
+    return _visibility_in(circle_id, LISTED)
+
+
 def sql_listed(circle_id: Column) -> ColumnElement[bool]:
     """SQL condition: the circle in `circle_id` is not archived, so it belongs in lists and
     suggestions (an archived one is still seen and read, by `sql_can_see`/`sql_can_read`)."""

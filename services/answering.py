@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from collections.abc import Callable
 from urllib.parse import quote
 
@@ -56,6 +57,9 @@ PERHAPS = N_("Perhaps one of these helps:")
 ASK_THEM = N_("These colleagues may know:")
 ASK = N_("ask %(name)s")
 NOBODY = N_("Try asking in a circle about the subject.")
+IN_A_CIRCLE = N_("Or ask it in one of your circles:")
+ASK_CIRCLE = N_("ask it there")
+_MENTION = re.compile(r"@[\w.\-]+")
 
 
 def _label(body: str) -> str:
@@ -88,6 +92,13 @@ def compose(answer: answers.Answer, gettext: Callable[[str], str], link_of: Link
             about = f" ({_escape(', '.join(person.skills[:3]))})" if person.skills else ""
             url = f"/people/{person.id}/ask?q={quote(answer.question[:500])}"
             lines.append(f"- [{_escape(person.name)}](/people/{person.id}){about}: [{ask}]({url})")
+    if answer.circles:
+        # Without its mentions: posted in the circle, it should not call Ids or colleagues again.
+        asked = quote(" ".join(_MENTION.sub(" ", answer.question).split())[:500])
+        lines += ["", gettext(IN_A_CIRCLE)]
+        for circle in answer.circles:
+            url = f"/circles/{circle.id}?ask={asked}#composer-body"
+            lines.append(f"- [{_escape(circle.name)}](/circles/{circle.id}): [{gettext(ASK_CIRCLE)}]({url})")
     else:
         lines += ["", gettext(NOBODY)]
     return "\n".join(lines)

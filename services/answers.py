@@ -27,8 +27,8 @@ from datetime import UTC, datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import Comment, Document, ItemKind, KnowledgePage, Post, QuestionState, SearchItem, User, UserKind
-from services import dutch_words, search, search_text, synonyms
+from models import Circle, Comment, Document, ItemKind, KnowledgePage, Post, QuestionState, SearchItem, User, UserKind
+from services import circles_to_ask, dutch_words, expertise, search, search_text, synonyms
 from services.blocking import run_blocking
 
 KINDS = (ItemKind.DOCUMENT, ItemKind.PAGE, ItemKind.NEWS)
@@ -187,13 +187,15 @@ class Scored:
 
 @dataclass(frozen=True)
 class Answer:
-    """What Ids found: `best` when confident, the next best sources, and colleagues who may know."""
+    """What Ids found: `best` when confident, the next best sources, and colleagues who may know
+    and circles of the asker's where it may be asked, when it is not."""
 
     question: str
     words: list[str]
     best: Scored | None
     others: list[Scored] = field(default_factory=list)
     people: list[User] = field(default_factory=list)
+    circles: list[Circle] = field(default_factory=list)
 
     @property
     def known(self) -> bool:
@@ -236,21 +238,27 @@ async def find(
         db, asker, words, KINDS, per_word=CANDIDATES_PER_WORD, answered_questions=True, shared=shared
     )
     items = await _settled_as_answers(db, {item.id or 0: item for item in found})
-    overdue = await _overdue_documents(db, [i.ref_id for i in items.values() if i.kind is ItemKind.DOCUMENT])
+    overdue = await _overdue(db, list(items.values()))
     context = Context([_word_matcher(word) for word in words], weights)
     # Scoring every passage of up to a hundred candidates is plain Python work: off the loop.
     ranked = await run_blocking(_rank, list(items.values()), context, overdue)
     best = ranked[0] if ranked and ranked[0].score >= CONFIDENT else None
     others = [s for s in ranked[1 if best else 0 :] if s.score >= WORTH_LISTING][:MAX_OTHERS]
-    people = [] if best else await who_knows(db, context.matchers, ranked)
-    return Answer(question, terms, best, others, people)
+    if best is not None:
+        return Answer(question, terms, best, others)
+    people = await who_knows(db, words, context.matchers, ranked)
+    asked_in = place if isinstance(place, int) else None
+    to_ask = await circles_to_ask.suggest(
+        db, asker, context.matchers, weights, asked_in=asked_in, shared=place is not PRIVATE
+    )
+    return Answer(question, terms, None, others, people, to_ask)
 
 
-def _rank(items: list[SearchItem], context: Context, overdue: set[int]) -> list[Scored]:
+def _rank(items: list[SearchItem], context: Context, overdue: set[tuple[ItemKind, int]]) -> list[Scored]:
     """Each item's best passage, best first."""
     best_per_item: list[Scored] = []
     for item in items:
-        late = item.kind is ItemKind.DOCUMENT and item.ref_id in overdue
+        late = (item.kind, item.ref_id) in overdue
         whole = _Whole(_tokens(item.title), set(_tokens(_PAGE_LINK.sub(" ", item.body[: search.SNIPPET_CHARS]))))
         scored = [_score(passage, context, whole, overdue=late) for passage in passages(item)]
         if scored:
@@ -388,40 +396,59 @@ def _sentences(text: str) -> list[str]:
     return runs
 
 
-async def _overdue_documents(db: AsyncSession, document_ids: Sequence[int]) -> set[int]:
-    if not document_ids:
-        return set()
+async def _overdue(db: AsyncSession, items: Sequence[SearchItem]) -> set[tuple[ItemKind, int]]:
+    """The documents and knowledge pages among `items` past their review date."""
     today = datetime.now(UTC).date()
-    found = await db.exec(
-        select(Document.id).where(col(Document.id).in_(list(document_ids)), col(Document.review_by) < today)
-    )
-    return {document_id for document_id in found.all() if document_id is not None}
+    found: set[tuple[ItemKind, int]] = set()
+    for kind, table in ((ItemKind.DOCUMENT, Document), (ItemKind.PAGE, KnowledgePage)):
+        ids = [item.ref_id for item in items if item.kind is kind]
+        if ids:
+            rows = await db.exec(select(table.id).where(col(table.id).in_(ids), col(table.review_by) < today))
+            found |= {(kind, ref_id) for ref_id in rows.all() if ref_id is not None}
+    return found
 
 
 AUTHOR_SHARE = 0.3  # how close an item must come for its author to be named as someone who may know
 
 
-async def who_knows(db: AsyncSession, matchers: Sequence[Matcher], ranked: Sequence[Scored]) -> list[User]:
+async def who_knows(
+    db: AsyncSession, words: Sequence[search.Word], matchers: Sequence[Matcher], ranked: Sequence[Scored]
+) -> list[User]:
     """Colleagues who may know: those whose "ask me about" skills match a word of the question
     first, then those whose team does; then who wrote or looks after what came closest (`ranked`,
     all of it readable by the asker)."""
-    people = (
-        await db.exec(
-            select(User).where(col(User.is_active).is_(True), User.kind == UserKind.PERSON).order_by(col(User.name))
-        )
-    ).all()
-    chosen = await run_blocking(_by_skills_and_team, people, matchers)  # every colleague's words: off the loop
-    by_id = {person.id: person for person in people}
+    chosen = await _by_skills_and_team(db, words, matchers)
     for close in ranked:
         if len(chosen) >= MAX_PEOPLE or close.score < AUTHOR_SHARE:
             break
-        author = by_id.get(await _author_of(db, close.passage.item))
+        author = await _colleague(db, await _author_of(db, close.passage.item))
         if author is not None and author not in chosen:
             chosen.append(author)
     return chosen
 
 
-def _by_skills_and_team(people: Sequence[User], matchers: Sequence[Matcher]) -> list[User]:
+async def _colleague(db: AsyncSession, user_id: int | None) -> User | None:
+    """An active colleague (a person, not Ids) by id."""
+    user = await db.get(User, user_id) if user_id is not None else None
+    return user if user is not None and user.is_active and user.kind is UserKind.PERSON else None
+
+
+async def _by_skills_and_team(
+    db: AsyncSession, words: Sequence[search.Word], matchers: Sequence[Matcher]
+) -> list[User]:
+    """The colleagues whose skills or team match the question's words (`_rank_people`), read
+    from the few whose search row could match (`expertise.might_match`), not from everyone."""
+    people = (
+        await db.exec(
+            select(User)
+            .where(col(User.is_active).is_(True), User.kind == UserKind.PERSON, expertise.might_match(words))
+            .order_by(col(User.name))
+        )
+    ).all()
+    return await run_blocking(_rank_people, people, matchers)  # their words, scored: off the loop
+
+
+def _rank_people(people: Sequence[User], matchers: Sequence[Matcher]) -> list[User]:
     """The colleagues whose skills (twice the weight) or team match the question's words."""
     scored: list[tuple[int, str, User]] = []
     for person in people:

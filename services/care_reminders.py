@@ -1,11 +1,13 @@
-"""Ids's reminders: documents past their review date to their owner, must-read news not
+"""Ids's reminders: documents and knowledge pages past their review date to their owner, must-read news not
 confirmed, and the editors' weekly list of questions asked again and again without an answer.
 
 Guarantees (each claimed in `care_marks` in the unit of work that sends it, so several workers
 running these at once send each reminder once):
-- review: a document's owner (its responsible colleague, else whoever added it) hears of it
-  once when it is past its review date, then at most weekly while it stays so; confirming or
-  archiving it (`documents.confirm_current`, `archive_document`) ends the reminders;
+- review: a document's owner (its responsible colleague, else whoever added it) and a knowledge
+  page's (its author) hear of it once when it is past its review date, then at most weekly
+  while it stays so, and only while they may still change it; confirming or archiving it
+  (`documents.confirm_current`, `archive_document`, `knowledge_pages.confirm_current`,
+  `archive_page`) ends the reminders;
 - must-read: one reminder per colleague and item, `must_read_days` after publishing, only to
   colleagues who may read it, have not confirmed it and have not switched news off;
 - questions: each editor gets the week's list at most once a week, and only when it is not empty.
@@ -25,6 +27,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models import (
     CareMark,
     Document,
+    KnowledgePage,
     NewsRead,
     NotificationKind,
     NotificationSettings,
@@ -34,7 +37,7 @@ from models import (
     User,
     UserKind,
 )
-from services import assistant_care, care_marks, documents, ids_voice
+from services import assistant_care, care_marks, documents, ids_voice, knowledge_pages
 from services.errors import N_
 from services.transactions import end_read, unit_of_work
 
@@ -62,8 +65,13 @@ async def _each(db: AsyncSession, items: list[tuple[int, int]], send: Callable[[
 
 
 async def remind_reviews(db: AsyncSession, now: datetime, today: date) -> int:
-    """Tell owners of documents past their review date; returns how many were told."""
+    """Tell owners of documents and knowledge pages past their review date; returns how many
+    were told."""
     await end_read(db)
+    return await _remind_documents(db, now, today) + await _remind_pages(db, now, today)
+
+
+async def _remind_documents(db: AsyncSession, now: datetime, today: date) -> int:
     owner = func.coalesce(col(Document.responsible_id), col(Document.created_by))
     rows = await db.exec(
         select(Document.id, owner)
@@ -88,21 +96,59 @@ async def remind_reviews(db: AsyncSession, now: datetime, today: date) -> int:
     return await _each(db, due, send)
 
 
+async def _remind_pages(db: AsyncSession, now: datetime, today: date) -> int:
+    """A knowledge page's owner is its author: who wrote it keeps it."""
+    rows = await db.exec(
+        select(KnowledgePage.id, KnowledgePage.created_by)
+        .join(User, col(User.id) == col(KnowledgePage.created_by))
+        .where(col(KnowledgePage.review_by) < today, col(KnowledgePage.archived_at).is_(None), *_people())
+        .order_by(col(KnowledgePage.id))
+    )
+    due = [(page_id, user_id) for page_id, user_id in rows.all() if page_id is not None]
+
+    async def send(page_id: int, user_id: int) -> bool:
+        user = await db.get(User, user_id)
+        page = await db.get(KnowledgePage, page_id, populate_existing=True)
+        if user is None or page is None or not knowledge_pages.is_overdue(page, today):
+            return False
+        if not await knowledge_pages.may_edit(db, user, page):
+            return False  # no longer theirs to keep (left the circle, say)
+        if not await care_marks.claim_every(db, care_marks.REVIEW, f"page:{page_id}", user_id, now, WEEK):
+            return False
+        await ids_voice.say(db, user_id, page_review_message(user, page))
+        return True
+
+    return await _each(db, due, send)
+
+
 def review_message(user: User, document: Document) -> str:
     _ = ids_voice.words(user)
-    link = f"/ids/review/{document.id}"
     asked = _(
         N_("The document [%(title)s](/knowledge/documents/%(id)s) was due for review on %(day)s. Is it still right?")
     )
-    actions = " · ".join(
+    day = document.review_by.isoformat() if document.review_by else ""
+    text = asked % {"title": document.title, "id": document.id, "day": day}
+    return text + "\n\n" + _actions(_, f"/ids/review/{document.id}", f"/knowledge/documents/{document.id}#edit")
+
+
+def page_review_message(user: User, page: KnowledgePage) -> str:
+    _ = ids_voice.words(user)
+    asked = _(N_("The page [%(title)s](/knowledge/pages/%(id)s) was due for review on %(day)s. Is it still right?"))
+    day = page.review_by.isoformat() if page.review_by else ""
+    text = asked % {"title": page.title, "id": page.id, "day": day}
+    return text + "\n\n" + _actions(_, f"/ids/review/pages/{page.id}", f"/knowledge/pages/{page.id}/edit")
+
+
+def _actions(_: Callable[[str], str], review: str, update: str) -> str:
+    """The three answers: "still right" and "archive" lead to `review`'s page, which asks for
+    the POST; "update" to the item's editor."""
+    return " · ".join(
         (
-            f"[{_(N_('Still right'))}]({link}?do=ok)",
-            f"[{_(N_('Update'))}](/knowledge/documents/{document.id}#edit)",
-            f"[{_(N_('Archive'))}]({link}?do=archive)",
+            f"[{_(N_('Still right'))}]({review}?do=ok)",
+            f"[{_(N_('Update'))}]({update})",
+            f"[{_(N_('Archive'))}]({review}?do=archive)",
         )
     )
-    day = document.review_by.isoformat() if document.review_by else ""
-    return asked % {"title": document.title, "id": document.id, "day": day} + "\n\n" + actions
 
 
 async def remind_must_read(db: AsyncSession, now: datetime, days: int) -> int:

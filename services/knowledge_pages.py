@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import date
 
 from sqlalchemy import ColumnElement, func
 from sqlmodel import col, select
@@ -29,8 +30,9 @@ from models import (
     User,
 )
 from models.base import utcnow
-from services import markdown, search
+from services import documents, markdown, search
 from services import tags as tag_names
+from services.access import ARCHIVED as ARCHIVED_CIRCLE
 from services.access import ensure_editor, sql_can_read_item, standing, writable_circle
 from services.errors import N_, Conflict, Invalid, NotFound, PermissionDenied
 from services.transactions import writes
@@ -98,7 +100,14 @@ async def render(db: AsyncSession, user: User, body: str) -> str:
 
 @writes
 async def create_page(
-    db: AsyncSession, user: User, *, title: str, body: str, tags: Sequence[str] = (), circle_id: int | None = None
+    db: AsyncSession,
+    user: User,
+    *,
+    title: str,
+    body: str,
+    tags: Sequence[str] = (),
+    circle_id: int | None = None,
+    review_by: date | None = None,
 ) -> KnowledgePage:
     await _may_write(db, user, circle_id)
     title, body = _clean(title, body)
@@ -107,6 +116,7 @@ async def create_page(
         body=body,
         html=await render(db, user, body),
         circle_id=circle_id,
+        review_by=review_by,
         created_by=user.id or 0,
         updated_by=user.id or 0,
     )
@@ -128,9 +138,12 @@ async def edit_page(
     body: str | None = None,
     tags: Sequence[str] | None = None,
     base_revision: int | None = None,
+    review_by: date | None = None,
+    clear_review_by: bool = False,
 ) -> KnowledgePage:
     """Save a new revision. `base_revision` is the one the editor started from: when someone else
-    saved since, this refuses with `Conflict` rather than overwrite their words."""
+    saved since, this refuses with `Conflict` rather than overwrite their words. A new review
+    date alone is no new revision: it says when to look again, not what the page says."""
     page = await access_page(db, user, page_id)
     if not await may_edit(db, user, page):
         await _may_write(db, user, page.circle_id)  # raises, saying why
@@ -147,6 +160,9 @@ async def edit_page(
         db.add(
             PageRevision(page_id=page_id, number=page.revision, title=new_title, body=new_body, editor_id=user.id or 0)
         )
+    if (review_by is not None or clear_review_by) and review_by != page.review_by:
+        page.review_by = review_by
+        db.add(page)
     await _index(db, page, tag_names.for_item(tags) if tags is not None else await tags_of(db, page_id))
     return page
 
@@ -167,6 +183,43 @@ async def mark_for_newcomers(db: AsyncSession, user: User, page_id: int, *, on: 
     page = await access_page(db, user, page_id)
     page.for_newcomers = on
     page.newcomer_team = team.strip()[:120] if on else ""
+    db.add(page)
+    return page
+
+
+# "Still right" moves the review date on as for a document.
+REVIEW_AGAIN = documents.REVIEW_AGAIN
+
+
+def is_overdue(page: KnowledgePage, today: date | None = None) -> bool:
+    """Past its review date: readers and its author see it flagged, and Ids reminds the author."""
+    return page.review_by is not None and page.review_by < (today or utcnow().date())
+
+
+async def _changeable(db: AsyncSession, user: User, page_id: int) -> KnowledgePage:
+    page = await access_page(db, user, page_id)
+    if not await may_edit(db, user, page):
+        await _may_write(db, user, page.circle_id)  # raises, saying why
+        raise PermissionDenied(ARCHIVED_CIRCLE)  # `may_edit` refuses only that besides
+    return page
+
+
+@writes
+async def confirm_current(db: AsyncSession, user: User, page_id: int, *, today: date | None = None) -> KnowledgePage:
+    """Whoever may edit the page says it is still right: reviewed today, due again in a year."""
+    page = await _changeable(db, user, page_id)
+    page.review_by = (today or utcnow().date()) + REVIEW_AGAIN
+    page.archived_at = None
+    db.add(page)
+    return page
+
+
+@writes
+async def archive_page(db: AsyncSession, user: User, page_id: int) -> KnowledgePage:
+    """No longer current: kept, found and read as archived, and no longer due for review."""
+    page = await _changeable(db, user, page_id)
+    page.archived_at = page.archived_at or utcnow()
+    page.review_by = None
     db.add(page)
     return page
 

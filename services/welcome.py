@@ -10,6 +10,7 @@ what the colleague may see: circles by `access.sql_can_see`, news and knowledge 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -21,7 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models import Circle, CircleKind, Document, KnowledgePage, Membership, NewsRead, Post, PostKind, User
 from models.base import utcnow
 from services import care_marks, documents, ids_voice, knowledge_pages, posts
-from services.access import sql_can_see, sql_listed, sql_member
+from services.access import outsiders_read, sql_can_see, sql_listed, sql_member
 from services.errors import N_
 from services.transactions import writes
 
@@ -123,8 +124,10 @@ def message(user: User, welcome: Welcome, assistant_name: str) -> str:
     hello = _(N_("Welcome, %(name)s! I am %(assistant)s, your virtual colleague. A few things to get you started."))
     parts = [hello % {"name": first_name, "assistant": assistant_name}]
     if welcome.circles:
-        parts.append(_(N_("**Circles for your team and location** (open one and press Join):")))
-        parts.append("\n".join(f"- [{circle.name}](/circles/{circle.id})" for circle in welcome.circles))
+        parts.append(_(N_("**Circles for your team and location**:")))
+        parts.append(
+            "\n".join(f"- [{circle.name}](/circles/{circle.id}): {_join_link(circle, _)}" for circle in welcome.circles)
+        )
     if welcome.news:
         parts.append(_(N_("**Must-read news** you have not confirmed yet:")))
         parts.append("\n".join(f"- [{post.title}](/posts/{post.id})" for post in welcome.news))
@@ -143,6 +146,13 @@ def message(user: User, welcome: Welcome, assistant_name: str) -> str:
         )
     )
     return "\n\n".join(parts)
+
+
+def _join_link(circle: Circle, _: Callable[[str], str]) -> str:
+    """The one click to join: `/ids/join/{id}` asks for the POST that `circles.join_circle`
+    answers, which joins an open circle and only asks a closed one's admins."""
+    label = N_("Join") if outsiders_read(circle.visibility) else N_("Ask to join")
+    return f"[{_(label)}](/ids/join/{circle.id})"
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import asyncio
 import gc
 import os
 import shutil
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -190,11 +191,17 @@ async def db(context: AppContext) -> AsyncIterator[AsyncSession]:
     the app's answerer has made the assistant's account (a write each app makes at its start, in
     the background), so a test's own read-then-write on SQLite never meets it half-way."""
     async with context.db() as session:
-        for _ in range(400):
-            if (await session.exec(select(User.id).where(User.kind == UserKind.ASSISTANT))).first() is not None:
+        deadline = time.monotonic() + 60  # generous: a loaded machine is slow, never this slow
+        while time.monotonic() < deadline:
+            found = (await session.exec(select(User.id).where(User.kind == UserKind.ASSISTANT))).first()
+            # End the read each time: SQLite's read transaction keeps its snapshot, in which the
+            # account made meanwhile would never appear (and the session starts fresh).
+            await session.rollback()
+            if found is not None:
                 break
-            await asyncio.sleep(0.05)
-        await session.rollback()  # end the read, as a fresh session would be
+            await asyncio.sleep(0.02)
+        else:
+            raise AssertionError("the app's answerer never made the assistant's account")
         yield session
 
 

@@ -66,6 +66,9 @@ async def create(call: Call) -> Response:
     return call.redirect(f"/circles/{circle.id}", message=N_("The circle has been created."))
 
 
+ASKED_CHARS = 500  # a question Ids passes on (`?ask=`), as long as its "vraag het …" links carry
+
+
 async def circle_page(call: Call) -> Response:
     access = await access_circle(call.db, call.user, _circle_id(call))
     if direct.is_conversation(access.circle):  # checked first: an outsider still gets "not found"
@@ -108,6 +111,8 @@ async def circle_page(call: Call) -> Response:
         viewer=item_viewer(call.user_id, member=access.is_member, moderator=is_admin, reader=True),
         member_viewer=item_viewer(call.user_id, moderator=is_admin),
         last_read=await chat.read_position(call.db, call.user, access.circle_id) if access.is_member else 0,
+        # A question passed on from Ids (`?ask=`): the composer opens with it, marked a question.
+        asking=call.request.query_params.get("ask", "")[:ASKED_CHARS],
         **stream,
     )
 

@@ -204,6 +204,7 @@ async def create_page(call: Call) -> Response:
         body=form_text(call, "body"),
         tags=tag_names.parse(form_text(call, "tags")),
         circle_id=form_optional_int(call, "circle_id"),
+        review_by=form_optional_date(call, "review_by"),
     )
     return call.redirect(f"/knowledge/pages/{page.id}", message=N_("The page has been saved."))
 
@@ -222,6 +223,7 @@ async def page_page(call: Call) -> Response:
         # The service's own rules, the ones its save and delete enforce: offer only what works.
         may_edit=await knowledge_pages.may_edit(call.db, call.user, page),
         may_delete=await knowledge_pages.may_delete(call.db, call.user, page),
+        overdue=knowledge_pages.is_overdue(page),
     )
 
 
@@ -234,6 +236,7 @@ async def edit_page_form(call: Call) -> Response:
 
 async def save_page(call: Call) -> Response:
     page_id = _int(call, "page_id")
+    review_by = form_optional_date(call, "review_by")
     await knowledge_pages.edit_page(
         call.db,
         call.user,
@@ -242,6 +245,8 @@ async def save_page(call: Call) -> Response:
         body=form_text(call, "body"),
         tags=tag_names.parse(form_text(call, "tags")),
         base_revision=form_optional_int(call, "base_revision"),
+        review_by=review_by,
+        clear_review_by=review_by is None,
     )
     return call.redirect(f"/knowledge/pages/{page_id}", message=N_("The page has been saved."))
 

@@ -19,7 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from harness import Worker
 from models import Membership, Message, Post, Role
 from models.base import utcnow
-from services import assistant, circles, credentials, documents, posts
+from services import assistant, circles, credentials, documents, knowledge_pages, posts
 from services.documents import Upload
 from tests.realtime.support import WAIT_SECONDS, Colleague, database
 from tests.support import PASSWORD, add_member, make_circle, make_user
@@ -102,6 +102,14 @@ async def test_ids_cares_once_on_real_workers_with_a_controlled_clock(
             media_dir=tmp_path / "media",
             max_bytes=1_000_000,
         )
+        page = await knowledge_pages.create_page(
+            db,
+            owner,
+            title="Huisbezoek",
+            body="Ga met zijn tweeën.",
+            circle_id=team.id,
+            review_by=date.today() - timedelta(days=1),
+        )
         _invitation, raw = await credentials.invite(
             db, admin, email="nina@kring.test", name="Nina Nieuw", team="Wijkteam Noord"
         )
@@ -129,7 +137,7 @@ async def test_ids_cares_once_on_real_workers_with_a_controlled_clock(
         assert f"(/circles/{team.id})" in welcome[0]
         assert f"(/posts/{news.id})" in welcome[0]
 
-        # Monday 9:00: the review reminder, the must-read reminders and the round-up, once each.
+        # Monday 9:00: the review reminders, the must-read reminders and the round-up, once each.
         set_clock(clock, monday + timedelta(hours=9))
 
         async def round_up() -> list[Post]:
@@ -144,18 +152,20 @@ async def test_ids_cares_once_on_real_workers_with_a_controlled_clock(
         assert [(p.circle_id, f"/posts/{talked.id}" in p.body) for p in made] == [(team.id, True)]
         told = {person: await ids_messages(db, person) for person in people}
         assert [text for text in told[owner.id or 0] if "Verlofregeling" in text] != []
+        assert [text for text in told[owner.id or 0] if f"/ids/review/pages/{page.id}?do=ok" in text] != []
         for person in people:  # nobody confirmed the news: one reminder each (Nina after her welcome)
             reminders = [text for text in told[person] if text.startswith("Even een herinnering")]
             assert len(reminders) == 1
             assert f"(/posts/{news.id})" in reminders[0]
-        assert sum(len(texts) for texts in told.values()) == len(people) + 2  # + welcome + review
+        assert sum(len(texts) for texts in told.values()) == len(people) + 3  # + welcome + two reviews
 
-        # A week later: the review reminder comes again; the news reminder and the round-up do not.
+        # A week later: the review reminders come again; the news reminder and the round-up do not.
         set_clock(clock, monday + timedelta(days=7, hours=9))
         await full_runs_after(clock, 2)
         again = await ids_messages(db, owner.id or 0)
         assert sum(f"/ids/review/{overdue.id}?do=ok" in text for text in again) == 2
+        assert sum(f"/ids/review/pages/{page.id}?do=ok" in text for text in again) == 2
         assert len(await round_up()) == 1
-        assert await total(db, people) == len(people) + 3
+        assert await total(db, people) == len(people) + 5
     for tab in tabs:
         await tab.close()

@@ -141,6 +141,26 @@ async def test_an_invited_colleague_is_welcomed_once_with_what_fits_and_may_be_s
     home = await others[0].get("/messages")
     assert home.status_code == 200
 
+    # Each circle is one click away: "Doe mee" to an open one, asking a closed one's admins.
+    assert f"[Doe mee](/ids/join/{team.id})" in text
+    assert f"[Lidmaatschap aanvragen](/ids/join/{place.id})" in text
+    tab = others[0]
+    page = await tab.get(f"/ids/join/{team.id}")
+    assert page.status_code == 200
+    assert f'action="/circles/{team.id}/join"' in page.text
+    for _ in range(2):  # a second click is harmless
+        joined = await tab.submit(f"/circles/{team.id}/join", {}, page=f"/ids/join/{team.id}")
+        assert joined.headers["location"] == f"/circles/{team.id}"
+    asked = await tab.submit(f"/circles/{place.id}/join", {}, page=f"/ids/join/{place.id}")
+    assert asked.status_code == 303
+    await db.commit()  # end this session's read, to see the pages' writes
+    memberships = (await db.exec(select(Membership.circle_id).where(Membership.user_id == nina.id))).all()
+    assert team.id in memberships
+    assert memberships.count(team.id) == 1
+    assert place.id not in memberships  # a closed circle only hears her request
+    assert "Lid worden" not in (await tab.get(f"/ids/join/{team.id}")).text  # she is in
+    assert (await tab.get(f"/ids/join/{hidden.id}")).status_code == 404  # a secret circle is not there
+
 
 async def test_the_first_steps_show_a_newcomer_until_done_or_dismissed(
     db: AsyncSession, visitor: Visitor, new_visitor: object
@@ -264,6 +284,85 @@ async def test_review_reminders_come_once_then_weekly_and_their_answers_work(
     assert still.archived_at is None
     with pytest.raises(NotFound):
         await documents.archive_document(db, outsider, hidden.id or 0)
+
+
+async def test_a_knowledge_pages_author_is_reminded_of_its_review_and_its_answers_work(
+    db: AsyncSession, context: AppContext, new_visitor: object
+) -> None:
+    admin = await make_user(db, "Anja Admin", role=Role.ADMIN)
+    writer = await make_user(db, "Otto Schrijver")
+    outsider = await make_user(db, "Olga Buiten")
+    circle = await make_circle(db, admin, name="Wijkteam Noord")
+    await add_member(db, admin, circle, writer)
+    yesterday = date.today() - timedelta(days=1)
+    due = await knowledge_pages.create_page(
+        db, writer, title="Huisbezoek", body="Ga met zijn tweeën.", circle_id=circle.id, review_by=yesterday
+    )
+    old = await knowledge_pages.create_page(
+        db, writer, title="Faxen", body="Gebruik de fax.", circle_id=circle.id, review_by=yesterday
+    )
+    fresh = await knowledge_pages.create_page(
+        db, writer, title="Nieuw", body="Nieuw.", circle_id=circle.id, review_by=date.today() + timedelta(days=9)
+    )
+    now, today = utcnow(), date.today()
+
+    async def run(at: datetime) -> int:
+        async with context.db() as session:
+            return await care_reminders.remind_reviews(session, at, today)
+
+    assert sum(await asyncio.gather(run(now), run(now))) == 2  # Otto, once for each overdue page
+    sent = await from_ids(db, writer)
+    first = next(text for text in sent if "Huisbezoek" in text)
+    assert first.startswith(f"De pagina [Huisbezoek](/knowledge/pages/{due.id})")
+    for link in (f"/ids/review/pages/{due.id}?do=ok", f"/knowledge/pages/{due.id}/edit"):
+        assert link in first
+    assert f"/ids/review/pages/{due.id}?do=archive" in first
+    assert all("Nieuw" not in text for text in sent)
+    assert await run(now + timedelta(days=1)) == 0  # not daily
+    assert await run(now + timedelta(days=7, minutes=1)) == 2  # weekly while it stays overdue
+
+    otto: Visitor = await new_visitor()  # type: ignore[operator]
+    await otto.sign_in(writer)
+    shown = await otto.get(f"/knowledge/pages/{due.id}")
+    assert "moest op" in shown.text  # readers see it is overdue
+    review = await otto.get(f"/ids/review/pages/{due.id}?do=ok")
+    assert review.status_code == 200
+    assert f'action="/ids/review/pages/{due.id}/ok"' in review.text
+    for page, action in ((due, "ok"), (old, "archive")):
+        answered = await otto.submit(f"/ids/review/pages/{page.id}/{action}", {}, page=f"/ids/review/pages/{page.id}")
+        assert answered.headers["location"] == f"/knowledge/pages/{page.id}"
+    await db.commit()  # end this session's read, to see the pages' writes
+    checked = await knowledge_pages.access_page(db, writer, due.id or 0)
+    await db.refresh(checked)
+    assert checked.review_by == today + knowledge_pages.REVIEW_AGAIN
+    archived = await knowledge_pages.access_page(db, writer, old.id or 0)
+    await db.refresh(archived)
+    assert (archived.archived_at is not None, archived.review_by) == (True, None)
+    assert "Gearchiveerd" in (await otto.get(f"/knowledge/pages/{old.id}")).text
+    assert await run(now + timedelta(days=30)) == 0  # answered: no more reminders
+
+    # The editor's form sets the date without making a new revision of the text.
+    form = await otto.get(f"/knowledge/pages/{fresh.id}/edit")
+    assert 'name="review_by"' in form.text
+    later = today + timedelta(days=60)
+    saved = await otto.submit(
+        f"/knowledge/pages/{fresh.id}",
+        {"title": "Nieuw", "body": "Nieuw.", "tags": "", "base_revision": "1", "review_by": later.isoformat()},
+        page=f"/knowledge/pages/{fresh.id}/edit",
+    )
+    assert saved.status_code == 303
+    await db.commit()
+    kept = await knowledge_pages.access_page(db, writer, fresh.id or 0)
+    await db.refresh(kept)
+    assert (kept.review_by, kept.revision) == (later, 1)
+
+    # Someone who may not change the page cannot answer for it.
+    olga: Visitor = await new_visitor()  # type: ignore[operator]
+    await olga.sign_in(outsider)
+    refused = await olga.submit(f"/ids/review/pages/{fresh.id}/archive", {}, page=f"/ids/review/pages/{fresh.id}")
+    assert refused.headers["location"] != f"/knowledge/pages/{fresh.id}"
+    with pytest.raises(PermissionDenied):
+        await knowledge_pages.archive_page(db, outsider, fresh.id or 0)
 
 
 async def test_unconfirmed_must_read_news_gets_one_reminder_per_colleague(

@@ -4,8 +4,8 @@
 provisioning client; `provisioned_users` the provider's `userName` and `externalId` of a colleague
 (and whether SCIM removed them); `provisioned_groups` gives a team a SCIM id.
 
-Revision ID: 0025
-Revises: 0024
+Revision ID: 0026
+Revises: 0025
 Create Date: 2026-12-08 10:00:00
 """
 
@@ -16,8 +16,8 @@ from alembic import op
 
 import models.base
 
-revision: str = "0025"
-down_revision: str | None = "0024"
+revision: str = "0026"
+down_revision: str | None = "0025"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
