@@ -27,6 +27,7 @@ from models.moderation import Report, ReportedKind, ReportState
 from models.news_proposal import NewsProposal, ProposalState
 from models.notification import DigestFrequency, Notification, NotificationKind, NotificationSettings
 from models.post import REACTIONS, CircleFollow, Comment, Mention, NewsRead, Post, PostKind, PostView, Reaction
+from models.provisioning import ProvisionedGroup, ProvisionedUser, ScimToken
 from models.search import Audience, ItemKind, QuestionState, SearchItem, SearchSynonym, Tag, Tagging
 from models.sign_on import SignOnLink, SignOnRequest
 from models.user import Role, User, UserKind
@@ -77,6 +78,8 @@ __all__ = [
     "PostKind",
     "PostView",
     "ProposalState",
+    "ProvisionedGroup",
+    "ProvisionedUser",
     "QuestionSource",
     "QuestionState",
     "Reaction",
@@ -87,6 +90,7 @@ __all__ = [
     "ReportedKind",
     "RequestStatus",
     "Role",
+    "ScimToken",
     "SearchItem",
     "SearchSynonym",
     "SignOnLink",

@@ -59,6 +59,7 @@ from server.pages import (
     admin_import,
     admin_insight,
     admin_pages,
+    admin_provisioning,
     attachments_pages,
     brand,
     care_pages,
@@ -76,6 +77,8 @@ from server.pages import (
     sign_on_pages,
     stream_pages,
 )
+from server.scim import endpoint as scim_endpoint
+from server.scim import routes as scim_routes
 from server.search_params import url_of
 from server.security_headers import SecurityHeaders
 from server.templating import Templates
@@ -254,6 +257,7 @@ def _realtime_context(settings: Settings, hub: Hub) -> RealtimeContext:
 def _routes(settings: Settings) -> list[BaseRoute]:
     return [
         *health.routes,
+        *scim_routes.routes,
         *realtime_endpoint.routes,
         *openapi.routes,
         *sessions_api.routes,
@@ -291,6 +295,7 @@ def _routes(settings: Settings) -> list[BaseRoute]:
         *admin_circles.routes,
         *admin_branding.routes,
         *admin_insight.routes,
+        *admin_provisioning.routes,
         *moderation_pages.routes,
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
@@ -340,6 +345,8 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         response = json_error(code, exc.detail, exc.status_code)
         response.headers.update(headers)
         return response
+    if request.url.path.startswith(scim_endpoint.PREFIX + "/"):
+        return scim_endpoint.http_error(exc.status_code, exc.detail, headers)
     # A page in the reader's language, with a way back (a bare "404" has no language or title).
     if exc.status_code == 404:
         return _error_page(request, N_("This page does not exist."), 404, headers)

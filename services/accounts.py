@@ -251,11 +251,14 @@ async def update_by_admin(
 
 
 @writes
-async def deactivate(db: AsyncSession, actor: User | None, user: User, *, address: str = "") -> User:
+async def deactivate(
+    db: AsyncSession, actor: User | None, user: User, *, address: str = "", on_behalf: str = ""
+) -> User:
     """Deactivate an account; its sessions and tokens stop working and its open sockets close
     at once (`session.ended`). What the colleague wrote stays, shown as a former colleague's.
 
-    `actor` is None for the command line, which is trusted."""
+    `actor` is None for the command line and the provisioning client (`on_behalf` names it in
+    the audit log), both trusted."""
     if actor is not None:
         access.ensure_org_admin(actor)
         _not_yourself(actor, user, N_("You cannot deactivate yourself; ask another administrator."))
@@ -276,14 +279,19 @@ async def deactivate(db: AsyncSession, actor: User | None, user: User, *, addres
         before={"active": True},
         after={"active": False},
         address=address,
+        on_behalf=on_behalf,
     )
     return user
 
 
 @writes
-async def reactivate(db: AsyncSession, actor: User, user: User, *, address: str = "") -> User:
-    """Let a deactivated colleague in again (with their old password, or a reset)."""
-    access.ensure_org_admin(actor)
+async def reactivate(
+    db: AsyncSession, actor: User | None, user: User, *, address: str = "", on_behalf: str = ""
+) -> User:
+    """Let a deactivated colleague in again (with their old password, or a reset). `actor` is
+    None for the provisioning client, which is trusted (`on_behalf` names it)."""
+    if actor is not None:
+        access.ensure_org_admin(actor)
     _not_the_assistant(user)
     if user.is_active:
         return user
@@ -299,6 +307,7 @@ async def reactivate(db: AsyncSession, actor: User, user: User, *, address: str 
         before={"active": False},
         after={"active": True},
         address=address,
+        on_behalf=on_behalf,
     )
     return user
 

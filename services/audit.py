@@ -56,6 +56,14 @@ class Action(enum.StrEnum):
     ITEM_HIDDEN = "moderation.hidden"
     ITEM_RESTORED = "moderation.restored"
     REPORT_KEPT = "moderation.kept"
+    SCIM_TOKEN_CREATED = "scim.token_created"
+    SCIM_TOKEN_REVOKED = "scim.token_revoked"
+    SCIM_USER_CREATED = "scim.user_created"
+    SCIM_USER_CHANGED = "scim.user_changed"
+    SCIM_USER_REMOVED = "scim.user_removed"  # deactivated and its personal fields removed
+    SCIM_GROUP_CREATED = "scim.group_created"
+    SCIM_GROUP_CHANGED = "scim.group_changed"
+    SCIM_GROUP_DELETED = "scim.group_deleted"
 
 
 @dataclass(frozen=True)
@@ -97,13 +105,15 @@ async def record(
     before: Mapping[str, Any] | None = None,
     after: Mapping[str, Any] | None = None,
     address: str = "",
+    on_behalf: str = "",
 ) -> AuditEntry:
     """Append an entry in the open unit of work (it raises when none is open: an audit entry
-    written apart from its action could tell of something that never happened)."""
+    written apart from its action could tell of something that never happened). `on_behalf`
+    names an actor who is no colleague (a provisioning client's token) when `actor` is None."""
     require(db)
     entry = AuditEntry(
         actor_id=actor.id if actor is not None else None,
-        actor_name=actor.name if actor is not None else "",
+        actor_name=actor.name if actor is not None else on_behalf[:120],
         action=action.value,
         subject_type=subject.kind,
         subject_id=subject.id,

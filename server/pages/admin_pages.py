@@ -33,6 +33,7 @@ SECTIONS = [
     ("/beheer/inzicht", N_("Insight")),  # server/pages/admin_insight.py
     ("/beheer/import", N_("Drive import")),  # server/pages/admin_import.py
     ("/beheer/branding", N_("Branding")),  # server/pages/admin_branding.py
+    ("/beheer/koppelingen", N_("Provisioning")),  # server/pages/admin_provisioning.py
     ("/beheer/audit", N_("Audit log")),
 ]
 _CSV_BYTES = 1_048_576
@@ -67,6 +68,14 @@ ACTION_LABELS = {
     audit.Action.ITEM_HIDDEN: N_("Hidden by a moderator"),
     audit.Action.ITEM_RESTORED: N_("Shown again by a moderator"),
     audit.Action.REPORT_KEPT: N_("Reports decided: left as it is"),
+    audit.Action.SCIM_TOKEN_CREATED: N_("Provisioning token made"),
+    audit.Action.SCIM_TOKEN_REVOKED: N_("Provisioning token revoked"),
+    audit.Action.SCIM_USER_CREATED: N_("Account created by the directory"),
+    audit.Action.SCIM_USER_CHANGED: N_("Account changed by the directory"),
+    audit.Action.SCIM_USER_REMOVED: N_("Account removed by the directory (details wiped)"),
+    audit.Action.SCIM_GROUP_CREATED: N_("Team created by the directory"),
+    audit.Action.SCIM_GROUP_CHANGED: N_("Team changed by the directory"),
+    audit.Action.SCIM_GROUP_DELETED: N_("Team deleted by the directory"),
 }
 _INVALID_ROLE = N_("Choose member, editor or administrator.")
 
