@@ -362,7 +362,7 @@ class PollUpdated(Event):
     has counts only."""
 
     KIND = "poll.updated"
-    TOPICS = CIRCLE_OR_ORG
+    TOPICS = CIRCLE
 
     poll: PollState
 
