@@ -109,11 +109,11 @@ async def _mine(db: AsyncSession, user: User, poll: Poll, key: bytes) -> list[in
     return [option_id for option_id in positions if option_id in chosen]
 
 
-async def mine(db: AsyncSession, user: User, states: Sequence[PollState], *, key: bytes) -> dict[int, list[int]]:
+async def mine(db: AsyncSession, user: User, poll_ids: Sequence[int], *, key: bytes) -> dict[int, list[int]]:
     """`user`'s own choices in polls they already see, by poll id (for the pages they open)."""
-    if not states:
+    if not poll_ids:
         return {}
-    found = (await db.exec(select(Poll).where(col(Poll.id).in_([s.id for s in states])))).all()
+    found = (await db.exec(select(Poll).where(col(Poll.id).in_(poll_ids)))).all()
     return {poll.id or 0: await _mine(db, user, poll, key) for poll in found}
 
 
