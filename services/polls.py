@@ -141,7 +141,9 @@ async def vote(
     if not set(chosen) <= options:
         raise Invalid(N_("That option is not in this poll."), field="options")
     if len(chosen) > poll.max_choices:
-        raise Invalid(N_("Choose at most %(count)s options."), field="options", params={"count": poll.max_choices})
+        raise Invalid(
+            N_("Too many choices: this poll allows %(count)s."), field="options", params={"count": poll.max_choices}
+        )
     previous = set(await _mine(db, user, poll, key))
     if set(chosen) == previous:
         return Result(await state_of(db, poll, now=now), await _mine(db, user, poll, key))
