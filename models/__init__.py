@@ -26,6 +26,7 @@ from models.knowledge import Document, DocumentVersion, Extraction, KnowledgePag
 from models.moderation import Report, ReportedKind, ReportState
 from models.news_proposal import NewsProposal, ProposalState
 from models.notification import DigestFrequency, Notification, NotificationKind, NotificationSettings
+from models.poll import Poll, PollBallot, PollOption, PollVote, PollVoter
 from models.post import REACTIONS, CircleFollow, Comment, Mention, NewsRead, Post, PostKind, PostView, Reaction
 from models.provisioning import ProvisionedGroup, ProvisionedUser, ScimToken
 from models.search import Audience, ItemKind, QuestionState, SearchItem, SearchSynonym, Tag, Tagging
@@ -74,6 +75,11 @@ __all__ = [
     "NotifyLevel",
     "PageRevision",
     "PasswordReset",
+    "Poll",
+    "PollBallot",
+    "PollOption",
+    "PollVote",
+    "PollVoter",
     "Post",
     "PostKind",
     "PostView",

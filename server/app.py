@@ -42,6 +42,7 @@ from server.api import knowledge_pages as knowledge_pages_api
 from server.api import markdown as markdown_api
 from server.api import notifications as notifications_api
 from server.api import people as people_api
+from server.api import polls as polls_api
 from server.api import posts as posts_api
 from server.api import search as search_api
 from server.api import sessions as sessions_api
@@ -71,6 +72,7 @@ from server.pages import (
     notifications_pages,
     password_pages,
     people_pages,
+    polls_pages,
     questions_pages,
     search_pages,
     sessions_pages,
@@ -265,6 +267,7 @@ def _routes(settings: Settings) -> list[BaseRoute]:
         *circles_api.routes,
         *posts_api.routes,
         *chat_api.routes,
+        *polls_api.routes,
         *notifications_api.routes,
         *documents_api.routes(settings),
         *attachments_api.routes(settings),
@@ -278,6 +281,7 @@ def _routes(settings: Settings) -> list[BaseRoute]:
         *stream_pages.routes,
         *stream_pages.upload_routes(settings),
         *questions_pages.routes,
+        *polls_pages.routes,
         *news_proposals_pages.routes,
         *care_pages.routes,
         *people_pages.routes,

@@ -315,11 +315,54 @@ class KeptDocumentOut(BaseModel):
     url: str
 
 
+class PollIn(Strict):
+    """A poll asked with a post or a chat message (then its text may be empty)."""
+
+    question: str = Field(min_length=1, max_length=300, pattern=WORDS)
+    options: list[Annotated[str, Field(min_length=1, max_length=200, pattern=WORDS)]] = Field(
+        min_length=2, max_length=10, description="2 to 10 different options, in the order shown."
+    )
+    max_choices: int = Field(default=1, ge=1, le=10, description="1: one choice; more: up to that many options.")
+    anonymous: bool = Field(default=False, description="No answer or event ever says who chose what.")
+    closes_at: Moment | None = Field(default=None, description="When it closes by itself; with its time zone.")
+
+
+class PollOptionOut(BaseModel):
+    id: int
+    label: str
+    votes: int
+    voters: list[PersonRef] | None = Field(description="Who chose it; null in an anonymous poll.")
+
+
+class PollStateOut(BaseModel):
+    """A poll as every reader of its item sees it."""
+
+    id: int
+    target: str = Field(description="The item it is in: post:{id} or message:{id}.")
+    author_id: int
+    question: str
+    max_choices: int
+    anonymous: bool
+    closes_at: datetime | None
+    closed: bool
+    voters: int = Field(description="How many colleagues voted.")
+    options: list[PollOptionOut]
+
+
+class PollOut(PollStateOut):
+    mine: list[int] = Field(description="The options you chose (in the options' order).")
+
+
+class VoteIn(Strict):
+    options: list[Id] = Field(max_length=10, description="Your choices; none withdraws your vote.")
+
+
 class PostIn(Strict):
     body: str = Field(default="", pattern=TEXT_OR_NONE, json_schema_extra=POST_BODY_LIMIT)
     client_id: str | None = Field(default=None, min_length=1, max_length=64)
     attachments: Attachments
     question: bool = Field(default=False, description="A question to the circle: its comments are its answers.")
+    poll: PollIn | None = None
 
 
 class NewsIn(Strict):
@@ -366,6 +409,7 @@ class PostOut(BaseModel):
     created_at: datetime
     edited_at: datetime | None
     attachments: list[AttachmentOut] = []
+    poll: PollStateOut | None = None
 
 
 class PostList(BaseModel):
@@ -427,6 +471,7 @@ class MessageIn(Strict):
     client_id: str | None = Field(default=None, min_length=1, max_length=64)
     reply_to_id: Id | None = None
     attachments: Attachments
+    poll: PollIn | None = None
 
 
 class MessagePatch(Strict):
@@ -451,6 +496,7 @@ class MessageOut(BaseModel):
     edited_at: datetime | None
     deleted: bool
     attachments: list[AttachmentOut] = []
+    poll: PollStateOut | None = None
 
 
 class MessageList(BaseModel):

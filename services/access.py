@@ -416,6 +416,17 @@ def settles_question(user: User, standing: Standing, asker_id: int) -> bool:
     return user.id == asker_id or standing.can_administer
 
 
+# ---- polls: who closes one early ----
+
+
+def closes_poll(user: User, standing: Standing, author_id: int) -> bool:
+    """Whether `user` may close a poll in a circle where they have `standing` before its time:
+    the colleague who made it, or whoever administers the circle; only where they read it."""
+    if not standing.can_read or not user.is_active:
+        return False
+    return user.id == author_id or standing.can_administer
+
+
 # ---- moderation: who handles reports of an item ----
 
 

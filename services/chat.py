@@ -33,7 +33,16 @@ from models import (
     User,
 )
 from models.base import utcnow
-from services import accounts, assistant_questions, attachments, events, markdown, notifications, search
+from services import (
+    accounts,
+    assistant_questions,
+    attachments,
+    events,
+    markdown,
+    notifications,
+    poll_state,
+    search,
+)
 from services.access import acting_for, circle_of_item, member_circle, readable_circle, writable_circle
 from services.errors import N_, Conflict, Invalid, NotFound, PermissionDenied, RateLimited
 from services.event_types import ChatRead, MessageCreated, MessageDeleted, MessageUpdated, Person
@@ -52,14 +61,14 @@ def message_target(message_id: int) -> str:
     return f"message:{message_id}"
 
 
-def search_entry(message: Message) -> search.Entry:
-    """What search keeps of a message: its words, readable as the circle's chat is."""
+def search_entry(message: Message, *, poll: str = "") -> search.Entry:
+    """What search keeps of a message: its words and its poll's, readable as the circle's chat is."""
     assert message.id is not None
     return search.Entry(
         ItemKind.MESSAGE,
         message.id,
         "",
-        message.body,
+        f"{message.body}\n\n{poll}" if poll else message.body,
         circle_id=message.circle_id,
         audience=Audience.CIRCLE,
         created_at=message.created_at,
@@ -82,6 +91,7 @@ async def message_data(db: AsyncSession, message: Message, author: User | None =
             }
     data = {
         "attachments": [] if message.deleted_at else await attachments.data_of(db, message_target(message.id or 0)),
+        "poll": None if message.deleted_at else await poll_state.data_of(db, message_target(message.id or 0)),
         "id": message.id,
         "circle_id": message.circle_id,
         "author": accounts.author_data(author) if author else None,
@@ -111,10 +121,12 @@ async def post_message(
     on_behalf_of: User | None = None,
     attachment_ids: Sequence[int] = (),
     attachment_limits: attachments.Limits = attachments.DEFAULT_LIMITS,
+    poll: poll_state.PollDraft | None = None,
 ) -> Message:
     """A message in a circle the author is a member of; with photos or files attached
-    (`attachments.upload`) the text may be empty. `on_behalf_of` is the colleague the assistant
-    answers (`access.acting_for`)."""
+    (`attachments.upload`), or a poll (services/polls.py, made in the same unit of work), the
+    text may be empty. `on_behalf_of` is the colleague the assistant answers
+    (`access.acting_for`)."""
     if client_id is not None and not 1 <= len(client_id) <= 64:
         raise Invalid(N_("client_id has 1 to 64 characters."), field="client_id")
     access = await writable_circle(db, acting_for(user, on_behalf_of), circle_id, N_("Join the circle to chat in it."))
@@ -127,8 +139,10 @@ async def post_message(
                 raise Conflict(N_("That client_id was used for another message."), field="client_id")
             return existing
     body = body.strip()
-    if not body and not attachment_ids:
+    if not body and not attachment_ids and poll is None:
         raise Invalid(N_("Write something first."), field="body")
+    if poll is not None:
+        poll = poll_state.clean_draft(poll)
     if len(body) > limits.max_chars:
         raise Invalid(N_("The message is too long."), field="body")
     since = utcnow() - timedelta(minutes=1)
@@ -160,7 +174,10 @@ async def post_message(
     await attachments.attach(
         db, user, attachment_ids, message_target(message.id), circle_id=circle_id, limits=attachment_limits
     )
-    await search.index(db, search_entry(message), new=True)
+    if poll is not None:
+        await poll_state.attach(db, user, message_target(message.id), circle_id, poll)
+    poll_text = await poll_state.search_text(db, message_target(message.id))
+    await search.index(db, search_entry(message, poll=poll_text), new=True)
     await events.record(
         db, events.circle_topic(circle_id), MessageCreated.model_validate(await message_data(db, message, user))
     )
@@ -240,7 +257,8 @@ async def edit_message(
     message.html = (await markdown.render(db, body)).html
     message.edited_at = utcnow()
     db.add(message)
-    await search.index(db, search_entry(message))
+    poll_text = await poll_state.search_text(db, message_target(message.id or 0))
+    await search.index(db, search_entry(message, poll=poll_text))
     await events.record(
         db, events.circle_topic(message.circle_id), MessageUpdated.model_validate(await message_data(db, message))
     )

@@ -78,6 +78,30 @@ class QuotedMessage(Payload):
     excerpt: str
 
 
+class PollOptionState(Payload):
+    id: int
+    label: str
+    votes: int
+    # Who chose it, in a named poll; None in an anonymous one, whose voters no event names.
+    voters: list[Person] | None = None
+
+
+class PollState(Payload):
+    """A poll's question, options and results as every reader of its item sees them
+    (services/polls.py `state_of`): nothing in it differs per reader."""
+
+    id: int
+    target: str  # the item it is in: "post:12", "message:7"
+    author_id: int
+    question: str
+    max_choices: int  # 1: one choice
+    anonymous: bool
+    closes_at: str | None  # ISO 8601 with its offset; past it nobody votes
+    closed: bool  # closed early, or past `closes_at` when the state was taken
+    voters: int  # colleagues who voted
+    options: list[PollOptionState]
+
+
 class Event(Payload):
     """An event's payload (its `data`), with the kind's declarations as class attributes."""
 
@@ -245,6 +269,7 @@ class _PostData(Event):
     created_at: str
     edited_at: str | None
     attachments: list[AttachmentRef] = []
+    poll: PollState | None = None
 
 
 class PostCreated(_PostData):
@@ -329,6 +354,19 @@ class ReactionUpdated(Event):
     on: bool
 
 
+class PollUpdated(Event):
+    """A poll's results or state changed: a vote given, changed or withdrawn, or the poll closed
+    (services/polls.py). Carries the whole state, computed with the topic's head locked, so the
+    last event a tab receives holds the current figures. It never says who acted: a named
+    poll's state lists every option's voters, which its readers see anyway; an anonymous poll's
+    has counts only."""
+
+    KIND = "poll.updated"
+    TOPICS = CIRCLE
+
+    poll: PollState
+
+
 class NewsRead(Event):
     KIND = "news.read"
     TOPICS = USER
@@ -350,6 +388,7 @@ class _MessageData(Event):
     edited_at: str | None
     deleted: bool
     attachments: list[AttachmentRef] = []
+    poll: PollState | None = None
 
 
 class MessageCreated(_MessageData):

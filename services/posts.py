@@ -34,7 +34,17 @@ from models import (
     User,
 )
 from models.base import utcnow
-from services import accounts, assistant_questions, attachments, direct, events, markdown, notifications, search
+from services import (
+    accounts,
+    assistant_questions,
+    attachments,
+    direct,
+    events,
+    markdown,
+    notifications,
+    poll_state,
+    search,
+)
 from services.access import ensure_editor, is_editor, respondable_circle, sql_can_read, writable_circle
 from services.errors import N_, Conflict, Invalid, NotFound, PermissionDenied
 from services.event_types import PostCreated, PostDeleted, PostUpdated
@@ -140,16 +150,20 @@ async def create_post(
     attachment_ids: Sequence[int] = (),
     attachment_limits: attachments.Limits = attachments.DEFAULT_LIMITS,
     question: bool = False,
+    poll: poll_state.PollDraft | None = None,
 ) -> Post:
     """A post in a circle the author is a member of, with the photos and files they uploaded
-    (`attachments.upload`; with those, the text may be empty); `question` asks the circle a
-    question, whose comments are its answers (services/questions.py)."""
+    (`attachments.upload`; with those, or with a poll, the text may be empty); `question` asks
+    the circle a question, whose comments are its answers (services/questions.py); `poll` asks
+    it to vote (services/polls.py), made in the same unit of work."""
     client_id = _clean_client_id(client_id)
     access = await writable_circle(db, user, circle_id, N_("Join the circle to post in it."))
     if direct.is_conversation(access.circle):  # a conversation is its chat; the stream never shows one
         raise Invalid(N_("A conversation has no posts; send a message instead."))
     # Checked before a repeat is answered: a refused text is refused every time.
-    body = clean_body(body, optional=bool(attachment_ids))
+    body = clean_body(body, optional=bool(attachment_ids) or poll is not None)
+    if poll is not None:
+        poll = poll_state.clean_draft(poll)
     if (existing := await _existing(db, user, client_id, kind=PostKind.POST, circle_id=circle_id)) is not None:
         return existing
     post = Post(
@@ -161,7 +175,7 @@ async def create_post(
         client_id=client_id,
         question=question,
     )
-    return await _publish(db, user, post, attachment_ids=attachment_ids, attachment_limits=attachment_limits)
+    return await _publish(db, user, post, attachment_ids=attachment_ids, attachment_limits=attachment_limits, poll=poll)
 
 
 @writes
@@ -267,6 +281,7 @@ async def _publish(
     *,
     attachment_ids: Sequence[int] = (),
     attachment_limits: attachments.Limits = attachments.DEFAULT_LIMITS,
+    poll: poll_state.PollDraft | None = None,
 ) -> Post:
     rendered = await markdown.render(db, post.body)
     post.html = rendered.html
@@ -278,6 +293,8 @@ async def _publish(
     )
     for user_id in rendered.mentions:
         db.add(Mention(target=post_target(post.id), user_id=user_id))
+    if poll is not None and post.circle_id is not None:
+        await poll_state.attach(db, author, post_target(post.id), post.circle_id, poll)
     await catalogue(db, post, new=True)
     await events.record(db, topic_of(post), PostCreated.model_validate(await post_data(db, post, author)))
     await _notify(db, author, post, set(rendered.mentions), must_read=post.must_read)
@@ -303,12 +320,13 @@ async def _notify(db: AsyncSession, actor: User, post: Post, mentioned: set[int]
         await notifications.notify(db, recipients, actor=actor, kind=NotificationKind.NEWS, about=about)
 
 
-def search_entry(post: Post, *, answer: str = "") -> search.Entry:
+def search_entry(post: Post, *, answer: str = "", poll: str = "") -> search.Entry:
     """What search keeps of a post: circle posts follow their circle, news and blogs are for all.
     A question's row says whether it is answered and holds its accepted `answer`, so that the
     answer's words find the question."""
     assert post.id is not None
     body = f"{post.lead}\n{post.body}" if post.lead else post.body
+    body = f"{body}\n\n{poll}" if poll else body
     state = None
     if post.question:
         state = QuestionState.OPEN if post.accepted_comment_id is None else QuestionState.ANSWERED
@@ -334,7 +352,8 @@ async def catalogue(db: AsyncSession, post: Post, *, new: bool = False) -> None:
             select(Comment.body).where(col(Comment.id) == post.accepted_comment_id, col(Comment.hidden_at).is_(None))
         )
         answer = found.first() or ""
-    await search.index(db, search_entry(post, answer=answer), new=new)
+    poll = await poll_state.search_text(db, post_target(post.id or 0))
+    await search.index(db, search_entry(post, answer=answer, poll=poll), new=new)
 
 
 async def post_data(db: AsyncSession, post: Post, author: User | None = None) -> dict[str, Any]:
@@ -356,6 +375,7 @@ async def post_data(db: AsyncSession, post: Post, author: User | None = None) ->
         "created_at": post.created_at.isoformat(),
         "edited_at": post.edited_at.isoformat() if post.edited_at else None,
         "attachments": await attachments.data_of(db, post_target(post.id or 0)),
+        "poll": await poll_state.data_of(db, post_target(post.id or 0)),
     }
 
 
@@ -450,6 +470,8 @@ async def delete_post(db: AsyncSession, user: User, post_id: int) -> None:
     await db.exec(delete(Reaction).where(col(Reaction.target).in_(targets)))
     await db.exec(delete(Mention).where(col(Mention.target).in_(targets)))
     await attachments.forget(db, targets)
+    # Before the topic's head, in the order a vote takes them (its poll's row, then the head).
+    await poll_state.forget(db, targets)
     deleted = PostDeleted(id=post_id, kind=post.kind.value, circle_id=post.circle_id)
     await search.unindex(db, search.KIND_OF_POST[post.kind], post_id)
     await events.record(db, topic_of(post), deleted)

@@ -29,9 +29,10 @@ from models import (
     UserKind,
 )
 from models.base import utcnow
-from services import attachments, circles, event_types, events, excerpts, notifications, reactions
+from services import attachments, circles, event_types, events, excerpts, notifications, poll_state, reactions
 from services.access import access_circle, readable_circle, sql_member
 from services.errors import N_, Conflict, NotFound, PermissionDenied
+from services.event_types import PollState
 from services.posts import access_post, post_target, readable_by
 from services.transactions import unit_of_work, writes
 
@@ -113,6 +114,7 @@ class Card:
     read_by_me: bool
     excerpt: str | None = None  # the opening of a long text, as HTML; None when the card shows it whole
     attachments: list[dict[str, Any]] = field(default_factory=list)
+    poll: PollState | None = None  # its poll as every reader sees it (services/polls.py)
 
 
 async def cards(db: AsyncSession, user: User, posts: Sequence[Post]) -> list[Card]:
@@ -150,6 +152,7 @@ async def cards(db: AsyncSession, user: User, posts: Sequence[Post]) -> list[Car
     )
     summaries = await reactions.summaries(db, user, [post_target(i) for i in ids])
     attached = await attachments.data_for(db, [post_target(i) for i in ids])
+    polls = await poll_state.states(db, [post_target(i) for i in ids])
     return [
         Card(
             post=p,
@@ -161,6 +164,7 @@ async def cards(db: AsyncSession, user: User, posts: Sequence[Post]) -> list[Car
             read_by_me=(p.id in read),
             excerpt=excerpts.opening(p.html),
             attachments=attached[post_target(p.id or 0)],
+            poll=polls.get(post_target(p.id or 0)),
         )
         for p in posts
     ]

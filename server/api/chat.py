@@ -8,6 +8,7 @@ from pydantic import Field
 from starlette.responses import Response
 from starlette.routing import Route
 
+from server.api.polls import draft_of
 from server.endpoints import Call, api_route, json_response
 from server.params import Limit, QueryId, QueryIn
 from server.schemas import (
@@ -73,6 +74,7 @@ async def send(call: Call) -> Response:
         limits=limits(call),
         attachment_ids=body.attachments,
         attachment_limits=attachment_limits(call.ctx.settings),
+        poll=draft_of(body.poll),
     )
     return json_response(_out(await chat.message_data(call.db, message)), status=201)
 

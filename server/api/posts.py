@@ -11,6 +11,7 @@ from starlette.routing import Route
 
 from models import Comment, User
 from models.post import REACTIONS
+from server.api.polls import draft_of
 from server.endpoints import Call, Handler, api_route, json_response
 from server.params import Limit, QueryId, QueryIn
 from server.schemas import (
@@ -25,6 +26,7 @@ from server.schemas import (
     NewsIn,
     Ok,
     PersonRef,
+    PollStateOut,
     PostIn,
     PostList,
     PostOut,
@@ -72,6 +74,7 @@ def post_out(card: Card) -> PostOut:
         created_at=post.created_at,
         edited_at=post.edited_at,
         attachments=[AttachmentOut.model_validate(a) for a in card.attachments],
+        poll=PollStateOut.model_validate(card.poll.model_dump(mode="json")) if card.poll else None,
     )
 
 
@@ -112,6 +115,7 @@ async def create_post(call: Call) -> Response:
         attachment_ids=body.attachments,
         attachment_limits=attachment_limits(call.ctx.settings),
         question=body.question,
+        poll=draft_of(body.poll),
     )
     return await _one(call, post.id or 0, status=201)
 

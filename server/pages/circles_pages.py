@@ -11,6 +11,7 @@ from models import CIRCLE_KINDS, CircleKind, CircleVisibility, MemberRole
 from server.auth import client_address
 from server.endpoints import Call, form_route, form_text, page_route, parse_enum
 from server.fragments import EMOJI, item_viewer
+from server.pages.polls_pages import poll_mine
 from server.pages.stream_pages import stream_context
 from server.params import QueryId, QueryIn, read_query
 from server.uploads import attachment_ids, attachment_limits
@@ -93,6 +94,7 @@ async def circle_page(call: Call) -> Response:
     is_admin = access.standing.can_administer
     requests = await circles.list_join_requests(call.db, call.user, access.circle_id) if is_admin else []
     count = (await circles.member_counts(call.db, [access.circle_id])).get(access.circle_id, 0)
+    stream["poll_mine"] = await poll_mine(call, stream.get("cards", []), chat_log)
     return call.render(
         "circle.html",
         access=access,
@@ -133,6 +135,7 @@ async def older_messages(call: Call) -> Response:
         "_chat_items.html",
         messages=messages,
         message_reactions=await reactions.summaries(call.db, call.user, [f"message:{m['id']}" for m in messages]),
+        poll_mine=await poll_mine(call, messages=messages),
         # A conversation's messages are not reported (services/moderation.py): no "Report" there.
         viewer=item_viewer(call.user_id, member=access.is_member, moderator=is_admin, reader=not is_direct),
         emoji=EMOJI,

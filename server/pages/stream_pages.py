@@ -13,6 +13,7 @@ from models.base import utcnow
 from server.endpoints import Call, form_file, form_route, form_text, page_route, parse_enum
 from server.fragments import EMOJI, item_viewer
 from server.pages.news_proposals_pages import featured_end, local_moment
+from server.pages.polls_pages import draft_from_form, poll_mine
 from server.pagination import is_number
 from server.uploads import attachment_ids, attachment_limits
 from services import (
@@ -57,6 +58,7 @@ async def stream_context(
         "stream_filter": filter.value,
         "stream_circle": circle_id,
         "emoji": EMOJI,
+        "poll_mine": await poll_mine(call, cards),
     }
 
 
@@ -76,6 +78,7 @@ async def home(call: Call) -> Response:
     hero = featured.pop(0) if featured else None  # the newest pinned news, large above the stream
     pinned_ids = {p.id for p in pinned}
     context["cards"] = [c for c in context["cards"] if c.post.id not in pinned_ids]  # shown once, on top
+    context["poll_mine"] |= await poll_mine(call, featured + ([hero] if hero else []))
     my_circles = await circles.list_circles(call.db, call.user, mine=True, limit=200)
     invitations = await circles.pending_invitations(call.db, call.user)
     unread = await chat.unread_counts(call.db, call.user)
@@ -100,7 +103,7 @@ async def stream_items(call: Call) -> Response:
     circle_id = _optional_int(params.get("circle"), "circle")
     found = await stream.feed(call.db, call.user, filter=filter, circle_id=circle_id, after=after, limit=50)
     cards = await stream.cards(call.db, call.user, found)
-    return call.render("_stream_items.html", cards=cards, emoji=EMOJI)
+    return call.render("_stream_items.html", cards=cards, emoji=EMOJI, poll_mine=await poll_mine(call, cards))
 
 
 async def overview_page(call: Call, kind: PostKind) -> Response:
@@ -157,6 +160,7 @@ async def _post_page(call: Call, *, edit_draft: str | None = None, refused: Inva
             asker=may_settle,
         ),
         may_settle=may_settle,
+        poll_mine=await poll_mine(call, [card]),
         comment_reactions=summaries,
         reaction_names=await reactions.names(call.db, targets),
         can_moderate=can_moderate,
@@ -183,6 +187,7 @@ async def write_post(call: Call) -> Response:
             attachment_ids=attachment_ids(call),
             attachment_limits=attachment_limits(call.ctx.settings),
             question=form_text(call, "question") == "on",
+            poll=draft_from_form(call),
         )
     except Invalid as refused:
         return await _write_again(call, PostKind.POST, refused, circle_id=circle_id)

@@ -29,6 +29,7 @@ from services import (
     event_types,
     events,
     notifications,
+    polls,
     posts,
     questions,
     reactions,
@@ -37,6 +38,7 @@ from services import (
     topics,
 )
 from services.errors import NotFound, PermissionDenied
+from services.poll_state import PollDraft
 from services.throttle import LoginLimits
 from tests.support import PASSWORD, add_member, make_circle, make_user
 
@@ -260,6 +262,10 @@ def reduce(state: State, topic: str, event: event_types.Event, me: int) -> None:
                 entry["mine"] = sorted(mine)
             if not entry["counts"] and not entry["mine"]:
                 del state["reactions"][event.target]
+        case event_types.PollUpdated():
+            kind, _, item_id = event.poll.target.partition(":")
+            shown = state["posts"][int(item_id)]["data"] if kind == "post" else state["messages"][int(item_id)]
+            shown["poll"] = event.poll.model_dump(mode="json")
         case event_types.NewsRead():
             state["posts"][event.post_id]["read_by_me"] = True
         case event_types.MessageCreated() | event_types.MessageUpdated() | event_types.MessageDeleted():
@@ -297,6 +303,22 @@ async def _accept_the_viewers_answer(w: World) -> None:
 async def _delete_the_accepted_answer(w: World) -> None:
     await _accept_the_viewers_answer(w)
     await comments.delete_comment(w.db, w.viewer, w.comment_id)
+
+
+async def _vote_in_a_chat_poll(w: World) -> None:
+    poll = PollDraft("Pizza on Friday?", ["Yes", "No"])
+    message = await chat.post_message(w.db, w.other, w.circle_id, body="", poll=poll)
+    state = (await chat.message_data(w.db, message))["poll"]
+    await polls.vote(w.db, w.admin, state["id"], [state["options"][0]["id"]], key=b"k" * 32)
+    await polls.vote(w.db, w.other, state["id"], [state["options"][1]["id"]], key=b"k" * 32)
+
+
+async def _close_an_anonymous_poll(w: World) -> None:
+    poll = PollDraft("Move the meeting?", ["Yes", "No"], anonymous=True)
+    post = await posts.create_post(w.db, w.other, w.circle_id, body="Please vote", poll=poll)
+    state = (await posts.post_data(w.db, post))["poll"]
+    await polls.vote(w.db, w.admin, state["id"], [state["options"][1]["id"]], key=b"k" * 32)
+    await polls.close(w.db, w.other, state["id"])
 
 
 async def _new_member_joins(w: World) -> None:
@@ -434,6 +456,9 @@ CASES = [
         "the viewer reacts to a message",
         lambda w: reactions.set_reaction(w.db, w.viewer, "message", w.message_id, "tada", on=True),
     ),
+    Case("poll.updated", "colleagues vote in a poll in the chat", _vote_in_a_chat_poll),
+    Case("poll.updated", "an anonymous poll in a post gets a vote and is closed", _close_an_anonymous_poll),
+    Case("poll.updated", "a poll's votes reach a colleague following the circle", _vote_in_a_chat_poll, member=False),
     Case("news.read", "the viewer confirms must-read news", lambda w: stream.confirm_read(w.db, w.viewer, w.news_id)),
     Case(
         "message.created",
