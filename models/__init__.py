@@ -20,6 +20,7 @@ from models.circle import (
     RequestStatus,
 )
 from models.credentials import AccountInvitation, LastSignIn, PasswordReset
+from models.data_export import DataExport, ExportState
 from models.draft import Draft
 from models.event import Event, RealtimeMeta, TopicHead
 from models.knowledge import Document, DocumentVersion, Extraction, KnowledgePage, PageRevision
@@ -51,11 +52,13 @@ __all__ = [
     "CircleKind",
     "CircleVisibility",
     "Comment",
+    "DataExport",
     "DigestFrequency",
     "Document",
     "DocumentVersion",
     "Draft",
     "Event",
+    "ExportState",
     "Extraction",
     "Invitation",
     "ItemKind",

@@ -25,6 +25,7 @@ class NotificationKind(enum.StrEnum):
     ITEM_RESTORED = "item_restored"  # ... and showed it again
     REPORT_ANSWER = "report_answer"  # what became of your report
     ANSWER_ACCEPTED = "answer_accepted"  # the asker accepted your comment as the answer to their question
+    EXPORT_READY = "export_ready"  # the data export you asked for may be downloaded
 
 
 class DigestFrequency(enum.StrEnum):

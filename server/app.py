@@ -89,6 +89,7 @@ from services.answering import Answerer
 from services.branding import BrandingCache
 from services.errors import N_
 from services.events import ORG_TOPIC
+from services.exporting import Exporter
 from services.extraction import Extractor
 from services.transactions import Outbox, session_info
 
@@ -152,6 +153,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 on_assistant=hub.always_online.add,  # the assistant is always there
             )
             answerer.start()
+            exporter = outbox.exporter = Exporter(db, settings.media_dir)
+            exporter.start()
             # Follows the org topic before its first read, so no change falls between the two.
             branding_cache = BrandingCache(db, settings)
             await hub.listen(ORG_TOPIC, branding_cache.changed)
@@ -180,6 +183,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 await admin_import.stop_imports()
                 await extractor.close()
                 await answerer.close()
+                await exporter.close()
                 await branding_cache.close()
                 if sign_on is not None:
                     await sign_on.close()

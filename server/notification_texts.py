@@ -185,6 +185,8 @@ def describe(line: Line, t: NullTranslations) -> str:
             text = t.gettext("Your report was handled: a moderator left what you reported as it is")
         case NotificationKind.ANSWER_ACCEPTED:
             text = t.gettext("%(name)s accepted your comment as the answer to the question")
+        case NotificationKind.EXPORT_READY:
+            text = t.gettext("Your data is ready to download, for seven days")
     return text % v
 
 

@@ -64,11 +64,17 @@ class Outbox:
     right after a commit, on the event loop: it must only queue, never block."""
 
     def __init__(
-        self, sink: EventSink | None = None, *, extractor: Wakeable | None = None, assistant: Wakeable | None = None
+        self,
+        sink: EventSink | None = None,
+        *,
+        extractor: Wakeable | None = None,
+        assistant: Wakeable | None = None,
+        exporter: Wakeable | None = None,
     ) -> None:
         self.sink = sink
         self.extractor = extractor  # set by the app once the extractor exists
         self.assistant = assistant  # the assistant's answerer (`services.answering`), set by the app
+        self.exporter = exporter  # the data exports' runner (`services.exporting`), set by the app
 
     def publish(self, committed: Sequence[CommittedEvent]) -> None:
         if committed and self.sink is not None:
@@ -83,6 +89,11 @@ class Outbox:
         """Questions for the assistant wait for an answer."""
         if self.assistant is not None:
             self.assistant.wake()
+
+    def wake_exporter(self) -> None:
+        """A colleague asked for their data."""
+        if self.exporter is not None:
+            self.exporter.wake()
 
 
 def session_info(outbox: Outbox) -> dict[str, Any]:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
 from config import Settings
 from server.endpoints import Call, form_file, form_route, form_text, page_route
 from server.pagination import encode_cursor, name_id_cursor
-from services import accounts, avatars, circles, images, sessions, stream
+from services import accounts, avatars, circles, data_export, images, sessions, stream
 from services.errors import N_
 
 _PAGE = 60
@@ -37,7 +39,30 @@ async def person(call: Call) -> Response:
 
 async def profile(call: Call) -> Response:
     tokens = await sessions.list_api_tokens(call.db, call.user)
-    return call.render("profile.html", tokens=tokens, new_token=None)
+    return call.render("profile.html", tokens=tokens, new_token=None, export=await _export_state(call))
+
+
+async def _export_state(call: Call) -> data_export.ExportView | None:
+    return await data_export.view(call.db, call.user)
+
+
+async def request_export(call: Call) -> Response:
+    await data_export.request_export(call.db, call.user)
+    return call.redirect(
+        "/profile#my-data", message=N_("We are gathering your data. You will get a notification when it is ready.")
+    )
+
+
+async def download_export(call: Call) -> Response:
+    path = await data_export.download_path(
+        call.db, call.user, int(call.request.path_params["export_id"]), call.ctx.settings.media_dir
+    )
+    return FileResponse(
+        path,
+        media_type="application/zip",
+        filename=f"kring-gegevens-{date.today().isoformat()}.zip",
+        headers={"Cache-Control": "private, no-store"},
+    )
 
 
 async def save_profile(call: Call) -> Response:
@@ -107,7 +132,7 @@ async def create_token(call: Call) -> Response:
     _token, raw = await sessions.create_api_token(call.db, call.user, form_text(call, "name"))
     tokens = await sessions.list_api_tokens(call.db, call.user)
     # Shown once, in this answer; a redirect would have to carry the secret in a cookie.
-    return call.render("profile.html", tokens=tokens, new_token=raw)
+    return call.render("profile.html", tokens=tokens, new_token=raw, export=await _export_state(call))
 
 
 async def revoke_token(call: Call) -> Response:
@@ -123,6 +148,8 @@ routes: list[Route] = [
     form_route("/profile/avatar/remove", remove_avatar, name="avatar_remove"),
     page_route("/media/{folder:str}/{name:str}", media_file, name="media_file"),
     form_route("/profile/password", change_password, name="password_change"),
+    form_route("/profile/export", request_export, name="export_request"),
+    page_route("/profile/export/{export_id:int}/download", download_export, name="export_download"),
     form_route("/profile/tokens", create_token, name="token_create"),
     form_route("/profile/tokens/{token_id:int}/revoke", revoke_token, name="token_revoke"),
 ]
