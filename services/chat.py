@@ -75,6 +75,13 @@ def search_entry(message: Message, *, poll: str = "") -> search.Entry:
     )
 
 
+async def catalogue(db: AsyncSession, message: Message, *, new: bool = False) -> None:
+    """Write the message's search row with its poll's words, wherever the message is (re)written:
+    sent, edited, or shown again by a moderator."""
+    poll = await poll_state.search_text(db, message_target(message.id or 0))
+    await search.index(db, search_entry(message, poll=poll), new=new)
+
+
 async def message_data(db: AsyncSession, message: Message, author: User | None = None) -> dict[str, Any]:
     """What a chat needs to show a message, as carried by its events (a hidden message's reason
     only for its author's page: no event carries a hidden message)."""
@@ -176,8 +183,7 @@ async def post_message(
     )
     if poll is not None:
         await poll_state.attach(db, user, message_target(message.id), circle_id, poll)
-    poll_text = await poll_state.search_text(db, message_target(message.id))
-    await search.index(db, search_entry(message, poll=poll_text), new=True)
+    await catalogue(db, message, new=True)
     await events.record(
         db, events.circle_topic(circle_id), MessageCreated.model_validate(await message_data(db, message, user))
     )
@@ -257,8 +263,7 @@ async def edit_message(
     message.html = (await markdown.render(db, body)).html
     message.edited_at = utcnow()
     db.add(message)
-    poll_text = await poll_state.search_text(db, message_target(message.id or 0))
-    await search.index(db, search_entry(message, poll=poll_text))
+    await catalogue(db, message)
     await events.record(
         db, events.circle_topic(message.circle_id), MessageUpdated.model_validate(await message_data(db, message))
     )

@@ -420,7 +420,7 @@ async def restore(
     await db.flush()
     await attachments.set_findable(db, found.subject, findable=True)
     if isinstance(item, Message):
-        await search.index(db, chat.search_entry(item))
+        await chat.catalogue(db, item)
         await chat.announce_readers(db, item.circle_id)
         await events.record(
             db, events.circle_topic(item.circle_id), MessageUpdated.model_validate(await chat.message_data(db, item))

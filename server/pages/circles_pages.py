@@ -11,7 +11,7 @@ from models import CIRCLE_KINDS, CircleKind, CircleVisibility, MemberRole
 from server.auth import client_address
 from server.endpoints import Call, form_route, form_text, page_route, parse_enum
 from server.fragments import EMOJI, item_viewer
-from server.pages.polls_pages import poll_mine
+from server.pages.polls_pages import draft_from_form, poll_mine
 from server.pages.stream_pages import stream_context
 from server.params import QueryId, QueryIn, read_query
 from server.uploads import attachment_ids, attachment_limits
@@ -157,6 +157,7 @@ async def send_message(call: Call) -> Response:
         limits=chat.ChatLimits(settings.limit_message_chars, settings.limit_messages_per_minute),
         attachment_ids=attachment_ids(call),
         attachment_limits=attachment_limits(settings),
+        poll=draft_from_form(call),
     )
     return call.redirect(f"/circles/{_circle_id(call)}#chat")
 

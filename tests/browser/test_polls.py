@@ -1,6 +1,8 @@
 """A poll's live results move in a second tab without a reload: a colleague asks a poll with
 the circle's post form, another colleague has the post open, and each vote, the change of one
-and the closing show on the other's page as they happen (and stay after a reload)."""
+and the closing show on the other's page as they happen (and stay after a reload). Then a poll
+asked from the chat's composer on a phone is voted in the other tab, and the voter's choice
+stays ticked when an edit redraws the message."""
 
 from __future__ import annotations
 
@@ -33,6 +35,7 @@ def test_a_polls_results_move_live_in_another_tab(page: Page, other_page: Page, 
     sign_in(page, live_server, _email(ASKER.local), DEMO_PASSWORD)
     page.goto(f"{live_server}/circles")
     page.get_by_role("link", name=TEAM.name, exact=True).first.click()
+    circle_url = page.url.partition("#")[0]
     composer = page.locator("[data-composer]")
     composer.get_by_role("button", name="Peiling toevoegen").click()
     composer.locator("[data-poll-question]").fill("Waar houden we de teamdag?")
@@ -91,3 +94,41 @@ def test_a_polls_results_move_live_in_another_tab(page: Page, other_page: Page, 
     expect(seen.locator("[data-poll-count]")).to_have_text(["0", "1", "1"])
     expect(seen.get_by_label("Buiten")).to_be_checked()
     expect(seen.get_by_label("Buiten")).to_be_disabled()
+
+    # The chat: the voter asks a poll from the composer on their phone, with no text beside it.
+    other_page.goto(f"{circle_url}#chat")
+    chat_form = other_page.locator("[data-chat-form]")
+    chat_form.get_by_role("button", name="Peiling toevoegen").click()
+    chat_form.get_by_label("Vraag").fill("Pizza of pannenkoeken?")
+    chat_form.locator("[data-poll-option]").nth(0).fill("Pizza")
+    chat_form.locator("[data-poll-option]").nth(1).press_sequentially("Pannenkoeken")
+    chat_form.locator("[data-poll-option]").nth(1).press("Enter")  # the next field, not a half-made poll sent
+    expect(chat_form.locator("[data-poll-option]").nth(2)).to_be_focused()
+    expect(other_page.locator(".chat-message.pending")).to_have_count(0)
+    send = chat_form.get_by_role("button", name="Versturen")
+    expect(send).to_be_in_viewport()
+    other_page.screenshot(path=str(SHOTS / "poll-chat-composer-phone.png"))
+    send.click()
+    asked = other_page.locator('.chat-message[data-owner] [data-poll-id]:has-text("Pizza of pannenkoeken?")')
+    expect(asked.locator(".poll-label")).to_have_text(["Pizza", "Pannenkoeken"])
+    expect(chat_form.locator("[data-poll-fields]")).to_be_hidden()  # folded and emptied for the next message
+    chat_id = asked.get_attribute("data-poll-id") or ""
+
+    page.goto(f"{circle_url}#chat")
+    voted = page.locator(f'[data-chat-log] [data-poll-id="{chat_id}"]')
+    voted.get_by_label("Pannenkoeken").check()
+    voted.get_by_role("button", name="Stemmen").click()
+    expect(asked.locator("[data-poll-count]")).to_have_text(["0", "1"])
+    expect(asked.locator("[data-poll-names]").nth(1)).to_have_text(ASKER.name)
+
+    # The voter's phone edits the message's text: the asker's tab redraws it, their tick stays.
+    message = other_page.locator(f'.chat-message:has([data-poll-id="{chat_id}"])')
+    message.get_by_title("Meer acties").click()
+    message.get_by_role("button", name="Bewerken").click()
+    message.locator("[data-chat-edit-form] textarea").fill("Zaterdag, na de klus")
+    message.locator("[data-chat-edit-form] textarea").press("Enter")
+    redrawn = page.locator(f'.chat-message:has([data-poll-id="{chat_id}"])')
+    expect(redrawn.locator("[data-message-body]")).to_contain_text("Zaterdag, na de klus")
+    expect(redrawn.get_by_role("radio", name="Pannenkoeken")).to_be_checked()
+    expect(redrawn.get_by_role("radio", name="Pizza", exact=True)).not_to_be_checked()
+    expect(redrawn.locator("[data-poll-count]")).to_have_text(["0", "1"])

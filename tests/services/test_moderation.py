@@ -22,6 +22,7 @@ from models import (
 from services import chat, comments, direct, events, moderation, notifications, posts, stream
 from services.audit import Action
 from services.errors import Conflict, Invalid, NotFound, PermissionDenied, RateLimited
+from services.poll_state import PollDraft
 from services.search import Query, search
 from tests.support import add_member, make_circle, make_user
 
@@ -175,7 +176,8 @@ async def test_hidden_comments_and_chat_messages_leave_the_thread_history_and_se
     topic = events.circle_topic(circle.id or 0)
     post = await posts.create_post(db, reporter, circle.id or 0, body="Wie komt er vrijdag?")
     comment = await comments.add_comment(db, author, post.id or 0, body="Niet met jou")
-    message = await chat.post_message(db, author, circle.id or 0, body="Kikkerdril is lelijk")
+    ponds = PollDraft("Welke vijver ruimen we op?", ["Eendenvijver", "Molenvijver"])
+    message = await chat.post_message(db, author, circle.id or 0, body="Kikkerdril is lelijk", poll=ponds)
     reply = await chat.post_message(db, reporter, circle.id or 0, body="Hm", reply_to_id=message.id)
     for kind, item in ((COMMENT, comment), (MESSAGE, message)):
         await moderation.report(db, reporter, kind, item.id or 0, reason="Onaardig")
@@ -199,6 +201,7 @@ async def test_hidden_comments_and_chat_messages_leave_the_thread_history_and_se
     assert (await chat.message_data(db, message))["hidden_reason"] == "Toon"
     assert message.id in {m.id for m in await chat.history(db, author, circle.id or 0)}
     assert await found_by(db, reporter, "kikkerdril") == set()
+    assert await found_by(db, reporter, "molenvijver") == set()
     with pytest.raises(Conflict):
         await chat.edit_message(db, author, message.id or 0, body="Kikkerdril is mooi")
     (card,) = await stream.cards(db, reporter, [post])
@@ -212,6 +215,7 @@ async def test_hidden_comments_and_chat_messages_leave_the_thread_history_and_se
     assert [c.id for c, _ in await comments.list_comments(db, reporter, post.id or 0)] == [comment.id]
     assert [m.id for m in await chat.history(db, reporter, circle.id or 0)] == [reply.id, message.id]
     assert await found_by(db, reporter, "kikkerdril") == {("message", message.id)}
+    assert await found_by(db, reporter, "molenvijver") == {("message", message.id)}  # its poll's words too
 
 
 async def test_keeping_an_item_tells_the_reporters_and_leaves_it_shown(db: AsyncSession) -> None:

@@ -234,7 +234,7 @@
 
   // -- sending ------------------------------------------------------------------------------------
 
-  async function send(item, body, clientId, replyId, attachments) {
+  async function send(item, body, clientId, replyId, attachments, poll) {
     item.classList.remove("failed");
     item.querySelector("[data-state-text]").textContent = texts.pending;
     item.querySelector("[data-retry]").hidden = true;
@@ -245,6 +245,7 @@
         client_id: clientId,
         reply_to_id: replyId,
         attachments,
+        poll,
       });
     } catch {
       response = null; // the server is away (a restart): keep it for a retry
@@ -282,14 +283,17 @@
     const body = area.value.trim();
     // Photos and files uploaded into the form (attachments.js) go with the message.
     const attachments = [...form.querySelectorAll("input[name=attachments]:not([disabled])")].map((input) => Number(input.value));
-    if (form.dataset.uploading || (!body && !attachments.length)) return;
+    // And the poll of its poll fields, when they are filled in (polls.js).
+    const poll = window.kringPolls?.draft(form) || null;
+    if (form.dataset.uploading || (!body && !attachments.length && !poll)) return;
     const clientId = newId();
     const item = pendingTemplate.content.firstElementChild.cloneNode(true);
     item.dataset.clientId = clientId;
-    item.querySelector("[data-message-body]").textContent = body || "📎";
+    item.querySelector("[data-message-body]").textContent = body || (poll ? `📊 ${poll.question}` : "📎");
     const replyId = replyTo;
-    item.sending = () => send(item, body, clientId, replyId, attachments);
+    item.sending = () => send(item, body, clientId, replyId, attachments, poll);
     window.kringAttachments?.clear(form);
+    window.kringPolls?.fold(form);
     log.append(item);
     arrange();
     scrollDown();

@@ -12,12 +12,22 @@
     fields.hidden = true;
     fields.disabled = true;
     button.hidden = false;
+    // With a poll the text may be empty: the box the form requires is not required meanwhile.
+    const text = fields.form?.querySelector("textarea[name=body][required]");
     button.addEventListener("click", () => {
       const open = fields.hidden;
       fields.hidden = !open;
       fields.disabled = !open;
+      if (text) text.required = !open;
       button.setAttribute("aria-expanded", String(open));
       if (open) fields.querySelector("[data-poll-question]")?.focus();
+    });
+    // Enter in a poll's field goes on to the next one: a half-written poll is not sent by it.
+    fields.addEventListener("keydown", (event) => {
+      if (event.key !== "Enter" || event.isComposing || !event.target.matches("input[data-poll-question], input[data-poll-option]")) return;
+      event.preventDefault();
+      const inputs = [...fields.querySelectorAll("input[data-poll-question], input[data-poll-option]")];
+      inputs[inputs.indexOf(event.target) + 1]?.focus();
     });
     const list = fields.querySelector("[data-poll-option-list]");
     const more = fields.querySelector("[data-poll-more]");
@@ -35,7 +45,56 @@
     });
   }
 
+  // The chat sends its messages as JSON (chat.js): the poll of its unfolded fields, as the API
+  // takes it, or null; then the fields are emptied and folded for the next message.
+  function draft(form) {
+    const fields = form.querySelector("[data-poll-fields]");
+    if (!fields || fields.disabled) return null;
+    const question = fields.querySelector("[data-poll-question]").value.trim();
+    const options = [...fields.querySelectorAll("[data-poll-option]")].map((i) => i.value.trim()).filter(Boolean);
+    if (!question && !options.length) return null;
+    const closes = fields.querySelector("input[name=poll_closes_at]").value;
+    return {
+      question,
+      options,
+      max_choices: fields.querySelector("input[name=poll_multiple]").checked ? Math.max(options.length, 1) : 1,
+      anonymous: fields.querySelector("input[name=poll_anonymous]").checked,
+      // A datetime-local field is the colleague's own clock; the API wants its time zone.
+      closes_at: closes ? new Date(closes).toISOString() : null,
+    };
+  }
+
+  function fold(form) {
+    const fields = form.querySelector("[data-poll-fields]");
+    if (!fields || fields.disabled) return;
+    for (const input of fields.querySelectorAll("input:not([type=hidden])")) {
+      if (input.type === "checkbox") input.checked = false;
+      else input.value = "";
+    }
+    form.querySelector("[data-poll-add]")?.click();
+  }
+
+  window.kringPolls = { draft, fold };
+
   // -- showing a poll -----------------------------------------------------------------------------
+  // The reader's own choices by poll id, known from the page (its ticked boxes) and from each vote's
+  // answer: a message redrawn from its event (rendered the same for everyone) gets them back.
+  const chosen = new Map();
+  const learn = (root) => {
+    for (const section of root.querySelectorAll("[data-poll-id]")) {
+      const id = Number(section.dataset.pollId);
+      if (chosen.has(id)) continue;
+      chosen.set(id, [...section.querySelectorAll("input[name=option]:checked")].map((i) => Number(i.value)));
+    }
+  };
+  learn(document);
+
+  function tick(section) {
+    const mine = chosen.get(Number(section.dataset.pollId));
+    if (!mine) return;
+    for (const input of section.querySelectorAll("input[name=option]")) input.checked = mine.includes(Number(input.value));
+  }
+
   function closeSection(section, text) {
     section.classList.add("closed");
     for (const input of section.querySelectorAll("input[name=option]")) input.disabled = true;
@@ -46,6 +105,13 @@
   }
 
   function show(poll, mine) {
+    // In a named poll the reader finds themself among the voters: a vote from their other tab
+    // ticks here too, while someone else's vote leaves what they are ticking alone.
+    if (!mine && !poll.anonymous && window.kring?.me) {
+      const named = poll.options.filter((o) => (o.voters || []).some((p) => p.id === window.kring.me)).map((o) => o.id);
+      if (String(named) !== String(chosen.get(poll.id) || [])) mine = named;
+    }
+    if (mine) chosen.set(poll.id, mine);
     const total = poll.options.reduce((sum, o) => sum + o.votes, 0);
     for (const section of document.querySelectorAll(`[data-poll-id="${poll.id}"]`)) {
       for (const option of poll.options) {
@@ -74,7 +140,10 @@
   new MutationObserver((changes) => {
     for (const change of changes) {
       for (const node of change.addedNodes) {
-        if (node instanceof Element) for (const s of node.querySelectorAll("[data-closes-at]")) watchClosing(s);
+        if (!(node instanceof Element)) continue;
+        for (const s of node.querySelectorAll("[data-closes-at]")) watchClosing(s);
+        for (const s of node.querySelectorAll("[data-poll-id]")) tick(s);
+        learn(node); // a page of older messages, rendered for this reader
       }
     }
   }).observe(document.body, { childList: true, subtree: true });
