@@ -110,6 +110,10 @@ class Settings(BaseSettings):
     ids_welcome: bool = True  # Ids welcomes each colleague on their first sign-in
     ids_must_read_days: int = Field(default=3, ge=1, le=60)
     ids_roundup_hour: int = Field(default=8, ge=0, le=23)
+    # Chat retention (services/chat_retention.py, docs/data-rights.md): messages older than this
+    # many days are deleted, everywhere; unset keeps them. A circle's admins may only set fewer.
+    chat_retention_days: int | None = Field(default=None, ge=1)
+    chat_retention_check_seconds: float = Field(default=3600.0, gt=0)
     # Single sign-on with the organisation's OpenID provider (docs/sign-on.md). Set the issuer to
     # switch it on; the client id and secret are the ones the provider registered for Kring.
     oidc_issuer: str | None = None

@@ -71,6 +71,9 @@ class Circle(SQLModel, table=True):
     weekly_roundup: bool = False  # Ids posts a summary of last week here on Monday morning
     # The circle shows a "galerij" tab: its photos together, newest first.
     gallery: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
+    # Its admins' chat retention in days (services/chat_retention.py): only ever shorter than the
+    # organisation's; None follows the organisation.
+    chat_retention_days: int | None = None
 
 
 class Membership(SQLModel, table=True):

@@ -84,7 +84,7 @@ from server.scim import routes as scim_routes
 from server.search_params import url_of
 from server.security_headers import SecurityHeaders
 from server.templating import Templates
-from services import attachments, care_schedule, dutch_words, news_proposals
+from services import attachments, care_schedule, chat_retention, dutch_words, news_proposals
 from services.answering import Answerer
 from services.branding import BrandingCache
 from services.errors import N_
@@ -177,6 +177,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
             draft_sweep = asyncio.create_task(
                 attachments.sweep_forever(db, settings.media_dir), name="kring-attachment-sweep"
             )
+            # Every worker looks too; the conditional DELETE lets one delete (and announce) each message.
+            retention = asyncio.create_task(
+                chat_retention.retention_forever(
+                    db,
+                    settings.chat_retention_days,
+                    settings.media_dir,
+                    settings.chat_retention_check_seconds,
+                    chat_retention.clock,
+                ),
+                name="kring-chat-retention",
+            )
             try:
                 yield {"kring": context, "kring_realtime": _realtime_context(settings, hub)}
             finally:
@@ -187,7 +198,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 await branding_cache.close()
                 if sign_on is not None:
                     await sign_on.close()
-                for task in (digests, scheduled_news, care, draft_sweep):
+                for task in (digests, scheduled_news, care, draft_sweep, retention):
                     if task is not None:
                         task.cancel()
                         with suppress(asyncio.CancelledError):

@@ -161,6 +161,8 @@ class CirclePatch(Strict):
     color: str | None = Field(default=None, pattern=r"^#[0-9a-fA-F]{6}$")
     kind: MadeKind | None = None
     visibility: CircleVisibility | None = None
+    # Fewer days than the organisation's KRING_CHAT_RETENTION_DAYS; null follows the organisation.
+    chat_retention_days: int | None = Field(default=None, ge=1)
 
 
 class CircleOut(BaseModel):
@@ -176,9 +178,19 @@ class CircleOut(BaseModel):
     join_requested: bool = False
     invited: bool = False
     created_at: datetime
+    # Days the circle's chat is kept (its own or the organisation's, the shorter); null: kept.
+    chat_retention_days: int | None = None
 
     @classmethod
-    def of(cls, circle: Circle, *, member_count: int, membership: Membership | None = None, **extra: bool) -> CircleOut:
+    def of(
+        cls,
+        circle: Circle,
+        *,
+        member_count: int,
+        membership: Membership | None = None,
+        chat_retention_days: int | None = None,
+        **extra: bool,
+    ) -> CircleOut:
         return cls(
             id=circle.id or 0,
             name=circle.name,
@@ -190,6 +202,7 @@ class CircleOut(BaseModel):
             is_member=membership is not None,
             my_role=membership.role if membership else None,
             created_at=circle.created_at,
+            chat_retention_days=chat_retention_days,
             **extra,
         )
 

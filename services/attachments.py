@@ -228,16 +228,33 @@ def search_entry(attachment: Attachment) -> search.Entry:
     )
 
 
-async def forget(db: AsyncSession, targets: Sequence[str]) -> None:
-    """The attachments of deleted items: out of search and gone (their files may be shared with
-    another attachment of the same content, so they stay until `sweep` finds them unused)."""
+async def forget(db: AsyncSession, targets: Sequence[str]) -> list[str]:
+    """The attachments of deleted items: out of search and gone. Returns their stored files
+    (and thumbnails), which may be shared with another attachment of the same content: hand
+    them to `remove_unused` after the commit."""
     if not targets:
-        return
-    ids = list((await db.exec(select(Attachment.id).where(col(Attachment.target).in_(list(targets))))).all())
-    for attachment_id in ids:
-        if attachment_id is not None:
-            await search.unindex(db, ItemKind.ATTACHMENT, attachment_id)
+        return []
+    gone = list((await db.exec(select(Attachment).where(col(Attachment.target).in_(list(targets))))).all())
+    for attachment in gone:
+        await search.unindex(db, ItemKind.ATTACHMENT, attachment.id or 0)
     await db.exec(delete(Attachment).where(col(Attachment.target).in_(list(targets))))
+    return [name for attachment in gone for name in (attachment.file, thumb_name(attachment)) if name]
+
+
+async def remove_unused(db: AsyncSession, media_dir: Path, files: Sequence[str]) -> int:
+    """Delete the stored files no attachment uses any more (after the commit that forgot them:
+    a rolled-back delete must still find its files); returns how many went."""
+    removed = 0
+    for name in dict.fromkeys(files):
+        original = name.replace("-thumb.", ".")  # a thumbnail lives as long as its photo
+        used = (
+            await db.exec(select(func.count()).select_from(Attachment).where(col(Attachment.file) == original))
+        ).one()
+        path = path_of(media_dir, name)
+        if not used and path is not None:
+            await run_blocking(path.unlink, missing_ok=True)
+            removed += 1
+    return removed
 
 
 async def set_findable(db: AsyncSession, target: str, *, findable: bool) -> None:

@@ -278,19 +278,30 @@ async def delete_message(db: AsyncSession, user: User, message_id: int) -> Messa
     message.body = ""
     message.html = ""
     db.add(message)
-    await search.unindex(db, ItemKind.MESSAGE, message_id)
-    # As with posts and comments: a deleted message's reactions go with it (they can no longer be
-    # changed, and the page showed them under "deleted" until they were).
-    await db.exec(delete(Reaction).where(col(Reaction.target) == message_target(message_id)))
-    await attachments.forget(db, [message_target(message_id)])
-    await events.record(
-        db, events.circle_topic(message.circle_id), MessageDeleted.model_validate(await message_data(db, message))
-    )
-    await notifications.forget(db, [message_target(message_id)])
+    await forget_message(db, message)
     circle = await db.get(Circle, message.circle_id)
     if circle is not None:
         await _announce_readers(db, circle)
     return message
+
+
+async def forget_message(db: AsyncSession, message: Message) -> list[str]:
+    """What goes with a deleted message (`message.deleted_at` set by the caller): its search row,
+    reactions, attachments and poll, and the notifications about it; the circle's open tabs are
+    told. Returns the attachments' stored files, which the caller may remove once nothing else
+    uses them (`attachments.remove_unused`)."""
+    target = message_target(message.id or 0)
+    await search.unindex(db, ItemKind.MESSAGE, message.id or 0)
+    # As with posts and comments: a deleted message's reactions go with it (they can no longer be
+    # changed, and the page showed them under "deleted" until they were).
+    await db.exec(delete(Reaction).where(col(Reaction.target) == target))
+    files = await attachments.forget(db, [target])
+    await poll_state.forget(db, [target])
+    await events.record(
+        db, events.circle_topic(message.circle_id), MessageDeleted.model_validate(await message_data(db, message))
+    )
+    await notifications.forget(db, [target])
+    return files
 
 
 async def history(

@@ -29,8 +29,9 @@ from server.schemas import (
     PersonOut,
     RoleIn,
 )
-from services import circles
+from services import chat_retention, circles
 from services.access import access_circle
+from services.transactions import unit_of_work
 
 
 def _circle_id(call: Call) -> int:
@@ -47,6 +48,7 @@ async def circle_out(call: Call, circle_id: int) -> CircleOut:
         membership=access.membership,
         join_requested=access.pending_request is not None,
         invited=access.pending_invitation is not None,
+        chat_retention_days=chat_retention.kept_days(access.circle, call.ctx.settings.chat_retention_days),
     )
 
 
@@ -71,9 +73,12 @@ async def list_circles(call: Call) -> Response:
     ids = [c.id or 0 for c in found]
     counts = await circles.member_counts(call.db, ids)
     mine = await circles.my_circle_ids(call.db, call.user)
+    organisation = call.ctx.settings.chat_retention_days
     items = [
         CircleOut(
-            **CircleOut.of(c, member_count=counts.get(c.id or 0, 0)).model_dump(exclude={"is_member"}),
+            **CircleOut.of(
+                c, member_count=counts.get(c.id or 0, 0), chat_retention_days=chat_retention.kept_days(c, organisation)
+            ).model_dump(exclude={"is_member"}),
             is_member=(c.id in mine),
         )
         for c in found
@@ -94,7 +99,17 @@ async def get_circle(call: Call) -> Response:
 
 async def update_circle(call: Call) -> Response:
     body = await call.json_body(CirclePatch)
-    circle = await circles.update_circle(call.db, call.user, _circle_id(call), **body.model_dump(exclude_unset=True))
+    changes = body.model_dump(exclude_unset=True)
+    async with unit_of_work(call.db):  # all of the patch or none of it
+        if "chat_retention_days" in changes:
+            await chat_retention.set_circle_retention(
+                call.db,
+                call.user,
+                _circle_id(call),
+                changes.pop("chat_retention_days"),
+                organisation_days=call.ctx.settings.chat_retention_days,
+            )
+        circle = await circles.update_circle(call.db, call.user, _circle_id(call), **changes)
     return json_response(await circle_out(call, circle.id or 0))
 
 

@@ -15,7 +15,7 @@ from server.pages.polls_pages import draft_from_form, poll_mine
 from server.pages.stream_pages import stream_context
 from server.params import QueryId, QueryIn, read_query
 from server.uploads import attachment_ids, attachment_limits
-from services import accounts, chat, circle_admin, circles, direct, events, questions, reactions
+from services import accounts, chat, chat_retention, circle_admin, circles, direct, events, questions, reactions
 from services.access import access_circle
 from services.errors import N_, Invalid
 from services.stream import Filter, cards, follows
@@ -113,6 +113,8 @@ async def circle_page(call: Call) -> Response:
         viewer=item_viewer(call.user_id, member=access.is_member, moderator=is_admin, reader=True),
         member_viewer=item_viewer(call.user_id, moderator=is_admin),
         last_read=await chat.read_position(call.db, call.user, access.circle_id) if access.is_member else 0,
+        chat_retention_days=chat_retention.kept_days(access.circle, call.ctx.settings.chat_retention_days),
+        organisation_retention_days=call.ctx.settings.chat_retention_days,
         # A question passed on from Ids (`?ask=`): the composer opens with it, marked a question.
         asking=call.request.query_params.get("ask", "")[:ASKED_CHARS],
         **stream,
@@ -237,6 +239,21 @@ async def restore(call: Call) -> Response:
     return call.redirect(f"/circles/{_circle_id(call)}", message=N_("The circle is back."))
 
 
+async def set_chat_retention(call: Call) -> Response:
+    circle_id = _circle_id(call)
+    text = form_text(call, "chat_retention_days").strip()
+    if text and not text.isdigit():
+        raise Invalid(N_("Give a number of days, or leave it empty."), field="chat_retention_days")
+    await chat_retention.set_circle_retention(
+        call.db,
+        call.user,
+        circle_id,
+        int(text) if text else None,
+        organisation_days=call.ctx.settings.chat_retention_days,
+    )
+    return call.redirect(f"/circles/{circle_id}", message=N_("Saved."))
+
+
 _C = "/circles/{circle_id:int}"
 routes: list[Route] = [
     page_route("/circles", directory, name="circles"),
@@ -248,6 +265,7 @@ routes: list[Route] = [
     form_route(f"{_C}/leave", leave, name="circle_leave"),
     form_route(f"{_C}/invitation/decline", decline_invitation, name="invitation_decline"),
     form_route(f"{_C}/edit", edit, name="circle_edit"),
+    form_route(f"{_C}/chat-retention", set_chat_retention, name="circle_chat_retention"),
     form_route(f"{_C}/requests/{{request_id:int}}", decide, name="request_decide"),
     form_route(f"{_C}/invite", invite, name="circle_invite"),
     form_route(f"{_C}/members/{{user_id:int}}/remove", remove_member, name="member_remove"),

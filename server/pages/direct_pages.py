@@ -13,7 +13,7 @@ from starlette.routing import Route
 
 from server.endpoints import Call, form_route, form_text, page_route
 from server.fragments import EMOJI, item_viewer
-from services import accounts, assistant, chat, direct, events, reactions
+from services import accounts, assistant, chat, chat_retention, direct, events, reactions
 from services.access import access_circle
 from services.errors import Invalid, NotFound
 
@@ -97,6 +97,7 @@ async def conversation(call: Call) -> Response:
         viewer=item_viewer(call.user_id, member=access.is_member, moderator=False),
         last_read=markers.get(call.user_id, 0),
         emoji=EMOJI,
+        chat_retention_days=chat_retention.kept_days(access.circle, call.ctx.settings.chat_retention_days),
     )
 
 

@@ -1,4 +1,4 @@
-"""`python -m tests.realtime.clocked_server serve ...`: a Kring worker whose Ids care runs by a
+"""`python -m tests.realtime.clocked_server serve ...`: a Kring worker whose Ids care and chat retention run by a
 clock the test sets: the ISO time in the file `TEST_CLOCK_FILE` (the real time while it is
 empty). Each reading appends the worker's pid to `<file>.reads`, so a test can wait until every
 worker has begun a run after a change, which is how it knows a run saw it. A package with a
@@ -10,7 +10,7 @@ from pathlib import Path
 
 from models.base import utcnow
 from server.cli import main
-from services import care_schedule
+from services import care_schedule, chat_retention
 
 _FILE = Path(os.environ["TEST_CLOCK_FILE"])
 
@@ -23,4 +23,5 @@ def _test_clock() -> datetime:
 
 
 care_schedule.clock = _test_clock
+chat_retention.clock = _test_clock
 raise SystemExit(main())
