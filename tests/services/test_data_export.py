@@ -145,7 +145,7 @@ async def test_the_export_holds_all_of_the_colleagues_items_and_files_and_only_t
     ).one()
     assert line.url == "/profile#my-data"
     page = (await visitor.get("/profile")).text
-    assert "Klaar tot" in page
+    assert "Beschikbaar tot" in page
     assert f"/profile/export/{export.id}/download" in page
     assert "Mijn gegevens downloaden" in page
 
