@@ -8,7 +8,7 @@ COMPILED := $(CATALOGS:.po=.mo)
 # Parallel test processes; CI machines have 2 cores.
 TEST_WORKERS ?= 2
 
-.PHONY: install run test trust soak lint format translations extract-messages clean bench screenshots
+.PHONY: install compile run test trust soak lint format translations extract-messages clean bench screenshots
 
 install: $(INSTALLED) $(COMPILED)
 
@@ -39,13 +39,18 @@ format: install
 
 # The browser tests run in a pytest process of their own: Playwright's sync API keeps an event
 # loop in the thread, which the asyncio tests cannot share.
-test: lint
+# Python here may be told not to write its bytecode (PYTHONDONTWRITEBYTECODE); the tests start
+# hundreds of Kring processes, each of which would compile every module again: compile once.
+compile: install
+	$(PY) -m compileall -q -j 0 server services models realtime config harness tests > /dev/null
+
+test: lint compile
 	$(VENV)/bin/pytest -n $(TEST_WORKERS) -m "not browser and not soak"
 	$(VENV)/bin/pytest -n $(TEST_WORKERS) -m "browser and not soak"
 
 # The trust tier alone: the fault, load and attack cases of docs/reliability.md (`make test`
 # runs them too). TRUST_REPORT=file.jsonl collects the figures they measure.
-trust: install
+trust: compile
 	$(VENV)/bin/pytest -n $(TEST_WORKERS) -m "trust and not browser"
 	$(VENV)/bin/pytest -m "trust and browser"
 

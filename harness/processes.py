@@ -120,6 +120,11 @@ class Worker:
 
     def start(self, timeout: float = STARTUP_SECONDS) -> Worker:
         """Start the process and return once its /healthz answers 200."""
+        self.launch()
+        return self.wait_ready(timeout)
+
+    def launch(self) -> None:
+        """Start the process without waiting for it: several workers then start side by side."""
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 self.command(),
@@ -128,6 +133,10 @@ class Worker:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
+
+    def wait_ready(self, timeout: float = STARTUP_SECONDS) -> Worker:
+        """Return once the launched process's /healthz answers 200."""
+        assert self.process is not None, "launch() first"
         deadline = time.monotonic() + timeout
         while not _healthy(f"{self.url}/healthz"):
             if self.process.poll() is not None:

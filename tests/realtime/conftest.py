@@ -100,9 +100,12 @@ def start_workers(tmp_path: Path) -> Iterator[Callable[..., list[Worker]]]:
         workers = [
             Worker(base_env, tmp_path, name=chr(ord("a") + len(started) + i), command=command) for i in range(count)
         ]
+        for worker in workers:  # side by side: each spends seconds importing Kring
+            worker.launch()
+            started.append(worker)
         for worker in workers:
             try:
-                started.append(worker.start())
+                worker.wait_ready()
             except HarnessError as exc:  # its log says why; the harness's own frames do not
                 pytest.fail(str(exc), pytrace=False)
         return workers
