@@ -34,6 +34,12 @@ class Mode(enum.StrEnum):
     PRODUCTION = "production"
 
 
+# The longest chat retention, of the organisation or a circle: a century. Longer is keeping
+# forever, which leaving it unset says; the bound keeps a period within what every database
+# column and date sum can hold.
+MAX_RETENTION_DAYS = 36500
+
+
 class Settings(BaseSettings):
     """Every knob of a Kring process. Field names map to `KRING_<NAME>` variables."""
 
@@ -112,7 +118,7 @@ class Settings(BaseSettings):
     ids_roundup_hour: int = Field(default=8, ge=0, le=23)
     # Chat retention (services/chat_retention.py, docs/data-rights.md): messages older than this
     # many days are deleted, everywhere; unset keeps them. A circle's admins may only set fewer.
-    chat_retention_days: int | None = Field(default=None, ge=1)
+    chat_retention_days: int | None = Field(default=None, ge=1, le=MAX_RETENTION_DAYS)
     chat_retention_check_seconds: float = Field(default=3600.0, gt=0)
     # Single sign-on with the organisation's OpenID provider (docs/sign-on.md). Set the issuer to
     # switch it on; the client id and secret are the ones the provider registered for Kring.

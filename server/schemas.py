@@ -23,7 +23,7 @@ from models import (
 )
 from models.base import MAX_ID
 from server.params import Day, Moment, json_whole, person_name_pattern
-from services import drafts, tags
+from services import chat_retention, drafts, tags
 
 # An id a client sends: a number outside this range names nothing and never reaches the database.
 Id = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(json_whole)]
@@ -162,7 +162,9 @@ class CirclePatch(Strict):
     kind: MadeKind | None = None
     visibility: CircleVisibility | None = None
     # Fewer days than the organisation's KRING_CHAT_RETENTION_DAYS; null follows the organisation.
-    chat_retention_days: int | None = Field(default=None, ge=1)
+    chat_retention_days: Annotated[int, Field(ge=1, le=chat_retention.MAX_DAYS), BeforeValidator(json_whole)] | None = (
+        None
+    )
 
 
 class CircleOut(BaseModel):

@@ -26,6 +26,7 @@ from sqlalchemy import delete
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from config.settings import MAX_RETENTION_DAYS
 from models import Circle, Message, User
 from models.base import utcnow
 from models.database import SessionMaker
@@ -38,6 +39,7 @@ log = logging.getLogger("kring.chat_retention")
 
 Clock = Callable[[], datetime]
 BATCH = 50
+MAX_DAYS = MAX_RETENTION_DAYS
 
 
 def kept_days(circle: Circle, organisation_days: int | None) -> int | None:
@@ -57,6 +59,10 @@ async def set_circle_retention(
     if days is not None:
         if days < 1:
             raise Invalid(N_("Keep messages for at least one day."), field="chat_retention_days")
+        if days > MAX_DAYS:
+            raise Invalid(
+                N_("Keep messages for at most %(days)s days."), field="chat_retention_days", params={"days": MAX_DAYS}
+            )
         if organisation_days is not None and days > organisation_days:
             raise Invalid(
                 N_("The organisation keeps chat for at most %(days)s days; a circle may only keep it shorter."),

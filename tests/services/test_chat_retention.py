@@ -58,6 +58,11 @@ async def test_old_chat_goes_with_its_parts_and_a_circle_only_keeps_it_shorter(
     )
     with pytest.raises(Invalid):
         await chat_retention.set_circle_retention(db, anna, care_id, 0, organisation_days=90)
+    # Without an organisation's period, a circle's is still a number of days a date can hold.
+    with pytest.raises(Invalid):
+        await chat_retention.set_circle_retention(db, anna, care_id, 10**20, organisation_days=None)
+    endless = await visitor.write("PATCH", f"/api/v1/circles/{care_id}", json={"chat_retention_days": 10**20})
+    assert endless.status_code == 422, endless.text
     with pytest.raises(PermissionDenied):  # a member is no admin
         await chat_retention.set_circle_retention(db, bob, care_id, 10, organisation_days=90)
     saved = await visitor.submit(f"/circles/{care_id}/chat-retention", {"chat_retention_days": "30"})
