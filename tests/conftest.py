@@ -48,6 +48,16 @@ WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 RUN = os.environ.get("PYTEST_XDIST_TESTRUNUID", f"{os.getpid():x}")[:10]
 
 
+# The cases that run real workers for tens of seconds each go first: in collection order the trust
+# suite came last, and its longest case then ran alone on one process while the other had
+# nothing left to do. First, the short tests fill in around them at the end.
+SLOW_FIRST = ("tests/trust/", "tests/realtime/")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: not item.nodeid.startswith(SLOW_FIRST))  # stable: order kept within
+
+
 @pytest.fixture(autouse=True)
 def _collect_what_the_test_left() -> Iterator[None]:
     """A socket or connection a test leaves open is collected in that test's own teardown, so its
